@@ -1,0 +1,5 @@
+"""The project package and the core every app shares."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,25 @@
+"""`/api/v1/`: the shared resources, each app's resources, and the OpenAPI schema and docs."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from partnership.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("regions", views.RegionViewSet, basename="region")
+router.register("pdus", views.PduViewSet, basename="pdu")
+router.register("service-categories", views.ServiceCategoryViewSet, basename="service-category")
+
+app_name = "api"
+urlpatterns = [
+    path("me/", views.MeView.as_view(), name="me"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
+        name="docs",
+    ),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,23 @@
+"""The Celery app: Redis broker, JSON only, the `alerts` queue routed, beat schedule in code."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings.base")
+
+app = Celery("partnership")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_routes = {
+    # Capacity monitoring and its alerts run apart so a backlog of email never delays them.
+    "commissioning.tasks.*": {"queue": "alerts"},
+    "partnership.tasks.*": {"queue": "default"},
+}
+app.conf.beat_schedule = {
+    "redeliver-stalled-notification-email": {
+        "task": "partnership.tasks.notification_email_redeliver_stalled",
+        "schedule": crontab(minute="*/10"),
+    },
+}
+app.autodiscover_tasks()

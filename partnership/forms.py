@@ -1,0 +1,113 @@
+"""GOV.UK form rendering and the shared forms (sign in, API tokens)."""
+
+from django import forms
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm
+from django.forms.renderers import TemplatesSetting
+
+from partnership.models import ApiToken
+
+_WIDGET_CLASSES = {
+    forms.Textarea: "govuk-textarea",
+    forms.Select: "govuk-select",
+    forms.CheckboxSelectMultiple: "govuk-checkboxes__input",
+    forms.RadioSelect: "govuk-radios__input",
+    forms.FileInput: "govuk-file-upload",
+    forms.CheckboxInput: "govuk-checkboxes__input",
+}
+
+
+class GovukFormRenderer(TemplatesSetting):
+    """Renders `{{ form }}` and `{{ field.as_field_group }}` as GOV.UK form groups."""
+
+    form_template_name = "forms/govuk_form.html"
+    field_template_name = "forms/govuk_field.html"
+
+
+class GovukFormMixin:
+    """Adds GOV.UK classes to widgets and marks fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            css = next((c for kind, c in _WIDGET_CLASSES.items() if isinstance(widget, kind)), "govuk-input")
+            if css not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+            if field.help_text:
+                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            base = widget.attrs["class"].split()[0]
+            if f"{base}--error" not in widget.attrs["class"] and base in ("govuk-input", "govuk-textarea", "govuk-select"):
+                widget.attrs["class"] += f" {base}--error"
+            described = widget.attrs.get("aria-describedby", "")
+            error_id = f"{self[name].auto_id}-error"
+            if error_id not in described:
+                widget.attrs["aria-describedby"] = f"{described} {error_id}".strip()
+
+
+class SignInForm(GovukFormMixin, AuthenticationForm):
+    """Email and password; the error never says whether the account exists."""
+
+    error_messages = {
+        "invalid_login": "Enter a correct email address and password",
+        "inactive": "Enter a correct email address and password",
+    }
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email address"
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "spellcheck": "false", "class": "govuk-input"}
+        )
+        self.fields["username"].error_messages = {"required": "Enter your email address"}
+        self.fields["password"].error_messages = {"required": "Enter your password"}
+        self.fields["password"].widget.attrs["class"] = "govuk-input govuk-password-input__input govuk-js-password-input-input"
+
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email and password:
+            self.user_cache = authenticate(self.request, username=email.strip(), password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class ApiTokenForm(GovukFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Name",
+        help_text="What the token is for, such as the name of your case management system",
+        max_length=100,
+        error_messages={"required": "Enter a name for the token"},
+    )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=ApiToken.Scope.choices,
+        widget=forms.RadioSelect,
+        initial=ApiToken.Scope.READ,
+        error_messages={"required": "Select what the token may do"},
+    )
+    days = forms.IntegerField(
+        label="Days until it expires",
+        min_value=1,
+        max_value=365,
+        initial=90,
+        error_messages={
+            "required": "Enter how many days the token lasts",
+            "invalid": "Days until it expires must be a whole number, like 90",
+            "min_value": "A token must last at least 1 day",
+            "max_value": "A token can last at most 365 days",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].widget.attrs.update({"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"})

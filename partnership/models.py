@@ -1,0 +1,292 @@
+"""Users and roles, geography, reference lists, API tokens and notifications."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Region(models.Model):
+    """One of the 12 probation regions of England and Wales."""
+
+    code = models.CharField(max_length=4, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Pdu(models.Model):
+    """A Probation Delivery Unit; its id is the one in the probation service's reference data."""
+
+    id = models.PositiveIntegerField(primary_key=True)
+    name = models.CharField(max_length=150)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="pdus")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "PDU"
+        constraints = [models.UniqueConstraint(fields=["region", "name"], name="pdu_unique_name_in_region")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceCategory(models.Model):
+    """A kind of rehabilitative service (accommodation, mentoring, women's services, ...)."""
+
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "service categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComplexityLevel(models.Model):
+    """How complex a person's needs are within a category: low, medium or high."""
+
+    class Level(models.TextChoices):
+        LOW = "low", "Low complexity"
+        MEDIUM = "medium", "Medium complexity"
+        HIGH = "high", "High complexity"
+
+    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="complexity_levels")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    description = models.TextField()
+
+    class Meta:
+        ordering = ["category", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "level"], name="complexity_level_unique_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.get_level_display()}"
+
+
+class DesiredOutcome(models.Model):
+    """An outcome a referral to a category's service can aim for."""
+
+    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="desired_outcomes")
+    description = models.CharField(max_length=300)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["category", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "description"], name="desired_outcome_unique_per_category")
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class CommissioningBody(models.Model):
+    """A commissioning team: HMPPS in a region, or a co-funder (PCC, local authority, health)."""
+
+    class Kind(models.TextChoices):
+        HMPPS = "hmpps", "HMPPS"
+        PCC = "pcc", "Police and crime commissioner"
+        LOCAL_AUTHORITY = "local_authority", "Local authority"
+        HEALTH = "health", "Health"
+        OTHER = "other", "Other"
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.HMPPS)
+    regions = models.ManyToManyField(Region, related_name="commissioning_bodies")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "commissioning bodies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Probation practitioner"
+    PROVIDER_ADMIN = "provider_admin", "Provider admin"
+    CASEWORKER = "caseworker", "Caseworker"
+    COMMISSIONER = "commissioner", "Commissioner"
+    ASSESSOR = "assessor", "Assessor"
+    ADMIN = "admin", "Service support admin"
+
+
+PROVIDER_ROLES = frozenset({Role.PROVIDER_ADMIN, Role.CASEWORKER})
+COMMISSIONING_ROLES = frozenset({Role.COMMISSIONER, Role.ASSESSOR})
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+        if not email:
+            raise ValueError("A user needs an email address")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+        fields.update(role=Role.ADMIN, is_staff=True, is_superuser=True)
+        return self.create_user(email, password, **fields)
+
+    def get_by_natural_key(self, username: str) -> User:
+        return self.get(email__iexact=username)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in by email, with one role and one organisation context."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=20, choices=Role.choices)
+    pdu = models.ForeignKey(Pdu, null=True, blank=True, on_delete=models.PROTECT, related_name="practitioners")
+    organisation = models.ForeignKey(
+        "providers.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+    )
+    commissioning_body = models.ForeignKey(
+        CommissioningBody, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        ordering = ["email"]
+        constraints = [
+            # Each role carries exactly its own organisation context, never another's.
+            models.CheckConstraint(
+                name="user_role_has_its_context",
+                condition=(
+                    Q(role=Role.PRACTITIONER, pdu__isnull=False, organisation__isnull=True,
+                      commissioning_body__isnull=True)
+                    | Q(role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER], pdu__isnull=True,
+                        organisation__isnull=False, commissioning_body__isnull=True)
+                    | Q(role__in=[Role.COMMISSIONER, Role.ASSESSOR], pdu__isnull=True,
+                        organisation__isnull=True, commissioning_body__isnull=False)
+                    | Q(role=Role.ADMIN, pdu__isnull=True, organisation__isnull=True,
+                        commissioning_body__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(models.functions.Lower("email"), name="user_email_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def is_practitioner(self) -> bool:
+        return self.role == Role.PRACTITIONER
+
+    @property
+    def is_provider_user(self) -> bool:
+        return self.role in PROVIDER_ROLES
+
+    @property
+    def is_commissioning_user(self) -> bool:
+        return self.role in COMMISSIONING_ROLES
+
+    @property
+    def context_name(self) -> str:
+        """The PDU, organisation or commissioning body the user works for."""
+        context = self.pdu or self.organisation or self.commissioning_body
+        return str(context) if context else "Service support"
+
+
+class ApiToken(models.Model):
+    """A personal or service token for the REST API; only its SHA-256 digest is stored."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="The token's first characters, to recognise it")
+    digest = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(name="api_token_expires_after_creation", condition=Q(expires_at__gt=models.F("created_at")))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.revoked_at is None and self.expires_at > at and self.user.is_active
+
+
+class Notification(models.Model):
+    """A message to one user, shown in the portal and, when asked for, sent by email once."""
+
+    class EmailStatus(models.TextChoices):
+        NOT_REQUIRED = "not_required", "Not required"
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=50)
+    title = models.CharField(max_length=200)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True)
+    # Lets a sender say "this event, for this person" so a repeat never notifies twice.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_status = models.CharField(max_length=15, choices=EmailStatus.choices, default=EmailStatus.NOT_REQUIRED)
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"],
+                condition=~Q(dedupe_key=""),
+                name="notification_once_per_recipient_and_event",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

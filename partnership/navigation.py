@@ -1,0 +1,76 @@
+"""Service navigation by role, declared as data.
+
+An entry whose URL name does not exist yet is left out, so each part of the portal
+appears in the navigation as soon as its pages do.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from partnership.models import Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+
+
+HOME = NavItem("Home", "home")
+NOTIFICATIONS = NavItem("Notifications", "notifications")
+
+NAVIGATION: dict[str, list[NavItem]] = {
+    Role.PRACTITIONER: [
+        HOME,
+        NavItem("Find a service", "providers:directory"),
+        NavItem("Referrals", "referrals:list"),
+        NOTIFICATIONS,
+    ],
+    Role.PROVIDER_ADMIN: [
+        HOME,
+        NavItem("Referrals", "referrals:inbox"),
+        NavItem("Organisation", "providers:organisation"),
+        NavItem("Services", "providers:services"),
+        NavItem("Funding", "commissioning:opportunities"),
+        NavItem("Alerts", "commissioning:alerts"),
+        NOTIFICATIONS,
+    ],
+    Role.CASEWORKER: [
+        HOME,
+        NavItem("Referrals", "referrals:inbox"),
+        NavItem("Find a service", "providers:directory"),
+        NOTIFICATIONS,
+    ],
+    Role.COMMISSIONER: [
+        HOME,
+        NavItem("Funding rounds", "commissioning:rounds"),
+        NavItem("Organisations", "providers:organisations"),
+        NavItem("Demand", "commissioning:demand"),
+        NavItem("Alerts", "commissioning:alerts"),
+        NOTIFICATIONS,
+    ],
+    Role.ASSESSOR: [
+        HOME,
+        NavItem("Assessments", "commissioning:assessments"),
+        NOTIFICATIONS,
+    ],
+    Role.ADMIN: [
+        HOME,
+        NavItem("Find a service", "providers:directory"),
+        NOTIFICATIONS,
+    ],
+}
+
+
+def navigation_for(role: str, current_path: str) -> list[dict]:
+    """The navigation items that exist for a role, with the current one marked."""
+    items = []
+    for item in NAVIGATION.get(role, [HOME]):
+        try:
+            href = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = current_path == href if href == "/" else current_path.startswith(href)
+        items.append({"label": item.label, "href": href, "active": active})
+    return items

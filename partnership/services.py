@@ -1,0 +1,184 @@
+"""Writes shared by every app: API tokens and notifications."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partnership.models import ApiToken, Notification, User
+from partnership.selectors import api_token_digest
+
+logger = logging.getLogger(__name__)
+
+TOKEN_PREFIX = "pp_"
+
+
+class TransientEmailError(Exception):
+    """Email delivery failed in a way worth retrying (network, provider outage)."""
+
+
+@transaction.atomic
+def api_token_issue(
+    *, user: User, name: str, scope: str = ApiToken.Scope.READ, days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for `user` and return it with its secret, which is shown this once only."""
+    days = settings.API_TOKEN_DEFAULT_DAYS if days is None else days
+    if not 1 <= days <= settings.API_TOKEN_MAX_DAYS:
+        raise ValueError(f"A token lasts between 1 and {settings.API_TOKEN_MAX_DAYS} days")
+    if scope not in ApiToken.Scope.values:
+        raise ValueError(f"Scope must be one of {', '.join(ApiToken.Scope.values)}")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = timezone.now()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        prefix=raw[: len(TOKEN_PREFIX) + 6],
+        digest=api_token_digest(raw),
+        scope=scope,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    logger.info("API token %s issued to user %s", token.pk, user.pk)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    """Revoke a token now; a revoked token never authenticates again."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        logger.info("API token %s revoked", token.pk)
+    return token
+
+
+def api_token_mark_used(*, token: ApiToken) -> None:
+    """Record use at most once a minute, so reads do not each cost a write."""
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+@transaction.atomic
+def notification_send(
+    *,
+    recipients: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str = "",
+    email: bool = True,
+    dedupe_key: str = "",
+) -> list[Notification]:
+    """Notify each recipient in the portal and, if asked, by email after the transaction commits.
+
+    With a `dedupe_key`, a recipient already notified of that event is not notified again.
+    """
+    from partnership.tasks import notification_email_send
+
+    created = []
+    for recipient in recipients:
+        if not recipient.is_active:
+            continue
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    recipient=recipient,
+                    kind=kind,
+                    title=title,
+                    body=body,
+                    link=link,
+                    dedupe_key=dedupe_key,
+                    email_status=(
+                        Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NOT_REQUIRED
+                    ),
+                )
+        except IntegrityError:
+            continue  # already notified of this event
+        created.append(notification)
+        if email:
+            transaction.on_commit(lambda pk=notification.pk: notification_email_send.delay(pk))
+    return created
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """Mark one notification read (idempotent)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of a user read; returns how many changed."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -> bool:
+    """Send a notification's email if it is still pending; True when this call sent it.
+
+    The row is locked while sending and marked sent in the same transaction, so two
+    deliveries of the same task (a redelivered message, the stalled-email sweep) send once.
+    """
+    failure: Exception | None = None
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .select_related("recipient")
+            .filter(pk=notification_id, email_status=Notification.EmailStatus.PENDING)
+            .first()
+        )
+        if notification is None:
+            return False
+        message = EmailMessage(
+            subject=f"{settings.SERVICE_NAME}: {notification.title}",
+            body=_email_body(notification),
+            to=[notification.recipient.email],
+        )
+        notification.email_attempts += 1
+        try:
+            message.send(fail_silently=False)
+        except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds
+            failure = exc
+            if notification.email_attempts >= max_attempts:
+                notification.email_status = Notification.EmailStatus.FAILED
+            notification.save(update_fields=["email_attempts", "email_status"])
+        else:
+            notification.email_status = Notification.EmailStatus.SENT
+            notification.email_sent_at = timezone.now()
+            notification.save(update_fields=["email_attempts", "email_status", "email_sent_at"])
+    if failure is not None:
+        logger.warning("Email for notification %s failed: %s", notification_id, type(failure).__name__)
+        if notification.email_status == Notification.EmailStatus.PENDING:
+            raise TransientEmailError(str(failure)) from failure
+        return False
+    return True
+
+
+def _email_body(notification: Notification) -> str:
+    parts = [notification.title]
+    if notification.body:
+        parts.append(notification.body)
+    if notification.link:
+        parts.append(f"Open it in the portal: {settings.PORTAL_BASE_URL.rstrip('/')}{notification.link}")
+    parts.append(f"You are getting this email because you use {settings.SERVICE_NAME}.")
+    return "\n\n".join(parts)
+
+
+def notification_email_stalled_ids(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
+    """Pending emails whose task has had time to run: a lost message is sent again."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Notification.objects.filter(
+            email_status=Notification.EmailStatus.PENDING, created_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )

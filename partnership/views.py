@@ -1,0 +1,122 @@
+"""Shared pages: sign in and out, each role's home page, notifications, API tokens, errors."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from partnership import selectors, services
+from partnership.api.exceptions import problem_response
+from partnership.forms import ApiTokenForm, SignInForm
+from partnership.models import Role
+
+HOME_TEMPLATES = {
+    Role.PRACTITIONER: "home/practitioner.html",
+    Role.PROVIDER_ADMIN: "home/provider_admin.html",
+    Role.CASEWORKER: "home/caseworker.html",
+    Role.COMMISSIONER: "home/commissioner.html",
+    Role.ASSESSOR: "home/assessor.html",
+    Role.ADMIN: "home/admin.html",
+}
+
+
+class SignInView(auth_views.LoginView):
+    template_name = "auth/sign_in.html"
+    form_class = SignInForm
+    redirect_authenticated_user = True
+
+
+class SignOutView(auth_views.LogoutView):
+    """Sign-out is a POST from the header; it ends the server-side session."""
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "recent_notifications": selectors.notification_list_for(user=user)[:5],
+    }
+    return render(request, HOME_TEMPLATES[user.role], context)
+
+
+@login_required
+def notification_list(request: HttpRequest) -> HttpResponse:
+    notifications = selectors.notification_list_for(user=request.user)[:100]
+    return render(request, "notifications/list.html", {"notifications": notifications})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = get_object_or_404(selectors.notification_list_for(user=request.user), pk=pk)
+    services.notification_mark_read(notification=notification)
+    if notification.link and request.POST.get("open"):
+        return redirect(notification.link)
+    return redirect("notifications")
+
+
+@login_required
+@require_POST
+def notification_read_all(request: HttpRequest) -> HttpResponse:
+    count = services.notification_mark_all_read(user=request.user)
+    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read")
+    return redirect("notifications")
+
+
+@login_required
+def api_token_list(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        token, new_token = services.api_token_issue(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            scope=form.cleaned_data["scope"],
+            days=form.cleaned_data["days"],
+        )
+        form = ApiTokenForm()
+    tokens = selectors.api_token_list_for(user=request.user)
+    response = render(request, "account/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(selectors.api_token_list_for(user=request.user), pk=pk)
+    services.api_token_revoke(token=token)
+    messages.success(request, f"The token ‘{token.name}’ has been revoked")
+    return redirect("api-tokens")
+
+
+def _wants_problem(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_404(request: HttpRequest, exception=None) -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(404, "Not found.")
+    return render(request, "errors/404.html", status=404)
+
+
+def error_403(request: HttpRequest, exception=None) -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(403, "You do not have permission to do this.")
+    return render(request, "errors/403.html", status=403)
+
+
+def error_500(request: HttpRequest) -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(500, "Something went wrong on our side. Try again later.")
+    # No context processors: the database may be what failed.
+    from django.template import loader
+
+    return HttpResponse(loader.get_template("errors/500.html").render({}), status=500)
+
+
+def error_csrf(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if _wants_problem(request):
+        return problem_response(403, f"CSRF check failed: {reason}")
+    return render(request, "errors/csrf.html", status=403)
