@@ -17,6 +17,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("partnership.api.urls")),
+    path("", include("providers.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -22,4 +22,5 @@ urlpatterns = [
         name="docs",
     ),
     path("", include(router.urls)),
+    path("", include("providers.api.urls")),
 ]

@@ -1,0 +1,3 @@
+"""API resources of the provider registry: organisations and services."""
+
+urlpatterns: list = []
