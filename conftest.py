@@ -25,3 +25,41 @@ def caseworker(db):
 @pytest.fixture
 def commissioner(db):
     return UserFactory(role=Role.COMMISSIONER)
+
+
+@pytest.fixture
+def committed_db(django_db_serialized_rollback, transactional_db):
+    """A database whose writes commit (for threads and live servers), with the reference
+    data that migrations load restored before the test, since the flush after each
+    transactional test empties every table."""
+
+
+@pytest.fixture
+def celery_worker_thread(committed_db):
+    """A real Celery worker on the configured Redis broker, in a thread of this process.
+
+    It consumes both queues; leftovers from earlier runs are purged first so that
+    only this test's tasks run. The data it reads must be committed (committed_db).
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from partnership.celery import app
+
+    app.control.purge()
+    with start_worker(
+        app, pool="solo", concurrency=1, perform_ping_check=False, queues=["default", "alerts"], shutdown_timeout=10
+    ) as worker:
+        yield worker
+
+
+def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
+    """Poll until `predicate()` is truthy; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout}s waiting for {predicate}")

@@ -12,12 +12,15 @@ import hashlib
 import logging
 import os
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger(__name__)
+# pgserver asks platformdirs for a runtime folder it does not need; its fallback is fine.
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 DATABASE_NAME = "partnership"
 # A unix socket path must fit in sockaddr_un (108 bytes on Linux) with the socket's file name.

@@ -27,6 +27,11 @@ def api_token_for_raw(*, raw_token: str) -> ApiToken | None:
     return token
 
 
+def user_with_context(*, user_id: int) -> User:
+    """A user with their PDU, organisation and commissioning body loaded."""
+    return User.objects.select_related("pdu__region", "organisation", "commissioning_body").get(pk=user_id)
+
+
 def api_token_list_for(*, user: User) -> QuerySet[ApiToken]:
     """A user's own tokens, newest first."""
     return ApiToken.objects.filter(user=user)

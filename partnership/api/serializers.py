@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from partnership.models import ComplexityLevel, DesiredOutcome, Pdu, Region, ServiceCategory, User
+from partnership.models import ComplexityLevel, DesiredOutcome, Notification, Pdu, Region, ServiceCategory, User
 
 
 class ReferenceSerializer(serializers.Serializer):
@@ -88,3 +88,12 @@ class MeSerializer(serializers.ModelSerializer):
     def get_token_scope(self, user: User) -> str:
         token = getattr(self.context.get("request"), "auth", None)
         return getattr(token, "scope", "session")
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    unread = serializers.BooleanField(source="is_unread", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at", "unread"]
+        read_only_fields = fields

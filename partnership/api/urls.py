@@ -11,6 +11,7 @@ router.include_root_view = False
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("pdus", views.PduViewSet, basename="pdu")
 router.register("service-categories", views.ServiceCategoryViewSet, basename="service-category")
+router.register("notifications", views.NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [

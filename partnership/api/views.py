@@ -3,10 +3,13 @@
 import django_filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
-from partnership import selectors
+from partnership import selectors, services
 from partnership.api import serializers
-from partnership.models import Pdu
+from partnership.api.scoping import UserScopedViewMixin
+from partnership.models import Notification, Pdu
 
 
 class MeView(generics.RetrieveAPIView):
@@ -15,8 +18,7 @@ class MeView(generics.RetrieveAPIView):
     serializer_class = serializers.MeSerializer
 
     def get_object(self):
-        user = self.request.user
-        return type(user).objects.select_related("pdu__region", "organisation", "commissioning_body").get(pk=user.pk)
+        return selectors.user_with_context(user_id=self.request.user.pk)
 
 
 class RegionViewSet(viewsets.ReadOnlyModelViewSet):
@@ -47,3 +49,29 @@ class PduViewSet(viewsets.ReadOnlyModelViewSet):
 class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ServiceCategorySerializer
     queryset = selectors.service_category_list()
+
+
+class NotificationFilter(django_filters.FilterSet):
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="Only unread (true) or read (false)")
+
+    class Meta:
+        model = Notification
+        fields = ["unread", "kind"]
+
+
+class NotificationViewSet(UserScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The signed-in user's own notifications, newest first."""
+
+    model = Notification
+    serializer_class = serializers.NotificationSerializer
+    filterset_class = NotificationFilter
+
+    def scoped_queryset(self, user):
+        return selectors.notification_list_for(user=user)
+
+    @extend_schema(request=None, responses=serializers.NotificationSerializer)
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        """Mark one notification as read."""
+        notification = services.notification_mark_read(notification=self.get_object())
+        return Response(self.get_serializer(notification).data)

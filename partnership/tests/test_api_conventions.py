@@ -1,0 +1,128 @@
+"""Conventions every resource shares: envelope, page size cap, problem+json, schema."""
+
+import pytest
+import yaml
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from openapi_spec_validator import validate
+from rest_framework import exceptions
+
+from partnership.api.exceptions import problem_exception_handler
+from partnership.models import Pdu, Role
+from partnership.tests.factories import NotificationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def signed_in(client):
+    client.force_login(UserFactory(role=Role.PRACTITIONER))
+    return client
+
+
+def test_lists_use_the_next_previous_results_envelope(signed_in):
+    body = signed_in.get("/api/v1/pdus/").json()
+    assert list(body) == ["next", "previous", "results"]
+    assert len(body["results"]) == 25
+    assert body["previous"] is None
+    assert "page=2" in body["next"]
+
+    second = signed_in.get(body["next"]).json()
+    assert second["previous"].endswith("/api/v1/pdus/")
+    assert {p["id"] for p in second["results"]}.isdisjoint({p["id"] for p in body["results"]})
+
+
+def test_page_size_is_capped_at_100(signed_in):
+    body = signed_in.get("/api/v1/pdus/?page_size=500").json()
+    assert len(body["results"]) == 100
+    last = signed_in.get("/api/v1/pdus/?page_size=100&page=2").json()
+    assert len(last["results"]) == Pdu.objects.count() - 100
+    assert last["next"] is None
+
+
+def test_a_page_past_the_end_is_a_404_problem(signed_in):
+    response = signed_in.get("/api/v1/pdus/?page=99")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_query_count_does_not_grow_with_page_size(signed_in):
+    def queries(url):
+        with CaptureQueriesContext(connection) as ctx:
+            assert signed_in.get(url).status_code == 200
+        return len(ctx)
+
+    assert queries("/api/v1/pdus/?page_size=5") == queries("/api/v1/pdus/?page_size=100")
+    assert queries("/api/v1/service-categories/?page_size=2") == queries("/api/v1/service-categories/?page_size=10")
+
+
+def test_pdus_filter_by_region(signed_in):
+    body = signed_in.get("/api/v1/pdus/?region=L&page_size=100").json()
+    assert {p["region"]["code"] for p in body["results"]} == {"L"}
+    assert "Manchester North" in {p["name"] for p in body["results"]}
+    assert len(body["results"]) == Pdu.objects.filter(region__code="L").count()
+
+
+def test_reference_resources_need_sign_in(client):
+    for url in ["/api/v1/regions/", "/api/v1/pdus/", "/api/v1/service-categories/", "/api/v1/me/"]:
+        response = client.get(url)
+        assert response.status_code == 401, url
+        assert response["Content-Type"] == "application/problem+json"
+
+
+def test_service_categories_carry_levels_and_outcomes(signed_in):
+    results = signed_in.get("/api/v1/service-categories/").json()["results"]
+    accommodation = next(c for c in results if c["slug"] == "accommodation")
+    assert [level["level"] for level in accommodation["complexity_levels"]] == ["low", "medium", "high"]
+    assert "Settled accommodation is secured" in {o["description"] for o in accommodation["desired_outcomes"]}
+
+
+def test_unknown_api_url_is_a_404_problem(signed_in):
+    response = signed_in.get("/api/v1/no-such-thing/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["status"] == 404
+
+
+def test_a_notification_of_someone_else_is_404_and_never_listed(signed_in):
+    other = NotificationFactory()
+    own = NotificationFactory(recipient=signed_in.get("/api/v1/me/").wsgi_request.user)
+    ids = {n["id"] for n in signed_in.get("/api/v1/notifications/").json()["results"]}
+    assert ids == {own.pk}
+    assert signed_in.get(f"/api/v1/notifications/{other.pk}/").status_code == 404
+
+
+def test_validation_errors_become_problems_with_errors_by_field():
+    exc = exceptions.ValidationError({"crn": ["Enter a CRN like X123456"], "name": ["This field is required."]})
+    response = problem_exception_handler(exc, {})
+    assert response.status_code == 400
+    assert response.content_type == "application/problem+json"
+    assert response.data["errors"] == {"crn": ["Enter a CRN like X123456"], "name": ["This field is required."]}
+    assert response.data["title"] == "Bad Request"
+
+
+def test_schema_is_valid_openapi_3_and_generates_without_warnings(tmp_path):
+    path = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(path))
+    schema = yaml.safe_load(path.read_text())
+    validate(schema)
+    assert schema["openapi"].startswith("3.")
+    assert "/api/v1/me/" in schema["paths"]
+    assert "bearerAuth" in schema["components"]["securitySchemes"]
+    assert "application/problem+json" in schema["paths"]["/api/v1/me/"]["get"]["responses"]["401"]["content"]
+
+
+def test_schema_and_docs_are_served(client):
+    schema = client.get("/api/v1/schema/")
+    assert schema.status_code == 200
+    assert b"openapi" in schema.content
+    docs = client.get("/api/v1/docs/")
+    assert docs.status_code == 200
+    # Swagger UI's assets are served from this site, not a CDN.
+    assert b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+def test_api_responses_are_never_cached(signed_in):
+    response = signed_in.get("/api/v1/me/")
+    assert "no-store" in response["Cache-Control"]
