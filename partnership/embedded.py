@@ -21,6 +21,8 @@ from typing import Any
 logger = logging.getLogger(__name__)
 # pgserver asks platformdirs for a runtime folder it does not need; its fallback is fine.
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+# Its exit handler logs after the process's streams may have closed.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 DATABASE_NAME = "partnership"
 # A unix socket path must fit in sockaddr_un (108 bytes on Linux) with the socket's file name.

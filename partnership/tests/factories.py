@@ -9,6 +9,7 @@ PASSWORD = "correct-horse-battery-staple"
 class CommissioningBodyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = CommissioningBody
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"HMPPS Commissioning Team {n}")
 
