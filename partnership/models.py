@@ -44,6 +44,7 @@ class ServiceCategory(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField()
+    search_terms = models.TextField(blank=True, help_text="Other words people use for it, for directory search")
 
     class Meta:
         ordering = ["name"]

@@ -1,23 +1,262 @@
-"""Provider organisations. The registry fills this out; for now it anchors provider staff."""
+"""Provider organisations, their services, staff training and information-sharing agreements."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
+
+from providers.referral_fields import REFERRAL_FIELDS
+from providers.validators import validate_org_id
+
+
+class SizeBand(models.TextChoices):
+    """NCVO's size bands by annual income."""
+
+    MICRO = "micro", "Micro (under £10,000)"
+    SMALL = "small", "Small (£10,000 to £100,000)"
+    MEDIUM = "medium", "Medium (£100,000 to £1 million)"
+    LARGE = "large", "Large (£1 million to £10 million)"
+    MAJOR = "major", "Major (£10 million to £100 million)"
+    SUPER_MAJOR = "super_major", "Super-major (£100 million or more)"
+    UNKNOWN = "unknown", "Not known"
+
+
+SIZE_BAND_CEILINGS = [
+    (SizeBand.MICRO, 10_000),
+    (SizeBand.SMALL, 100_000),
+    (SizeBand.MEDIUM, 1_000_000),
+    (SizeBand.LARGE, 10_000_000),
+    (SizeBand.MAJOR, 100_000_000),
+]
+
+
+def size_band_expression():
+    """The size band as a database expression of annual income, for a generated column."""
+    whens = [When(annual_income__isnull=True, then=Value(SizeBand.UNKNOWN.value))]
+    whens += [When(annual_income__lt=ceiling, then=Value(band.value)) for band, ceiling in SIZE_BAND_CEILINGS]
+    return Case(*whens, default=Value(SizeBand.SUPER_MAJOR.value))
+
+
+class Population(models.TextChoices):
+    WOMEN = "women", "Women"
+    RACIALLY_MINORITISED = "racially_minoritised", "Racially minoritised people"
+    YOUNG_ADULTS = "young_adults", "Young adults (18 to 25)"
+    FOREIGN_NATIONALS = "foreign_nationals", "Foreign nationals"
+    SUBSTANCE_USE = "substance_use", "People using substances"
+    FAMILIES = "families", "Families"
+    VETERANS = "veterans", "Veterans"
+    LGBT = "lgbt", "LGBT+ people"
 
 
 class Organisation(models.Model):
-    """A voluntary and community sector organisation that delivers services."""
+    """A voluntary and community sector organisation: its profile, kept once and reused."""
+
+    class LegalForm(models.TextChoices):
+        CIO = "cio", "Charitable incorporated organisation"
+        CHARITABLE_COMPANY = "charitable_company", "Charitable company"
+        CHARITABLE_TRUST = "charitable_trust", "Charitable trust or unincorporated charity"
+        CIC = "cic", "Community interest company"
+        COMPANY_BY_GUARANTEE = "company_by_guarantee", "Company limited by guarantee"
+        COMMUNITY_BENEFIT_SOCIETY = "community_benefit_society", "Community benefit society"
+        UNINCORPORATED = "unincorporated", "Unincorporated community group"
+        OTHER = "other", "Other"
+
+    class Reach(models.TextChoices):
+        LOCAL = "local", "Local"
+        REGIONAL = "regional", "Regional"
+        NATIONAL = "national", "National"
+
+    class Verification(models.TextChoices):
+        UNVERIFIED = "unverified", "Not yet verified"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Could not be verified"
 
     name = models.CharField(max_length=200)
     org_id = models.CharField(
-        "org-id", max_length=40, blank=True, help_text="An org-id identifier, such as GB-CHC-1234567"
+        "org-id",
+        max_length=40,
+        blank=True,
+        validators=[validate_org_id],
+        help_text="For example GB-CHC-1234567 or GB-COH-01234567. Leave blank for an unregistered group.",
     )
+    charity_number = models.CharField(max_length=20, blank=True)
+    company_number = models.CharField(max_length=10, blank=True)
+    legal_form = models.CharField(max_length=30, choices=LegalForm.choices, blank=True)
+    description = models.TextField(blank=True, help_text="What the organisation does and who it works with")
+    website = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    annual_income = models.PositiveBigIntegerField(null=True, blank=True, help_text="In pounds, from the latest accounts")
+    size_band = models.GeneratedField(
+        expression=size_band_expression(),
+        output_field=models.CharField(max_length=12, choices=SizeBand.choices),
+        db_persist=True,
+    )
+    head_office_region = models.ForeignKey(
+        "partnership.Region", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reach = models.CharField(max_length=10, choices=Reach.choices, default=Reach.LOCAL)
+    populations_served = ArrayField(
+        models.CharField(max_length=30, choices=Population.choices), default=list, blank=True
+    )
+    lived_experience_led = models.BooleanField(default=False)
+    verification_status = models.CharField(
+        max_length=12, choices=Verification.choices, default=Verification.UNVERIFIED
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["org_id"], condition=~Q(org_id=""), name="organisation_org_id_unique")
+        ]
+        indexes = [
+            models.Index(fields=["size_band"], name="organisation_size_band"),
+            models.Index(fields=["head_office_region"], name="organisation_region"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InformationSharingAgreement(models.Model):
+    """A version of the information-sharing agreement that provider organisations sign."""
+
+    version = models.CharField(max_length=20, unique=True)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        get_latest_by = "published_at"
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+
+class AgreementSignature(models.Model):
+    """An organisation's signature of one version of the agreement."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="agreement_signatures")
+    agreement = models.ForeignKey(InformationSharingAgreement, on_delete=models.PROTECT, related_name="signatures")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signatory_name = models.CharField(max_length=150)
+    signatory_position = models.CharField(max_length=150)
+    signed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "agreement"], name="agreement_signed_once_per_version")
+        ]
+
+
+class TrainingRecord(models.Model):
+    """Training a member of provider staff has completed."""
+
+    class Kind(models.TextChoices):
+        RISK_AWARENESS = "risk_awareness", "Risk awareness and management"
+        SAFEGUARDING = "safeguarding", "Safeguarding adults and children"
+        INFORMATION_SECURITY = "information_security", "Data protection and information security"
+        TRAUMA_INFORMED = "trauma_informed", "Trauma-informed practice"
+        OTHER = "other", "Other"
+
+    staff_member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    description = models.CharField(max_length=200, blank=True)
+    completed_on = models.DateField()
+    expires_on = models.DateField(null=True, blank=True, help_text="Leave blank if it does not expire")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_on"]
+        indexes = [models.Index(fields=["staff_member", "kind", "expires_on"], name="training_current")]
+        constraints = [
+            models.CheckConstraint(
+                name="training_expires_after_completion",
+                condition=Q(expires_on__isnull=True) | Q(expires_on__gt=F("completed_on")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.completed_on:%d %b %Y})"
+
+    def is_current(self, on=None) -> bool:
+        on = on or timezone.localdate()
+        return self.completed_on <= on and (self.expires_on is None or self.expires_on >= on)
+
+
+class Service(models.Model):
+    """A service an organisation delivers, as practitioners find it in the directory."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Taking referrals"
+        PAUSED = "paused", "Paused"
+        CLOSED = "closed", "Closed"
+
+    class Setting(models.TextChoices):
+        COMMUNITY = "community", "Community"
+        CUSTODY = "custody", "Custody"
+        THROUGH_THE_GATE = "through_the_gate", "Through the gate"
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person, one to one"
+        GROUP = "group", "Group sessions"
+        PHONE = "phone", "By phone"
+        ONLINE = "online", "Online or video"
+
+    class Sex(models.TextChoices):
+        ANY = "any", "Any"
+        FEMALE = "female", "Women only"
+        MALE = "male", "Men only"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="services")
+    name = models.CharField(max_length=200)
+    description = models.TextField()
+    categories = models.ManyToManyField("partnership.ServiceCategory", related_name="services")
+    pdus = models.ManyToManyField("partnership.Pdu", related_name="services")
+    delivery_settings = ArrayField(models.CharField(max_length=20, choices=Setting.choices), default=list)
+    delivery_modes = ArrayField(models.CharField(max_length=20, choices=Mode.choices), default=list)
+    eligible_sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.ANY)
+    minimum_age = models.PositiveSmallIntegerField(default=18, validators=[MinValueValidator(18), MaxValueValidator(120)])
+    maximum_age = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(18), MaxValueValidator(120)]
+    )
+    referral_requirements = ArrayField(
+        models.CharField(max_length=40, choices=REFERRAL_FIELDS), default=list, blank=True
+    )
+    monthly_capacity = models.PositiveIntegerField(help_text="How many referrals the service can take each month")
+    current_wait_days = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    search_document = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [
+            GinIndex(fields=["search_document"], name="service_search"),
+            models.Index(fields=["status", "organisation"], name="service_status_org"),
+        ]
+        constraints = [
+            models.CheckConstraint(name="service_age_range_in_order", condition=Q(maximum_age__isnull=True) | Q(maximum_age__gte=F("minimum_age"))),
+            models.CheckConstraint(name="service_adult_ages", condition=Q(minimum_age__gte=18)),
+            models.CheckConstraint(name="service_has_a_setting", condition=~Q(delivery_settings=[])),
         ]
 
     def __str__(self) -> str:

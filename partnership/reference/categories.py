@@ -7,6 +7,7 @@ the data migration loads them and later migrations may add to them.
 CATEGORIES = [
     {
         "slug": "accommodation",
+        "search_terms": "housing homeless homelessness rough sleeping tenancy rent landlord hostel home",
         "name": "Accommodation",
         "description": "Help to find, secure and keep suitable accommodation, including on release from custody.",
         "complexity": {
@@ -23,6 +24,7 @@ CATEGORIES = [
     },
     {
         "slug": "education-training-employment",
+        "search_terms": "jobs work employment employability training skills education college CV apprenticeship",
         "name": "Education, training and employment",
         "description": "Support into learning, training, volunteering and work.",
         "complexity": {
@@ -40,6 +42,7 @@ CATEGORIES = [
     },
     {
         "slug": "finance-benefit-debt",
+        "search_terms": "money benefits debt budgeting universal credit bank account finance",
         "name": "Finance, benefit and debt",
         "description": "Help with income, benefits, budgeting, bank accounts and debt.",
         "complexity": {
@@ -56,6 +59,7 @@ CATEGORIES = [
     },
     {
         "slug": "dependency-recovery",
+        "search_terms": "drugs alcohol substance misuse addiction recovery detox treatment",
         "name": "Dependency and recovery",
         "description": "Support for people whose use of drugs or alcohol is linked to their offending.",
         "complexity": {
@@ -72,6 +76,7 @@ CATEGORIES = [
     },
     {
         "slug": "emotional-wellbeing",
+        "search_terms": "mental health wellbeing anxiety depression counselling emotions",
         "name": "Emotional wellbeing",
         "description": "Support to manage emotions, build resilience and reach mental health services.",
         "complexity": {
@@ -87,6 +92,7 @@ CATEGORIES = [
     },
     {
         "slug": "family-significant-others",
+        "search_terms": "family children parenting relationships partners contact",
         "name": "Family and significant others",
         "description": "Support to build and keep positive relationships with family, children and partners.",
         "complexity": {
@@ -102,6 +108,7 @@ CATEGORIES = [
     },
     {
         "slug": "lifestyle-associates",
+        "search_terms": "peers associates gangs activities sport lifestyle",
         "name": "Lifestyle and associates",
         "description": "Support to build a positive lifestyle and move away from negative influences.",
         "complexity": {
@@ -117,6 +124,7 @@ CATEGORIES = [
     },
     {
         "slug": "social-inclusion",
+        "search_terms": "community isolation identification documents inclusion",
         "name": "Social inclusion",
         "description": "Support to access community services and take part in community life.",
         "complexity": {
@@ -132,6 +140,7 @@ CATEGORIES = [
     },
     {
         "slug": "mentoring",
+        "search_terms": "mentor peer support lived experience befriending",
         "name": "Mentoring",
         "description": "One-to-one support from a trained mentor, often with lived experience.",
         "complexity": {
@@ -147,6 +156,7 @@ CATEGORIES = [
     },
     {
         "slug": "womens-services",
+        "search_terms": "women female women's centre domestic abuse",
         "name": "Women's services",
         "description": "Holistic, trauma-informed support for women, delivered in women-only settings.",
         "complexity": {

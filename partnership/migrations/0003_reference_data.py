@@ -31,7 +31,12 @@ def load(apps, schema_editor):
             )
     for category in CATEGORIES:
         record, _ = ServiceCategory.objects.update_or_create(
-            slug=category["slug"], defaults={"name": category["name"], "description": category["description"]}
+            slug=category["slug"],
+            defaults={
+                "name": category["name"],
+                "description": category["description"],
+                "search_terms": category["search_terms"],
+            },
         )
         for level, description in category["complexity"].items():
             ComplexityLevel.objects.update_or_create(
@@ -44,6 +49,6 @@ def load(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partnership", "0001_initial")]
+    dependencies = [("partnership", "0002_initial")]
 
     operations = [migrations.RunPython(load, migrations.RunPython.noop)]

@@ -1,0 +1,249 @@
+"""Reads of the provider registry and the directory, each scoped to the user asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.utils import timezone
+
+from partnership.models import Pdu, Role, ServiceCategory, User
+from providers.models import (
+    AgreementSignature,
+    InformationSharingAgreement,
+    Organisation,
+    Service,
+    TrainingRecord,
+)
+
+SEARCH_CONFIG = "english"
+
+
+# Organisations ---------------------------------------------------------------------------
+
+
+def organisation_list_visible_to(*, user: User) -> QuerySet[Organisation]:
+    """Organisation profiles: public to every signed-in user (they carry no personal data)."""
+    return Organisation.objects.select_related("head_office_region")
+
+
+def organisation_list_editable_by(*, user: User) -> QuerySet[Organisation]:
+    """The organisation a provider admin may edit: their own, and no other."""
+    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+        return Organisation.objects.filter(pk=user.organisation_id)
+    return Organisation.objects.none()
+
+
+def organisation_list_for_commissioner(*, user: User) -> QuerySet[Organisation]:
+    """Organisations working in a commissioner's regions (head office there, or a service
+    covering one of its PDUs), with service and training-coverage counts."""
+    if user.role not in (Role.COMMISSIONER, Role.ASSESSOR) or not user.commissioning_body_id:
+        return Organisation.objects.none()
+    region_ids = list(user.commissioning_body.regions.values_list("pk", flat=True))
+    covering = Service.objects.filter(organisation=OuterRef("pk"), pdus__region__in=region_ids)
+    today = timezone.localdate()
+    return (
+        Organisation.objects.filter(Q(head_office_region__in=region_ids) | Exists(covering))
+        .select_related("head_office_region")
+        .annotate(
+            service_count=Count("services", filter=~Q(services__status=Service.Status.CLOSED), distinct=True),
+            staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
+            trained_staff_count=Count(
+                "staff",
+                filter=Q(staff__is_active=True)
+                & Q(staff__training_records__kind=TrainingRecord.Kind.RISK_AWARENESS)
+                & Q(staff__training_records__completed_on__lte=today)
+                & (
+                    Q(staff__training_records__expires_on__isnull=True)
+                    | Q(staff__training_records__expires_on__gte=today)
+                ),
+                distinct=True,
+            ),
+        )
+    )
+
+
+# Information-sharing agreement ------------------------------------------------------------
+
+
+def agreement_current() -> InformationSharingAgreement | None:
+    """The version of the information-sharing agreement in force now."""
+    return InformationSharingAgreement.objects.filter(published_at__lte=timezone.now()).first()
+
+
+def agreement_signature_current(*, organisation: Organisation) -> AgreementSignature | None:
+    """The organisation's signature of the current version, or None if it must sign (again)."""
+    current = agreement_current()
+    if current is None:
+        return None
+    return (
+        AgreementSignature.objects.select_related("signed_by", "agreement")
+        .filter(organisation=organisation, agreement=current)
+        .first()
+    )
+
+
+def organisation_has_signed_current_agreement(*, organisation: Organisation) -> bool:
+    return agreement_signature_current(organisation=organisation) is not None
+
+
+# Staff and training -----------------------------------------------------------------------
+
+
+def current_risk_training_q(prefix: str = "", on: date | None = None) -> Q:
+    """A filter for users holding current risk training (prefix for related lookups)."""
+    on = on or timezone.localdate()
+    p = f"{prefix}training_records__"
+    return Q(**{f"{p}kind": TrainingRecord.Kind.RISK_AWARENESS, f"{p}completed_on__lte": on}) & (
+        Q(**{f"{p}expires_on__isnull": True}) | Q(**{f"{p}expires_on__gte": on})
+    )
+
+
+def user_has_current_risk_training(*, user: User, on: date | None = None) -> bool:
+    """Whether a member of provider staff has risk training that is current on a date."""
+    on = on or timezone.localdate()
+    return TrainingRecord.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=on),
+        staff_member=user,
+        kind=TrainingRecord.Kind.RISK_AWARENESS,
+        completed_on__lte=on,
+    ).exists()
+
+
+def staff_list_for(*, user: User) -> QuerySet[User]:
+    """A provider admin's colleagues, with whether each has current risk training."""
+    if user.role != Role.PROVIDER_ADMIN or not user.organisation_id:
+        return User.objects.none()
+    today = timezone.localdate()
+    current = TrainingRecord.objects.filter(
+        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
+        staff_member=OuterRef("pk"),
+        kind=TrainingRecord.Kind.RISK_AWARENESS,
+        completed_on__lte=today,
+    )
+    return (
+        User.objects.filter(organisation_id=user.organisation_id)
+        .annotate(has_current_risk_training=Exists(current))
+        .prefetch_related(Prefetch("training_records", queryset=TrainingRecord.objects.order_by("-completed_on")))
+        .order_by("-is_active", "full_name")
+    )
+
+
+def training_record_list_for(*, user: User) -> QuerySet[TrainingRecord]:
+    """Training records a provider admin may manage: those of their organisation's staff."""
+    if user.role != Role.PROVIDER_ADMIN or not user.organisation_id:
+        return TrainingRecord.objects.none()
+    return TrainingRecord.objects.filter(staff_member__organisation_id=user.organisation_id)
+
+
+# Services and the directory ----------------------------------------------------------------
+
+
+def _service_list_base() -> QuerySet[Service]:
+    return Service.objects.select_related("organisation").prefetch_related(
+        Prefetch("categories", queryset=ServiceCategory.objects.only("id", "name", "slug")),
+    )
+
+
+def service_list_visible_to(*, user: User) -> QuerySet[Service]:
+    """Services a user may see: every open or paused service, and all of their own
+    organisation's (closed included) for provider staff."""
+    visible = ~Q(status=Service.Status.CLOSED)
+    if user.organisation_id:
+        visible |= Q(organisation_id=user.organisation_id)
+    return _service_list_base().filter(visible)
+
+
+def service_list_editable_by(*, user: User) -> QuerySet[Service]:
+    """The services a provider admin may change: their own organisation's."""
+    if user.role != Role.PROVIDER_ADMIN or not user.organisation_id:
+        return Service.objects.none()
+    return _service_list_base().filter(organisation_id=user.organisation_id)
+
+
+@dataclass(frozen=True)
+class DirectoryFilters:
+    """What a practitioner can narrow the directory by; every field is optional."""
+
+    q: str = ""
+    category: str = ""  # category slug
+    pdu: int | None = None
+    region: str = ""  # region code
+    sex: str = ""  # the person's sex: "female" or "male"
+    age: int | None = None  # the person's age
+    setting: str = ""  # community, custody or through_the_gate
+    population: str = ""
+    size_band: str = ""
+    include_paused: bool = False
+
+
+def service_search(*, user: User, filters: DirectoryFilters) -> QuerySet[Service]:
+    """The directory: visible services matching every filter given, best match first.
+
+    Free text uses Postgres full-text search over the service, its categories (with
+    their other names, so "housing" finds accommodation) and its organisation, ranked.
+    """
+    services = service_list_visible_to(user=user)
+    if not filters.include_paused:
+        services = services.filter(status=Service.Status.ACTIVE)
+    if filters.category:
+        services = services.filter(categories__slug=filters.category)
+    if filters.pdu:
+        services = services.filter(pdus__id=filters.pdu)
+    if filters.region:
+        services = services.filter(pdus__region__code=filters.region)
+    if filters.sex in (Service.Sex.FEMALE, Service.Sex.MALE):
+        services = services.filter(eligible_sex__in=[Service.Sex.ANY, filters.sex])
+    if filters.age is not None:
+        services = services.filter(
+            Q(minimum_age__lte=filters.age), Q(maximum_age__isnull=True) | Q(maximum_age__gte=filters.age)
+        )
+    if filters.setting:
+        services = services.filter(delivery_settings__contains=[filters.setting])
+    if filters.population:
+        services = services.filter(organisation__populations_served__contains=[filters.population])
+    if filters.size_band:
+        services = services.filter(organisation__size_band=filters.size_band)
+    # Several filters cross many-to-many joins: keep one row per service.
+    services = services.distinct()
+    if filters.q.strip():
+        query = SearchQuery(filters.q.strip(), search_type="websearch", config=SEARCH_CONFIG)
+        services = (
+            services.filter(search_document=query)
+            .annotate(rank=SearchRank(F("search_document"), query))
+            .order_by("-rank", "current_wait_days", "name", "pk")
+        )
+    else:
+        services = services.annotate(rank=Value(0.0)).order_by("current_wait_days", "name", "pk")
+    return services
+
+
+def service_for_page(*, user: User, service_id: int) -> Service:
+    """One service for its directory page, scoped as the directory (404 if not visible)."""
+    from django.shortcuts import get_object_or_404
+
+    return get_object_or_404(
+        service_list_visible_to(user=user).prefetch_related(
+            Prefetch("pdus", queryset=Pdu.objects.select_related("region")),
+            "categories__complexity_levels",
+            "categories__desired_outcomes",
+        ),
+        pk=service_id,
+    )
+
+
+def service_category_choices() -> list[tuple[str, str]]:
+    return list(ServiceCategory.objects.order_by("name").values_list("slug", "name"))
+
+
+def pdu_default_for(*, user: User) -> int | None:
+    """The directory's default PDU: the practitioner's own."""
+    return user.pdu_id if user.role == Role.PRACTITIONER else None
+
+
+def services_covering_count(*, organisation: Organisation) -> int:
+    return organisation.services.exclude(status=Service.Status.CLOSED).count()
+
+

@@ -1,0 +1,270 @@
+"""Writes to the provider registry: profiles, the agreement, staff, training and services."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from partnership.models import Pdu, Role, ServiceCategory, User
+from partnership.services import notification_send
+from providers.models import (
+    AgreementSignature,
+    InformationSharingAgreement,
+    Organisation,
+    Service,
+    TrainingRecord,
+)
+from providers.selectors import agreement_current
+
+logger = logging.getLogger(__name__)
+
+ORGANISATION_PROFILE_FIELDS = [
+    "name",
+    "org_id",
+    "charity_number",
+    "company_number",
+    "legal_form",
+    "description",
+    "website",
+    "email",
+    "phone",
+    "annual_income",
+    "head_office_region",
+    "reach",
+    "populations_served",
+    "lived_experience_led",
+]
+
+
+@transaction.atomic
+def organisation_update(*, organisation: Organisation, data: dict) -> Organisation:
+    """Change an organisation's profile; a verified organisation whose identity changes
+    (name or org-id) goes back to unverified."""
+    identity_changed = any(
+        key in data and data[key] != getattr(organisation, key) for key in ("name", "org_id")
+    )
+    for key, value in data.items():
+        if key not in ORGANISATION_PROFILE_FIELDS:
+            raise ValueError(f"{key} is not part of the organisation profile")
+        setattr(organisation, key, value)
+    if identity_changed and organisation.verification_status == Organisation.Verification.VERIFIED:
+        organisation.verification_status = Organisation.Verification.UNVERIFIED
+        organisation.verified_by = None
+        organisation.verified_at = None
+    organisation.full_clean()
+    organisation.save()
+    organisation.refresh_from_db(fields=["size_band"])
+    service_search_refresh(service_ids=organisation.services.values_list("pk", flat=True))
+    return organisation
+
+
+@transaction.atomic
+def organisation_set_verification(*, organisation: Organisation, status: str, by: User) -> Organisation:
+    """A commissioner records whether the organisation's identity has been checked."""
+    if status not in Organisation.Verification.values:
+        raise ValueError(f"Unknown verification status {status}")
+    organisation.verification_status = status
+    organisation.verified_by = by
+    organisation.verified_at = timezone.now()
+    organisation.save(update_fields=["verification_status", "verified_by", "verified_at", "updated_at"])
+    return organisation
+
+
+@transaction.atomic
+def agreement_publish(*, version: str, title: str, body: str) -> InformationSharingAgreement:
+    """Publish a new version of the agreement: every organisation must sign it again."""
+    return InformationSharingAgreement.objects.create(version=version, title=title, body=body)
+
+
+@transaction.atomic
+def agreement_sign(
+    *, organisation: Organisation, by: User, signatory_name: str, signatory_position: str
+) -> AgreementSignature:
+    """Sign the current version of the information-sharing agreement for an organisation."""
+    if by.role != Role.PROVIDER_ADMIN or by.organisation_id != organisation.pk:
+        raise PermissionDenied("Only an admin of the organisation can sign for it")
+    current = agreement_current()
+    if current is None:
+        raise ValidationError("There is no information-sharing agreement to sign yet")
+    signature, created = AgreementSignature.objects.get_or_create(
+        organisation=organisation,
+        agreement=current,
+        defaults={"signed_by": by, "signatory_name": signatory_name, "signatory_position": signatory_position},
+    )
+    if created:
+        logger.info("Organisation %s signed agreement version %s", organisation.pk, current.version)
+    return signature
+
+
+@transaction.atomic
+def staff_invite(*, organisation: Organisation, by: User, email: str, full_name: str, role: str) -> User:
+    """Add a caseworker or admin to an organisation and email them a link to set a password."""
+    if role not in (Role.CASEWORKER, Role.PROVIDER_ADMIN):
+        raise ValidationError({"role": "Staff can be a caseworker or an admin"})
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": "Someone with this email address already has an account"})
+    user = User.objects.create_user(email=email, full_name=full_name, role=role, organisation=organisation)
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    link = reverse(
+        "providers:invitation-accept",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    notification_send(
+        recipients=[user],
+        kind="staff_invited",
+        title=f"{by.full_name} has invited you to join {organisation.name}",
+        body="Set your password to start using the portal. The link works once and expires in 3 days.",
+        link=link,
+    )
+    return user
+
+
+@transaction.atomic
+def staff_set_active(*, staff_member: User, active: bool, by: User) -> User:
+    """Deactivate (or reactivate) a member of staff; an admin cannot deactivate themselves."""
+    if staff_member.pk == by.pk and not active:
+        raise ValidationError("You cannot deactivate your own account")
+    staff_member.is_active = active
+    staff_member.save(update_fields=["is_active"])
+    if not active:
+        staff_member.api_tokens.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+    return staff_member
+
+
+@transaction.atomic
+def training_record_add(
+    *, staff_member: User, by: User, kind: str, completed_on: date, expires_on: date | None, description: str = ""
+) -> TrainingRecord:
+    """Record training a member of staff has completed."""
+    record = TrainingRecord(
+        staff_member=staff_member,
+        kind=kind,
+        completed_on=completed_on,
+        expires_on=expires_on,
+        description=description,
+        recorded_by=by,
+    )
+    record.full_clean()
+    record.save()
+    return record
+
+
+@transaction.atomic
+def training_record_delete(*, record: TrainingRecord) -> None:
+    record.delete()
+
+
+SERVICE_FIELDS = [
+    "name",
+    "description",
+    "delivery_settings",
+    "delivery_modes",
+    "eligible_sex",
+    "minimum_age",
+    "maximum_age",
+    "referral_requirements",
+    "monthly_capacity",
+    "current_wait_days",
+    "status",
+]
+
+
+def _service_validate(service: Service, categories, pdus) -> None:
+    errors = {}
+    try:
+        service.full_clean(exclude=["organisation"])
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not categories:
+        errors.setdefault("categories", []).append("Select at least one category")
+    if not pdus:
+        errors.setdefault("pdus", []).append("Select at least one PDU the service covers")
+    if service.maximum_age is not None and service.maximum_age < service.minimum_age:
+        errors.setdefault("maximum_age", []).append("The maximum age must be the same as or more than the minimum age")
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def service_create(
+    *, organisation: Organisation, data: dict, categories: Iterable[ServiceCategory], pdus: Iterable[Pdu]
+) -> Service:
+    """Add a service to an organisation; nothing is saved unless all of it is valid."""
+    categories, pdus = list(categories), list(pdus)
+    service = Service(organisation=organisation, **{k: v for k, v in data.items() if k in SERVICE_FIELDS})
+    _service_validate(service, categories, pdus)
+    service.save()
+    service.categories.set(categories)
+    service.pdus.set(pdus)
+    service_search_refresh(service_ids=[service.pk])
+    return service
+
+
+@transaction.atomic
+def service_update(
+    *,
+    service: Service,
+    data: dict,
+    categories: Iterable[ServiceCategory] | None = None,
+    pdus: Iterable[Pdu] | None = None,
+) -> Service:
+    """Change a service; categories and PDUs are replaced when given."""
+    for key, value in data.items():
+        if key not in SERVICE_FIELDS:
+            raise ValueError(f"{key} is not a service field")
+        setattr(service, key, value)
+    categories = list(service.categories.all()) if categories is None else list(categories)
+    pdus = list(service.pdus.all()) if pdus is None else list(pdus)
+    _service_validate(service, categories, pdus)
+    service.save()
+    service.categories.set(categories)
+    service.pdus.set(pdus)
+    service_search_refresh(service_ids=[service.pk])
+    return service
+
+
+@transaction.atomic
+def service_set_status(*, service: Service, status: str) -> Service:
+    """Pause, close or reopen a service."""
+    if status not in Service.Status.values:
+        raise ValidationError({"status": "Choose taking referrals, paused or closed"})
+    service.status = status
+    service.save(update_fields=["status", "updated_at"])
+    return service
+
+
+def service_search_refresh(*, service_ids: Iterable[int]) -> None:
+    """Rebuild the search document of services in one statement: name (A), categories and
+    their other names (B), organisation (C), description (D)."""
+    ids = list(service_ids)
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE providers_service AS s
+            SET search_document =
+                setweight(to_tsvector('english', s.name), 'A')
+                || setweight(to_tsvector('english', coalesce((
+                    SELECT string_agg(c.name || ' ' || c.search_terms, ' ')
+                    FROM providers_service_categories sc
+                    JOIN partnership_servicecategory c ON c.id = sc.servicecategory_id
+                    WHERE sc.service_id = s.id), '')), 'B')
+                || setweight(to_tsvector('english', o.name), 'C')
+                || setweight(to_tsvector('english', s.description), 'D')
+            FROM providers_organisation AS o
+            WHERE o.id = s.organisation_id AND s.id = ANY(%s)
+            """,
+            [ids],
+        )

@@ -1,0 +1,3 @@
+"""URLs: commissioner."""
+
+urlpatterns: list = []

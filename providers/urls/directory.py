@@ -1,0 +1,3 @@
+"""URLs: directory."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: openreferral."""
+
+urlpatterns: list = []

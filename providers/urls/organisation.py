@@ -1,0 +1,3 @@
+"""URLs: organisation."""
+
+urlpatterns: list = []

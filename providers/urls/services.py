@@ -1,0 +1,3 @@
+"""URLs: services."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs: staff."""
+
+urlpatterns: list = []
