@@ -48,11 +48,6 @@ DEMO_ACCOUNTS = [
     DemoAccount("admin@demo.example", "Morgan Ellis", "admin", "service support admin"),
 ]
 
-ORGANISATIONS = [
-    {"name": MAIN_PROVIDER, "org_id": "GB-CHC-1187654"},
-    {"name": OTHER_PROVIDER, "org_id": "GB-COH-05123456"},
-]
-
 COMMISSIONING_BODIES = [
     {"name": GREATER_MANCHESTER_BODY, "kind": "hmpps", "regions": ["L"]},
     {"name": CO_FUNDER_BODY, "kind": "local_authority", "regions": ["L"]},
@@ -61,23 +56,26 @@ COMMISSIONING_BODIES = [
 Progress = Callable[[str], None]
 
 
+# Each app adds its own demo data after the accounts exist, in this order.
+APP_DEMO_LOADERS = ["providers.demo"]
+
+
 def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
-    """Create or update the demo organisations, accounts and sample notifications."""
+    """Create or update the demo organisations, accounts, each app's sample data and
+    welcome notifications."""
+    import importlib
+
     from django.db import transaction
 
     from partnership.models import CommissioningBody, Pdu, Region, User
     from partnership.services import notification_send
-    from providers.models import Organisation
+    from providers.demo import ensure_demo_organisations
 
-    counts = {"organisations": 0, "commissioning_bodies": 0, "accounts": 0, "notifications": 0}
+    counts = {"commissioning_bodies": 0, "accounts": 0, "notifications": 0}
     with transaction.atomic():
-        organisations = {}
-        for record in ORGANISATIONS:
-            organisations[record["name"]], _ = Organisation.objects.update_or_create(
-                name=record["name"], defaults={"org_id": record["org_id"]}
-            )
-            counts["organisations"] += 1
-        progress(f"organisations: {counts['organisations']}")
+        organisations = ensure_demo_organisations(
+            names=[MAIN_PROVIDER, OTHER_PROVIDER], progress=progress
+        )
 
         bodies = {}
         for record in COMMISSIONING_BODIES:
@@ -103,7 +101,11 @@ def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
             counts["accounts"] += 1
             progress(f"accounts: {index}/{len(DEMO_ACCOUNTS)} ({account.email})")
 
-        for email, user in users.items():
+        for loader in APP_DEMO_LOADERS:
+            app_counts = importlib.import_module(loader).load(users=users, progress=progress)
+            counts.update(app_counts)
+
+        for user in users.values():
             created = notification_send(
                 recipients=[user],
                 kind="welcome",

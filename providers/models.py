@@ -231,7 +231,7 @@ class Service(models.Model):
     categories = models.ManyToManyField("partnership.ServiceCategory", related_name="services")
     pdus = models.ManyToManyField("partnership.Pdu", related_name="services")
     delivery_settings = ArrayField(models.CharField(max_length=20, choices=Setting.choices), default=list)
-    delivery_modes = ArrayField(models.CharField(max_length=20, choices=Mode.choices), default=list)
+    delivery_modes = ArrayField(models.CharField(max_length=20, choices=Mode.choices), default=list, blank=True)
     eligible_sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.ANY)
     minimum_age = models.PositiveSmallIntegerField(default=18, validators=[MinValueValidator(18), MaxValueValidator(120)])
     maximum_age = models.PositiveSmallIntegerField(

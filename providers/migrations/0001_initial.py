@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200)),
                 ('description', models.TextField()),
                 ('delivery_settings', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('community', 'Community'), ('custody', 'Custody'), ('through_the_gate', 'Through the gate')], max_length=20), default=list, size=None)),
-                ('delivery_modes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('in_person', 'In person, one to one'), ('group', 'Group sessions'), ('phone', 'By phone'), ('online', 'Online or video')], max_length=20), default=list, size=None)),
+                ('delivery_modes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('in_person', 'In person, one to one'), ('group', 'Group sessions'), ('phone', 'By phone'), ('online', 'Online or video')], max_length=20), blank=True, default=list, size=None)),
                 ('eligible_sex', models.CharField(choices=[('any', 'Any'), ('female', 'Women only'), ('male', 'Men only')], default='any', max_length=10)),
                 ('minimum_age', models.PositiveSmallIntegerField(default=18, validators=[django.core.validators.MinValueValidator(18), django.core.validators.MaxValueValidator(120)])),
                 ('maximum_age', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(18), django.core.validators.MaxValueValidator(120)])),

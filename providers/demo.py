@@ -1,0 +1,286 @@
+"""Demo data for the provider registry: about 40 organisations of every size band across
+the regions, about 120 services, and staff with and without current risk training.
+
+Generated from a fixed seed so every run produces the same records; running again
+updates them instead of adding more.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from partnership.models import Pdu, Region, Role, ServiceCategory, User
+from providers.models import Organisation, Population, Service, TrainingRecord
+from providers.selectors import agreement_current
+from providers.services import service_search_refresh
+
+SEED = 2026
+
+# The two organisations the demo accounts belong to, described in full.
+NAMED_ORGANISATIONS = {
+    "Northern Roots Recovery Trust": {
+        "org_id": "GB-CHC-1187654",
+        "charity_number": "1187654",
+        "legal_form": Organisation.LegalForm.CIO,
+        "description": (
+            "A Greater Manchester charity founded by people with lived experience of the justice "
+            "system. We help people leaving prison and on probation find a home, recover from "
+            "addiction and build a life away from offending."
+        ),
+        "website": "https://northern-roots.example.org",
+        "email": "referrals@northern-roots.example.org",
+        "phone": "0161 496 0000",
+        "annual_income": 420_000,
+        "region": "L",
+        "reach": Organisation.Reach.REGIONAL,
+        "populations_served": [Population.SUBSTANCE_USE, Population.YOUNG_ADULTS, Population.VETERANS],
+        "lived_experience_led": True,
+        "verification_status": Organisation.Verification.VERIFIED,
+    },
+    "Thames Women's Centre": {
+        "org_id": "GB-COH-05123456",
+        "company_number": "05123456",
+        "legal_form": Organisation.LegalForm.CHARITABLE_COMPANY,
+        "description": (
+            "A women-only centre in south London offering trauma-informed support to women in "
+            "contact with the justice system and their children."
+        ),
+        "website": "https://thames-women.example.org",
+        "email": "hello@thames-women.example.org",
+        "phone": "020 7946 0000",
+        "annual_income": 1_800_000,
+        "region": "J",
+        "reach": Organisation.Reach.LOCAL,
+        "populations_served": [Population.WOMEN, Population.FAMILIES, Population.RACIALLY_MINORITISED],
+        "lived_experience_led": False,
+        "verification_status": Organisation.Verification.VERIFIED,
+    },
+}
+
+# Services of the named organisations, so the demo journeys have something to find.
+NAMED_SERVICES = {
+    "Northern Roots Recovery Trust": [
+        ("Housing first steps", ["accommodation"], "Help to find and keep a home on release or when housing is at risk: "
+         "tenancy applications, landlord liaison and support in the first months.", ["community", "through_the_gate"],
+         ["Manchester North", "Manchester South", "Salford", "Bolton"], 12, 9),
+        ("Recovery together", ["dependency-recovery", "mentoring"], "Peer-led recovery support for people whose use "
+         "of drugs or alcohol is linked to their offending, alongside treatment.", ["community"],
+         ["Manchester North", "Manchester South", "Bury and Rochdale"], 20, 4),
+        ("Gate to home mentoring", ["mentoring", "accommodation"], "Mentors with lived experience meet people at the "
+         "gate and stay with them through the first twelve weeks.", ["custody", "through_the_gate"],
+         ["Manchester North", "Salford", "Oldham", "Tameside"], 8, 21),
+    ],
+    "Thames Women's Centre": [
+        ("Women's centre support", ["womens-services", "emotional-wellbeing"], "One-to-one key work and groups for "
+         "women, covering wellbeing, relationships, housing and money, in a women-only space.", ["community"],
+         ["Lambeth", "Southwark", "Croydon"], 25, 7),
+        ("Safe homes for women", ["accommodation", "womens-services"], "Support for women to find safe "
+         "accommodation, including after domestic abuse.", ["community", "through_the_gate"],
+         ["Lambeth", "Southwark", "Lewisham and Bromley"], 10, 35),
+    ],
+}
+
+_PLACES = ["Pennine", "Riverside", "Harbour", "Moorland", "Valley", "Castle", "Forest", "Bridge", "Meadow",
+           "Northgate", "Southside", "Eastfield", "Westbrook", "Hillcrest", "Dale", "Marsh", "Quayside"]
+_NOUNS = ["Futures", "Pathways", "New Start", "Open Door", "Second Chance", "Compass", "Anchor", "Lighthouse",
+          "Stepping Stones", "Roots", "Horizons", "Turning Point", "Foundations", "Bridges", "Lantern"]
+_SUFFIXES = ["Trust", "Project", "Network", "Community Interest Company", "Foundation", "Collective", "Alliance"]
+# Income by size band, and how many generated organisations have each (a few large ones).
+_BANDS = [(4_000, 5), (45_000, 9), (350_000, 11), (3_200_000, 7), (24_000_000, 4), (180_000_000, 2)]
+_SERVICE_WORDS = {
+    "accommodation": "Housing support",
+    "education-training-employment": "Work and skills",
+    "finance-benefit-debt": "Money advice",
+    "dependency-recovery": "Recovery support",
+    "emotional-wellbeing": "Wellbeing service",
+    "family-significant-others": "Family links",
+    "lifestyle-associates": "Positive lifestyles",
+    "social-inclusion": "Community connections",
+    "mentoring": "Peer mentoring",
+    "womens-services": "Women's support",
+}
+# Busy categories appear more often, as they do in the field.
+_CATEGORY_WEIGHTS = {
+    "accommodation": 5, "dependency-recovery": 4, "education-training-employment": 4, "mentoring": 3,
+    "finance-benefit-debt": 3, "emotional-wellbeing": 2, "womens-services": 2, "family-significant-others": 2,
+    "lifestyle-associates": 1, "social-inclusion": 1,
+}
+
+
+def _organisation_defaults(record: dict, regions: dict[str, Region]) -> dict:
+    defaults = {k: v for k, v in record.items() if k != "region"}
+    defaults["head_office_region"] = regions[record["region"]]
+    return defaults
+
+
+def ensure_demo_organisations(*, names: list[str], progress) -> dict[str, Organisation]:
+    """The organisations the demo accounts belong to, created or updated."""
+    regions = {r.code: r for r in Region.objects.all()}
+    organisations = {}
+    for name in names:
+        organisations[name], _ = Organisation.objects.update_or_create(
+            name=name, defaults=_organisation_defaults(NAMED_ORGANISATIONS[name], regions)
+        )
+    progress(f"named organisations: {len(organisations)}")
+    return organisations
+
+
+def _generated_organisations(rng: random.Random, regions: list[Region]) -> list[dict]:
+    records = []
+    used = set(NAMED_ORGANISATIONS)
+    number = 0
+    for income, count in _BANDS:
+        for _ in range(count):
+            number += 1
+            while True:
+                name = f"{rng.choice(_PLACES)} {rng.choice(_NOUNS)} {rng.choice(_SUFFIXES)}"
+                if name not in used:
+                    used.add(name)
+                    break
+            region = regions[number % len(regions)]
+            reach = (
+                Organisation.Reach.NATIONAL if income >= 10_000_000
+                else Organisation.Reach.REGIONAL if income >= 1_000_000
+                else Organisation.Reach.LOCAL
+            )
+            registered = income >= 10_000
+            records.append({
+                "name": name,
+                "org_id": f"GB-CHC-{1_100_000 + number * 137}" if registered else "",
+                "charity_number": str(1_100_000 + number * 137) if registered else "",
+                "legal_form": rng.choice([Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_COMPANY])
+                if registered else Organisation.LegalForm.UNINCORPORATED,
+                "description": f"A {reach.label.lower()} organisation in {region.name} working with people "
+                               "on probation and their families.",
+                "annual_income": int(income * rng.uniform(0.6, 1.6)) if income < 100_000_000 else income,
+                "region": region,
+                "reach": reach,
+                "populations_served": rng.sample(list(Population.values), k=rng.randint(0, 3)),
+                "lived_experience_led": rng.random() < 0.3,
+                "verification_status": rng.choice(list(Organisation.Verification.values[:2])),
+            })
+    return records
+
+
+def load(*, users: dict[str, User], progress) -> dict[str, int]:
+    """Organisations, services, staff training and the agreement signature of the demo."""
+    rng = random.Random(SEED)
+    regions = list(Region.objects.order_by("code"))
+    pdus_by_region = {}
+    for pdu in Pdu.objects.select_related("region").order_by("id"):
+        pdus_by_region.setdefault(pdu.region_id, []).append(pdu)
+    pdus_by_name = {pdu.name: pdu for pdus in pdus_by_region.values() for pdu in pdus}
+    categories = {c.slug: c for c in ServiceCategory.objects.all()}
+    weighted_slugs = [slug for slug, weight in _CATEGORY_WEIGHTS.items() for _ in range(weight)]
+
+    # Named organisations and their services.
+    plan = []  # (organisation, name, [slugs], description, settings, [pdus], capacity, wait)
+    for org_name, services in NAMED_SERVICES.items():
+        organisation = Organisation.objects.get(name=org_name)
+        for name, slugs, description, settings, pdu_names, capacity, wait in services:
+            plan.append((organisation, name, slugs, description, settings, [pdus_by_name[n] for n in pdu_names],
+                         capacity, wait))
+
+    generated = _generated_organisations(rng, regions)
+    for index, record in enumerate(generated, start=1):
+        region = record.pop("region")
+        organisation, _ = Organisation.objects.update_or_create(
+            name=record["name"], defaults={**record, "head_office_region": region}
+        )
+        region_pdus = pdus_by_region[region.pk]
+        income = organisation.annual_income or 0
+        for _ in range(4 if income >= 1_000_000 else 3 if income >= 100_000 else 2):
+            slug = rng.choice(weighted_slugs)
+            if organisation.reach == Organisation.Reach.NATIONAL:
+                pdus = [p for r in rng.sample(regions, 3) for p in pdus_by_region[r.pk]]
+            elif organisation.reach == Organisation.Reach.REGIONAL:
+                pdus = region_pdus
+            else:
+                pdus = rng.sample(region_pdus, k=min(len(region_pdus), rng.randint(1, 3)))
+            place = pdus[0].name if organisation.reach == Organisation.Reach.LOCAL else region.name
+            settings = rng.choice([["community"], ["community", "through_the_gate"], ["custody", "through_the_gate"]])
+            plan.append((organisation, f"{_SERVICE_WORDS[slug]} – {place}", [slug],
+                         f"{_SERVICE_WORDS[slug]} from {organisation.name} for people on probation in {place}.",
+                         settings, pdus, rng.choice([5, 8, 10, 15, 20, 30]), rng.choice([0, 3, 7, 14, 21, 35, 42])))
+        progress(f"organisations: {index + len(NAMED_SERVICES)}/{len(generated) + len(NAMED_SERVICES)}")
+
+    service_ids = []
+    for number, (organisation, name, slugs, description, settings, pdus, capacity, wait) in enumerate(plan, 1):
+        women_only = "womens-services" in slugs
+        service, _ = Service.objects.update_or_create(
+            organisation=organisation,
+            name=name,
+            defaults={
+                "description": description,
+                "delivery_settings": settings,
+                "delivery_modes": ["in_person", "phone"] if number % 2 else ["in_person", "group"],
+                "eligible_sex": Service.Sex.FEMALE if women_only else Service.Sex.ANY,
+                "minimum_age": 18,
+                "maximum_age": 25 if "Young" in name else None,
+                "referral_requirements": ["date_of_birth", "contact_details", "risk_summary"]
+                + (["release_date"] if "custody" in settings else []),
+                "monthly_capacity": capacity,
+                "current_wait_days": wait,
+                "status": Service.Status.PAUSED if number % 29 == 0 else Service.Status.ACTIVE,
+            },
+        )
+        service.categories.set([categories[slug] for slug in slugs])
+        service.pdus.set(pdus)
+        service_ids.append(service.pk)
+        if number % 20 == 0 or number == len(plan):
+            progress(f"services: {number}/{len(plan)}")
+    service_search_refresh(service_ids=service_ids)
+
+    trained = _training(users)
+    progress(f"training records: {trained}")
+    signed = _agreement_signature(users)
+    return {"organisations": len(generated) + len(NAMED_ORGANISATIONS), "services": len(plan),
+            "training_records": trained, "agreement_signatures": signed}
+
+
+def _training(users: dict[str, User]) -> int:
+    """Current risk training for the trained caseworker and the admin; expired for the other."""
+    today = timezone.localdate()
+    records = {
+        "caseworker@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 120, 245),
+                                    (TrainingRecord.Kind.SAFEGUARDING, 200, 165)],
+        "provider-admin@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 300, 65)],
+        # Completed long ago and expired: this caseworker has no current risk training.
+        "caseworker-untrained@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 800, -435)],
+    }
+    count = 0
+    for email, entries in records.items():
+        user = users.get(email)
+        if user is None or user.role not in (Role.CASEWORKER, Role.PROVIDER_ADMIN):
+            continue
+        for kind, days_ago, expires_in in entries:
+            TrainingRecord.objects.update_or_create(
+                staff_member=user,
+                kind=kind,
+                defaults={
+                    "completed_on": today - timedelta(days=days_ago),
+                    "expires_on": today + timedelta(days=expires_in),
+                    "recorded_by": users.get("provider-admin@demo.example"),
+                },
+            )
+            count += 1
+    return count
+
+
+def _agreement_signature(users: dict[str, User]) -> int:
+    """The main demo organisation has signed the current information-sharing agreement."""
+    from providers.models import AgreementSignature
+
+    admin = users.get("provider-admin@demo.example")
+    current = agreement_current()
+    if admin is None or current is None:
+        return 0
+    AgreementSignature.objects.get_or_create(
+        organisation_id=admin.organisation_id,
+        agreement=current,
+        defaults={"signed_by": admin, "signatory_name": admin.full_name, "signatory_position": "Chief executive"},
+    )
+    return 1
