@@ -47,7 +47,12 @@ def celery_worker_thread(committed_db):
 
     app.control.purge()
     with start_worker(
-        app, pool="solo", concurrency=1, perform_ping_check=False, queues=["default", "alerts"], shutdown_timeout=10
+        app,
+        pool="solo",
+        concurrency=1,
+        perform_ping_check=False,
+        queues=["default", "alerts"],
+        shutdown_timeout=10,
     ) as worker:
         yield worker
 

@@ -19,7 +19,15 @@ from partnership.models import (
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "full_name", "role", "pdu", "organisation", "commissioning_body", "is_active"]
+    list_display = [
+        "email",
+        "full_name",
+        "role",
+        "pdu",
+        "organisation",
+        "commissioning_body",
+        "is_active",
+    ]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "full_name"]
     fieldsets = [
@@ -28,8 +36,21 @@ class UserAdmin(BaseUserAdmin):
         ("Access", {"fields": ["is_active", "is_staff", "is_superuser"]}),
     ]
     add_fieldsets = [
-        (None, {"fields": ["email", "full_name", "role", "pdu", "organisation", "commissioning_body",
-                           "password1", "password2"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "email",
+                    "full_name",
+                    "role",
+                    "pdu",
+                    "organisation",
+                    "commissioning_body",
+                    "password1",
+                    "password2",
+                ]
+            },
+        ),
     ]
 
 
@@ -70,7 +91,15 @@ class CommissioningBodyAdmin(admin.ModelAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ["name", "user", "prefix", "scope", "expires_at", "revoked_at", "last_used_at"]
-    readonly_fields = ["user", "prefix", "digest", "scope", "created_at", "expires_at", "last_used_at"]
+    readonly_fields = [
+        "user",
+        "prefix",
+        "digest",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+    ]
     fields = [*readonly_fields, "name", "revoked_at"]
 
     def has_add_permission(self, request):

@@ -29,22 +29,62 @@ GREATER_MANCHESTER_BODY = "HMPPS Greater Manchester"
 CO_FUNDER_BODY = "Greater Manchester Combined Authority"
 
 DEMO_ACCOUNTS = [
-    DemoAccount("practitioner@demo.example", "Priya Shah", "practitioner",
-                "probation practitioner, Manchester North PDU", pdu="Manchester North"),
-    DemoAccount("practitioner2@demo.example", "Tom Okafor", "practitioner",
-                "probation practitioner, Lambeth PDU (London)", pdu="Lambeth"),
-    DemoAccount("provider-admin@demo.example", "Grace Lindqvist", "provider_admin",
-                f"provider admin, {MAIN_PROVIDER}", organisation=MAIN_PROVIDER),
-    DemoAccount("caseworker@demo.example", "Sam Reid", "caseworker",
-                f"caseworker with current risk training, {MAIN_PROVIDER}", organisation=MAIN_PROVIDER),
-    DemoAccount("caseworker-untrained@demo.example", "Alex Morgan", "caseworker",
-                f"caseworker without risk training, {MAIN_PROVIDER}", organisation=MAIN_PROVIDER),
-    DemoAccount("other-provider@demo.example", "Nadia Haddad", "provider_admin",
-                f"provider admin, {OTHER_PROVIDER}", organisation=OTHER_PROVIDER),
-    DemoAccount("commissioner@demo.example", "Chris Barker", "commissioner",
-                "commissioner, HMPPS Greater Manchester", commissioning_body=GREATER_MANCHESTER_BODY),
-    DemoAccount("assessor@demo.example", "Jo Whitfield", "assessor",
-                f"assessor, {CO_FUNDER_BODY}", commissioning_body=CO_FUNDER_BODY),
+    DemoAccount(
+        "practitioner@demo.example",
+        "Priya Shah",
+        "practitioner",
+        "probation practitioner, Manchester North PDU",
+        pdu="Manchester North",
+    ),
+    DemoAccount(
+        "practitioner2@demo.example",
+        "Tom Okafor",
+        "practitioner",
+        "probation practitioner, Lambeth PDU (London)",
+        pdu="Lambeth",
+    ),
+    DemoAccount(
+        "provider-admin@demo.example",
+        "Grace Lindqvist",
+        "provider_admin",
+        f"provider admin, {MAIN_PROVIDER}",
+        organisation=MAIN_PROVIDER,
+    ),
+    DemoAccount(
+        "caseworker@demo.example",
+        "Sam Reid",
+        "caseworker",
+        f"caseworker with current risk training, {MAIN_PROVIDER}",
+        organisation=MAIN_PROVIDER,
+    ),
+    DemoAccount(
+        "caseworker-untrained@demo.example",
+        "Alex Morgan",
+        "caseworker",
+        f"caseworker without risk training, {MAIN_PROVIDER}",
+        organisation=MAIN_PROVIDER,
+    ),
+    DemoAccount(
+        "other-provider@demo.example",
+        "Nadia Haddad",
+        "provider_admin",
+        f"provider admin, {OTHER_PROVIDER}",
+        organisation=OTHER_PROVIDER,
+    ),
+    DemoAccount(
+        "commissioner@demo.example",
+        "Chris Barker",
+        "commissioner",
+        "commissioner, HMPPS Greater Manchester",
+        commissioning_body=GREATER_MANCHESTER_BODY,
+    ),
+    DemoAccount(
+        "assessor@demo.example",
+        "Jo Whitfield",
+        "assessor",
+        f"assessor, {CO_FUNDER_BODY}",
+        commissioning_body=CO_FUNDER_BODY,
+    ),
     DemoAccount("admin@demo.example", "Morgan Ellis", "admin", "service support admin"),
 ]
 
@@ -79,7 +119,9 @@ def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
 
         bodies = {}
         for record in COMMISSIONING_BODIES:
-            body, _ = CommissioningBody.objects.update_or_create(name=record["name"], defaults={"kind": record["kind"]})
+            body, _ = CommissioningBody.objects.update_or_create(
+                name=record["name"], defaults={"kind": record["kind"]}
+            )
             body.regions.set(Region.objects.filter(code__in=record["regions"]))
             bodies[record["name"]] = body
             counts["commissioning_bodies"] += 1
@@ -87,12 +129,18 @@ def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
 
         users = {}
         for index, account in enumerate(DEMO_ACCOUNTS, start=1):
-            user = User.objects.filter(email__iexact=account.email).first() or User(email=account.email)
+            user = User.objects.filter(email__iexact=account.email).first() or User(
+                email=account.email
+            )
             user.full_name = account.full_name
             user.role = account.role
             user.pdu = Pdu.objects.get(name=account.pdu) if account.pdu else None
-            user.organisation = organisations[account.organisation] if account.organisation else None
-            user.commissioning_body = bodies[account.commissioning_body] if account.commissioning_body else None
+            user.organisation = (
+                organisations[account.organisation] if account.organisation else None
+            )
+            user.commissioning_body = (
+                bodies[account.commissioning_body] if account.commissioning_body else None
+            )
             user.is_active = True
             user.is_staff = user.is_superuser = account.role == "admin"
             user.set_password(DEMO_PASSWORD)

@@ -31,7 +31,10 @@ class GovukFormMixin:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            css = next((c for kind, c in _WIDGET_CLASSES.items() if isinstance(widget, kind)), "govuk-input")
+            css = next(
+                (c for kind, c in _WIDGET_CLASSES.items() if isinstance(widget, kind)),
+                "govuk-input",
+            )
             if css not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
             if field.help_text:
@@ -44,7 +47,11 @@ class GovukFormMixin:
                 continue
             widget = self.fields[name].widget
             base = widget.attrs["class"].split()[0]
-            if f"{base}--error" not in widget.attrs["class"] and base in ("govuk-input", "govuk-textarea", "govuk-select"):
+            if f"{base}--error" not in widget.attrs["class"] and base in (
+                "govuk-input",
+                "govuk-textarea",
+                "govuk-select",
+            ):
                 widget.attrs["class"] += f" {base}--error"
             described = widget.attrs.get("aria-describedby", "")
             error_id = f"{self[name].auto_id}-error"
@@ -68,7 +75,9 @@ class SignInForm(GovukFormMixin, AuthenticationForm):
         )
         self.fields["username"].error_messages = {"required": "Enter your email address"}
         self.fields["password"].error_messages = {"required": "Enter your password"}
-        self.fields["password"].widget.attrs["class"] = "govuk-input govuk-password-input__input govuk-js-password-input-input"
+        self.fields["password"].widget.attrs["class"] = (
+            "govuk-input govuk-password-input__input govuk-js-password-input-input"
+        )
 
     def clean(self):
         email = self.cleaned_data.get("username")
@@ -110,4 +119,6 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["days"].widget.attrs.update({"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"})
+        self.fields["days"].widget.attrs.update(
+            {"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
+        )

@@ -52,7 +52,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
     failing = [name for name, error in checks.items() if error]
     body = {
         "status": "ok" if not failing else "unavailable",
-        "checks": {name: ("ok" if error is None else f"failing: {error}") for name, error in checks.items()},
+        "checks": {
+            name: ("ok" if error is None else f"failing: {error}") for name, error in checks.items()
+        },
     }
     if failing:
         body["failing"] = failing

@@ -32,7 +32,9 @@ class Pdu(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "PDU"
-        constraints = [models.UniqueConstraint(fields=["region", "name"], name="pdu_unique_name_in_region")]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "name"], name="pdu_unique_name_in_region")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -44,7 +46,9 @@ class ServiceCategory(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField()
-    search_terms = models.TextField(blank=True, help_text="Other words people use for it, for directory search")
+    search_terms = models.TextField(
+        blank=True, help_text="Other words people use for it, for directory search"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -62,14 +66,18 @@ class ComplexityLevel(models.Model):
         MEDIUM = "medium", "Medium complexity"
         HIGH = "high", "High complexity"
 
-    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="complexity_levels")
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.CASCADE, related_name="complexity_levels"
+    )
     level = models.CharField(max_length=10, choices=Level.choices)
     description = models.TextField()
 
     class Meta:
         ordering = ["category", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "level"], name="complexity_level_unique_per_category")
+            models.UniqueConstraint(
+                fields=["category", "level"], name="complexity_level_unique_per_category"
+            )
         ]
 
     def __str__(self) -> str:
@@ -79,14 +87,18 @@ class ComplexityLevel(models.Model):
 class DesiredOutcome(models.Model):
     """An outcome a referral to a category's service can aim for."""
 
-    category = models.ForeignKey(ServiceCategory, on_delete=models.CASCADE, related_name="desired_outcomes")
+    category = models.ForeignKey(
+        ServiceCategory, on_delete=models.CASCADE, related_name="desired_outcomes"
+    )
     description = models.CharField(max_length=300)
     position = models.PositiveSmallIntegerField()
 
     class Meta:
         ordering = ["category", "position"]
         constraints = [
-            models.UniqueConstraint(fields=["category", "description"], name="desired_outcome_unique_per_category")
+            models.UniqueConstraint(
+                fields=["category", "description"], name="desired_outcome_unique_per_category"
+            )
         ]
 
     def __str__(self) -> str:
@@ -153,9 +165,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
     role = models.CharField(max_length=20, choices=Role.choices)
-    pdu = models.ForeignKey(Pdu, null=True, blank=True, on_delete=models.PROTECT, related_name="practitioners")
+    pdu = models.ForeignKey(
+        Pdu, null=True, blank=True, on_delete=models.PROTECT, related_name="practitioners"
+    )
     organisation = models.ForeignKey(
-        "providers.Organisation", null=True, blank=True, on_delete=models.PROTECT, related_name="staff"
+        "providers.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     commissioning_body = models.ForeignKey(
         CommissioningBody, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
@@ -177,14 +195,30 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 name="user_role_has_its_context",
                 condition=(
-                    Q(role=Role.PRACTITIONER, pdu__isnull=False, organisation__isnull=True,
-                      commissioning_body__isnull=True)
-                    | Q(role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER], pdu__isnull=True,
-                        organisation__isnull=False, commissioning_body__isnull=True)
-                    | Q(role__in=[Role.COMMISSIONER, Role.ASSESSOR], pdu__isnull=True,
-                        organisation__isnull=True, commissioning_body__isnull=False)
-                    | Q(role=Role.ADMIN, pdu__isnull=True, organisation__isnull=True,
-                        commissioning_body__isnull=True)
+                    Q(
+                        role=Role.PRACTITIONER,
+                        pdu__isnull=False,
+                        organisation__isnull=True,
+                        commissioning_body__isnull=True,
+                    )
+                    | Q(
+                        role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER],
+                        pdu__isnull=True,
+                        organisation__isnull=False,
+                        commissioning_body__isnull=True,
+                    )
+                    | Q(
+                        role__in=[Role.COMMISSIONER, Role.ASSESSOR],
+                        pdu__isnull=True,
+                        organisation__isnull=True,
+                        commissioning_body__isnull=False,
+                    )
+                    | Q(
+                        role=Role.ADMIN,
+                        pdu__isnull=True,
+                        organisation__isnull=True,
+                        commissioning_body__isnull=True,
+                    )
                 ),
             ),
             models.UniqueConstraint(models.functions.Lower("email"), name="user_email_unique_ci"),
@@ -227,7 +261,9 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=12, help_text="The token's first characters, to recognise it")
+    prefix = models.CharField(
+        max_length=12, help_text="The token's first characters, to recognise it"
+    )
     digest = models.CharField(max_length=64, unique=True)
     scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(default=timezone.now)
@@ -238,7 +274,10 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.CheckConstraint(name="api_token_expires_after_creation", condition=Q(expires_at__gt=models.F("created_at")))
+            models.CheckConstraint(
+                name="api_token_expires_after_creation",
+                condition=Q(expires_at__gt=models.F("created_at")),
+            )
         ]
 
     def __str__(self) -> str:
@@ -267,7 +306,9 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
-    email_status = models.CharField(max_length=15, choices=EmailStatus.choices, default=EmailStatus.NOT_REQUIRED)
+    email_status = models.CharField(
+        max_length=15, choices=EmailStatus.choices, default=EmailStatus.NOT_REQUIRED
+    )
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -275,7 +316,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
-            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"),
+            models.Index(
+                fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

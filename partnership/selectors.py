@@ -18,9 +18,7 @@ def api_token_digest(raw_token: str) -> str:
 def api_token_for_raw(*, raw_token: str) -> ApiToken | None:
     """The usable token matching a presented secret, or None if unknown, expired or revoked."""
     token = (
-        ApiToken.objects.select_related("user")
-        .filter(digest=api_token_digest(raw_token))
-        .first()
+        ApiToken.objects.select_related("user").filter(digest=api_token_digest(raw_token)).first()
     )
     if token is None or not token.is_usable(timezone.now()):
         return None
@@ -29,7 +27,9 @@ def api_token_for_raw(*, raw_token: str) -> ApiToken | None:
 
 def user_with_context(*, user_id: int) -> User:
     """A user with their PDU, organisation and commissioning body loaded."""
-    return User.objects.select_related("pdu__region", "organisation", "commissioning_body").get(pk=user_id)
+    return User.objects.select_related("pdu__region", "organisation", "commissioning_body").get(
+        pk=user_id
+    )
 
 
 def api_token_list_for(*, user: User) -> QuerySet[ApiToken]:

@@ -97,7 +97,9 @@ def notification_send(
                     link=link,
                     dedupe_key=dedupe_key,
                     email_status=(
-                        Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NOT_REQUIRED
+                        Notification.EmailStatus.PENDING
+                        if email
+                        else Notification.EmailStatus.NOT_REQUIRED
                     ),
                 )
         except IntegrityError:
@@ -120,7 +122,9 @@ def notification_mark_read(*, notification: Notification) -> Notification:
 @transaction.atomic
 def notification_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of a user read; returns how many changed."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -> bool:
@@ -157,7 +161,9 @@ def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -
             notification.email_sent_at = timezone.now()
             notification.save(update_fields=["email_attempts", "email_status", "email_sent_at"])
     if failure is not None:
-        logger.warning("Email for notification %s failed: %s", notification_id, type(failure).__name__)
+        logger.warning(
+            "Email for notification %s failed: %s", notification_id, type(failure).__name__
+        )
         if notification.email_status == Notification.EmailStatus.PENDING:
             raise TransientEmailError(str(failure)) from failure
         return False
@@ -169,7 +175,9 @@ def _email_body(notification: Notification) -> str:
     if notification.body:
         parts.append(notification.body)
     if notification.link:
-        parts.append(f"Open it in the portal: {settings.PORTAL_BASE_URL.rstrip('/')}{notification.link}")
+        parts.append(
+            f"Open it in the portal: {settings.PORTAL_BASE_URL.rstrip('/')}{notification.link}"
+        )
     parts.append(f"You are getting this email because you use {settings.SERVICE_NAME}.")
     return "\n\n".join(parts)
 

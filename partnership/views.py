@@ -78,7 +78,9 @@ def api_token_list(request: HttpRequest) -> HttpResponse:
         )
         form = ApiTokenForm()
     tokens = selectors.api_token_list_for(user=request.user)
-    response = render(request, "account/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token})
+    response = render(
+        request, "account/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
+    )
     return response
 
 

@@ -36,7 +36,11 @@ NAMED_ORGANISATIONS = {
         "annual_income": 420_000,
         "region": "L",
         "reach": Organisation.Reach.REGIONAL,
-        "populations_served": [Population.SUBSTANCE_USE, Population.YOUNG_ADULTS, Population.VETERANS],
+        "populations_served": [
+            Population.SUBSTANCE_USE,
+            Population.YOUNG_ADULTS,
+            Population.VETERANS,
+        ],
         "lived_experience_led": True,
         "verification_status": Organisation.Verification.VERIFIED,
     },
@@ -54,7 +58,11 @@ NAMED_ORGANISATIONS = {
         "annual_income": 1_800_000,
         "region": "J",
         "reach": Organisation.Reach.LOCAL,
-        "populations_served": [Population.WOMEN, Population.FAMILIES, Population.RACIALLY_MINORITISED],
+        "populations_served": [
+            Population.WOMEN,
+            Population.FAMILIES,
+            Population.RACIALLY_MINORITISED,
+        ],
         "lived_experience_led": False,
         "verification_status": Organisation.Verification.VERIFIED,
     },
@@ -63,31 +71,105 @@ NAMED_ORGANISATIONS = {
 # Services of the named organisations, so the demo journeys have something to find.
 NAMED_SERVICES = {
     "Northern Roots Recovery Trust": [
-        ("Housing first steps", ["accommodation"], "Help to find and keep a home on release or when housing is at risk: "
-         "tenancy applications, landlord liaison and support in the first months.", ["community", "through_the_gate"],
-         ["Manchester North", "Manchester South", "Salford", "Bolton"], 12, 9),
-        ("Recovery together", ["dependency-recovery", "mentoring"], "Peer-led recovery support for people whose use "
-         "of drugs or alcohol is linked to their offending, alongside treatment.", ["community"],
-         ["Manchester North", "Manchester South", "Bury and Rochdale"], 20, 4),
-        ("Gate to home mentoring", ["mentoring", "accommodation"], "Mentors with lived experience meet people at the "
-         "gate and stay with them through the first twelve weeks.", ["custody", "through_the_gate"],
-         ["Manchester North", "Salford", "Oldham", "Tameside"], 8, 21),
+        (
+            "Housing first steps",
+            ["accommodation"],
+            "Help to find and keep a home on release or when housing is at risk: "
+            "tenancy applications, landlord liaison and support in the first months.",
+            ["community", "through_the_gate"],
+            ["Manchester North", "Manchester South", "Salford", "Bolton"],
+            12,
+            9,
+        ),
+        (
+            "Recovery together",
+            ["dependency-recovery", "mentoring"],
+            "Peer-led recovery support for people whose use "
+            "of drugs or alcohol is linked to their offending, alongside treatment.",
+            ["community"],
+            ["Manchester North", "Manchester South", "Bury and Rochdale"],
+            20,
+            4,
+        ),
+        (
+            "Gate to home mentoring",
+            ["mentoring", "accommodation"],
+            "Mentors with lived experience meet people at the "
+            "gate and stay with them through the first twelve weeks.",
+            ["custody", "through_the_gate"],
+            ["Manchester North", "Salford", "Oldham", "Tameside"],
+            8,
+            21,
+        ),
     ],
     "Thames Women's Centre": [
-        ("Women's centre support", ["womens-services", "emotional-wellbeing"], "One-to-one key work and groups for "
-         "women, covering wellbeing, relationships, housing and money, in a women-only space.", ["community"],
-         ["Lambeth", "Southwark", "Croydon"], 25, 7),
-        ("Safe homes for women", ["accommodation", "womens-services"], "Support for women to find safe "
-         "accommodation, including after domestic abuse.", ["community", "through_the_gate"],
-         ["Lambeth", "Southwark", "Lewisham and Bromley"], 10, 35),
+        (
+            "Women's centre support",
+            ["womens-services", "emotional-wellbeing"],
+            "One-to-one key work and groups for "
+            "women, covering wellbeing, relationships, housing and money, in a women-only space.",
+            ["community"],
+            ["Lambeth", "Southwark", "Croydon"],
+            25,
+            7,
+        ),
+        (
+            "Safe homes for women",
+            ["accommodation", "womens-services"],
+            "Support for women to find safe accommodation, including after domestic abuse.",
+            ["community", "through_the_gate"],
+            ["Lambeth", "Southwark", "Lewisham and Bromley"],
+            10,
+            35,
+        ),
     ],
 }
 
-_PLACES = ["Pennine", "Riverside", "Harbour", "Moorland", "Valley", "Castle", "Forest", "Bridge", "Meadow",
-           "Northgate", "Southside", "Eastfield", "Westbrook", "Hillcrest", "Dale", "Marsh", "Quayside"]
-_NOUNS = ["Futures", "Pathways", "New Start", "Open Door", "Second Chance", "Compass", "Anchor", "Lighthouse",
-          "Stepping Stones", "Roots", "Horizons", "Turning Point", "Foundations", "Bridges", "Lantern"]
-_SUFFIXES = ["Trust", "Project", "Network", "Community Interest Company", "Foundation", "Collective", "Alliance"]
+_PLACES = [
+    "Pennine",
+    "Riverside",
+    "Harbour",
+    "Moorland",
+    "Valley",
+    "Castle",
+    "Forest",
+    "Bridge",
+    "Meadow",
+    "Northgate",
+    "Southside",
+    "Eastfield",
+    "Westbrook",
+    "Hillcrest",
+    "Dale",
+    "Marsh",
+    "Quayside",
+]
+_NOUNS = [
+    "Futures",
+    "Pathways",
+    "New Start",
+    "Open Door",
+    "Second Chance",
+    "Compass",
+    "Anchor",
+    "Lighthouse",
+    "Stepping Stones",
+    "Roots",
+    "Horizons",
+    "Turning Point",
+    "Foundations",
+    "Bridges",
+    "Lantern",
+]
+_SUFFIXES = [
+    "Trust",
+    "Project",
+    "Network",
+    "Community Interest Company",
+    "Foundation",
+    "Collective",
+    "Alliance",
+]
 # Income by size band, and how many generated organisations have each (a few large ones).
 _BANDS = [(4_000, 5), (45_000, 9), (350_000, 11), (3_200_000, 7), (24_000_000, 4), (180_000_000, 2)]
 _SERVICE_WORDS = {
@@ -104,9 +186,16 @@ _SERVICE_WORDS = {
 }
 # Busy categories appear more often, as they do in the field.
 _CATEGORY_WEIGHTS = {
-    "accommodation": 5, "dependency-recovery": 4, "education-training-employment": 4, "mentoring": 3,
-    "finance-benefit-debt": 3, "emotional-wellbeing": 2, "womens-services": 2, "family-significant-others": 2,
-    "lifestyle-associates": 1, "social-inclusion": 1,
+    "accommodation": 5,
+    "dependency-recovery": 4,
+    "education-training-employment": 4,
+    "mentoring": 3,
+    "finance-benefit-debt": 3,
+    "emotional-wellbeing": 2,
+    "womens-services": 2,
+    "family-significant-others": 2,
+    "lifestyle-associates": 1,
+    "social-inclusion": 1,
 }
 
 
@@ -142,26 +231,35 @@ def _generated_organisations(rng: random.Random, regions: list[Region]) -> list[
                     break
             region = regions[number % len(regions)]
             reach = (
-                Organisation.Reach.NATIONAL if income >= 10_000_000
-                else Organisation.Reach.REGIONAL if income >= 1_000_000
+                Organisation.Reach.NATIONAL
+                if income >= 10_000_000
+                else Organisation.Reach.REGIONAL
+                if income >= 1_000_000
                 else Organisation.Reach.LOCAL
             )
             registered = income >= 10_000
-            records.append({
-                "name": name,
-                "org_id": f"GB-CHC-{1_100_000 + number * 137}" if registered else "",
-                "charity_number": str(1_100_000 + number * 137) if registered else "",
-                "legal_form": rng.choice([Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_COMPANY])
-                if registered else Organisation.LegalForm.UNINCORPORATED,
-                "description": f"A {reach.label.lower()} organisation in {region.name} working with people "
-                               "on probation and their families.",
-                "annual_income": int(income * rng.uniform(0.6, 1.6)) if income < 100_000_000 else income,
-                "region": region,
-                "reach": reach,
-                "populations_served": rng.sample(list(Population.values), k=rng.randint(0, 3)),
-                "lived_experience_led": rng.random() < 0.3,
-                "verification_status": rng.choice(list(Organisation.Verification.values[:2])),
-            })
+            records.append(
+                {
+                    "name": name,
+                    "org_id": f"GB-CHC-{1_100_000 + number * 137}" if registered else "",
+                    "charity_number": str(1_100_000 + number * 137) if registered else "",
+                    "legal_form": rng.choice(
+                        [Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_COMPANY]
+                    )
+                    if registered
+                    else Organisation.LegalForm.UNINCORPORATED,
+                    "description": f"A {reach.label.lower()} organisation in {region.name} working with people "
+                    "on probation and their families.",
+                    "annual_income": int(income * rng.uniform(0.6, 1.6))
+                    if income < 100_000_000
+                    else income,
+                    "region": region,
+                    "reach": reach,
+                    "populations_served": rng.sample(list(Population.values), k=rng.randint(0, 3)),
+                    "lived_experience_led": rng.random() < 0.3,
+                    "verification_status": rng.choice(list(Organisation.Verification.values[:2])),
+                }
+            )
     return records
 
 
@@ -181,8 +279,18 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     for org_name, services in NAMED_SERVICES.items():
         organisation = Organisation.objects.get(name=org_name)
         for name, slugs, description, settings, pdu_names, capacity, wait in services:
-            plan.append((organisation, name, slugs, description, settings, [pdus_by_name[n] for n in pdu_names],
-                         capacity, wait))
+            plan.append(
+                (
+                    organisation,
+                    name,
+                    slugs,
+                    description,
+                    settings,
+                    [pdus_by_name[n] for n in pdu_names],
+                    capacity,
+                    wait,
+                )
+            )
 
     generated = _generated_organisations(rng, regions)
     for index, record in enumerate(generated, start=1):
@@ -201,14 +309,36 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
             else:
                 pdus = rng.sample(region_pdus, k=min(len(region_pdus), rng.randint(1, 3)))
             place = pdus[0].name if organisation.reach == Organisation.Reach.LOCAL else region.name
-            settings = rng.choice([["community"], ["community", "through_the_gate"], ["custody", "through_the_gate"]])
-            plan.append((organisation, f"{_SERVICE_WORDS[slug]} – {place}", [slug],
-                         f"{_SERVICE_WORDS[slug]} from {organisation.name} for people on probation in {place}.",
-                         settings, pdus, rng.choice([5, 8, 10, 15, 20, 30]), rng.choice([0, 3, 7, 14, 21, 35, 42])))
-        progress(f"organisations: {index + len(NAMED_SERVICES)}/{len(generated) + len(NAMED_SERVICES)}")
+            settings = rng.choice(
+                [["community"], ["community", "through_the_gate"], ["custody", "through_the_gate"]]
+            )
+            plan.append(
+                (
+                    organisation,
+                    f"{_SERVICE_WORDS[slug]} – {place}",
+                    [slug],
+                    f"{_SERVICE_WORDS[slug]} from {organisation.name} for people on probation in {place}.",
+                    settings,
+                    pdus,
+                    rng.choice([5, 8, 10, 15, 20, 30]),
+                    rng.choice([0, 3, 7, 14, 21, 35, 42]),
+                )
+            )
+        progress(
+            f"organisations: {index + len(NAMED_SERVICES)}/{len(generated) + len(NAMED_SERVICES)}"
+        )
 
     service_ids = []
-    for number, (organisation, name, slugs, description, settings, pdus, capacity, wait) in enumerate(plan, 1):
+    for number, (
+        organisation,
+        name,
+        slugs,
+        description,
+        settings,
+        pdus,
+        capacity,
+        wait,
+    ) in enumerate(plan, 1):
         women_only = "womens-services" in slugs
         service, _ = Service.objects.update_or_create(
             organisation=organisation,
@@ -237,16 +367,22 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     trained = _training(users)
     progress(f"training records: {trained}")
     signed = _agreement_signature(users)
-    return {"organisations": len(generated) + len(NAMED_ORGANISATIONS), "services": len(plan),
-            "training_records": trained, "agreement_signatures": signed}
+    return {
+        "organisations": len(generated) + len(NAMED_ORGANISATIONS),
+        "services": len(plan),
+        "training_records": trained,
+        "agreement_signatures": signed,
+    }
 
 
 def _training(users: dict[str, User]) -> int:
     """Current risk training for the trained caseworker and the admin; expired for the other."""
     today = timezone.localdate()
     records = {
-        "caseworker@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 120, 245),
-                                    (TrainingRecord.Kind.SAFEGUARDING, 200, 165)],
+        "caseworker@demo.example": [
+            (TrainingRecord.Kind.RISK_AWARENESS, 120, 245),
+            (TrainingRecord.Kind.SAFEGUARDING, 200, 165),
+        ],
         "provider-admin@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 300, 65)],
         # Completed long ago and expired: this caseworker has no current risk training.
         "caseworker-untrained@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 800, -435)],
@@ -281,6 +417,10 @@ def _agreement_signature(users: dict[str, User]) -> int:
     AgreementSignature.objects.get_or_create(
         organisation_id=admin.organisation_id,
         agreement=current,
-        defaults={"signed_by": admin, "signatory_name": admin.full_name, "signatory_position": "Chief executive"},
+        defaults={
+            "signed_by": admin,
+            "signatory_name": admin.full_name,
+            "signatory_position": "Chief executive",
+        },
     )
     return 1

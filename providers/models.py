@@ -39,7 +39,10 @@ SIZE_BAND_CEILINGS = [
 def size_band_expression():
     """The size band as a database expression of annual income, for a generated column."""
     whens = [When(annual_income__isnull=True, then=Value(SizeBand.UNKNOWN.value))]
-    whens += [When(annual_income__lt=ceiling, then=Value(band.value)) for band, ceiling in SIZE_BAND_CEILINGS]
+    whens += [
+        When(annual_income__lt=ceiling, then=Value(band.value))
+        for band, ceiling in SIZE_BAND_CEILINGS
+    ]
     return Case(*whens, default=Value(SizeBand.SUPER_MAJOR.value))
 
 
@@ -88,11 +91,15 @@ class Organisation(models.Model):
     charity_number = models.CharField(max_length=20, blank=True)
     company_number = models.CharField(max_length=10, blank=True)
     legal_form = models.CharField(max_length=30, choices=LegalForm.choices, blank=True)
-    description = models.TextField(blank=True, help_text="What the organisation does and who it works with")
+    description = models.TextField(
+        blank=True, help_text="What the organisation does and who it works with"
+    )
     website = models.URLField(blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
-    annual_income = models.PositiveBigIntegerField(null=True, blank=True, help_text="In pounds, from the latest accounts")
+    annual_income = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="In pounds, from the latest accounts"
+    )
     size_band = models.GeneratedField(
         expression=size_band_expression(),
         output_field=models.CharField(max_length=12, choices=SizeBand.choices),
@@ -119,7 +126,9 @@ class Organisation(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["org_id"], condition=~Q(org_id=""), name="organisation_org_id_unique")
+            models.UniqueConstraint(
+                fields=["org_id"], condition=~Q(org_id=""), name="organisation_org_id_unique"
+            )
         ]
         indexes = [
             models.Index(fields=["size_band"], name="organisation_size_band"),
@@ -149,9 +158,15 @@ class InformationSharingAgreement(models.Model):
 class AgreementSignature(models.Model):
     """An organisation's signature of one version of the agreement."""
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="agreement_signatures")
-    agreement = models.ForeignKey(InformationSharingAgreement, on_delete=models.PROTECT, related_name="signatures")
-    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="agreement_signatures"
+    )
+    agreement = models.ForeignKey(
+        InformationSharingAgreement, on_delete=models.PROTECT, related_name="signatures"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     signatory_name = models.CharField(max_length=150)
     signatory_position = models.CharField(max_length=150)
     signed_at = models.DateTimeField(default=timezone.now)
@@ -159,8 +174,13 @@ class AgreementSignature(models.Model):
     class Meta:
         ordering = ["-signed_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organisation", "agreement"], name="agreement_signed_once_per_version")
+            models.UniqueConstraint(
+                fields=["organisation", "agreement"], name="agreement_signed_once_per_version"
+            )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} signed version {self.agreement.version}"
 
 
 class TrainingRecord(models.Model):
@@ -173,11 +193,15 @@ class TrainingRecord(models.Model):
         TRAUMA_INFORMED = "trauma_informed", "Trauma-informed practice"
         OTHER = "other", "Other"
 
-    staff_member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records")
+    staff_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="training_records"
+    )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     description = models.CharField(max_length=200, blank=True)
     completed_on = models.DateField()
-    expires_on = models.DateField(null=True, blank=True, help_text="Leave blank if it does not expire")
+    expires_on = models.DateField(
+        null=True, blank=True, help_text="Leave blank if it does not expire"
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -185,7 +209,9 @@ class TrainingRecord(models.Model):
 
     class Meta:
         ordering = ["-completed_on"]
-        indexes = [models.Index(fields=["staff_member", "kind", "expires_on"], name="training_current")]
+        indexes = [
+            models.Index(fields=["staff_member", "kind", "expires_on"], name="training_current")
+        ]
         constraints = [
             models.CheckConstraint(
                 name="training_expires_after_completion",
@@ -225,22 +251,32 @@ class Service(models.Model):
         FEMALE = "female", "Women only"
         MALE = "male", "Men only"
 
-    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="services")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="services"
+    )
     name = models.CharField(max_length=200)
     description = models.TextField()
     categories = models.ManyToManyField("partnership.ServiceCategory", related_name="services")
     pdus = models.ManyToManyField("partnership.Pdu", related_name="services")
-    delivery_settings = ArrayField(models.CharField(max_length=20, choices=Setting.choices), default=list)
-    delivery_modes = ArrayField(models.CharField(max_length=20, choices=Mode.choices), default=list, blank=True)
+    delivery_settings = ArrayField(
+        models.CharField(max_length=20, choices=Setting.choices), default=list
+    )
+    delivery_modes = ArrayField(
+        models.CharField(max_length=20, choices=Mode.choices), default=list, blank=True
+    )
     eligible_sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.ANY)
-    minimum_age = models.PositiveSmallIntegerField(default=18, validators=[MinValueValidator(18), MaxValueValidator(120)])
+    minimum_age = models.PositiveSmallIntegerField(
+        default=18, validators=[MinValueValidator(18), MaxValueValidator(120)]
+    )
     maximum_age = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(18), MaxValueValidator(120)]
     )
     referral_requirements = ArrayField(
         models.CharField(max_length=40, choices=REFERRAL_FIELDS), default=list, blank=True
     )
-    monthly_capacity = models.PositiveIntegerField(help_text="How many referrals the service can take each month")
+    monthly_capacity = models.PositiveIntegerField(
+        help_text="How many referrals the service can take each month"
+    )
     current_wait_days = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     search_document = SearchVectorField(null=True, editable=False)
@@ -254,9 +290,14 @@ class Service(models.Model):
             models.Index(fields=["status", "organisation"], name="service_status_org"),
         ]
         constraints = [
-            models.CheckConstraint(name="service_age_range_in_order", condition=Q(maximum_age__isnull=True) | Q(maximum_age__gte=F("minimum_age"))),
+            models.CheckConstraint(
+                name="service_age_range_in_order",
+                condition=Q(maximum_age__isnull=True) | Q(maximum_age__gte=F("minimum_age")),
+            ),
             models.CheckConstraint(name="service_adult_ages", condition=Q(minimum_age__gte=18)),
-            models.CheckConstraint(name="service_has_a_setting", condition=~Q(delivery_settings=[])),
+            models.CheckConstraint(
+                name="service_has_a_setting", condition=~Q(delivery_settings=[])
+            ),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,11 @@ def is_commissioner(user) -> bool:
 
 @rules.predicate
 def is_admin_of(user, organisation) -> bool:
-    return is_provider_admin(user) and organisation is not None and user.organisation_id == organisation.pk
+    return (
+        is_provider_admin(user)
+        and organisation is not None
+        and user.organisation_id == organisation.pk
+    )
 
 
 rules.add_perm("providers.change_organisation", is_admin_of)

@@ -48,7 +48,9 @@ def organisation_list_for_commissioner(*, user: User) -> QuerySet[Organisation]:
         Organisation.objects.filter(Q(head_office_region__in=region_ids) | Exists(covering))
         .select_related("head_office_region")
         .annotate(
-            service_count=Count("services", filter=~Q(services__status=Service.Status.CLOSED), distinct=True),
+            service_count=Count(
+                "services", filter=~Q(services__status=Service.Status.CLOSED), distinct=True
+            ),
             staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
             trained_staff_count=Count(
                 "staff",
@@ -126,7 +128,9 @@ def staff_list_for(*, user: User) -> QuerySet[User]:
     return (
         User.objects.filter(organisation_id=user.organisation_id)
         .annotate(has_current_risk_training=Exists(current))
-        .prefetch_related(Prefetch("training_records", queryset=TrainingRecord.objects.order_by("-completed_on")))
+        .prefetch_related(
+            Prefetch("training_records", queryset=TrainingRecord.objects.order_by("-completed_on"))
+        )
         .order_by("-is_active", "full_name")
     )
 
@@ -198,7 +202,8 @@ def service_search(*, user: User, filters: DirectoryFilters) -> QuerySet[Service
         services = services.filter(eligible_sex__in=[Service.Sex.ANY, filters.sex])
     if filters.age is not None:
         services = services.filter(
-            Q(minimum_age__lte=filters.age), Q(maximum_age__isnull=True) | Q(maximum_age__gte=filters.age)
+            Q(minimum_age__lte=filters.age),
+            Q(maximum_age__isnull=True) | Q(maximum_age__gte=filters.age),
         )
     if filters.setting:
         services = services.filter(delivery_settings__contains=[filters.setting])
@@ -245,5 +250,3 @@ def pdu_default_for(*, user: User) -> int | None:
 
 def services_covering_count(*, organisation: Organisation) -> int:
     return organisation.services.exclude(status=Service.Status.CLOSED).count()
-
-

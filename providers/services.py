@@ -68,14 +68,18 @@ def organisation_update(*, organisation: Organisation, data: dict) -> Organisati
 
 
 @transaction.atomic
-def organisation_set_verification(*, organisation: Organisation, status: str, by: User) -> Organisation:
+def organisation_set_verification(
+    *, organisation: Organisation, status: str, by: User
+) -> Organisation:
     """A commissioner records whether the organisation's identity has been checked."""
     if status not in Organisation.Verification.values:
         raise ValueError(f"Unknown verification status {status}")
     organisation.verification_status = status
     organisation.verified_by = by
     organisation.verified_at = timezone.now()
-    organisation.save(update_fields=["verification_status", "verified_by", "verified_at", "updated_at"])
+    organisation.save(
+        update_fields=["verification_status", "verified_by", "verified_at", "updated_at"]
+    )
     return organisation
 
 
@@ -98,7 +102,11 @@ def agreement_sign(
     signature, created = AgreementSignature.objects.get_or_create(
         organisation=organisation,
         agreement=current,
-        defaults={"signed_by": by, "signatory_name": signatory_name, "signatory_position": signatory_position},
+        defaults={
+            "signed_by": by,
+            "signatory_name": signatory_name,
+            "signatory_position": signatory_position,
+        },
     )
     if created:
         logger.info("Organisation %s signed agreement version %s", organisation.pk, current.version)
@@ -106,19 +114,26 @@ def agreement_sign(
 
 
 @transaction.atomic
-def staff_invite(*, organisation: Organisation, by: User, email: str, full_name: str, role: str) -> User:
+def staff_invite(
+    *, organisation: Organisation, by: User, email: str, full_name: str, role: str
+) -> User:
     """Add a caseworker or admin to an organisation and email them a link to set a password."""
     if role not in (Role.CASEWORKER, Role.PROVIDER_ADMIN):
         raise ValidationError({"role": "Staff can be a caseworker or an admin"})
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "Someone with this email address already has an account"})
-    user = User.objects.create_user(email=email, full_name=full_name, role=role, organisation=organisation)
+    user = User.objects.create_user(
+        email=email, full_name=full_name, role=role, organisation=organisation
+    )
     user.set_unusable_password()
     user.save(update_fields=["password"])
     link = reverse(
         "providers:invitation-accept",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     notification_send(
         recipients=[user],
@@ -144,7 +159,13 @@ def staff_set_active(*, staff_member: User, active: bool, by: User) -> User:
 
 @transaction.atomic
 def training_record_add(
-    *, staff_member: User, by: User, kind: str, completed_on: date, expires_on: date | None, description: str = ""
+    *,
+    staff_member: User,
+    by: User,
+    kind: str,
+    completed_on: date,
+    expires_on: date | None,
+    description: str = "",
 ) -> TrainingRecord:
     """Record training a member of staff has completed."""
     record = TrainingRecord(
@@ -191,18 +212,26 @@ def _service_validate(service: Service, categories, pdus) -> None:
     if not pdus:
         errors.setdefault("pdus", []).append("Select at least one PDU the service covers")
     if service.maximum_age is not None and service.maximum_age < service.minimum_age:
-        errors.setdefault("maximum_age", []).append("The maximum age must be the same as or more than the minimum age")
+        errors.setdefault("maximum_age", []).append(
+            "The maximum age must be the same as or more than the minimum age"
+        )
     if errors:
         raise ValidationError(errors)
 
 
 @transaction.atomic
 def service_create(
-    *, organisation: Organisation, data: dict, categories: Iterable[ServiceCategory], pdus: Iterable[Pdu]
+    *,
+    organisation: Organisation,
+    data: dict,
+    categories: Iterable[ServiceCategory],
+    pdus: Iterable[Pdu],
 ) -> Service:
     """Add a service to an organisation; nothing is saved unless all of it is valid."""
     categories, pdus = list(categories), list(pdus)
-    service = Service(organisation=organisation, **{k: v for k, v in data.items() if k in SERVICE_FIELDS})
+    service = Service(
+        organisation=organisation, **{k: v for k, v in data.items() if k in SERVICE_FIELDS}
+    )
     _service_validate(service, categories, pdus)
     service.save()
     service.categories.set(categories)

@@ -6,13 +6,19 @@ from django.core.exceptions import ValidationError
 
 # Each register's prefix and the shape of its numbers; Companies House numbers keep leading zeros.
 ORG_ID_PATTERNS = {
-    "GB-CHC": (re.compile(r"^[0-9]{6,7}$"), "a Charity Commission number of 6 or 7 digits, like GB-CHC-1234567"),
+    "GB-CHC": (
+        re.compile(r"^[0-9]{6,7}$"),
+        "a Charity Commission number of 6 or 7 digits, like GB-CHC-1234567",
+    ),
     "GB-COH": (
         re.compile(r"^([0-9]{8}|(SC|NI|OC|SO|NC|RC|IP|SP|CE|CS)[0-9]{6})$"),
         "a Companies House number of 8 characters, leading zeros included, like GB-COH-01234567",
     ),
     "GB-SC": (re.compile(r"^SC[0-9]{6}$"), "a Scottish charity number, like GB-SC-SC012345"),
-    "GB-NIC": (re.compile(r"^[0-9]{5,6}$"), "a Northern Ireland charity number, like GB-NIC-100123"),
+    "GB-NIC": (
+        re.compile(r"^[0-9]{5,6}$"),
+        "a Northern Ireland charity number, like GB-NIC-100123",
+    ),
 }
 
 

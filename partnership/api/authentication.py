@@ -15,14 +15,18 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'."
+            )
         try:
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("The token contains invalid characters.") from exc
         token = api_token_for_raw(raw_token=raw)
         if token is None:
-            raise exceptions.AuthenticationFailed("The token is not valid: it is unknown, expired or revoked.")
+            raise exceptions.AuthenticationFailed(
+                "The token is not valid: it is unknown, expired or revoked."
+            )
         api_token_mark_used(token=token)
         return token.user, token
 

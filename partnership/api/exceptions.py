@@ -28,7 +28,9 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-def problem(status_code: int, detail: str, *, code: str | None = None, errors: dict | None = None) -> dict:
+def problem(
+    status_code: int, detail: str, *, code: str | None = None, errors: dict | None = None
+) -> dict:
     """The body of a problem response."""
     title = HTTPStatus(status_code).phrase
     body = {
@@ -64,7 +66,12 @@ def problem_exception_handler(exc, context) -> Response | None:
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
         errors = _flatten(errors)
-        body = problem(response.status_code, "The request has invalid input.", code="invalid-input", errors=errors)
+        body = problem(
+            response.status_code,
+            "The request has invalid input.",
+            code="invalid-input",
+            errors=errors,
+        )
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else None
@@ -77,4 +84,6 @@ def problem_exception_handler(exc, context) -> Response | None:
 
 def problem_response(status_code: int, detail: str) -> JsonResponse:
     """A problem document outside DRF (URL not found, server error under /api/)."""
-    return JsonResponse(problem(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE)
+    return JsonResponse(
+        problem(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE
+    )

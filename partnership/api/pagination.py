@@ -62,7 +62,11 @@ class PagePagination(BasePagination):
     def get_paginated_response(self, data) -> Response:
         return Response(
             OrderedDict(
-                [("next", self.get_next_link()), ("previous", self.get_previous_link()), ("results", data)]
+                [
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
             )
         )
 

@@ -39,6 +39,9 @@ def add_problem_responses(result, generator, request, public):
                     continue
                 operation.setdefault("responses", {}).setdefault(
                     status,
-                    {"description": description, "content": {"application/problem+json": {"schema": reference}}},
+                    {
+                        "description": description,
+                        "content": {"application/problem+json": {"schema": reference}},
+                    },
                 )
     return result

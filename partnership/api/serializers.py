@@ -3,7 +3,15 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from partnership.models import ComplexityLevel, DesiredOutcome, Notification, Pdu, Region, ServiceCategory, User
+from partnership.models import (
+    ComplexityLevel,
+    DesiredOutcome,
+    Notification,
+    Pdu,
+    Region,
+    ServiceCategory,
+    User,
+)
 
 
 class ReferenceSerializer(serializers.Serializer):
@@ -57,7 +65,17 @@ class MeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "role", "pdu", "organisation", "commissioning_body", "regions", "token_scope"]
+        fields = [
+            "id",
+            "email",
+            "full_name",
+            "role",
+            "pdu",
+            "organisation",
+            "commissioning_body",
+            "regions",
+            "token_scope",
+        ]
 
     @staticmethod
     def _reference(obj) -> dict | None:

@@ -16,10 +16,16 @@ router.register("notifications", views.NotificationViewSet, basename="notificati
 app_name = "api"
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]),
+        name="schema",
+    ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(url_name="api:schema", permission_classes=[], authentication_classes=[]),
+        SpectacularSwaggerView.as_view(
+            url_name="api:schema", permission_classes=[], authentication_classes=[]
+        ),
         name="docs",
     ),
     path("", include(router.urls)),

@@ -29,7 +29,9 @@ class RegionViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class PduFilter(django_filters.FilterSet):
-    region = django_filters.CharFilter(field_name="region__code", help_text="Region code, such as L")
+    region = django_filters.CharFilter(
+        field_name="region__code", help_text="Region code, such as L"
+    )
     name = django_filters.CharFilter(lookup_expr="icontains", help_text="Part of the PDU's name")
 
     class Meta:
@@ -52,7 +54,9 @@ class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull", help_text="Only unread (true) or read (false)")
+    unread = django_filters.BooleanFilter(
+        field_name="read_at", lookup_expr="isnull", help_text="Only unread (true) or read (false)"
+    )
 
     class Meta:
         model = Notification

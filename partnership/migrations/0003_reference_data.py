@@ -27,7 +27,8 @@ def load(apps, schema_editor):
     with open(REFERENCE / "probation-delivery-units.csv", newline="") as f:
         for row in csv.DictReader(f):
             Pdu.objects.update_or_create(
-                id=int(row["pdu_id"]), defaults={"name": row["name"], "region": regions[row["region_code"]]}
+                id=int(row["pdu_id"]),
+                defaults={"name": row["name"], "region": regions[row["region_code"]]},
             )
     for category in CATEGORIES:
         record, _ = ServiceCategory.objects.update_or_create(

@@ -54,7 +54,9 @@ def test_query_count_does_not_grow_with_page_size(signed_in):
         return len(ctx)
 
     assert queries("/api/v1/pdus/?page_size=5") == queries("/api/v1/pdus/?page_size=100")
-    assert queries("/api/v1/service-categories/?page_size=2") == queries("/api/v1/service-categories/?page_size=10")
+    assert queries("/api/v1/service-categories/?page_size=2") == queries(
+        "/api/v1/service-categories/?page_size=10"
+    )
 
 
 def test_pdus_filter_by_region(signed_in):
@@ -74,8 +76,14 @@ def test_reference_resources_need_sign_in(client):
 def test_service_categories_carry_levels_and_outcomes(signed_in):
     results = signed_in.get("/api/v1/service-categories/").json()["results"]
     accommodation = next(c for c in results if c["slug"] == "accommodation")
-    assert [level["level"] for level in accommodation["complexity_levels"]] == ["low", "medium", "high"]
-    assert "Settled accommodation is secured" in {o["description"] for o in accommodation["desired_outcomes"]}
+    assert [level["level"] for level in accommodation["complexity_levels"]] == [
+        "low",
+        "medium",
+        "high",
+    ]
+    assert "Settled accommodation is secured" in {
+        o["description"] for o in accommodation["desired_outcomes"]
+    }
 
 
 def test_unknown_api_url_is_a_404_problem(signed_in):
@@ -94,11 +102,16 @@ def test_a_notification_of_someone_else_is_404_and_never_listed(signed_in):
 
 
 def test_validation_errors_become_problems_with_errors_by_field():
-    exc = exceptions.ValidationError({"crn": ["Enter a CRN like X123456"], "name": ["This field is required."]})
+    exc = exceptions.ValidationError(
+        {"crn": ["Enter a CRN like X123456"], "name": ["This field is required."]}
+    )
     response = problem_exception_handler(exc, {})
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
-    assert response.data["errors"] == {"crn": ["Enter a CRN like X123456"], "name": ["This field is required."]}
+    assert response.data["errors"] == {
+        "crn": ["Enter a CRN like X123456"],
+        "name": ["This field is required."],
+    }
     assert response.data["title"] == "Bad Request"
 
 
@@ -110,7 +123,10 @@ def test_schema_is_valid_openapi_3_and_generates_without_warnings(tmp_path):
     assert schema["openapi"].startswith("3.")
     assert "/api/v1/me/" in schema["paths"]
     assert "bearerAuth" in schema["components"]["securitySchemes"]
-    assert "application/problem+json" in schema["paths"]["/api/v1/me/"]["get"]["responses"]["401"]["content"]
+    assert (
+        "application/problem+json"
+        in schema["paths"]["/api/v1/me/"]["get"]["responses"]["401"]["content"]
+    )
 
 
 def test_schema_and_docs_are_served(client):

@@ -93,7 +93,8 @@ def test_revoked_token_gets_401_problem(client):
 def test_expired_token_gets_401_problem(client):
     token, raw = issue_token(UserFactory(), days=1)
     ApiToken.objects.filter(pk=token.pk).update(
-        created_at=timezone.now() - timedelta(days=3), expires_at=timezone.now() - timedelta(seconds=1)
+        created_at=timezone.now() - timedelta(days=3),
+        expires_at=timezone.now() - timedelta(seconds=1),
     )
     assert_problem(client.get("/api/v1/me/", **bearer(raw)), 401)
 
@@ -159,7 +160,9 @@ class TestTokenPages:
     def test_a_user_creates_sees_once_and_revokes_a_token(self, client):
         user = UserFactory()
         client.force_login(user)
-        response = client.post("/account/api-tokens/", {"name": "Case system", "scope": "write", "days": "30"})
+        response = client.post(
+            "/account/api-tokens/", {"name": "Case system", "scope": "write", "days": "30"}
+        )
         assert response.status_code == 200
         raw = response.context["new_token"]
         assert raw.startswith("pp_") and raw in response.content.decode()
@@ -176,7 +179,9 @@ class TestTokenPages:
 
     def test_invalid_input_shows_an_error_summary_and_creates_nothing(self, client):
         client.force_login(UserFactory())
-        response = client.post("/account/api-tokens/", {"name": "", "scope": "write", "days": "999"})
+        response = client.post(
+            "/account/api-tokens/", {"name": "", "scope": "write", "days": "999"}
+        )
         page = response.content.decode()
         assert "There is a problem" in page
         assert "Enter a name for the token" in page

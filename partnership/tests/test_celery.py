@@ -43,7 +43,12 @@ def test_a_notification_email_is_sent_exactly_once_by_a_real_worker(celery_worke
         recipients=[user], kind="referral_sent", title="A new referral", link="/referrals/1/"
     )
 
-    wait_for(lambda: Notification.objects.get(pk=notification.pk).email_status == Notification.EmailStatus.SENT)
+    wait_for(
+        lambda: (
+            Notification.objects.get(pk=notification.pk).email_status
+            == Notification.EmailStatus.SENT
+        )
+    )
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["casey@example.org"]
     assert "A new referral" in mail.outbox[0].subject
@@ -55,7 +60,9 @@ def test_a_notification_email_is_sent_exactly_once_by_a_real_worker(celery_worke
 
 
 @pytest.mark.django_db
-def test_no_email_task_is_queued_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+def test_no_email_task_is_queued_when_the_transaction_rolls_back(
+    django_capture_on_commit_callbacks,
+):
     user = UserFactory()
     with django_capture_on_commit_callbacks() as callbacks:
         services.notification_send(recipients=[user], kind="k", title="t")
@@ -75,8 +82,12 @@ def test_no_email_task_is_queued_when_the_transaction_rolls_back(django_capture_
 @pytest.mark.django_db
 def test_a_dedupe_key_notifies_each_recipient_once():
     user = UserFactory()
-    first = services.notification_send(recipients=[user], kind="alert", title="Over capacity", dedupe_key="alert-7")
-    again = services.notification_send(recipients=[user], kind="alert", title="Over capacity", dedupe_key="alert-7")
+    first = services.notification_send(
+        recipients=[user], kind="alert", title="Over capacity", dedupe_key="alert-7"
+    )
+    again = services.notification_send(
+        recipients=[user], kind="alert", title="Over capacity", dedupe_key="alert-7"
+    )
     assert len(first) == 1 and again == []
     assert Notification.objects.filter(recipient=user).count() == 1
 
@@ -85,9 +96,11 @@ def test_a_dedupe_key_notifies_each_recipient_once():
 def test_a_transient_email_failure_is_retried_and_then_succeeds():
     user = UserFactory()
     (notification,) = services.notification_send(recipients=[user], kind="k", title="t")
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")):
-        with pytest.raises(services.TransientEmailError):
-            services.notification_email_deliver(notification_id=notification.pk)
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")),
+        pytest.raises(services.TransientEmailError),
+    ):
+        services.notification_email_deliver(notification_id=notification.pk)
     notification.refresh_from_db()
     assert notification.email_status == Notification.EmailStatus.PENDING
     assert notification.email_attempts == 1
@@ -102,10 +115,14 @@ def test_a_transient_email_failure_is_retried_and_then_succeeds():
 def test_the_task_retries_with_backoff_on_a_transient_failure():
     user = UserFactory()
     (notification,) = services.notification_send(recipients=[user], kind="k", title="t")
-    with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")):
-        with mock.patch.object(notification_email_send, "retry", side_effect=RuntimeError("retrying")) as retry:
-            with pytest.raises(RuntimeError, match="retrying"):
-                notification_email_send.run(notification.pk)
+    with (
+        mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")),
+        mock.patch.object(
+            notification_email_send, "retry", side_effect=RuntimeError("retrying")
+        ) as retry,
+        pytest.raises(RuntimeError, match="retrying"),
+    ):
+        notification_email_send.run(notification.pk)
     assert retry.call_args.kwargs["countdown"] == 30
 
 
@@ -114,7 +131,10 @@ def test_email_gives_up_after_the_last_attempt():
     user = UserFactory()
     (notification,) = services.notification_send(recipients=[user], kind="k", title="t")
     with mock.patch("django.core.mail.EmailMessage.send", side_effect=OSError("SMTP down")):
-        assert services.notification_email_deliver(notification_id=notification.pk, max_attempts=1) is False
+        assert (
+            services.notification_email_deliver(notification_id=notification.pk, max_attempts=1)
+            is False
+        )
     notification.refresh_from_db()
     assert notification.email_status == Notification.EmailStatus.FAILED
 

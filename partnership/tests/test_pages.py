@@ -17,7 +17,9 @@ def test_home_needs_sign_in(client):
 
 def test_sign_in_by_email_lands_on_home(client):
     user = UserFactory(email="Case.Sensitive@Example.org")
-    response = client.post("/sign-in/", {"username": "case.sensitive@example.org", "password": PASSWORD})
+    response = client.post(
+        "/sign-in/", {"username": "case.sensitive@example.org", "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
     assert client.get("/").context["user"] == user

@@ -39,7 +39,16 @@ def test_size_band_is_derived_from_income_by_the_database(income, band):
 
 
 @pytest.mark.parametrize(
-    "value", ["", "GB-CHC-1234567", "GB-CHC-123456", "GB-COH-01234567", "GB-COH-SC123456", "GB-SC-SC012345", "GB-NIC-100123"]
+    "value",
+    [
+        "",
+        "GB-CHC-1234567",
+        "GB-CHC-123456",
+        "GB-COH-01234567",
+        "GB-COH-SC123456",
+        "GB-SC-SC012345",
+        "GB-NIC-100123",
+    ],
 )
 def test_valid_org_ids(value):
     validate_org_id(value)
@@ -79,15 +88,30 @@ def test_changing_identity_of_a_verified_organisation_needs_verifying_again():
 def test_an_invalid_profile_change_saves_nothing():
     organisation = OrganisationFactory(name="Before", org_id="GB-CHC-2222222")
     with pytest.raises(ValidationError):
-        services.organisation_update(organisation=organisation, data={"name": "After", "org_id": "GB-CHC-1"})
+        services.organisation_update(
+            organisation=organisation, data={"name": "After", "org_id": "GB-CHC-1"}
+        )
     organisation.refresh_from_db()
     assert organisation.name == "Before"
 
 
-def _service(organisation, name="Service", description="Support.", slugs=("accommodation",), pdus=("Manchester North",), **data):
+def _service(
+    organisation,
+    name="Service",
+    description="Support.",
+    slugs=("accommodation",),
+    pdus=("Manchester North",),
+    **data,
+):
     return services.service_create(
         organisation=organisation,
-        data={"name": name, "description": description, "delivery_settings": ["community"], "monthly_capacity": 10, **data},
+        data={
+            "name": name,
+            "description": description,
+            "delivery_settings": ["community"],
+            "monthly_capacity": 10,
+            **data,
+        },
         categories=ServiceCategory.objects.filter(slug__in=slugs),
         pdus=Pdu.objects.filter(name__in=pdus),
     )
@@ -97,7 +121,9 @@ def test_search_finds_a_service_by_its_category_s_other_names():
     organisation = OrganisationFactory()
     accommodation = _service(organisation, name="Move on", description="Help after release.")
     _service(organisation, name="Jobs club", slugs=("education-training-employment",))
-    results = selectors.service_search(user=UserFactory(), filters=selectors.DirectoryFilters(q="housing"))
+    results = selectors.service_search(
+        user=UserFactory(), filters=selectors.DirectoryFilters(q="housing")
+    )
     assert list(results) == [accommodation]
 
 
@@ -105,7 +131,9 @@ def test_a_renamed_organisation_is_found_by_its_new_name():
     organisation = OrganisationFactory(name="Old Name Trust")
     service = _service(organisation)
     services.organisation_update(organisation=organisation, data={"name": "Brightwater Trust"})
-    results = selectors.service_search(user=UserFactory(), filters=selectors.DirectoryFilters(q="Brightwater"))
+    results = selectors.service_search(
+        user=UserFactory(), filters=selectors.DirectoryFilters(q="Brightwater")
+    )
     assert list(results) == [service]
 
 
@@ -137,17 +165,23 @@ def test_current_risk_training_is_derived_from_records():
     staff = UserFactory(role=Role.CASEWORKER)
     assert not selectors.user_has_current_risk_training(user=staff)
     TrainingRecord.objects.create(
-        staff_member=staff, kind=TrainingRecord.Kind.RISK_AWARENESS,
-        completed_on=today - timedelta(days=400), expires_on=today - timedelta(days=35),
+        staff_member=staff,
+        kind=TrainingRecord.Kind.RISK_AWARENESS,
+        completed_on=today - timedelta(days=400),
+        expires_on=today - timedelta(days=35),
     )
     assert not selectors.user_has_current_risk_training(user=staff)
     TrainingRecord.objects.create(
-        staff_member=staff, kind=TrainingRecord.Kind.SAFEGUARDING, completed_on=today - timedelta(days=1)
+        staff_member=staff,
+        kind=TrainingRecord.Kind.SAFEGUARDING,
+        completed_on=today - timedelta(days=1),
     )
     assert not selectors.user_has_current_risk_training(user=staff)
     TrainingRecord.objects.create(
-        staff_member=staff, kind=TrainingRecord.Kind.RISK_AWARENESS,
-        completed_on=today - timedelta(days=10), expires_on=today + timedelta(days=355),
+        staff_member=staff,
+        kind=TrainingRecord.Kind.RISK_AWARENESS,
+        completed_on=today - timedelta(days=10),
+        expires_on=today + timedelta(days=355),
     )
     assert selectors.user_has_current_risk_training(user=staff)
     assert not selectors.user_has_current_risk_training(user=staff, on=today + timedelta(days=356))
@@ -157,8 +191,11 @@ def test_training_cannot_expire_before_it_was_completed():
     today = timezone.localdate()
     with pytest.raises(ValidationError):
         services.training_record_add(
-            staff_member=UserFactory(role=Role.CASEWORKER), by=UserFactory(role=Role.PROVIDER_ADMIN),
-            kind=TrainingRecord.Kind.RISK_AWARENESS, completed_on=today, expires_on=today - timedelta(days=1),
+            staff_member=UserFactory(role=Role.CASEWORKER),
+            by=UserFactory(role=Role.PROVIDER_ADMIN),
+            kind=TrainingRecord.Kind.RISK_AWARENESS,
+            completed_on=today,
+            expires_on=today - timedelta(days=1),
         )
 
 
@@ -182,9 +219,13 @@ def test_only_the_own_admin_can_sign_the_agreement():
     organisation = OrganisationFactory()
     other_admin = UserFactory(role=Role.PROVIDER_ADMIN)
     with pytest.raises(PermissionDenied):
-        services.agreement_sign(organisation=organisation, by=other_admin, signatory_name="X", signatory_position="Y")
+        services.agreement_sign(
+            organisation=organisation, by=other_admin, signatory_name="X", signatory_position="Y"
+        )
     admin = UserFactory(role=Role.PROVIDER_ADMIN, organisation=organisation)
-    services.agreement_sign(organisation=organisation, by=admin, signatory_name="A", signatory_position="CEO")
+    services.agreement_sign(
+        organisation=organisation, by=admin, signatory_name="A", signatory_position="CEO"
+    )
     assert selectors.organisation_has_signed_current_agreement(organisation=organisation)
     services.agreement_publish(version="10.0", title="Agreement", body="New text")
     assert not selectors.organisation_has_signed_current_agreement(organisation=organisation)

@@ -9,7 +9,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if not settings.DEMO_ENABLED:
-            raise CommandError("Demo data is disabled in these settings (DEMO_ENABLED is off): refusing to load it.")
+            raise CommandError(
+                "Demo data is disabled in these settings (DEMO_ENABLED is off): refusing to load it."
+            )
         counts = load_demo(progress=lambda message: self.stdout.write(f"  {message}"))
         summary = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in counts.items())
         self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {summary}"))
