@@ -28,10 +28,19 @@ def commissioner(db):
 
 
 @pytest.fixture
-def committed_db(django_db_serialized_rollback, transactional_db):
-    """A database whose writes commit (for threads and live servers), with the reference
-    data that migrations load restored before the test, since the flush after each
-    transactional test empties every table."""
+def committed_db(transactional_db):
+    """A database whose writes commit (for worker threads and the live server).
+
+    The flush after each transactional test empties every table, the reference data
+    that migrations load included, so it is loaded again when missing.
+    """
+    from django.apps import apps
+
+    from partnership.models import Region
+    from partnership.reference import load_reference_data
+
+    if not Region.objects.exists():
+        load_reference_data(apps)
 
 
 @pytest.fixture

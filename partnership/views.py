@@ -12,6 +12,8 @@ from partnership.api.exceptions import problem_response
 from partnership.forms import ApiTokenForm, SignInForm
 from partnership.models import Role
 
+NEW_TOKEN_SESSION_KEY = "api_token_just_created"
+
 HOME_TEMPLATES = {
     Role.PRACTITIONER: "home/practitioner.html",
     Role.PROVIDER_ADMIN: "home/provider_admin.html",
@@ -68,20 +70,24 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 def api_token_list(request: HttpRequest) -> HttpResponse:
     form = ApiTokenForm(request.POST or None)
-    new_token = None
     if request.method == "POST" and form.is_valid():
-        token, new_token = services.api_token_issue(
+        _, raw = services.api_token_issue(
             user=request.user,
             name=form.cleaned_data["name"],
             scope=form.cleaned_data["scope"],
             days=form.cleaned_data["days"],
         )
-        form = ApiTokenForm()
+        # Post/redirect/get, so a reload never makes a second token; the secret is shown
+        # on the next page only, then gone from the session.
+        request.session[NEW_TOKEN_SESSION_KEY] = raw
+        return redirect("api-tokens")
+    new_token = (
+        request.session.pop(NEW_TOKEN_SESSION_KEY, None) if request.method == "GET" else None
+    )
     tokens = selectors.api_token_list_for(user=request.user)
-    response = render(
+    return render(
         request, "account/api_tokens.html", {"form": form, "tokens": tokens, "new_token": new_token}
     )
-    return response
 
 
 @login_required

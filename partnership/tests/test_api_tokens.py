@@ -161,14 +161,18 @@ class TestTokenPages:
         user = UserFactory()
         client.force_login(user)
         response = client.post(
-            "/account/api-tokens/", {"name": "Case system", "scope": "write", "days": "30"}
+            "/account/api-tokens/",
+            {"name": "Case system", "scope": "write", "days": "30"},
+            follow=True,
         )
-        assert response.status_code == 200
+        # Post/redirect/get: a reload of the page cannot make a second token.
+        assert response.redirect_chain == [("/account/api-tokens/", 302)]
         raw = response.context["new_token"]
         assert raw.startswith("pp_") and raw in response.content.decode()
         token = ApiToken.objects.get(user=user)
         assert token.scope == "write"
 
+        # The secret is shown on that one page only.
         listing = client.get("/account/api-tokens/").content.decode()
         assert token.prefix in listing and raw not in listing
 
