@@ -284,8 +284,10 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
     def is_usable(self, at=None) -> bool:
+        from partnership.backends import account_may_sign_in
+
         at = at or timezone.now()
-        return self.revoked_at is None and self.expires_at > at and self.user.is_active
+        return self.revoked_at is None and self.expires_at > at and account_may_sign_in(self.user)
 
 
 class Notification(models.Model):

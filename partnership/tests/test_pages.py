@@ -168,3 +168,18 @@ def test_service_navigation_grows_as_pages_exist(client):
     assert "Notifications" in labels
     home = navigation_for(Role.PRACTITIONER, "/")[0]
     assert home["active"] is True
+
+
+def test_demo_accounts_are_refused_where_the_demo_is_off(client, settings):
+    from partnership.tests.factories import issue_token
+
+    demo_user = UserFactory(email="practitioner@demo.example")
+    _, raw = issue_token(demo_user)
+    settings.DEMO_ENABLED = False
+    response = client.post(
+        "/sign-in/", {"username": "practitioner@demo.example", "password": PASSWORD}
+    )
+    assert "Enter a correct email address and password" in response.content.decode()
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 401
+    settings.DEMO_ENABLED = True
+    assert client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
