@@ -30,6 +30,12 @@ class GovukFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            if isinstance(field.widget, forms.NumberInput):
+                # GOV.UK asks for text inputs with a numeric keyboard, not type=number.
+                attrs = {
+                    k: v for k, v in field.widget.attrs.items() if k not in ("min", "max", "step")
+                }
+                field.widget = forms.TextInput(attrs={**attrs, "inputmode": "numeric"})
             widget = field.widget
             css = next(
                 (c for kind, c in _WIDGET_CLASSES.items() if isinstance(widget, kind)),

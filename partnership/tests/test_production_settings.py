@@ -17,7 +17,7 @@ def production_env(**overrides) -> dict:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_URL", "REDIS_URL", "DEMO_"))
+        if not k.startswith(("DATABASE_URL", "REDIS_URL", "DEMO_", "DJANGO_ALLOW_ASYNC"))
     }
     env.update(
         DJANGO_SETTINGS_MODULE="partnership.settings.production",

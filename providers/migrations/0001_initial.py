@@ -12,157 +12,496 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('partnership', '0001_initial'),
+        ("partnership", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='InformationSharingAgreement',
+            name="InformationSharingAgreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.CharField(max_length=20, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('body', models.TextField()),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.CharField(max_length=20, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("body", models.TextField()),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['-published_at', '-id'],
-                'get_latest_by': 'published_at',
+                "ordering": ["-published_at", "-id"],
+                "get_latest_by": "published_at",
             },
         ),
         migrations.CreateModel(
-            name='Organisation',
+            name="Organisation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('org_id', models.CharField(blank=True, help_text='For example GB-CHC-1234567 or GB-COH-01234567. Leave blank for an unregistered group.', max_length=40, validators=[providers.validators.validate_org_id], verbose_name='org-id')),
-                ('charity_number', models.CharField(blank=True, max_length=20)),
-                ('company_number', models.CharField(blank=True, max_length=10)),
-                ('legal_form', models.CharField(blank=True, choices=[('cio', 'Charitable incorporated organisation'), ('charitable_company', 'Charitable company'), ('charitable_trust', 'Charitable trust or unincorporated charity'), ('cic', 'Community interest company'), ('company_by_guarantee', 'Company limited by guarantee'), ('community_benefit_society', 'Community benefit society'), ('unincorporated', 'Unincorporated community group'), ('other', 'Other')], max_length=30)),
-                ('description', models.TextField(blank=True, help_text='What the organisation does and who it works with')),
-                ('website', models.URLField(blank=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=30)),
-                ('annual_income', models.PositiveBigIntegerField(blank=True, help_text='In pounds, from the latest accounts', null=True)),
-                ('size_band', models.GeneratedField(db_persist=True, expression=models.Case(models.When(annual_income__isnull=True, then=models.Value('unknown')), models.When(annual_income__lt=10000, then=models.Value('micro')), models.When(annual_income__lt=100000, then=models.Value('small')), models.When(annual_income__lt=1000000, then=models.Value('medium')), models.When(annual_income__lt=10000000, then=models.Value('large')), models.When(annual_income__lt=100000000, then=models.Value('major')), default=models.Value('super_major')), output_field=models.CharField(choices=[('micro', 'Micro (under £10,000)'), ('small', 'Small (£10,000 to £100,000)'), ('medium', 'Medium (£100,000 to £1 million)'), ('large', 'Large (£1 million to £10 million)'), ('major', 'Major (£10 million to £100 million)'), ('super_major', 'Super-major (£100 million or more)'), ('unknown', 'Not known')], max_length=12))),
-                ('reach', models.CharField(choices=[('local', 'Local'), ('regional', 'Regional'), ('national', 'National')], default='local', max_length=10)),
-                ('populations_served', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('women', 'Women'), ('racially_minoritised', 'Racially minoritised people'), ('young_adults', 'Young adults (18 to 25)'), ('foreign_nationals', 'Foreign nationals'), ('substance_use', 'People using substances'), ('families', 'Families'), ('veterans', 'Veterans'), ('lgbt', 'LGBT+ people')], max_length=30), blank=True, default=list, size=None)),
-                ('lived_experience_led', models.BooleanField(default=False)),
-                ('verification_status', models.CharField(choices=[('unverified', 'Not yet verified'), ('verified', 'Verified'), ('rejected', 'Could not be verified')], default='unverified', max_length=12)),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('head_office_region', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='partnership.region')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "org_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="For example GB-CHC-1234567 or GB-COH-01234567. Leave blank for an unregistered group.",
+                        max_length=40,
+                        validators=[providers.validators.validate_org_id],
+                        verbose_name="org-id",
+                    ),
+                ),
+                ("charity_number", models.CharField(blank=True, max_length=20)),
+                ("company_number", models.CharField(blank=True, max_length=10)),
+                (
+                    "legal_form",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("cio", "Charitable incorporated organisation"),
+                            ("charitable_company", "Charitable company"),
+                            ("charitable_trust", "Charitable trust or unincorporated charity"),
+                            ("cic", "Community interest company"),
+                            ("company_by_guarantee", "Company limited by guarantee"),
+                            ("community_benefit_society", "Community benefit society"),
+                            ("unincorporated", "Unincorporated community group"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True, help_text="What the organisation does and who it works with"
+                    ),
+                ),
+                ("website", models.URLField(blank=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=30)),
+                (
+                    "annual_income",
+                    models.PositiveBigIntegerField(
+                        blank=True, help_text="In pounds, from the latest accounts", null=True
+                    ),
+                ),
+                (
+                    "size_band",
+                    models.GeneratedField(
+                        db_persist=True,
+                        expression=models.Case(
+                            models.When(annual_income__isnull=True, then=models.Value("unknown")),
+                            models.When(annual_income__lt=10000, then=models.Value("micro")),
+                            models.When(annual_income__lt=100000, then=models.Value("small")),
+                            models.When(annual_income__lt=1000000, then=models.Value("medium")),
+                            models.When(annual_income__lt=10000000, then=models.Value("large")),
+                            models.When(annual_income__lt=100000000, then=models.Value("major")),
+                            default=models.Value("super_major"),
+                        ),
+                        output_field=models.CharField(
+                            choices=[
+                                ("micro", "Micro (under £10,000)"),
+                                ("small", "Small (£10,000 to £100,000)"),
+                                ("medium", "Medium (£100,000 to £1 million)"),
+                                ("large", "Large (£1 million to £10 million)"),
+                                ("major", "Major (£10 million to £100 million)"),
+                                ("super_major", "Super-major (£100 million or more)"),
+                                ("unknown", "Not known"),
+                            ],
+                            max_length=12,
+                        ),
+                    ),
+                ),
+                (
+                    "reach",
+                    models.CharField(
+                        choices=[
+                            ("local", "Local"),
+                            ("regional", "Regional"),
+                            ("national", "National"),
+                        ],
+                        default="local",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "populations_served",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("women", "Women"),
+                                ("racially_minoritised", "Racially minoritised people"),
+                                ("young_adults", "Young adults (18 to 25)"),
+                                ("foreign_nationals", "Foreign nationals"),
+                                ("substance_use", "People using substances"),
+                                ("families", "Families"),
+                                ("veterans", "Veterans"),
+                                ("lgbt", "LGBT+ people"),
+                            ],
+                            max_length=30,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("lived_experience_led", models.BooleanField(default=False)),
+                (
+                    "verification_status",
+                    models.CharField(
+                        choices=[
+                            ("unverified", "Not yet verified"),
+                            ("verified", "Verified"),
+                            ("rejected", "Could not be verified"),
+                        ],
+                        default="unverified",
+                        max_length=12,
+                    ),
+                ),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "head_office_region",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="partnership.region",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AgreementSignature',
+            name="AgreementSignature",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('signatory_name', models.CharField(max_length=150)),
-                ('signatory_position', models.CharField(max_length=150)),
-                ('signed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('signed_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='signatures', to='providers.informationsharingagreement')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='agreement_signatures', to='providers.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("signatory_name", models.CharField(max_length=150)),
+                ("signatory_position", models.CharField(max_length=150)),
+                ("signed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "signed_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="signatures",
+                        to="providers.informationsharingagreement",
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="agreement_signatures",
+                        to="providers.organisation",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-signed_at'],
+                "ordering": ["-signed_at"],
             },
         ),
         migrations.CreateModel(
-            name='Service',
+            name="Service",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('description', models.TextField()),
-                ('delivery_settings', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('community', 'Community'), ('custody', 'Custody'), ('through_the_gate', 'Through the gate')], max_length=20), default=list, size=None)),
-                ('delivery_modes', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('in_person', 'In person, one to one'), ('group', 'Group sessions'), ('phone', 'By phone'), ('online', 'Online or video')], max_length=20), blank=True, default=list, size=None)),
-                ('eligible_sex', models.CharField(choices=[('any', 'Any'), ('female', 'Women only'), ('male', 'Men only')], default='any', max_length=10)),
-                ('minimum_age', models.PositiveSmallIntegerField(default=18, validators=[django.core.validators.MinValueValidator(18), django.core.validators.MaxValueValidator(120)])),
-                ('maximum_age', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(18), django.core.validators.MaxValueValidator(120)])),
-                ('referral_requirements', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('date_of_birth', 'Date of birth'), ('contact_details', 'Contact details (phone or address)'), ('sentence', 'Sentence type and end date'), ('release_date', 'Expected release date (custody)'), ('complexity_level', 'Complexity level'), ('desired_outcomes', 'Desired outcomes'), ('accessibility_needs', 'Accessibility needs'), ('interpreter_needs', 'Interpreter needs'), ('availability', 'When the person is available'), ('risk_summary', 'Summary of risks'), ('risk_to_self', 'Risk to self'), ('staff_safety', 'What staff must know to stay safe'), ('risk_documents', 'Risk documents')], max_length=40), blank=True, default=list, size=None)),
-                ('monthly_capacity', models.PositiveIntegerField(help_text='How many referrals the service can take each month')),
-                ('current_wait_days', models.PositiveIntegerField(default=0)),
-                ('status', models.CharField(choices=[('active', 'Taking referrals'), ('paused', 'Paused'), ('closed', 'Closed')], default='active', max_length=10)),
-                ('search_document', django.contrib.postgres.search.SearchVectorField(editable=False, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('categories', models.ManyToManyField(related_name='services', to='partnership.servicecategory')),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='services', to='providers.organisation')),
-                ('pdus', models.ManyToManyField(related_name='services', to='partnership.pdu')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("description", models.TextField()),
+                (
+                    "delivery_settings",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("community", "Community"),
+                                ("custody", "Custody"),
+                                ("through_the_gate", "Through the gate"),
+                            ],
+                            max_length=20,
+                        ),
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "delivery_modes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("in_person", "In person, one to one"),
+                                ("group", "Group sessions"),
+                                ("phone", "By phone"),
+                                ("online", "Online or video"),
+                            ],
+                            max_length=20,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "eligible_sex",
+                    models.CharField(
+                        choices=[("any", "Any"), ("female", "Women only"), ("male", "Men only")],
+                        default="any",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "minimum_age",
+                    models.PositiveSmallIntegerField(
+                        default=18,
+                        validators=[
+                            django.core.validators.MinValueValidator(18),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                    ),
+                ),
+                (
+                    "maximum_age",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(18),
+                            django.core.validators.MaxValueValidator(120),
+                        ],
+                    ),
+                ),
+                (
+                    "referral_requirements",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("date_of_birth", "Date of birth"),
+                                ("contact_details", "Contact details (phone or address)"),
+                                ("sentence", "Sentence type and end date"),
+                                ("release_date", "Expected release date (custody)"),
+                                ("complexity_level", "Complexity level"),
+                                ("desired_outcomes", "Desired outcomes"),
+                                ("accessibility_needs", "Accessibility needs"),
+                                ("interpreter_needs", "Interpreter needs"),
+                                ("availability", "When the person is available"),
+                                ("risk_summary", "Summary of risks"),
+                                ("risk_to_self", "Risk to self"),
+                                ("staff_safety", "What staff must know to stay safe"),
+                                ("risk_documents", "Risk documents"),
+                            ],
+                            max_length=40,
+                        ),
+                        blank=True,
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "monthly_capacity",
+                    models.PositiveIntegerField(
+                        help_text="How many referrals the service can take each month"
+                    ),
+                ),
+                ("current_wait_days", models.PositiveIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Taking referrals"),
+                            ("paused", "Paused"),
+                            ("closed", "Closed"),
+                        ],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "search_document",
+                    django.contrib.postgres.search.SearchVectorField(editable=False, null=True),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "categories",
+                    models.ManyToManyField(
+                        related_name="services", to="partnership.servicecategory"
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="services",
+                        to="providers.organisation",
+                    ),
+                ),
+                ("pdus", models.ManyToManyField(related_name="services", to="partnership.pdu")),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='TrainingRecord',
+            name="TrainingRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('risk_awareness', 'Risk awareness and management'), ('safeguarding', 'Safeguarding adults and children'), ('information_security', 'Data protection and information security'), ('trauma_informed', 'Trauma-informed practice'), ('other', 'Other')], max_length=30)),
-                ('description', models.CharField(blank=True, max_length=200)),
-                ('completed_on', models.DateField()),
-                ('expires_on', models.DateField(blank=True, help_text='Leave blank if it does not expire', null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recorded_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('staff_member', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='training_records', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("risk_awareness", "Risk awareness and management"),
+                            ("safeguarding", "Safeguarding adults and children"),
+                            ("information_security", "Data protection and information security"),
+                            ("trauma_informed", "Trauma-informed practice"),
+                            ("other", "Other"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("description", models.CharField(blank=True, max_length=200)),
+                ("completed_on", models.DateField()),
+                (
+                    "expires_on",
+                    models.DateField(
+                        blank=True, help_text="Leave blank if it does not expire", null=True
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "staff_member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="training_records",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-completed_on'],
+                "ordering": ["-completed_on"],
             },
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['size_band'], name='organisation_size_band'),
+            model_name="organisation",
+            index=models.Index(fields=["size_band"], name="organisation_size_band"),
         ),
         migrations.AddIndex(
-            model_name='organisation',
-            index=models.Index(fields=['head_office_region'], name='organisation_region'),
+            model_name="organisation",
+            index=models.Index(fields=["head_office_region"], name="organisation_region"),
         ),
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.UniqueConstraint(condition=models.Q(('org_id', ''), _negated=True), fields=('org_id',), name='organisation_org_id_unique'),
+            model_name="organisation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("org_id", ""), _negated=True),
+                fields=("org_id",),
+                name="organisation_org_id_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreementsignature',
-            constraint=models.UniqueConstraint(fields=('organisation', 'agreement'), name='agreement_signed_once_per_version'),
+            model_name="agreementsignature",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "agreement"), name="agreement_signed_once_per_version"
+            ),
         ),
         migrations.AddIndex(
-            model_name='service',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_document'], name='service_search'),
+            model_name="service",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_document"], name="service_search"
+            ),
         ),
         migrations.AddIndex(
-            model_name='service',
-            index=models.Index(fields=['status', 'organisation'], name='service_status_org'),
+            model_name="service",
+            index=models.Index(fields=["status", "organisation"], name="service_status_org"),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('maximum_age__isnull', True), ('maximum_age__gte', models.F('minimum_age')), _connector='OR'), name='service_age_range_in_order'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("maximum_age__isnull", True),
+                    ("maximum_age__gte", models.F("minimum_age")),
+                    _connector="OR",
+                ),
+                name="service_age_range_in_order",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('minimum_age__gte', 18)), name='service_adult_ages'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("minimum_age__gte", 18)), name="service_adult_ages"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='service',
-            constraint=models.CheckConstraint(condition=models.Q(('delivery_settings', []), _negated=True), name='service_has_a_setting'),
+            model_name="service",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("delivery_settings", []), _negated=True),
+                name="service_has_a_setting",
+            ),
         ),
         migrations.AddIndex(
-            model_name='trainingrecord',
-            index=models.Index(fields=['staff_member', 'kind', 'expires_on'], name='training_current'),
+            model_name="trainingrecord",
+            index=models.Index(
+                fields=["staff_member", "kind", "expires_on"], name="training_current"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='trainingrecord',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_on__isnull', True), ('expires_on__gt', models.F('completed_on')), _connector='OR'), name='training_expires_after_completion'),
+            model_name="trainingrecord",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("expires_on__isnull", True),
+                    ("expires_on__gt", models.F("completed_on")),
+                    _connector="OR",
+                ),
+                name="training_expires_after_completion",
+            ),
         ),
     ]

@@ -1,3 +1,10 @@
-"""URLs: directory."""
+"""URLs: the service directory."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from providers.views import directory
+
+urlpatterns = [
+    path("services/", directory.directory, name="directory"),
+    path("services/<int:pk>/", directory.service_detail, name="service"),
+]

@@ -7,7 +7,8 @@ import pytest
 
 from partnership.demo import DEMO_PASSWORD
 
-# Playwright's sync API runs an event loop in this thread; the live server's ORM calls are safe.
+# Playwright's sync API runs an event loop in the test's thread from the first browser test
+# on; the tests' own ORM calls (and pytest-django's flushes) are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
