@@ -6,9 +6,10 @@ import django.contrib.postgres.search
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import providers.validators
 from django.conf import settings
 from django.db import migrations, models
+
+import providers.validators
 
 
 class Migration(migrations.Migration):
