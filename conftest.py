@@ -31,16 +31,18 @@ def commissioner(db):
 def committed_db(transactional_db):
     """A database whose writes commit (for worker threads and the live server).
 
-    The flush after each transactional test empties every table, the reference data
-    that migrations load included, so it is loaded again when missing.
+    The flush after each transactional test empties every table, the data that
+    migrations load included, so it is loaded again when missing.
     """
     from django.apps import apps
 
     from partnership.models import Region
     from partnership.reference import load_reference_data
+    from providers.agreement import publish_first_agreement
 
     if not Region.objects.exists():
         load_reference_data(apps)
+        publish_first_agreement(apps)
 
 
 @pytest.fixture

@@ -128,3 +128,62 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
         self.fields["days"].widget.attrs.update(
             {"class": "govuk-input govuk-input--width-4", "inputmode": "numeric"}
         )
+
+
+class GovukDateWidget(forms.MultiWidget):
+    """The GOV.UK date input: day, month and year boxes."""
+
+    template_name = "forms/govuk_date_input.html"
+
+    def __init__(self, attrs=None):
+        part = {"inputmode": "numeric"}
+        super().__init__(
+            [forms.TextInput(part), forms.TextInput(part), forms.TextInput(part)], attrs
+        )
+
+    def decompress(self, value):
+        if value:
+            return [value.day, value.month, value.year]
+        return [None, None, None]
+
+
+class GovukDateField(forms.MultiValueField):
+    """A date entered as day, month and year, with GOV.UK's error messages."""
+
+    widget = GovukDateWidget
+
+    def __init__(self, *, label: str, **kwargs):
+        self.noun = label[0].lower() + label[1:]
+        fields = (
+            forms.IntegerField(min_value=1, max_value=31),
+            forms.IntegerField(min_value=1, max_value=12),
+            forms.IntegerField(min_value=1900, max_value=2200),
+        )
+        kwargs.setdefault("error_messages", {})
+        kwargs["error_messages"].setdefault("required", f"Enter the {self.noun}")
+        kwargs["error_messages"].setdefault(
+            "incomplete", f"The {self.noun} must include a day, month and year"
+        )
+        kwargs["error_messages"].setdefault("invalid", f"The {self.noun} must be a real date")
+        super().__init__(fields, label=label, require_all_fields=False, **kwargs)
+
+    def clean(self, value):
+        # Any part that is not a number makes the whole date invalid, in one message.
+        if value and any(
+            part not in (None, "") and not str(part).strip().isdigit() for part in value
+        ):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().clean(value)
+
+    def compress(self, data_list):
+        import datetime
+
+        if not data_list or all(part in (None, "") for part in data_list):
+            return None
+        if any(part in (None, "") for part in data_list):
+            raise forms.ValidationError(self.error_messages["incomplete"], code="incomplete")
+        day, month, year = data_list
+        try:
+            return datetime.date(year, month, day)
+        except ValueError as exc:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc

@@ -138,6 +138,20 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def size_band_label(self) -> str:
+        # A generated column has no get_FOO_display().
+        return SizeBand(self.size_band).label if self.size_band else SizeBand.UNKNOWN.label
+
+    @property
+    def populations_served_labels(self) -> list[str]:
+        return _labels(Population.choices, self.populations_served)
+
+
+def _labels(choices, values) -> list[str]:
+    labels = dict(choices)
+    return [labels.get(value, value) for value in values]
+
 
 class InformationSharingAgreement(models.Model):
     """A version of the information-sharing agreement that provider organisations sign."""

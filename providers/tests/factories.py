@@ -9,3 +9,29 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Community Organisation {n}")
     org_id = factory.Sequence(lambda n: f"GB-CHC-{1100000 + n}")
+
+
+def make_service(
+    name="Housing support",
+    *,
+    organisation=None,
+    slugs=("accommodation",),
+    pdus=("Manchester North",),
+    **data,
+):
+    """A service created through the service layer, so its search document is built."""
+    from partnership.models import Pdu, ServiceCategory
+    from providers.services import service_create
+
+    return service_create(
+        organisation=organisation or OrganisationFactory(),
+        data={
+            "name": name,
+            "description": data.pop("description", "Support for people on probation."),
+            "delivery_settings": data.pop("delivery_settings", ["community"]),
+            "monthly_capacity": data.pop("monthly_capacity", 10),
+            **data,
+        },
+        categories=ServiceCategory.objects.filter(slug__in=slugs),
+        pdus=Pdu.objects.filter(name__in=pdus),
+    )

@@ -1,3 +1,15 @@
-"""URLs: commissioner."""
+"""URLs: the commissioner's view of organisations."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from providers.views import commissioner
+
+urlpatterns = [
+    path("organisations/", commissioner.organisation_list, name="organisations"),
+    path("organisations/export.csv", commissioner.organisation_csv, name="organisations-csv"),
+    path(
+        "organisations/<int:pk>/verify/",
+        commissioner.organisation_verify,
+        name="organisation-verify",
+    ),
+]
