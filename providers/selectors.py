@@ -181,17 +181,27 @@ class DirectoryFilters:
     population: str = ""
     size_band: str = ""
     include_paused: bool = False
+    include_closed: bool = False  # only ever shows the user's own organisation's
 
 
-def service_search(*, user: User, filters: DirectoryFilters) -> QuerySet[Service]:
+def service_search(
+    *, user: User, filters: DirectoryFilters, base: QuerySet[Service] | None = None
+) -> QuerySet[Service]:
     """The directory: visible services matching every filter given, best match first.
 
     Free text uses Postgres full-text search over the service, its categories (with
     their other names, so "housing" finds accommodation) and its organisation, ranked.
     """
+    # `base` narrows further (for example to what the user may edit); never widens.
     services = service_list_visible_to(user=user)
-    if not filters.include_paused:
-        services = services.filter(status=Service.Status.ACTIVE)
+    if base is not None:
+        services = services.filter(pk__in=base.values("pk"))
+    shown = [Service.Status.ACTIVE]
+    if filters.include_paused:
+        shown.append(Service.Status.PAUSED)
+    if filters.include_closed:
+        shown.append(Service.Status.CLOSED)
+    services = services.filter(status__in=shown)
     if filters.category:
         services = services.filter(categories__slug=filters.category)
     if filters.pdu:

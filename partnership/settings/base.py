@@ -248,4 +248,3 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 FORM_RENDERER = "partnership.forms.GovukFormRenderer"
 CSRF_FAILURE_VIEW = "partnership.views.error_csrf"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitation and reset links last 3 days
-FORMS_URLFIELD_ASSUME_HTTPS = True

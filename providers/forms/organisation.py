@@ -9,6 +9,12 @@ from providers.services import ORGANISATION_PROFILE_FIELDS
 
 
 class OrganisationProfileForm(GovukFormMixin, forms.ModelForm):
+    website = forms.URLField(
+        label="Website",
+        required=False,
+        assume_scheme="https",
+        error_messages={"invalid": "Enter a website address, like https://www.example.org"},
+    )
     populations_served = forms.MultipleChoiceField(
         label="Populations you specialise in",
         choices=Population.choices,

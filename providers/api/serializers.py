@@ -1,0 +1,142 @@
+"""Input and output serializers of organisations and services."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from partnership.api.serializers import ReferenceSerializer
+from partnership.models import Pdu, Region, ServiceCategory
+from providers.models import Organisation, Population, Service
+from providers.referral_fields import REFERRAL_FIELDS
+from providers.services import ORGANISATION_PROFILE_FIELDS
+
+
+def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
+    """A Django model validation error as DRF's, keeping messages by field."""
+    if hasattr(exc, "message_dict"):
+        return serializers.ValidationError(exc.message_dict)
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+class RegionReferenceSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    head_office_region = RegionReferenceSerializer(allow_null=True)
+    size_band = serializers.CharField(read_only=True)
+    populations_served = serializers.ListField(
+        child=serializers.ChoiceField(choices=Population.choices)
+    )
+
+    class Meta:
+        model = Organisation
+        fields = [
+            "id",
+            "name",
+            "org_id",
+            "charity_number",
+            "company_number",
+            "legal_form",
+            "description",
+            "website",
+            "email",
+            "phone",
+            "annual_income",
+            "size_band",
+            "head_office_region",
+            "reach",
+            "populations_served",
+            "lived_experience_led",
+            "verification_status",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class OrganisationInputSerializer(serializers.ModelSerializer):
+    head_office_region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), allow_null=True, required=False
+    )
+    populations_served = serializers.ListField(
+        child=serializers.ChoiceField(choices=Population.choices), required=False
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ORGANISATION_PROFILE_FIELDS
+
+
+class ServiceSerializer(serializers.ModelSerializer):
+    organisation = serializers.SerializerMethodField()
+    categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    pdus = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Service
+        fields = [
+            "id",
+            "name",
+            "description",
+            "organisation",
+            "categories",
+            "pdus",
+            "delivery_settings",
+            "delivery_modes",
+            "eligible_sex",
+            "minimum_age",
+            "maximum_age",
+            "referral_requirements",
+            "monthly_capacity",
+            "current_wait_days",
+            "status",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ReferenceSerializer)
+    def get_organisation(self, service: Service) -> dict:
+        return {"id": service.organisation_id, "name": service.organisation.name}
+
+
+class ServiceInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    categories = serializers.SlugRelatedField(
+        slug_field="slug", many=True, queryset=ServiceCategory.objects.all(), allow_empty=False
+    )
+    pdus = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Pdu.objects.all(), allow_empty=False
+    )
+    delivery_settings = serializers.ListField(
+        child=serializers.ChoiceField(choices=Service.Setting.choices), allow_empty=False
+    )
+    delivery_modes = serializers.ListField(
+        child=serializers.ChoiceField(choices=Service.Mode.choices), required=False, default=list
+    )
+    eligible_sex = serializers.ChoiceField(choices=Service.Sex.choices, default=Service.Sex.ANY)
+    minimum_age = serializers.IntegerField(min_value=18, max_value=120, default=18)
+    maximum_age = serializers.IntegerField(
+        min_value=18, max_value=120, allow_null=True, required=False
+    )
+    referral_requirements = serializers.ListField(
+        child=serializers.ChoiceField(choices=REFERRAL_FIELDS), required=False, default=list
+    )
+    monthly_capacity = serializers.IntegerField(min_value=0)
+    current_wait_days = serializers.IntegerField(min_value=0, default=0)
+    status = serializers.ChoiceField(choices=Service.Status.choices, default=Service.Status.ACTIVE)
+
+    def validate(self, attrs):
+        minimum = attrs.get("minimum_age", getattr(self.instance, "minimum_age", 18))
+        maximum = attrs.get("maximum_age", getattr(self.instance, "maximum_age", None))
+        if maximum is not None and minimum is not None and maximum < minimum:
+            raise serializers.ValidationError(
+                {
+                    "maximum_age": [
+                        "The maximum age must be the same as or more than the minimum age"
+                    ]
+                }
+            )
+        return attrs

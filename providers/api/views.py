@@ -1,0 +1,155 @@
+"""The `organisations` and `services` resources."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.response import Response
+
+from partnership.api.scoping import UserScopedViewMixin
+from partnership.models import Pdu
+from providers import selectors, services
+from providers.api import serializers
+from providers.filters import OrganisationFilter, ServiceFilter
+from providers.models import Organisation, Service
+
+
+class OrganisationViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Organisation profiles: readable by every signed-in user; only an organisation's
+    own admins change it (anyone else gets 404)."""
+
+    model = Organisation
+    filterset_class = OrganisationFilter
+
+    def scoped_queryset(self, user):
+        if self.request.method in SAFE_METHODS:
+            return selectors.organisation_list_visible_to(user=user).order_by("name", "pk")
+        return selectors.organisation_list_editable_by(user=user)
+
+    def get_serializer_class(self):
+        return (
+            serializers.OrganisationSerializer
+            if self.request.method in SAFE_METHODS
+            else serializers.OrganisationInputSerializer
+        )
+
+    @extend_schema(
+        request=serializers.OrganisationInputSerializer,
+        responses=serializers.OrganisationSerializer,
+    )
+    def update(self, request, *args, **kwargs):
+        organisation = self.get_object()
+        partial = kwargs.pop("partial", False)
+        incoming = serializers.OrganisationInputSerializer(
+            organisation, data=request.data, partial=partial
+        )
+        incoming.is_valid(raise_exception=True)
+        try:
+            organisation = services.organisation_update(
+                organisation=organisation, data=incoming.validated_data
+            )
+        except DjangoValidationError as exc:
+            raise serializers.as_drf_error(exc) from exc
+        return Response(serializers.OrganisationSerializer(organisation).data)
+
+    @extend_schema(
+        request=serializers.OrganisationInputSerializer,
+        responses=serializers.OrganisationSerializer,
+    )
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+
+class ServiceViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Services, filtered like the directory (`q` searches them). Only an organisation's
+    own admins add or change its services; anyone else gets 404 on a change."""
+
+    model = Service
+    filterset_class = ServiceFilter
+
+    def scoped_queryset(self, user):
+        if self.request.method in SAFE_METHODS:
+            queryset = selectors.service_list_visible_to(user=user).order_by("name", "pk")
+        else:
+            queryset = selectors.service_list_editable_by(user=user)
+        return queryset.prefetch_related(Prefetch("pdus", queryset=Pdu.objects.only("id")))
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        return queryset.prefetch_related(Prefetch("pdus", queryset=Pdu.objects.only("id")))
+
+    def get_serializer_class(self):
+        return (
+            serializers.ServiceSerializer
+            if self.request.method in SAFE_METHODS
+            else serializers.ServiceInputSerializer
+        )
+
+    def _write(self, save):
+        try:
+            service = save()
+        except DjangoValidationError as exc:
+            raise serializers.as_drf_error(exc) from exc
+        service = self.scoped_queryset(self.request.user).get(pk=service.pk)
+        return serializers.ServiceSerializer(service).data
+
+    @extend_schema(
+        request=serializers.ServiceInputSerializer, responses={201: serializers.ServiceSerializer}
+    )
+    def create(self, request, *args, **kwargs):
+        user = request.user
+        if not user.has_perm("providers.manage_services", user.organisation):
+            raise PermissionDenied("Only an organisation's admins add its services.")
+        incoming = serializers.ServiceInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        categories, pdus = data.pop("categories"), data.pop("pdus")
+        body = self._write(
+            lambda: services.service_create(
+                organisation=user.organisation, data=data, categories=categories, pdus=pdus
+            )
+        )
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request=serializers.ServiceInputSerializer, responses=serializers.ServiceSerializer
+    )
+    def update(self, request, *args, **kwargs):
+        service = self.get_object()
+        partial = kwargs.pop("partial", False)
+        incoming = serializers.ServiceInputSerializer(service, data=request.data, partial=partial)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        categories, pdus = data.pop("categories", None), data.pop("pdus", None)
+        if partial is False:
+            data.setdefault("maximum_age", None)
+        return Response(
+            self._write(
+                lambda: services.service_update(
+                    service=service, data=data, categories=categories, pdus=pdus
+                )
+            )
+        )
+
+    @extend_schema(
+        request=serializers.ServiceInputSerializer, responses=serializers.ServiceSerializer
+    )
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
