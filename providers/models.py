@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -80,6 +82,7 @@ class Organisation(models.Model):
         VERIFIED = "verified", "Verified"
         REJECTED = "rejected", "Could not be verified"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     org_id = models.CharField(
         "org-id",
