@@ -268,6 +268,7 @@ class Service(models.Model):
         FEMALE = "female", "Women only"
         MALE = "male", "Men only"
 
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(
         Organisation, on_delete=models.CASCADE, related_name="services"
     )

@@ -7,100 +7,194 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('partnership', '0001_initial'),
-        ('providers', '0001_initial'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("partnership", "0001_initial"),
+        ("providers", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='user',
-            name='organisation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='providers.organisation'),
+            model_name="user",
+            name="organisation",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="staff",
+                to="providers.organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='user_permissions',
-            field=models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions'),
+            model_name="user",
+            name="user_permissions",
+            field=models.ManyToManyField(
+                blank=True,
+                help_text="Specific permissions for this user.",
+                related_name="user_set",
+                related_query_name="user",
+                to="auth.permission",
+                verbose_name="user permissions",
+            ),
         ),
         migrations.AddField(
-            model_name='apitoken',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL),
+            model_name="apitoken",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="api_tokens",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='commissioning_body',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='members', to='partnership.commissioningbody'),
+            model_name="user",
+            name="commissioning_body",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="members",
+                to="partnership.commissioningbody",
+            ),
         ),
         migrations.AddField(
-            model_name='notification',
-            name='recipient',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL),
+            model_name="notification",
+            name="recipient",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="notifications",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='user',
-            name='pdu',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='practitioners', to='partnership.pdu'),
+            model_name="user",
+            name="pdu",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="practitioners",
+                to="partnership.pdu",
+            ),
         ),
         migrations.AddField(
-            model_name='pdu',
-            name='region',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pdus', to='partnership.region'),
+            model_name="pdu",
+            name="region",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="pdus",
+                to="partnership.region",
+            ),
         ),
         migrations.AddField(
-            model_name='commissioningbody',
-            name='regions',
-            field=models.ManyToManyField(related_name='commissioning_bodies', to='partnership.region'),
+            model_name="commissioningbody",
+            name="regions",
+            field=models.ManyToManyField(
+                related_name="commissioning_bodies", to="partnership.region"
+            ),
         ),
         migrations.AddField(
-            model_name='desiredoutcome',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='desired_outcomes', to='partnership.servicecategory'),
+            model_name="desiredoutcome",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="desired_outcomes",
+                to="partnership.servicecategory",
+            ),
         ),
         migrations.AddField(
-            model_name='complexitylevel',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='complexity_levels', to='partnership.servicecategory'),
+            model_name="complexitylevel",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="complexity_levels",
+                to="partnership.servicecategory",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='apitoken',
-            constraint=models.CheckConstraint(condition=models.Q(('expires_at__gt', models.F('created_at'))), name='api_token_expires_after_creation'),
+            model_name="apitoken",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("expires_at__gt", models.F("created_at"))),
+                name="api_token_expires_after_creation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(fields=['recipient', '-created_at'], name='notification_inbox'),
+            model_name="notification",
+            index=models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
         ),
         migrations.AddIndex(
-            model_name='notification',
-            index=models.Index(condition=models.Q(('read_at__isnull', True)), fields=['recipient'], name='notification_unread'),
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(("read_at__isnull", True)),
+                fields=["recipient"],
+                name="notification_unread",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.UniqueConstraint(condition=models.Q(('dedupe_key', ''), _negated=True), fields=('recipient', 'dedupe_key'), name='notification_once_per_recipient_and_event'),
+            model_name="notification",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("dedupe_key", ""), _negated=True),
+                fields=("recipient", "dedupe_key"),
+                name="notification_once_per_recipient_and_event",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('commissioning_body__isnull', True), ('organisation__isnull', True), ('pdu__isnull', False), ('role', 'practitioner')), models.Q(('commissioning_body__isnull', True), ('organisation__isnull', False), ('pdu__isnull', True), ('role__in', ['provider_admin', 'caseworker'])), models.Q(('commissioning_body__isnull', False), ('organisation__isnull', True), ('pdu__isnull', True), ('role__in', ['commissioner', 'assessor'])), models.Q(('commissioning_body__isnull', True), ('organisation__isnull', True), ('pdu__isnull', True), ('role', 'admin')), _connector='OR'), name='user_role_has_its_context'),
+            model_name="user",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("commissioning_body__isnull", True),
+                        ("organisation__isnull", True),
+                        ("pdu__isnull", False),
+                        ("role", "practitioner"),
+                    ),
+                    models.Q(
+                        ("commissioning_body__isnull", True),
+                        ("organisation__isnull", False),
+                        ("pdu__isnull", True),
+                        ("role__in", ["provider_admin", "caseworker"]),
+                    ),
+                    models.Q(
+                        ("commissioning_body__isnull", False),
+                        ("organisation__isnull", True),
+                        ("pdu__isnull", True),
+                        ("role__in", ["commissioner", "assessor"]),
+                    ),
+                    models.Q(
+                        ("commissioning_body__isnull", True),
+                        ("organisation__isnull", True),
+                        ("pdu__isnull", True),
+                        ("role", "admin"),
+                    ),
+                    _connector="OR",
+                ),
+                name="user_role_has_its_context",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='user',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_unique_ci'),
+            model_name="user",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"), name="user_email_unique_ci"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='pdu',
-            constraint=models.UniqueConstraint(fields=('region', 'name'), name='pdu_unique_name_in_region'),
+            model_name="pdu",
+            constraint=models.UniqueConstraint(
+                fields=("region", "name"), name="pdu_unique_name_in_region"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='desiredoutcome',
-            constraint=models.UniqueConstraint(fields=('category', 'description'), name='desired_outcome_unique_per_category'),
+            model_name="desiredoutcome",
+            constraint=models.UniqueConstraint(
+                fields=("category", "description"), name="desired_outcome_unique_per_category"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='complexitylevel',
-            constraint=models.UniqueConstraint(fields=('category', 'level'), name='complexity_level_unique_per_category'),
+            model_name="complexitylevel",
+            constraint=models.UniqueConstraint(
+                fields=("category", "level"), name="complexity_level_unique_per_category"
+            ),
         ),
     ]
