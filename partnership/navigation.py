@@ -39,6 +39,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
     Role.CASEWORKER: [
         HOME,
         NavItem("Referrals", "referrals:inbox"),
+        NavItem("Organisation", "providers:organisation"),
         NavItem("Find a service", "providers:directory"),
         NOTIFICATIONS,
     ],
@@ -46,6 +47,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
         HOME,
         NavItem("Funding rounds", "commissioning:rounds"),
         NavItem("Organisations", "providers:organisations"),
+        NavItem("Find a service", "providers:directory"),
         NavItem("Demand", "commissioning:demand"),
         NavItem("Alerts", "commissioning:alerts"),
         NOTIFICATIONS,
