@@ -232,12 +232,7 @@ def service_create(
     service = Service(
         organisation=organisation, **{k: v for k, v in data.items() if k in SERVICE_FIELDS}
     )
-    _service_validate(service, categories, pdus)
-    service.save()
-    service.categories.set(categories)
-    service.pdus.set(pdus)
-    service_search_refresh(service_ids=[service.pk])
-    return service
+    return _service_save(service, categories, pdus)
 
 
 @transaction.atomic
@@ -255,6 +250,11 @@ def service_update(
         setattr(service, key, value)
     categories = list(service.categories.all()) if categories is None else list(categories)
     pdus = list(service.pdus.all()) if pdus is None else list(pdus)
+    return _service_save(service, categories, pdus)
+
+
+def _service_save(service: Service, categories: list, pdus: list) -> Service:
+    """Validate all of it, then save the service, its links and its search document."""
     _service_validate(service, categories, pdus)
     service.save()
     service.categories.set(categories)

@@ -35,21 +35,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
         model = Organisation
         fields = [
             "id",
-            "name",
-            "org_id",
-            "charity_number",
-            "company_number",
-            "legal_form",
-            "description",
-            "website",
-            "email",
-            "phone",
-            "annual_income",
+            *ORGANISATION_PROFILE_FIELDS,
             "size_band",
-            "head_office_region",
-            "reach",
-            "populations_served",
-            "lived_experience_led",
             "verification_status",
             "updated_at",
         ]

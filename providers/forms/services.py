@@ -6,6 +6,7 @@ from partnership.forms import GovukFormMixin
 from partnership.models import Pdu, ServiceCategory
 from providers.models import Service
 from providers.referral_fields import REFERRAL_FIELDS
+from providers.services import SERVICE_FIELDS
 
 
 def pdus_grouped_by_region() -> list:
@@ -52,19 +53,11 @@ class ServiceForm(GovukFormMixin, forms.ModelForm):
 
     class Meta:
         model = Service
+        # The service layer's fields, less status (its own action), with the links.
         fields = [
-            "name",
-            "description",
+            *(name for name in SERVICE_FIELDS if name != "status"),
             "categories",
             "pdus",
-            "delivery_settings",
-            "delivery_modes",
-            "eligible_sex",
-            "minimum_age",
-            "maximum_age",
-            "referral_requirements",
-            "monthly_capacity",
-            "current_wait_days",
         ]
         labels = {
             "name": "Service name",
