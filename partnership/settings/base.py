@@ -248,3 +248,10 @@ PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 FORM_RENDERER = "partnership.forms.GovukFormRenderer"
 CSRF_FAILURE_VIEW = "partnership.views.error_csrf"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitation and reset links last 3 days
+
+# Risk documents: size per file, files per referral.
+RISK_DOCUMENT_MAX_BYTES = env.int("RISK_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+RISK_DOCUMENTS_PER_REFERRAL = env.int("RISK_DOCUMENTS_PER_REFERRAL", default=10)
+# Requests may carry one document and its form; anything bigger is refused before reading.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,0 +1,270 @@
+"""Referrals of people on probation to services, with their risk information, risk
+documents, timeline and the append-only log of every read of risk data."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SENT = "sent", "Sent"
+    RETURNED = "returned", "Returned for information"
+    ACCEPTED = "accepted", "Accepted"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+# A person has at most one of these per service at a time.
+OPEN_STATUSES = [Status.SENT, Status.RETURNED, Status.ACCEPTED, Status.IN_PROGRESS]
+CLOSED_STATUSES = [Status.COMPLETED, Status.DECLINED, Status.WITHDRAWN]
+
+
+class RoshLevel(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    VERY_HIGH = "very_high", "Very high"
+
+
+class DeclineReason(models.TextChoices):
+    NO_CAPACITY = "no_capacity", "No capacity"
+    OUTSIDE_ELIGIBILITY = "outside_eligibility", "Outside the service's eligibility"
+    RISK_UNMANAGEABLE = "risk_unmanageable", "Risk cannot be managed safely"
+    NOT_SUITABLE = "not_suitable", "Not suitable for the service"
+    DUPLICATE = "duplicate", "Duplicate referral"
+    OTHER = "other", "Other"
+
+
+class WithdrawReason(models.TextChoices):
+    RECALLED = "recalled", "Recalled to custody"
+    SENTENCE_ENDED = "sentence_ended", "Sentence ended"
+    MOVED = "moved", "Moved out of the area"
+    NEEDS_MET = "needs_met", "Needs met elsewhere"
+    PERSON_DECLINED = "person_declined", "The person declined"
+    MADE_IN_ERROR = "made_in_error", "Made in error"
+    OTHER = "other", "Other"
+
+
+class Referral(models.Model):
+    """A practitioner's referral of a person on probation to a service."""
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+
+    class Setting(models.TextChoices):
+        COMMUNITY = "community", "In the community"
+        CUSTODY = "custody", "In custody"
+
+    class ConsentBasis(models.TextChoices):
+        CONSENT = "consent", "The person has given consent"
+        LICENCE_CONDITION = "licence_condition", "A licence or post-sentence supervision condition"
+        REQUIREMENT = "requirement", "A rehabilitation activity requirement"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reference = models.CharField(max_length=20, unique=True, null=True, editable=False)
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
+    )
+    pdu = models.ForeignKey("partnership.Pdu", on_delete=models.PROTECT, related_name="referrals")
+    service = models.ForeignKey(
+        "providers.Service", on_delete=models.PROTECT, related_name="referrals"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+
+    # The person on probation.
+    crn = models.CharField(
+        "CRN",
+        max_length=7,
+        validators=[
+            RegexValidator(r"^[A-Z][0-9]{6}$", "Enter a CRN in the correct format, like X123456")
+        ],
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.TextField(blank=True)
+    setting = models.CharField(max_length=10, choices=Setting.choices, default=Setting.COMMUNITY)
+    prison = models.CharField(max_length=150, blank=True)
+    expected_release_date = models.DateField(null=True, blank=True)
+
+    # Sentence.
+    sentence_type = models.CharField(max_length=150, blank=True)
+    sentence_end_date = models.DateField(null=True, blank=True)
+    rar_days = models.PositiveSmallIntegerField(
+        "maximum rehabilitation activity days", null=True, blank=True
+    )
+
+    # Needs.
+    complexity_level = models.ForeignKey(
+        "partnership.ComplexityLevel", null=True, blank=True, on_delete=models.PROTECT
+    )
+    desired_outcomes = models.ManyToManyField(
+        "partnership.DesiredOutcome", blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    accessibility_needs = models.TextField(blank=True)
+    interpreter_language = models.CharField(max_length=100, blank=True)
+    availability = models.TextField(blank=True)
+    consent_basis = models.CharField(max_length=20, choices=ConsentBasis.choices, blank=True)
+
+    # Decisions.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="referrals_assigned",
+    )
+    return_reason = models.TextField(blank=True)
+    decline_reason = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
+    withdraw_reason = models.CharField(max_length=20, choices=WithdrawReason.choices, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    idempotency_key = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["service", "status", "-sent_at"], name="referral_inbox"),
+            models.Index(fields=["pdu", "status", "-created_at"], name="referral_pdu"),
+            models.Index(fields=["crn"], name="referral_crn"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["crn", "service"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="referral_one_open_per_person_and_service",
+            ),
+            models.UniqueConstraint(
+                fields=["practitioner", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="referral_idempotency_key_once",
+            ),
+            models.CheckConstraint(
+                name="referral_crn_format", condition=Q(crn__regex=r"^[A-Z][0-9]{6}$")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference or str(self.public_id)
+
+    @property
+    def person_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class RiskInformation(models.Model):
+    """The risk picture a provider needs to work safely with the person."""
+
+    referral = models.OneToOneField(Referral, on_delete=models.CASCADE, related_name="risk")
+    rosh_children = models.CharField(
+        "risk of serious harm to children", max_length=10, choices=RoshLevel.choices, blank=True
+    )
+    rosh_public = models.CharField(
+        "risk of serious harm to the public", max_length=10, choices=RoshLevel.choices, blank=True
+    )
+    rosh_known_adult = models.CharField(
+        "risk of serious harm to a known adult",
+        max_length=10,
+        choices=RoshLevel.choices,
+        blank=True,
+    )
+    rosh_staff = models.CharField(
+        "risk of serious harm to staff", max_length=10, choices=RoshLevel.choices, blank=True
+    )
+    summary = models.TextField(blank=True)
+    risk_to_self = models.TextField(blank=True)
+    staff_safety = models.TextField("what staff must know to stay safe", blank=True)
+    last_assessed_on = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Risk information for {self.referral}"
+
+    @property
+    def levels_complete(self) -> bool:
+        return all([self.rosh_children, self.rosh_public, self.rosh_known_adult, self.rosh_staff])
+
+
+class RiskDocument(models.Model):
+    """A risk document attached to a referral, stored outside the web root."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="documents")
+    original_name = models.CharField(max_length=255)
+    storage_name = models.CharField(max_length=100, unique=True)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReferralEvent(models.Model):
+    """One entry on a referral's timeline: a state change or an amendment, by whom and when."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    from_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    to_status = models.CharField(max_length=12, choices=Status.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class AccessLog(models.Model):
+    """One read of risk information or a risk document, or a refused attempt.
+
+    Append-only: a trigger in the database refuses UPDATE and DELETE.
+    """
+
+    class Outcome(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        DENIED = "denied", "Denied"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user_email = models.CharField(max_length=254)
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="+")
+    crn = models.CharField(max_length=7, db_index=True)
+    what = models.CharField(max_length=100)
+    why = models.CharField(max_length=200)
+    channel = models.CharField(max_length=10)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="access_log_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_email} {self.outcome} {self.what} of {self.crn}"

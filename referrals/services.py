@@ -1,0 +1,571 @@
+"""Writes to referrals: drafts, risk, documents, sending, provider decisions, the access log."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partnership.models import Role, User
+from partnership.services import notification_send
+from providers.models import Service
+from referrals import documents, workflow
+from referrals.models import (
+    AccessLog,
+    Referral,
+    ReferralEvent,
+    RiskDocument,
+    RiskInformation,
+    Status,
+)
+from referrals.selectors import referral_risk_denial
+
+logger = logging.getLogger(__name__)
+
+REGION_ABBREVIATIONS = {
+    "A": "NE",
+    "B": "NW",
+    "C": "YH",
+    "D": "WA",
+    "E": "WM",
+    "F": "EM",
+    "G": "SW",
+    "H": "SC",
+    "I": "EE",
+    "J": "LN",
+    "K": "KSS",
+    "L": "GM",
+}
+CATEGORY_ABBREVIATIONS = {
+    "accommodation": "ACC",
+    "education-training-employment": "ETE",
+    "finance-benefit-debt": "FBD",
+    "dependency-recovery": "DRC",
+    "emotional-wellbeing": "EWB",
+    "family-significant-others": "FAM",
+    "lifestyle-associates": "LSA",
+    "social-inclusion": "SOC",
+    "mentoring": "MEN",
+    "womens-services": "WOM",
+}
+MINIMUM_REASON_LENGTH = 40
+PERSON_FIELDS = [
+    "crn",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "sex",
+    "phone",
+    "address",
+    "setting",
+    "prison",
+    "expected_release_date",
+]
+DRAFT_FIELDS = [
+    *PERSON_FIELDS,
+    "sentence_type",
+    "sentence_end_date",
+    "rar_days",
+    "complexity_level",
+    "reason",
+    "accessibility_needs",
+    "interpreter_language",
+    "availability",
+    "consent_basis",
+]
+RISK_FIELDS = [
+    "rosh_children",
+    "rosh_public",
+    "rosh_known_adult",
+    "rosh_staff",
+    "summary",
+    "risk_to_self",
+    "staff_safety",
+    "last_assessed_on",
+]
+
+
+class ReferralIncomplete(ValidationError):
+    """The referral cannot be sent yet; `missing` maps each section to what it lacks."""
+
+    def __init__(self, missing: dict[str, list[str]]):
+        self.missing = missing
+        super().__init__({section: messages for section, messages in missing.items()})
+
+
+def _event(
+    referral: Referral, *, kind: str, actor: User, from_status: str = "", note: str = ""
+) -> None:
+    ReferralEvent.objects.create(
+        referral=referral,
+        kind=kind,
+        actor=actor,
+        from_status=from_status,
+        to_status=referral.status if from_status else "",
+        note=note,
+    )
+
+
+def _reference(referral: Referral) -> str:
+    region = REGION_ABBREVIATIONS.get(referral.pdu.region.code, referral.pdu.region.code)
+    category = referral.service.categories.order_by("name").first()
+    return f"{region}-{CATEGORY_ABBREVIATIONS.get(category.slug, 'GEN') if category else 'GEN'}-{1000 + referral.pk}"
+
+
+@transaction.atomic
+def referral_start(
+    *, practitioner: User, service: Service, crn: str, idempotency_key: str = ""
+) -> tuple[Referral, bool]:
+    """Start a draft referral of a person (by CRN) to a service; returns it and whether it is new.
+
+    With an idempotency key, a repeat of the same request returns the first referral.
+    """
+    if practitioner.role != Role.PRACTITIONER or not practitioner.pdu_id:
+        raise PermissionDenied("Only probation practitioners make referrals")
+    if idempotency_key:
+        existing = Referral.objects.filter(
+            practitioner=practitioner, idempotency_key=idempotency_key
+        ).first()
+        if existing:
+            return existing, False
+    referral = Referral(
+        practitioner=practitioner,
+        pdu_id=practitioner.pdu_id,
+        service=service,
+        crn=(crn or "").strip().upper(),
+        idempotency_key=idempotency_key,
+    )
+    referral.full_clean(exclude=["complexity_level", "reference"], validate_constraints=False)
+    if service.status != Service.Status.ACTIVE:
+        raise ValidationError({"service": ["This service is not taking referrals"]})
+    referral.save()
+    referral.reference = _reference(referral)
+    referral.save(update_fields=["reference"])
+    RiskInformation.objects.create(referral=referral)
+    _event(referral, kind="created", actor=practitioner)
+    return referral, True
+
+
+def _require_editable(referral: Referral, user: User) -> None:
+    if user.role != Role.PRACTITIONER or user.pdu_id != referral.pdu_id:
+        raise PermissionDenied("Only the referring PDU's practitioners change a referral")
+    if referral.status in (Status.DECLINED, Status.WITHDRAWN, Status.COMPLETED):
+        raise workflow.InvalidTransition("A closed referral cannot be changed")
+
+
+@transaction.atomic
+def referral_update(
+    *, referral: Referral, by: User, data: dict, desired_outcomes=None, amendment_reason: str = ""
+) -> Referral:
+    """Save a section of a referral. After it is sent, a change needs a recorded reason."""
+    _require_editable(referral, by)
+    sent = referral.status not in (Status.DRAFT, Status.RETURNED)
+    if sent and not amendment_reason.strip():
+        raise ValidationError(
+            {"amendment_reason": ["Say why you are changing a referral that has been sent"]}
+        )
+    for key, value in data.items():
+        if key not in DRAFT_FIELDS:
+            raise ValueError(f"{key} is not a referral field")
+        setattr(
+            referral,
+            key,
+            value.strip().upper() if key == "crn" and isinstance(value, str) else value,
+        )
+    referral.full_clean(exclude=["reference"], validate_constraints=False)
+    referral.save()
+    if desired_outcomes is not None:
+        referral.desired_outcomes.set(desired_outcomes)
+    if sent:
+        _event(referral, kind="amended", actor=by, note=amendment_reason.strip())
+    return referral
+
+
+@transaction.atomic
+def risk_update(
+    *, referral: Referral, by: User, data: dict, amendment_reason: str = ""
+) -> RiskInformation:
+    """Save the referral's risk information."""
+    _require_editable(referral, by)
+    sent = referral.status not in (Status.DRAFT, Status.RETURNED)
+    if sent and not amendment_reason.strip():
+        raise ValidationError(
+            {"amendment_reason": ["Say why you are changing a referral that has been sent"]}
+        )
+    risk = RiskInformation.objects.select_for_update().get(referral=referral)
+    for key, value in data.items():
+        if key not in RISK_FIELDS:
+            raise ValueError(f"{key} is not a risk field")
+        setattr(risk, key, value)
+    risk.full_clean(exclude=["referral"])
+    risk.save()
+    if sent:
+        _event(referral, kind="risk_amended", actor=by, note=amendment_reason.strip())
+    return risk
+
+
+@transaction.atomic
+def document_add(*, referral: Referral, by: User, name: str, content: bytes) -> RiskDocument:
+    """Attach a risk document after checking what it really is; nothing is stored if refused."""
+    _require_editable(referral, by)
+    if referral.documents.count() >= settings.RISK_DOCUMENTS_PER_REFERRAL:
+        raise documents.DocumentRejected(
+            f"A referral can have at most {settings.RISK_DOCUMENTS_PER_REFERRAL} risk documents: remove one first"
+        )
+    kind = documents.check_document(name, content)
+    storage_name, digest = documents.store(content)
+    # If the row cannot be saved, the file goes too: nothing is kept that is not listed.
+    try:
+        document = RiskDocument.objects.create(
+            referral=referral,
+            original_name=name[:255],
+            storage_name=storage_name,
+            content_type=kind.content_type,
+            size=len(content),
+            sha256=digest,
+            uploaded_by=by,
+        )
+    except Exception:
+        documents.remove(storage_name)
+        raise
+    _event(referral, kind="document_added", actor=by, note=document.original_name)
+    return document
+
+
+@transaction.atomic
+def document_remove(*, document: RiskDocument, by: User) -> None:
+    referral = document.referral
+    _require_editable(referral, by)
+    storage_name, name = document.storage_name, document.original_name
+    document.delete()
+    transaction.on_commit(lambda: documents.remove(storage_name))
+    _event(referral, kind="document_removed", actor=by, note=name)
+
+
+def _age_on(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def referral_missing(referral: Referral) -> dict[str, list[str]]:
+    """What the referral still needs before it can be sent, by section."""
+    missing: dict[str, list[str]] = {}
+
+    def need(section: str, message: str) -> None:
+        missing.setdefault(section, []).append(message)
+
+    if not (referral.first_name and referral.last_name):
+        need("person", "Enter the person's first and last names")
+    if not referral.sex:
+        need("person", "Select the person's sex")
+    if referral.setting == Referral.Setting.CUSTODY and not referral.prison:
+        need("person", "Enter the prison the person is in")
+    if not referral.consent_basis:
+        need("needs", "Select the basis for sharing the person's information")
+    if len(referral.reason.strip()) < MINIMUM_REASON_LENGTH:
+        need(
+            "needs",
+            f"Describe the reason for the referral in at least {MINIMUM_REASON_LENGTH} characters",
+        )
+    risk = referral.risk
+    if not risk.levels_complete:
+        need(
+            "risk",
+            "Give the risk of serious harm level for children, the public, known adults and staff",
+        )
+
+    required = set(referral.service.referral_requirements)
+    checks = {
+        "date_of_birth": (
+            "person",
+            bool(referral.date_of_birth),
+            "Enter the person's date of birth",
+        ),
+        "contact_details": (
+            "person",
+            bool(referral.phone or referral.address),
+            "Enter a phone number or address",
+        ),
+        "release_date": (
+            "person",
+            referral.setting != Referral.Setting.CUSTODY or bool(referral.expected_release_date),
+            "Enter the expected release date",
+        ),
+        "sentence": (
+            "sentence",
+            bool(referral.sentence_type and referral.sentence_end_date),
+            "Enter the sentence type and end date",
+        ),
+        "complexity_level": (
+            "needs",
+            bool(referral.complexity_level_id),
+            "Select a complexity level",
+        ),
+        "desired_outcomes": (
+            "needs",
+            referral.desired_outcomes.exists(),
+            "Select at least one desired outcome",
+        ),
+        "accessibility_needs": (
+            "needs",
+            bool(referral.accessibility_needs),
+            "Describe any accessibility needs",
+        ),
+        "interpreter_needs": (
+            "needs",
+            bool(referral.interpreter_language),
+            "Say which language an interpreter needs",
+        ),
+        "availability": ("needs", bool(referral.availability), "Say when the person is available"),
+        "risk_summary": ("risk", bool(risk.summary), "Summarise the risks"),
+        "risk_to_self": ("risk", bool(risk.risk_to_self), "Describe any risk to self"),
+        "staff_safety": ("risk", bool(risk.staff_safety), "Say what staff must know to stay safe"),
+        "risk_documents": ("documents", referral.documents.exists(), "Attach a risk document"),
+    }
+    for key in sorted(required):
+        section, present, message = checks[key]
+        if not present:
+            need(section, f"{message} (this service needs it)")
+
+    service = referral.service
+    if (
+        service.eligible_sex != Service.Sex.ANY
+        and referral.sex
+        and referral.sex != service.eligible_sex
+    ):
+        need("eligibility", f"This service is for {service.get_eligible_sex_display().lower()}")
+    if referral.date_of_birth:
+        age = _age_on(referral.date_of_birth, timezone.localdate())
+        if age < service.minimum_age or (service.maximum_age and age > service.maximum_age):
+            limit = (
+                f"{service.minimum_age} to {service.maximum_age}"
+                if service.maximum_age
+                else f"{service.minimum_age} and over"
+            )
+            need("eligibility", f"This service is for people aged {limit}; the person is {age}")
+    settings_served = set(service.delivery_settings)
+    if referral.setting == Referral.Setting.CUSTODY and not settings_served & {
+        "custody",
+        "through_the_gate",
+    }:
+        need("eligibility", "This service does not work with people in custody")
+    if referral.setting == Referral.Setting.COMMUNITY and not settings_served & {
+        "community",
+        "through_the_gate",
+    }:
+        need("eligibility", "This service works only with people in custody")
+    return missing
+
+
+def _recipients_at(organisation_id: int) -> list[User]:
+    return list(
+        User.objects.filter(
+            organisation_id=organisation_id,
+            role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER],
+            is_active=True,
+        )
+    )
+
+
+def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:
+    """Lock, check the declared transition, apply it and record it on the timeline."""
+    referral = (
+        Referral.objects.select_for_update()
+        .select_related("service", "pdu__region")
+        .get(pk=referral.pk)
+    )
+    transition = workflow.check(action, referral.status, by.role)
+    before = referral.status
+    if transition.target:
+        referral.status = transition.target
+    for key, value in fields.items():
+        setattr(referral, key, value)
+    referral.save()
+    _event(referral, kind=action, actor=by, from_status=before, note=note)
+    return referral
+
+
+@transaction.atomic
+def referral_send(*, referral: Referral, by: User) -> Referral:
+    """Send a complete referral to the provider, who is told in the portal and by email."""
+    if by.role != Role.PRACTITIONER or by.pdu_id != referral.pdu_id:
+        raise PermissionDenied("Only the referring PDU's practitioners send a referral")
+    if referral.status == Status.SENT:
+        return referral  # a second click of the same send changes nothing
+    locked = Referral.objects.select_for_update().get(pk=referral.pk)
+    if locked.status == Status.SENT:
+        return locked
+    workflow.check("send", locked.status, by.role)
+    missing = referral_missing(locked)
+    if missing:
+        raise ReferralIncomplete(missing)
+    try:
+        with transaction.atomic():
+            sent = _transition(locked, action="send", by=by, sent_at=timezone.now())
+    except IntegrityError as exc:
+        raise workflow.InvalidTransition(
+            "This person already has an open referral to this service"
+        ) from exc
+    notification_send(
+        recipients=_recipients_at(sent.service.organisation_id),
+        kind="referral_sent",
+        title=f"New referral {sent.reference} to {sent.service.name}",
+        body="A probation practitioner has sent a referral. Open it in the portal to decide.",
+        link=f"/referrals/{sent.public_id}/",
+        dedupe_key=f"referral-sent-{sent.pk}-{sent.events.count()}",
+    )
+    return sent
+
+
+def _tell_practitioner(referral: Referral, *, kind: str, title: str, body: str = "") -> None:
+    notification_send(
+        recipients=[referral.practitioner],
+        kind=kind,
+        title=title,
+        body=body,
+        link=f"/referrals/{referral.public_id}/",
+    )
+
+
+@transaction.atomic
+def referral_accept(*, referral: Referral, by: User) -> Referral:
+    referral = _transition(referral, action="accept", by=by, decided_at=timezone.now())
+    _tell_practitioner(
+        referral, kind="referral_accepted", title=f"Referral {referral.reference} accepted"
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_return(*, referral: Referral, by: User, reason: str) -> Referral:
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say what information is missing"]})
+    referral = _transition(
+        referral, action="return", by=by, note=reason.strip(), return_reason=reason.strip()
+    )
+    _tell_practitioner(
+        referral,
+        kind="referral_returned",
+        title=f"Referral {referral.reference} returned for more information",
+        body=reason.strip(),
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_decline(*, referral: Referral, by: User, reason: str, note: str = "") -> Referral:
+    from referrals.models import DeclineReason
+
+    if reason not in DeclineReason.values:
+        raise ValidationError({"reason": ["Select a reason for declining"]})
+    if reason == DeclineReason.OTHER and not note.strip():
+        raise ValidationError({"note": ["Explain the reason for declining"]})
+    referral = _transition(
+        referral,
+        action="decline",
+        by=by,
+        note=note.strip(),
+        decline_reason=reason,
+        closing_note=note.strip(),
+        decided_at=timezone.now(),
+    )
+    _tell_practitioner(
+        referral,
+        kind="referral_declined",
+        title=f"Referral {referral.reference} declined",
+        body=DeclineReason(reason).label,
+    )
+    return referral
+
+
+@transaction.atomic
+def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = "") -> Referral:
+    from referrals.models import WithdrawReason
+
+    if by.pdu_id != referral.pdu_id:
+        raise PermissionDenied("Only the referring PDU's practitioners withdraw a referral")
+    if reason not in WithdrawReason.values:
+        raise ValidationError({"reason": ["Select a reason for withdrawing"]})
+    if reason == WithdrawReason.OTHER and not note.strip():
+        raise ValidationError({"note": ["Explain the reason for withdrawing"]})
+    before = referral.status
+    referral = _transition(
+        referral,
+        action="withdraw",
+        by=by,
+        note=note.strip(),
+        withdraw_reason=reason,
+        closing_note=note.strip(),
+    )
+    if before != Status.DRAFT:
+        notification_send(
+            recipients=_recipients_at(referral.service.organisation_id),
+            kind="referral_withdrawn",
+            title=f"Referral {referral.reference} withdrawn",
+            body=WithdrawReason(reason).label,
+            link=f"/referrals/{referral.public_id}/",
+        )
+    return referral
+
+
+@transaction.atomic
+def referral_assign(*, referral: Referral, by: User, caseworker: User) -> Referral:
+    if (
+        caseworker.organisation_id != referral.service.organisation_id
+        or caseworker.role
+        not in (
+            Role.CASEWORKER,
+            Role.PROVIDER_ADMIN,
+        )
+        or not caseworker.is_active
+    ):
+        raise ValidationError({"caseworker": ["Choose a member of your organisation's staff"]})
+    referral = _transition(
+        referral, action="assign", by=by, note=caseworker.full_name, assigned_to=caseworker
+    )
+    notification_send(
+        recipients=[caseworker],
+        kind="referral_assigned",
+        title=f"Referral {referral.reference} assigned to you",
+        link=f"/referrals/{referral.public_id}/",
+    )
+    return referral
+
+
+def risk_read(
+    *, referral: Referral, by: User, channel: str, why: str, what: str = "risk_information"
+):
+    """Return the referral's risk information if the user may read it; every attempt is logged.
+
+    Raises PermissionDenied (after logging the denial) otherwise.
+    """
+    denial = referral_risk_denial(user=by, referral=referral)
+    AccessLog.objects.create(
+        user=by,
+        user_email=by.email,
+        referral=referral,
+        crn=referral.crn,
+        what=what,
+        why=why if denial is None else f"{why}: refused ({denial})",
+        channel=channel,
+        outcome=AccessLog.Outcome.GRANTED if denial is None else AccessLog.Outcome.DENIED,
+    )
+    if denial is not None:
+        logger.info("Risk access refused for user %s on referral %s", by.pk, referral.pk)
+        raise PermissionDenied("You cannot see this referral's risk information")
+    return referral.risk
+
+
+def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -> bytes:
+    """The bytes of a risk document for a user who may read it; logged like risk_read."""
+    risk_read(
+        referral=document.referral,
+        by=by,
+        channel=channel,
+        why=why,
+        what=f"risk_document:{document.public_id}",
+    )
+    return documents.path_of(document.storage_name).read_bytes()
