@@ -71,7 +71,8 @@ class Referral(models.Model):
         REQUIREMENT = "requirement", "A rehabilitation activity requirement"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    reference = models.CharField(max_length=20, unique=True, null=True, editable=False)
+    # Null until the row has its id, which the reference is built from.
+    reference = models.CharField(max_length=20, unique=True, null=True, editable=False)  # noqa: DJ001
     practitioner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_made"
     )

@@ -30,4 +30,5 @@ urlpatterns = [
     ),
     path("", include(router.urls)),
     path("", include("providers.api.urls")),
+    path("", include("referrals.api.urls")),
 ]

@@ -225,6 +225,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ReferralStatusEnum": "referrals.models.Status",
+        "RoshLevelEnum": "referrals.models.RoshLevel",
+        "DeclineReasonEnum": "referrals.models.DeclineReason",
+        "WithdrawReasonEnum": "referrals.models.WithdrawReason",
+        "ServiceStatusEnum": "providers.models.Service.Status",
+        "VerificationStatusEnum": "providers.models.Organisation.Verification",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partnership.api.schema.add_problem_responses",

@@ -1,0 +1,140 @@
+"""Input and output serializers of referrals and their nested resources."""
+
+from rest_framework import serializers
+
+from partnership.models import ComplexityLevel, DesiredOutcome
+from providers.models import Service
+from referrals.models import (
+    DeclineReason,
+    Referral,
+    ReferralEvent,
+    RiskDocument,
+    RiskInformation,
+    WithdrawReason,
+)
+from referrals.services import DRAFT_FIELDS, RISK_FIELDS
+
+
+class ReferralSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    service = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+    pdu = serializers.SerializerMethodField()
+    practitioner = serializers.CharField(source="practitioner.full_name", read_only=True)
+    assigned_to = serializers.CharField(
+        source="assigned_to.full_name", read_only=True, allow_null=True, default=None
+    )
+    desired_outcomes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "service",
+            "organisation",
+            "pdu",
+            "practitioner",
+            "assigned_to",
+            *DRAFT_FIELDS,
+            "desired_outcomes",
+            "return_reason",
+            "decline_reason",
+            "withdraw_reason",
+            "closing_note",
+            "created_at",
+            "sent_at",
+            "decided_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_service(self, referral) -> dict:
+        return {"id": referral.service_id, "name": referral.service.name}
+
+    def get_organisation(self, referral) -> dict:
+        return {"id": referral.service.organisation_id, "name": referral.service.organisation.name}
+
+    def get_pdu(self, referral) -> dict:
+        return {"id": referral.pdu_id, "name": referral.pdu.name}
+
+
+class ReferralCreateSerializer(serializers.Serializer):
+    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+    crn = serializers.CharField(max_length=7)
+
+
+class ReferralUpdateSerializer(serializers.ModelSerializer):
+    complexity_level = serializers.PrimaryKeyRelatedField(
+        queryset=ComplexityLevel.objects.all(), allow_null=True, required=False
+    )
+    desired_outcomes = serializers.PrimaryKeyRelatedField(
+        queryset=DesiredOutcome.objects.all(), many=True, required=False
+    )
+    amendment_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = Referral
+        fields = [*DRAFT_FIELDS, "desired_outcomes", "amendment_reason"]
+        extra_kwargs = {"crn": {"required": False}}
+
+
+class RiskSerializer(serializers.ModelSerializer):
+    amendment_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+
+    class Meta:
+        model = RiskInformation
+        fields = [*RISK_FIELDS, "updated_at", "amendment_reason"]
+        read_only_fields = ["updated_at"]
+
+
+class RiskDocumentSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.full_name", read_only=True)
+
+    class Meta:
+        model = RiskDocument
+        fields = [
+            "id",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+        read_only_fields = fields
+
+
+class RiskDocumentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.full_name", read_only=True)
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["kind", "actor", "at", "from_status", "to_status", "note"]
+        read_only_fields = fields
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="What information is missing")
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DeclineReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=WithdrawReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    caseworker = serializers.IntegerField(
+        help_text="The id of a member of your organisation's staff"
+    )

@@ -1,0 +1,311 @@
+"""`/api/v1/referrals/` with nested risk, documents and events, and the workflow's actions."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from partnership.api.exceptions import Conflict, PayloadTooLarge
+from partnership.api.scoping import UserScopedViewMixin
+from partnership.models import User
+from providers.selectors import service_list_visible_to
+from referrals import documents, selectors, services, workflow
+from referrals.api import serializers
+from referrals.models import Referral
+
+WHY = "API request"
+
+
+@contextlib.contextmanager
+def domain_errors():
+    """The service layer's refusals as API errors: 400, 403 or 409."""
+    try:
+        yield
+    except services.ReferralIncomplete as exc:
+        raise ValidationError(exc.missing) from exc
+    except workflow.InvalidTransition as exc:
+        raise Conflict(str(exc)) from exc
+    except (DjangoPermissionDenied, PermissionError) as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except documents.DocumentRejected as exc:
+        raise ValidationError({"file": [str(exc)]}) from exc
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
+        ) from exc
+
+
+class ReferralViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Referrals you may see: your PDU's (practitioners) or those sent to your organisation
+    (provider staff). Risk information and documents are separate resources, readable only
+    by the referring PDU and by trained provider staff while the agreement is signed; every
+    read is logged."""
+
+    model = Referral
+    lookup_field = "public_id"
+    serializer_class = serializers.ReferralSerializer
+    filterset_fields = ["status"]
+    parser_classes = [JSONParser, MultiPartParser]
+
+    def scoped_queryset(self, user):
+        return selectors.referral_list_visible_to(user=user).prefetch_related("desired_outcomes")
+
+    def _out(self, referral: Referral, code: int = status.HTTP_200_OK) -> Response:
+        referral = self.scoped_queryset(self.request.user).get(pk=referral.pk)
+        return Response(serializers.ReferralSerializer(referral).data, status=code)
+
+    @extend_schema(
+        request=serializers.ReferralCreateSerializer,
+        responses={201: serializers.ReferralSerializer, 200: serializers.ReferralSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="Repeat a request with the same key to get the same referral",
+            )
+        ],
+    )
+    def create(self, request):
+        """Start a draft referral of a person (by CRN) to a service."""
+        incoming = serializers.ReferralCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        service = incoming.validated_data["service"]
+        if not service_list_visible_to(user=request.user).filter(pk=service.pk).exists():
+            raise ValidationError({"service": ["Choose a service from the directory"]})
+        with domain_errors():
+            referral, created = services.referral_start(
+                practitioner=request.user,
+                service=service,
+                crn=incoming.validated_data["crn"],
+                idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+            )
+        return self._out(referral, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=serializers.ReferralUpdateSerializer, responses=serializers.ReferralSerializer
+    )
+    def partial_update(self, request, public_id=None):
+        """Change parts of a referral; after sending, with an `amendment_reason`."""
+        referral = self.get_object()
+        incoming = serializers.ReferralUpdateSerializer(referral, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        outcomes = data.pop("desired_outcomes", None)
+        reason = data.pop("amendment_reason", "")
+        with domain_errors():
+            services.referral_update(
+                referral=referral,
+                by=request.user,
+                data=data,
+                desired_outcomes=outcomes,
+                amendment_reason=reason,
+            )
+        return self._out(referral)
+
+    def _risk_or_404(self, referral: Referral):
+        try:
+            return services.risk_read(
+                referral=referral, by=self.request.user, channel="api", why=WHY
+            )
+        except DjangoPermissionDenied as exc:
+            raise NotFound() from exc
+
+    @extend_schema(methods=["GET"], responses=serializers.RiskSerializer)
+    @extend_schema(
+        methods=["PUT"], request=serializers.RiskSerializer, responses=serializers.RiskSerializer
+    )
+    @action(detail=True, methods=["get", "put"])
+    def risk(self, request, public_id=None):
+        """The referral's risk information (every read is logged)."""
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response(serializers.RiskSerializer(self._risk_or_404(referral)).data)
+        self._risk_or_404(referral)
+        incoming = serializers.RiskSerializer(referral.risk, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        reason = data.pop("amendment_reason", "")
+        with domain_errors():
+            risk = services.risk_update(
+                referral=referral, by=request.user, data=data, amendment_reason=reason
+            )
+        return Response(serializers.RiskSerializer(risk).data)
+
+    @extend_schema(methods=["GET"], responses=serializers.RiskDocumentSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": serializers.RiskDocumentUploadSerializer},
+        responses={201: serializers.RiskDocumentSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def documents(self, request, public_id=None):
+        """List risk documents, or upload one as multipart field `file` (10 MB at most)."""
+        referral = self.get_object()
+        self._risk_or_404(referral)
+        if request.method == "GET":
+            return Response(
+                serializers.RiskDocumentSerializer(
+                    referral.documents.select_related("uploaded_by"), many=True
+                ).data
+            )
+        # Refuse an oversized upload from its declared length, before reading the body.
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.RISK_DOCUMENT_MAX_BYTES + 64 * 1024:
+            raise PayloadTooLarge(
+                f"A risk document must be smaller than {settings.RISK_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB"
+            )
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(
+                {"file": ["Choose a file to upload as the multipart field 'file'"]}
+            )
+        if upload.size > settings.RISK_DOCUMENT_MAX_BYTES:
+            raise PayloadTooLarge(
+                f"A risk document must be smaller than {settings.RISK_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB"
+            )
+        with domain_errors():
+            document = services.document_add(
+                referral=referral, by=request.user, name=upload.name, content=upload.read()
+            )
+        return Response(
+            serializers.RiskDocumentSerializer(document).data, status=status.HTTP_201_CREATED
+        )
+
+    def _document(self, referral: Referral, document_id: str):
+        document = referral.documents.filter(public_id=document_id).first()
+        if document is None:
+            raise NotFound()
+        return document
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(
+        detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})/download"
+    )
+    def download(self, request, public_id=None, document_id=None):
+        """A risk document's bytes, as an attachment (the read is logged)."""
+        referral = self.get_object()
+        document = self._document(referral, document_id)
+        try:
+            content = services.document_read(
+                document=document, by=request.user, channel="api", why=WHY
+            )
+        except DjangoPermissionDenied as exc:
+            raise NotFound() from exc
+        response = HttpResponse(content, content_type=document.content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="{document.public_id}{_suffix(document.original_name)}"'
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @extend_schema(responses={204: None})
+    @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")
+    def remove_document(self, request, public_id=None, document_id=None):
+        """Remove a risk document."""
+        referral = self.get_object()
+        self._risk_or_404(referral)
+        with domain_errors():
+            services.document_remove(
+                document=self._document(referral, document_id), by=request.user
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=serializers.EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def events(self, request, public_id=None):
+        """The referral's timeline: every state change and amendment, by whom and when."""
+        referral = self.get_object()
+        return Response(
+            serializers.EventSerializer(referral.events.select_related("actor"), many=True).data
+        )
+
+    def _act(self, request, call, input_serializer=None):
+        referral = self.get_object()
+        data = {}
+        if input_serializer is not None:
+            incoming = input_serializer(data=request.data)
+            incoming.is_valid(raise_exception=True)
+            data = incoming.validated_data
+        with domain_errors():
+            referral = call(referral, data)
+        return self._out(referral)
+
+    @extend_schema(request=None, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request, public_id=None):
+        """Send the referral; 400 lists what is missing, 409 if it cannot be sent now."""
+        return self._act(request, lambda r, d: services.referral_send(referral=r, by=request.user))
+
+    @extend_schema(request=None, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, public_id=None):
+        return self._act(
+            request, lambda r, d: services.referral_accept(referral=r, by=request.user)
+        )
+
+    @extend_schema(request=serializers.ReturnSerializer, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_for_information(self, request, public_id=None):
+        return self._act(
+            request,
+            lambda r, d: services.referral_return(referral=r, by=request.user, reason=d["reason"]),
+            serializers.ReturnSerializer,
+        )
+
+    @extend_schema(request=serializers.DeclineSerializer, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def decline(self, request, public_id=None):
+        return self._act(
+            request,
+            lambda r, d: services.referral_decline(referral=r, by=request.user, **d),
+            serializers.DeclineSerializer,
+        )
+
+    @extend_schema(request=serializers.WithdrawSerializer, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, public_id=None):
+        return self._act(
+            request,
+            lambda r, d: services.referral_withdraw(referral=r, by=request.user, **d),
+            serializers.WithdrawSerializer,
+        )
+
+    @extend_schema(request=serializers.AssignSerializer, responses=serializers.ReferralSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, public_id=None):
+        def call(referral, data):
+            caseworker = User.objects.filter(pk=data["caseworker"]).first()
+            if caseworker is None:
+                raise DjangoValidationError(
+                    {"caseworker": ["Choose a member of your organisation's staff"]}
+                )
+            return services.referral_assign(
+                referral=referral, by=request.user, caseworker=caseworker
+            )
+
+        return self._act(request, call, serializers.AssignSerializer)
+
+
+def _suffix(name: str) -> str:
+    from pathlib import Path
+
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix.isascii() and len(suffix) <= 6 else ""

@@ -1,0 +1,282 @@
+"""The referrals API: access matrix, actions and errors, idempotency, risk documents."""
+
+import io
+import zipfile
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from partnership.models import Pdu, Role
+from partnership.tests.factories import UserFactory, issue_token
+from providers.tests.factories import make_service
+from referrals.models import AccessLog, Referral, RiskDocument, Status
+from referrals.tests.factories import provider_admin_for, referral_in, trained_caseworker_for
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def headers(user, scope="write"):
+    _, raw = issue_token(user, scope=scope)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def url(referral, suffix=""):
+    return f"/api/v1/referrals/{referral.public_id}/{suffix}"
+
+
+@pytest.fixture
+def sent():
+    return referral_in(Status.SENT)
+
+
+@pytest.fixture
+def people(sent):
+    other_pdu = Pdu.objects.exclude(pk=sent.pdu_id).first()
+    trained = trained_caseworker_for(sent.service)
+    return {
+        "referrer": sent.practitioner,
+        "same_pdu": UserFactory(role=Role.PRACTITIONER, pdu=sent.pdu),
+        "other_pdu": UserFactory(role=Role.PRACTITIONER, pdu=other_pdu),
+        "trained": trained,
+        "untrained": UserFactory(role=Role.CASEWORKER, organisation=sent.service.organisation),
+        "other_provider": UserFactory(role=Role.PROVIDER_ADMIN),
+        "commissioner": UserFactory(role=Role.COMMISSIONER),
+        "assessor": UserFactory(role=Role.ASSESSOR),
+    }
+
+
+@pytest.mark.parametrize(
+    ("who", "sees_referral", "sees_risk"),
+    [
+        ("referrer", True, True),
+        ("same_pdu", True, True),
+        ("trained", True, True),
+        ("untrained", True, False),
+        ("other_pdu", False, False),
+        ("other_provider", False, False),
+        ("commissioner", False, False),
+        ("assessor", False, False),
+    ],
+)
+def test_the_access_matrix(client, sent, people, who, sees_referral, sees_risk):
+    user = people[who]
+    auth = headers(user)
+    listed = [r["id"] for r in client.get("/api/v1/referrals/", **auth).json()["results"]]
+    assert (str(sent.public_id) in listed) is sees_referral
+    assert client.get(url(sent), **auth).status_code == (200 if sees_referral else 404)
+    risk = client.get(url(sent, "risk/"), **auth)
+    assert risk.status_code == (200 if sees_risk else 404)
+    assert client.get(url(sent, "documents/"), **auth).status_code == (200 if sees_risk else 404)
+    logged = AccessLog.objects.filter(user=user)
+    if sees_risk:
+        assert logged.filter(outcome="granted").count() == 2  # the risk read and the document list
+    elif sees_referral:
+        assert logged.filter(outcome="denied").count() == 2
+    else:
+        assert not logged.exists()  # a referral they cannot see is never reached
+
+
+def test_a_commissioner_never_sees_a_person(client, sent):
+    body = client.get("/api/v1/referrals/", **headers(UserFactory(role=Role.COMMISSIONER))).json()
+    assert body["results"] == []
+
+
+def test_create_with_an_idempotency_key_makes_one_referral(client):
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    service = make_service()
+    auth = {**headers(practitioner), "HTTP_IDEMPOTENCY_KEY": "abc-123"}
+    first = client.post(
+        "/api/v1/referrals/",
+        {"service": service.pk, "crn": "X654321"},
+        content_type="application/json",
+        **auth,
+    )
+    again = client.post(
+        "/api/v1/referrals/",
+        {"service": service.pk, "crn": "X654321"},
+        content_type="application/json",
+        **auth,
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    assert Referral.objects.count() == 1
+
+
+def test_a_bad_crn_is_a_400_by_field(client):
+    response = client.post(
+        "/api/v1/referrals/",
+        {"service": make_service().pk, "crn": "123"},
+        content_type="application/json",
+        **headers(UserFactory(role=Role.PRACTITIONER)),
+    )
+    assert response.status_code == 400
+    assert "X123456" in response.json()["errors"]["crn"][0]
+
+
+def test_sending_an_incomplete_referral_lists_what_is_missing(client):
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    auth = headers(practitioner)
+    created = client.post(
+        "/api/v1/referrals/",
+        {"service": make_service().pk, "crn": "X777777"},
+        content_type="application/json",
+        **auth,
+    ).json()
+    response = client.post(f"/api/v1/referrals/{created['id']}/send/", **auth)
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert "person" in errors and "risk" in errors
+    assert Referral.objects.get().status == Status.DRAFT
+
+
+def test_sending_twice_leaves_one_sent_referral(client, sent):
+    auth = headers(sent.practitioner)
+    assert client.post(url(sent, "send/"), **auth).status_code == 200
+    assert Referral.objects.filter(status=Status.SENT).count() == 1
+    assert sent.events.filter(kind="send").count() == 1
+
+
+def test_an_invalid_transition_is_409(client, sent):
+    admin = provider_admin_for(sent.service)
+    auth = headers(admin)
+    assert client.post(url(sent, "accept/"), **auth).status_code == 200
+    response = client.post(
+        url(sent, "decline/"), {"reason": "no_capacity"}, content_type="application/json", **auth
+    )
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_a_practitioner_cannot_accept_and_a_provider_cannot_send(client, sent):
+    assert client.post(url(sent, "accept/"), **headers(sent.practitioner)).status_code == 403
+    assert (
+        client.post(url(sent, "send/"), **headers(provider_admin_for(sent.service))).status_code
+        == 403
+    )
+
+
+def test_return_amend_resend_accept_assign(client, sent):
+    admin = provider_admin_for(sent.service)
+    caseworker = UserFactory(role=Role.CASEWORKER, organisation=sent.service.organisation)
+    provider, practitioner = headers(admin), headers(sent.practitioner)
+    returned = client.post(
+        url(sent, "return/"),
+        {"reason": "Add the sentence"},
+        content_type="application/json",
+        **provider,
+    )
+    assert returned.json()["status"] == "returned"
+    patched = client.patch(
+        url(sent),
+        {"sentence_type": "Community order"},
+        content_type="application/json",
+        **practitioner,
+    )
+    assert patched.status_code == 200
+    assert client.post(url(sent, "send/"), **practitioner).json()["status"] == "sent"
+    assert client.post(url(sent, "accept/"), **provider).json()["status"] == "accepted"
+    assigned = client.post(
+        url(sent, "assign/"),
+        {"caseworker": caseworker.pk},
+        content_type="application/json",
+        **provider,
+    )
+    assert assigned.json()["assigned_to"] == caseworker.full_name
+    kinds = [e["kind"] for e in client.get(url(sent, "events/"), **practitioner).json()]
+    # A returned referral is amended freely; the timeline shows the round trip.
+    assert kinds[-4:] == ["return", "send", "accept", "assign"]
+
+
+class TestDocuments:
+    def upload(self, client, referral, name, content, user=None):
+        auth = headers(user or referral.practitioner)
+        return client.post(url(referral, "documents/"), {"file": _named(name, content)}, **auth)
+
+    def test_a_pdf_and_a_docx_come_back_byte_identical_to_authorised_users(
+        self, client, sent, people
+    ):
+        for name, content in [("assessment.pdf", PDF), ("plan.docx", docx_bytes())]:
+            response = self.upload(client, sent, name, content)
+            assert response.status_code == 201, response.json()
+            document_id = response.json()["id"]
+            for who in ("referrer", "trained"):
+                download = client.get(
+                    url(sent, f"documents/{document_id}/download/"), **headers(people[who])
+                )
+                assert download.status_code == 200
+                assert download.content == content
+                assert download["Content-Disposition"].startswith("attachment")
+                assert download["X-Content-Type-Options"] == "nosniff"
+                assert "no-store" in download["Cache-Control"]
+            refused = client.get(
+                url(sent, f"documents/{document_id}/download/"), **headers(people["untrained"])
+            )
+            assert refused.status_code == 404
+        assert (
+            AccessLog.objects.filter(what__startswith="risk_document:", outcome="granted").count()
+            == 4
+        )
+
+    def test_an_executable_renamed_pdf_is_refused_and_nothing_stored(
+        self, client, sent, settings, tmp_path
+    ):
+        settings.PRIVATE_MEDIA_ROOT = tmp_path
+        response = self.upload(client, sent, "report.pdf", b"MZ\x90\x00\x03" + b"\x00" * 200)
+        assert response.status_code == 400
+        assert (
+            "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG"
+            in response.json()["errors"]["file"][0]
+        )
+        assert not RiskDocument.objects.exists()
+        assert not [path for path in tmp_path.rglob("*") if path.is_file()]
+
+    def test_a_file_over_the_limit_is_413(self, client, sent, settings):
+        settings.RISK_DOCUMENT_MAX_BYTES = 1024
+        response = self.upload(client, sent, "big.pdf", PDF + b"0" * 2048)
+        assert response.status_code == 413
+        assert not RiskDocument.objects.exists()
+
+    def test_too_many_files_are_refused(self, client, sent, settings):
+        settings.RISK_DOCUMENTS_PER_REFERRAL = 2
+        assert self.upload(client, sent, "a.pdf", PDF).status_code == 201
+        assert self.upload(client, sent, "b.pdf", PDF).status_code == 201
+        response = self.upload(client, sent, "c.pdf", PDF)
+        assert response.status_code == 400
+        assert "at most 2 risk documents" in response.json()["errors"]["file"][0]
+        assert RiskDocument.objects.count() == 2
+
+
+def _named(name, content):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content)
+
+
+def test_the_list_runs_a_fixed_number_of_queries(client):
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    service = make_service()
+    for _ in range(6):
+        referral_in(Status.SENT, practitioner=practitioner, service=service)
+    auth = headers(practitioner)
+    client.get("/api/v1/me/", **auth)
+
+    def queries(size):
+        with CaptureQueriesContext(connection) as ctx:
+            assert (
+                len(client.get(f"/api/v1/referrals/?page_size={size}", **auth).json()["results"])
+                == size
+            )
+        return len(ctx)
+
+    assert queries(2) == queries(6)
