@@ -18,6 +18,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("partnership.api.urls")),
     path("", include("providers.urls")),
+    path("", include("referrals.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

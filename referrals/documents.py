@@ -92,3 +92,9 @@ def path_of(storage_name: str) -> Path:
 
 def remove(storage_name: str) -> None:
     path_of(storage_name).unlink(missing_ok=True)
+
+
+def download_suffix(name: str) -> str:
+    """The file's extension for a download name, when it is a plain short one."""
+    suffix = Path(name).suffix.lower()
+    return suffix if suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 6 else ""

@@ -225,6 +225,21 @@ class RiskDocument(models.Model):
         return self.original_name
 
 
+EVENT_LABELS = {
+    "created": "Started",
+    "send": "Sent",
+    "accept": "Accepted",
+    "return": "Returned for information",
+    "decline": "Declined",
+    "withdraw": "Withdrawn",
+    "assign": "Assigned",
+    "amended": "Amended",
+    "risk_amended": "Risk information amended",
+    "document_added": "Risk document added",
+    "document_removed": "Risk document removed",
+}
+
+
 class ReferralEvent(models.Model):
     """One entry on a referral's timeline: a state change or an amendment, by whom and when."""
 
@@ -241,6 +256,10 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
 
 
 class AccessLog(models.Model):

@@ -210,7 +210,7 @@ class ReferralViewSet(
             raise NotFound() from exc
         response = HttpResponse(content, content_type=document.content_type)
         response["Content-Disposition"] = (
-            f'attachment; filename="{document.public_id}{_suffix(document.original_name)}"'
+            f'attachment; filename="{document.public_id}{documents.download_suffix(document.original_name)}"'
         )
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "no-store"
@@ -302,10 +302,3 @@ class ReferralViewSet(
             )
 
         return self._act(request, call, serializers.AssignSerializer)
-
-
-def _suffix(name: str) -> str:
-    from pathlib import Path
-
-    suffix = Path(name).suffix.lower()
-    return suffix if suffix.isascii() and len(suffix) <= 6 else ""

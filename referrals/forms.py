@@ -1,0 +1,254 @@
+"""The referral's sections as GOV.UK forms, and the provider's decisions."""
+
+from django import forms
+
+from partnership.forms import GovukDateField, GovukFormMixin
+from partnership.models import ComplexityLevel, DesiredOutcome, User
+from referrals.models import DeclineReason, Referral, RiskInformation, RoshLevel, WithdrawReason
+
+
+class AmendmentMixin:
+    """After sending, every change says why."""
+
+    def __init__(self, *args, needs_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if needs_reason:
+            self.fields["amendment_reason"] = forms.CharField(
+                label="Why are you changing this referral?",
+                widget=forms.Textarea(attrs={"rows": 2}),
+                error_messages={
+                    "required": "Say why you are changing a referral that has been sent"
+                },
+            )
+            self.fields["amendment_reason"].widget.attrs["class"] = "govuk-textarea"
+
+
+class StartForm(GovukFormMixin, forms.Form):
+    crn = forms.CharField(
+        label="Case reference number (CRN)",
+        max_length=7,
+        help_text="A letter followed by 6 numbers, like X123456",
+        error_messages={"required": "Enter the person's CRN"},
+    )
+
+    def clean_crn(self):
+        import re
+
+        crn = self.cleaned_data["crn"].strip().upper()
+        if not re.fullmatch(r"[A-Z][0-9]{6}", crn):
+            raise forms.ValidationError("Enter a CRN in the correct format, like X123456")
+        return crn
+
+
+class PersonForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+    date_of_birth = GovukDateField(
+        label="Date of birth", required=False, help_text="For example, 27 3 1990"
+    )
+    expected_release_date = GovukDateField(
+        label="Expected release date", required=False, help_text="If the person is in custody"
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "phone",
+            "address",
+            "setting",
+            "prison",
+            "expected_release_date",
+        ]
+        labels = {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "sex": "Sex",
+            "phone": "Phone number",
+            "address": "Address",
+            "setting": "Where is the person now?",
+            "prison": "Prison (if in custody)",
+        }
+        widgets = {
+            "sex": forms.RadioSelect,
+            "setting": forms.RadioSelect,
+            "address": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sex"].choices = Referral.Sex.choices
+        self.fields["sex"].required = False
+        self.fields["setting"].choices = Referral.Setting.choices
+
+
+class SentenceForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+    sentence_end_date = GovukDateField(label="Sentence end date", required=False)
+
+    class Meta:
+        model = Referral
+        fields = ["sentence_type", "sentence_end_date", "rar_days"]
+        labels = {
+            "sentence_type": "Sentence type",
+            "rar_days": "Maximum rehabilitation activity days (optional)",
+        }
+        help_texts = {"sentence_type": "For example, community order or licence"}
+        error_messages = {"rar_days": {"invalid": "Enter the days as a whole number, like 20"}}
+
+
+class NeedsForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+    complexity_level = forms.ModelChoiceField(
+        label="Complexity level",
+        queryset=ComplexityLevel.objects.none(),
+        widget=forms.RadioSelect,
+        required=False,
+        empty_label=None,
+    )
+    desired_outcomes = forms.ModelMultipleChoiceField(
+        label="Desired outcomes",
+        queryset=DesiredOutcome.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Referral
+        fields = [
+            "complexity_level",
+            "desired_outcomes",
+            "reason",
+            "accessibility_needs",
+            "interpreter_language",
+            "availability",
+            "consent_basis",
+        ]
+        labels = {
+            "reason": "Reason for the referral",
+            "accessibility_needs": "Accessibility needs (optional)",
+            "interpreter_language": "Language an interpreter is needed for (optional)",
+            "availability": "When is the person available? (optional)",
+            "consent_basis": "Basis for sharing the person's information",
+        }
+        help_texts = {
+            "reason": "What the person needs from this service and why now. At least 40 characters."
+        }
+        widgets = {
+            "reason": forms.Textarea(attrs={"rows": 5}),
+            "accessibility_needs": forms.Textarea(attrs={"rows": 2}),
+            "availability": forms.Textarea(attrs={"rows": 2}),
+            "consent_basis": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        categories = self.instance.service.categories.all()
+        self.fields["complexity_level"].queryset = ComplexityLevel.objects.filter(
+            category__in=categories
+        ).select_related("category")
+        self.fields["complexity_level"].label_from_instance = lambda level: (
+            f"{level.category.name}: {level.get_level_display()}. {level.description}"
+        )
+        self.fields["desired_outcomes"].queryset = DesiredOutcome.objects.filter(
+            category__in=categories
+        )
+        self.fields["consent_basis"].choices = Referral.ConsentBasis.choices
+        self.fields["consent_basis"].required = False
+
+
+class RiskForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+    last_assessed_on = GovukDateField(label="Date of the last risk assessment", required=False)
+
+    class Meta:
+        model = RiskInformation
+        fields = [
+            "rosh_children",
+            "rosh_public",
+            "rosh_known_adult",
+            "rosh_staff",
+            "summary",
+            "risk_to_self",
+            "staff_safety",
+            "last_assessed_on",
+        ]
+        labels = {
+            "rosh_children": "Risk of serious harm to children",
+            "rosh_public": "Risk of serious harm to the public",
+            "rosh_known_adult": "Risk of serious harm to a known adult",
+            "rosh_staff": "Risk of serious harm to staff",
+            "summary": "Summary of risks",
+            "risk_to_self": "Risk to self",
+            "staff_safety": "What provider staff must know to stay safe",
+        }
+        widgets = {
+            name: forms.RadioSelect
+            for name in ["rosh_children", "rosh_public", "rosh_known_adult", "rosh_staff"]
+        } | {
+            "summary": forms.Textarea(attrs={"rows": 4}),
+            "risk_to_self": forms.Textarea(attrs={"rows": 3}),
+            "staff_safety": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ["rosh_children", "rosh_public", "rosh_known_adult", "rosh_staff"]:
+            self.fields[name].choices = RoshLevel.choices
+            self.fields[name].required = False
+
+
+class DocumentForm(GovukFormMixin, forms.Form):
+    file = forms.FileField(
+        label="Upload a risk document",
+        help_text="PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG, smaller than 10 MB",
+        error_messages={
+            "required": "Choose a file to upload",
+            "empty": "The selected file is empty",
+        },
+    )
+
+
+class ReturnForm(GovukFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="What information is missing?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Say what information is missing"},
+    )
+
+
+class DeclineForm(GovukFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label="Why are you declining?",
+        choices=DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a reason for declining"},
+    )
+    note = forms.CharField(
+        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class WithdrawForm(GovukFormMixin, forms.Form):
+    reason = forms.ChoiceField(
+        label="Why are you withdrawing?",
+        choices=WithdrawReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select a reason for withdrawing"},
+    )
+    note = forms.CharField(
+        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class AssignForm(GovukFormMixin, forms.Form):
+    caseworker = forms.ModelChoiceField(
+        label="Assign to",
+        queryset=User.objects.none(),
+        error_messages={"required": "Choose who will work with the person"},
+    )
+
+    def __init__(self, *args, organisation_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["caseworker"].queryset = User.objects.filter(
+            organisation_id=organisation_id, is_active=True
+        ).order_by("full_name")
+        self.fields["caseworker"].label_from_instance = lambda user: user.full_name

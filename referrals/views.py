@@ -1,0 +1,354 @@
+"""Referral pages: the practitioner's task list and lists, the provider's inbox, decisions."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from partnership.models import Role
+from providers.models import Service
+from providers.selectors import service_list_visible_to
+from referrals import documents, forms, selectors, services, workflow
+from referrals.documents import download_suffix
+from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
+
+WHY_PAGE = "viewed the referral page"
+SECTIONS = {
+    "person": ("Person on probation", forms.PersonForm),
+    "sentence": ("Sentence", forms.SentenceForm),
+    "needs": ("Needs and outcomes", forms.NeedsForm),
+    "risk": ("Risk information", forms.RiskForm),
+}
+
+
+def _referral(request: HttpRequest, public_id) -> Referral:
+    return get_object_or_404(
+        selectors.referral_list_visible_to(user=request.user), public_id=public_id
+    )
+
+
+def _editable(request: HttpRequest, public_id) -> Referral:
+    referral = _referral(request, public_id)
+    if request.user.role != Role.PRACTITIONER or referral.status in CLOSED_STATUSES:
+        raise Http404("Not editable")
+    return referral
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    for field, errors in (
+        exc.message_dict if hasattr(exc, "message_dict") else {None: exc.messages}
+    ).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)
+
+
+@login_required
+def start(request: HttpRequest, service_pk: int) -> HttpResponse:
+    if request.user.role != Role.PRACTITIONER:
+        raise Http404("Only practitioners make referrals")
+    service = get_object_or_404(
+        service_list_visible_to(user=request.user), pk=service_pk, status=Service.Status.ACTIVE
+    )
+    form = forms.StartForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral, _ = services.referral_start(
+                practitioner=request.user, service=service, crn=form.cleaned_data["crn"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            return redirect("referrals:task-list", public_id=referral.public_id)
+    return render(request, "referrals/start.html", {"form": form, "service": service})
+
+
+def _section_status(referral: Referral, missing: dict) -> dict[str, str]:
+    return {
+        key: ("Incomplete" if key in missing else "Completed") for key in [*SECTIONS, "documents"]
+    }
+
+
+@login_required
+def task_list(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _editable(request, public_id)
+    missing = services.referral_missing(referral)
+    status = _section_status(referral, missing)
+    tasks = [(key, title, status[key]) for key, (title, _) in SECTIONS.items()]
+    return render(
+        request,
+        "referrals/task_list.html",
+        {
+            "referral": referral,
+            "tasks": tasks,
+            "status": status,
+            "documents": referral.documents.all(),
+        },
+    )
+
+
+@login_required
+def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
+    if section not in SECTIONS:
+        raise Http404("No such section")
+    referral = _editable(request, public_id)
+    title, form_class = SECTIONS[section]
+    instance = referral.risk if section == "risk" else referral
+    needs_reason = referral.status not in (Status.DRAFT, Status.RETURNED)
+    if section == "risk":
+        # Showing the saved risk to the practitioner is a read of risk data too.
+        services.risk_read(
+            referral=referral, by=request.user, channel="page", why="editing the referral's risk"
+        )
+    form = form_class(request.POST or None, instance=instance, needs_reason=needs_reason)
+    if request.method == "POST" and form.is_valid():
+        data = {
+            name: form.cleaned_data[name] for name in form.Meta.fields if name != "desired_outcomes"
+        }
+        reason = form.cleaned_data.get("amendment_reason", "")
+        fresh = _editable(request, public_id)
+        try:
+            if section == "risk":
+                services.risk_update(
+                    referral=fresh, by=request.user, data=data, amendment_reason=reason
+                )
+            else:
+                services.referral_update(
+                    referral=fresh,
+                    by=request.user,
+                    data=data,
+                    amendment_reason=reason,
+                    desired_outcomes=form.cleaned_data.get("desired_outcomes"),
+                )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if needs_reason:
+                messages.success(request, f"{title} updated")
+                return redirect("referrals:detail", public_id=referral.public_id)
+            return redirect("referrals:task-list", public_id=referral.public_id)
+    return render(
+        request, "referrals/section.html", {"referral": referral, "form": form, "title": title}
+    )
+
+
+@login_required
+def document_list(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _editable(request, public_id)
+    form = forms.DocumentForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            if upload.size > documents.settings.RISK_DOCUMENT_MAX_BYTES:
+                raise documents.DocumentRejected("The selected file must be smaller than 10 MB")
+            services.document_add(
+                referral=referral, by=request.user, name=upload.name, content=upload.read()
+            )
+        except documents.DocumentRejected as exc:
+            form.add_error("file", str(exc))
+        except (ValidationError, workflow.InvalidTransition) as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, f"{upload.name} has been uploaded")
+            return redirect("referrals:documents", public_id=referral.public_id)
+    return render(
+        request,
+        "referrals/documents.html",
+        {"referral": referral, "form": form, "documents": referral.documents.all()},
+    )
+
+
+@login_required
+@require_POST
+def document_remove(request: HttpRequest, public_id, document_id) -> HttpResponse:
+    referral = _editable(request, public_id)
+    document = get_object_or_404(referral.documents, public_id=document_id)
+    services.document_remove(document=document, by=request.user)
+    messages.success(request, f"{document.original_name} has been removed")
+    return redirect("referrals:documents", public_id=referral.public_id)
+
+
+@login_required
+def document_download(request: HttpRequest, public_id, document_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    document = get_object_or_404(referral.documents, public_id=document_id)
+    try:
+        content = services.document_read(
+            document=document, by=request.user, channel="page", why="downloaded the document"
+        )
+    except PermissionDenied as exc:
+        raise Http404("Not allowed") from exc
+    response = HttpResponse(content, content_type=document.content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{document.public_id}{download_suffix(document.original_name)}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def check_answers(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _editable(request, public_id)
+    risk = services.risk_read(
+        referral=referral, by=request.user, channel="page", why="checking answers before sending"
+    )
+    missing = services.referral_missing(referral)
+    if request.method == "POST":
+        try:
+            services.referral_send(referral=referral, by=request.user)
+        except services.ReferralIncomplete as exc:
+            missing = exc.missing
+        except workflow.InvalidTransition as exc:
+            messages.error(request, str(exc))
+            return redirect("referrals:check-answers", public_id=referral.public_id)
+        else:
+            return redirect("referrals:confirmation", public_id=referral.public_id)
+    return render(
+        request,
+        "referrals/check_answers.html",
+        {
+            "referral": referral,
+            "risk": risk,
+            "missing": missing,
+            "documents": referral.documents.all(),
+            "outcomes": referral.desired_outcomes.all(),
+        },
+    )
+
+
+@login_required
+def confirmation(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    return render(request, "referrals/confirmation.html", {"referral": referral})
+
+
+@login_required
+def referral_list(request: HttpRequest) -> HttpResponse:
+    if request.user.role != Role.PRACTITIONER:
+        raise Http404("Practitioners only")
+    scope = request.GET.get("show", "mine")
+    referrals = selectors.referral_list_visible_to(user=request.user).select_related("service")
+    if scope == "mine":
+        referrals = referrals.filter(practitioner=request.user)
+    return render(request, "referrals/list.html", {"referrals": referrals[:200], "scope": scope})
+
+
+INBOX_TABS = {
+    "new": ("New", lambda qs, user: qs.filter(status=Status.SENT)),
+    "unassigned": (
+        "Unassigned",
+        lambda qs, user: qs.filter(
+            status__in=[Status.ACCEPTED, Status.IN_PROGRESS], assigned_to__isnull=True
+        ),
+    ),
+    "mine": (
+        "Assigned to me",
+        lambda qs, user: qs.filter(assigned_to=user, status__in=OPEN_STATUSES),
+    ),
+    "open": ("All open", lambda qs, user: qs.filter(status__in=OPEN_STATUSES)),
+    "closed": ("Closed", lambda qs, user: qs.filter(status__in=CLOSED_STATUSES)),
+}
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER):
+        raise Http404("Provider staff only")
+    tab = request.GET.get("tab", "new")
+    if tab not in INBOX_TABS:
+        tab = "new"
+    referrals = INBOX_TABS[tab][1](
+        selectors.referral_list_visible_to(user=request.user), request.user
+    )
+    return render(
+        request,
+        "referrals/inbox.html",
+        {
+            "referrals": referrals.order_by("-sent_at")[:200],
+            "tab": tab,
+            "tabs": [(key, label) for key, (label, _) in INBOX_TABS.items()],
+        },
+    )
+
+
+@login_required
+def detail(request: HttpRequest, public_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    try:
+        risk = services.risk_read(referral=referral, by=request.user, channel="page", why=WHY_PAGE)
+    except PermissionDenied:
+        risk = None
+    actions = workflow.actions_for(referral.status, request.user.role)
+    return render(
+        request,
+        "referrals/detail.html",
+        {
+            "referral": referral,
+            "risk": risk,
+            "actions": actions,
+            "documents": referral.documents.all() if risk is not None else [],
+            "events": referral.events.select_related("actor"),
+            "outcomes": referral.desired_outcomes.all(),
+            "return_form": forms.ReturnForm(prefix="return"),
+            "decline_form": forms.DeclineForm(prefix="decline"),
+            "withdraw_form": forms.WithdrawForm(prefix="withdraw"),
+            "assign_form": forms.AssignForm(organisation_id=referral.service.organisation_id)
+            if "assign" in actions
+            else None,
+            "can_edit": request.user.role == Role.PRACTITIONER
+            and referral.status not in CLOSED_STATUSES,
+        },
+    )
+
+
+ACTION_FORMS = {
+    "return": forms.ReturnForm,
+    "decline": forms.DeclineForm,
+    "withdraw": forms.WithdrawForm,
+}
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
+    referral = _referral(request, public_id)
+    if action not in workflow.TRANSITIONS:
+        raise Http404("No such action")
+    form = None
+    if action in ACTION_FORMS:
+        form = ACTION_FORMS[action](request.POST, prefix=action)
+    elif action == "assign":
+        form = forms.AssignForm(request.POST, organisation_id=referral.service.organisation_id)
+    if form is not None and not form.is_valid():
+        messages.error(
+            request, " ".join(error for errors in form.errors.values() for error in errors)
+        )
+        return redirect("referrals:detail", public_id=referral.public_id)
+    data = form.cleaned_data if form is not None else {}
+    calls = {
+        "send": lambda: services.referral_send(referral=referral, by=request.user),
+        "accept": lambda: services.referral_accept(referral=referral, by=request.user),
+        "return": lambda: services.referral_return(
+            referral=referral, by=request.user, reason=data["reason"]
+        ),
+        "decline": lambda: services.referral_decline(referral=referral, by=request.user, **data),
+        "withdraw": lambda: services.referral_withdraw(referral=referral, by=request.user, **data),
+        "assign": lambda: services.referral_assign(
+            referral=referral, by=request.user, caseworker=data["caseworker"]
+        ),
+    }
+    try:
+        updated = calls[action]()
+    except (workflow.InvalidTransition, PermissionDenied, PermissionError) as exc:
+        messages.error(request, str(exc))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"Referral {updated.reference}: {workflow.TRANSITIONS[action].label.lower()}"
+        )
+    return redirect("referrals:detail", public_id=referral.public_id)
