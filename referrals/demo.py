@@ -1,0 +1,180 @@
+"""Demo referrals: the demo practitioner's referrals in every state to the demo provider,
+with risk information and a sample PDF risk document; and the London PDU's own."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from partnership.models import DesiredOutcome, User
+from providers.models import Service
+from referrals import services
+from referrals.models import Referral, Status
+
+# A small, valid one-page PDF, so the sample risk document opens in any reader.
+SAMPLE_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 73>>stream\nBT /F1 18 Tf 72 770 Td (Risk assessment summary: sample document) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+PEOPLE = [
+    # (status, CRN, first, last, born, sex, reason)
+    (
+        Status.DRAFT,
+        "D100001",
+        "Kyle",
+        "Brennan",
+        date(1994, 3, 2),
+        "male",
+        "Kyle leaves approved premises in three weeks and has nowhere settled to go.",
+    ),
+    (
+        Status.SENT,
+        "D100002",
+        "Marcus",
+        "Okoye",
+        date(1988, 11, 19),
+        "male",
+        "Marcus is sofa-surfing with friends and his probation appointments keep slipping because of it.",
+    ),
+    (
+        Status.RETURNED,
+        "D100003",
+        "Liam",
+        "Hughes",
+        date(2001, 6, 7),
+        "male",
+        "Liam has rent arrears at his council flat and a notice seeking possession.",
+    ),
+    (
+        Status.ACCEPTED,
+        "D100004",
+        "Daniel",
+        "Price",
+        date(1979, 1, 25),
+        "male",
+        "Daniel is due for release next month and needs accommodation arranged before then.",
+    ),
+    (
+        Status.DECLINED,
+        "D100005",
+        "Ryan",
+        "Walsh",
+        date(1990, 9, 14),
+        "male",
+        "Ryan needs support to keep his private tenancy after losing his job.",
+    ),
+    (
+        Status.WITHDRAWN,
+        "D100006",
+        "Craig",
+        "Doyle",
+        date(1985, 4, 30),
+        "male",
+        "Craig was living in his car and needed emergency accommodation support.",
+    ),
+]
+
+RISK = {
+    "rosh_children": "low",
+    "rosh_public": "medium",
+    "rosh_known_adult": "medium",
+    "rosh_staff": "low",
+    "summary": "Violence towards a former partner when drinking; no incidents in the last two years.",
+    "risk_to_self": "Self-harm in custody in 2019; none since.",
+    "staff_safety": "Meet in the office or public places for the first sessions. Do not visit the home alone.",
+    "last_assessed_on": date(2026, 10, 12),
+}
+
+
+def _make(
+    practitioner: User,
+    service: Service,
+    crn: str,
+    first: str,
+    last: str,
+    born: date,
+    sex: str,
+    reason: str,
+):
+    referral, created = services.referral_start(
+        practitioner=practitioner, service=service, crn=crn, idempotency_key=f"demo-{crn}"
+    )
+    if not created:
+        return referral, False
+    services.referral_update(
+        referral=referral,
+        by=practitioner,
+        data={
+            "first_name": first,
+            "last_name": last,
+            "date_of_birth": born,
+            "sex": sex,
+            "phone": "07700 900" + crn[-3:],
+            "address": "Manchester",
+            "consent_basis": "consent",
+            "reason": reason,
+            "availability": "Weekday mornings",
+        },
+        desired_outcomes=DesiredOutcome.objects.filter(category__in=service.categories.all())[:2],
+    )
+    services.risk_update(referral=referral, by=practitioner, data=RISK)
+    services.document_add(
+        referral=referral, by=practitioner, name="risk-assessment-summary.pdf", content=SAMPLE_PDF
+    )
+    return referral, True
+
+
+def load(*, users: dict[str, User], progress) -> dict[str, int]:
+    practitioner = users["practitioner@demo.example"]
+    admin = users["provider-admin@demo.example"]
+    caseworker = users["caseworker@demo.example"]
+    housing = Service.objects.get(organisation=admin.organisation, name="Housing first steps")
+    made = 0
+    for state, crn, first, last, born, sex, reason in PEOPLE:
+        referral, created = _make(practitioner, housing, crn, first, last, born, sex, reason)
+        if not created:
+            continue
+        made += 1
+        if state in (Status.DRAFT,):
+            continue
+        if state == Status.WITHDRAWN:
+            services.referral_withdraw(referral=referral, by=practitioner, reason="needs_met")
+            continue
+        services.referral_send(referral=referral, by=practitioner)
+        if state == Status.RETURNED:
+            services.referral_return(
+                referral=referral, by=admin, reason="Please add his sentence end date."
+            )
+        elif state == Status.ACCEPTED:
+            services.referral_accept(referral=referral, by=admin)
+            services.referral_assign(referral=referral, by=admin, caseworker=caseworker)
+        elif state == Status.DECLINED:
+            services.referral_decline(referral=referral, by=admin, reason="no_capacity")
+
+    london = users["practitioner2@demo.example"]
+    women = Service.objects.get(
+        organisation=users["other-provider@demo.example"].organisation,
+        name="Women's centre support",
+    )
+    referral, created = _make(
+        london,
+        women,
+        "L200001",
+        "Amara",
+        "Mensah",
+        date(1992, 8, 3),
+        "female",
+        "Amara wants support with wellbeing and to rebuild contact with her children.",
+    )
+    if created:
+        services.referral_send(referral=referral, by=london)
+        made += 1
+    progress(
+        f"referrals: {made} new, {Referral.objects.filter(idempotency_key__startswith='demo-').count()} in all"
+    )
+    return {"referrals": made}
