@@ -5,6 +5,7 @@ from django import forms
 from partnership.forms import GovukDateField, GovukFormMixin
 from partnership.models import ComplexityLevel, DesiredOutcome, User
 from referrals.models import DeclineReason, Referral, RiskInformation, RoshLevel, WithdrawReason
+from referrals.services import PERSON_FIELDS, RISK_FIELDS
 
 
 class AmendmentMixin:
@@ -50,17 +51,8 @@ class PersonForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
 
     class Meta:
         model = Referral
-        fields = [
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "phone",
-            "address",
-            "setting",
-            "prison",
-            "expected_release_date",
-        ]
+        # The person's details less the CRN, which is set when the referral starts.
+        fields = [name for name in PERSON_FIELDS if name != "crn"]
         labels = {
             "first_name": "First name",
             "last_name": "Last name",
@@ -161,16 +153,7 @@ class RiskForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
 
     class Meta:
         model = RiskInformation
-        fields = [
-            "rosh_children",
-            "rosh_public",
-            "rosh_known_adult",
-            "rosh_staff",
-            "summary",
-            "risk_to_self",
-            "staff_safety",
-            "last_assessed_on",
-        ]
+        fields = RISK_FIELDS
         labels = {
             "rosh_children": "Risk of serious harm to children",
             "rosh_public": "Risk of serious harm to the public",

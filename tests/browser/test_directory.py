@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 def test_a_practitioner_searches_and_opens_a_service(sign_in, live_server):
     page = sign_in("practitioner@demo.example")
-    page.get_by_role("link", name="Find a service").click()
+    page.get_by_role("link", name="Find a service", exact=True).click()
     expect(page.get_by_label("Probation Delivery Unit (PDU)")).to_have_value(
         page.get_by_label("Probation Delivery Unit (PDU)")
         .locator("option", has_text="Manchester North")

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_a_provider_admin_signs_the_information_sharing_agreement(sign_in, live_server):
     AgreementSignature.objects.all().delete()  # the demo has it signed already
     page = sign_in("provider-admin@demo.example")
-    page.get_by_role("link", name="Organisation").click()
+    page.get_by_role("link", name="Organisation", exact=True).click()
     page.get_by_role("link", name="Information-sharing agreement").click()
     expect(page.get_by_text("has not signed this version")).to_be_visible()
 
@@ -31,7 +31,7 @@ def test_a_provider_admin_signs_the_information_sharing_agreement(sign_in, live_
 
 def test_a_provider_admin_adds_a_service(sign_in, live_server):
     page = sign_in("provider-admin@demo.example")
-    page.get_by_role("link", name="Services").click()
+    page.get_by_role("link", name="Services", exact=True).click()
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Add a service").or_(
         page.get_by_role("link", name="Add a service")
@@ -61,7 +61,7 @@ def test_a_provider_admin_adds_a_service(sign_in, live_server):
 
 def test_a_commissioner_sees_organisations_in_their_region(sign_in, live_server):
     page = sign_in("commissioner@demo.example")
-    page.get_by_role("link", name="Organisations").click()
+    page.get_by_role("link", name="Organisations", exact=True).click()
     expect(page.get_by_test_id("organisations")).to_contain_text("Northern Roots Recovery Trust")
     expect(page.get_by_test_id("organisations")).not_to_contain_text("Thames Women's Centre")
     assert_no_axe_violations(page)

@@ -20,7 +20,7 @@ def fill_date(page, legend, day, month, year):
 
 def test_refer_return_amend_resend_accept_and_assign(sign_in, live_server, browser):
     page = sign_in("practitioner@demo.example")
-    page.get_by_role("link", name="Find a service").click()
+    page.get_by_role("link", name="Find a service", exact=True).click()
     page.get_by_label("Search services").fill("housing")
     page.get_by_role("button", name="Search").click()
     page.get_by_test_id("results").get_by_role("link", name="Housing first steps").click()
@@ -87,7 +87,7 @@ def test_refer_return_amend_resend_accept_and_assign(sign_in, live_server, brows
     provider.get_by_label("Email address").fill("provider-admin@demo.example")
     provider.get_by_label("Password", exact=True).fill("demo-partnership-2026")
     provider.get_by_role("button", name="Sign in").click()
-    provider.get_by_role("link", name="Referrals").click()
+    provider.get_by_role("link", name="Referrals", exact=True).click()
     provider.get_by_role("link", name=reference).click()
     expect(provider.get_by_test_id("risk")).to_contain_text("Shoplifting")
     assert_no_axe_violations(provider)

@@ -75,7 +75,7 @@ def _get_me(live_server, token: str) -> tuple[int, dict]:
 
 def test_a_token_made_in_the_page_reads_the_api_until_revoked(sign_in, live_server):
     page = sign_in("practitioner@demo.example")
-    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("link", name="API tokens", exact=True).click()
     page.get_by_label("Name").fill("Case notes export")
     page.get_by_label("Read only").check()
     page.get_by_role("button", name="Create token").click()
