@@ -235,3 +235,4 @@ class AssignForm(GovukFormMixin, forms.Form):
             organisation_id=organisation_id, is_active=True
         ).order_by("full_name")
         self.fields["caseworker"].label_from_instance = lambda user: user.full_name
+        self.fields["caseworker"].empty_label = "Choose a member of staff"
