@@ -1,5 +1,8 @@
 # Production image: front-end assets built with Node, the portal served by gunicorn.
+# `docker compose up` builds it (see docker-compose.yml); on its own:
+#   docker build -t probation-partnerships .
 
+# --- GOV.UK Frontend and MOJ Frontend from npm, compiled with Sass ---------------------
 FROM node:20-slim AS assets
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,34 +10,57 @@ RUN npm ci --no-audit --no-fund
 COPY assets ./assets
 RUN npm run build
 
+# --- The portal ------------------------------------------------------------------------
 FROM python:3.11-slim AS portal
+# The code runs from /app, beside templates/ and the static files that settings find
+# from its location, whatever the entry point (manage.py, gunicorn or celery).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
+    PYTHONPATH=/app \
     PIP_NO_CACHE_DIR=1 \
-    DJANGO_SETTINGS_MODULE=partnership.settings.production
-RUN useradd --create-home --uid 10001 partnership
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore \
+    DJANGO_SETTINGS_MODULE=partnership.settings.production \
+    WEB_CONCURRENCY=3
+RUN useradd --create-home --no-log-init --uid 10001 partnership
 WORKDIR /app
+
+# Dependencies in their own layer, so that a change to the code alone reuses it.
 COPY pyproject.toml ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep=chr(10))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
 COPY partnership ./partnership
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
-RUN pip install .
+RUN pip install --no-deps . && rm -rf build ./*.egg-info
+
 COPY manage.py ./
 COPY templates ./templates
-COPY static ./static
 COPY --from=assets /app/static/build ./static/build
-# collectstatic reads the front-end packages straight from node_modules (STATICFILES_DIRS).
+# STATICFILES_DIRS reads the packages' files from node_modules; they stay in the image so
+# that `manage.py check --deploy` in a container finds every folder it names.
 COPY --from=assets /app/node_modules/govuk-frontend/dist ./node_modules/govuk-frontend/dist
 COPY --from=assets /app/node_modules/@ministryofjustice/frontend/moj ./node_modules/@ministryofjustice/frontend/moj
-# Settings need these to import; nothing connects while collecting static files.
-RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
-    DATABASE_URL=postgres://unused@localhost/unused REDIS_URL=redis://localhost:6379/0 \
-    python manage.py collectstatic --no-input -v 0 \
-    && rm -rf node_modules \
-    && mkdir -p /var/lib/partnership/private /var/lib/partnership/beat \
+
+# Settings need these to import; they are placeholders for this one step and nothing
+# connects while collecting static files. The real values come from the environment.
+RUN SECRET_KEY=collectstatic-only-placeholder-never-used-to-sign-anything-0123456789 \
+    ALLOWED_HOSTS=localhost \
+    DATABASE_URL=postgres://unused@localhost:5432/unused \
+    REDIS_URL=redis://localhost:6379/0 \
+    python manage.py collectstatic --no-input -v 0
+
+# Uploaded files and beat's schedule live on volumes; an empty named volume takes the
+# owner of the folder it is mounted on, so they are created here for the portal's user.
+RUN mkdir -p /var/lib/partnership/private /var/lib/partnership/beat \
     && chown -R partnership:partnership /var/lib/partnership
 ENV PRIVATE_MEDIA_ROOT=/var/lib/partnership/private
+
 USER partnership
 EXPOSE 8000
-CMD ["gunicorn", "partnership.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--threads", "4", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# Workers from WEB_CONCURRENCY (gunicorn reads it); TLS ends at a proxy in front, which
+# sets X-Forwarded-Proto.
+CMD ["gunicorn", "partnership.wsgi", "--bind", "0.0.0.0:8000", "--threads", "4", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--forwarded-allow-ips", "*"]

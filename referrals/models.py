@@ -237,6 +237,11 @@ EVENT_LABELS = {
     "risk_amended": "Risk information amended",
     "document_added": "Risk document added",
     "document_removed": "Risk document removed",
+    "start": "In progress",
+    "session": "Session recorded",
+    "concern": "Concern raised",
+    "concern_acknowledged": "Concern acknowledged",
+    "complete": "End-of-service report sent",
 }
 
 
@@ -288,3 +293,125 @@ class AccessLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_email} {self.outcome} {self.what} of {self.crn}"
+
+
+class Session(models.Model):
+    """A contact with the person: the first contact or assessment, then sessions."""
+
+    class Kind(models.TextChoices):
+        FIRST_CONTACT = "first_contact", "First contact or assessment"
+        SESSION = "session", "Session"
+
+    class Mode(models.TextChoices):
+        IN_PERSON = "in_person", "In person"
+        PHONE = "phone", "Phone"
+        VIDEO = "video", "Video"
+        GROUP = "group", "Group"
+
+    class Attendance(models.TextChoices):
+        ATTENDED = "attended", "Attended"
+        LATE = "late", "Late"
+        DID_NOT_ATTEND = "did_not_attend", "Did not attend"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="sessions")
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.SESSION)
+    held_on = models.DateField()
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+    attendance = models.CharField(max_length=15, choices=Attendance.choices)
+    engagement_notes = models.TextField(blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["held_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.held_on}"
+
+
+class Concern(models.Model):
+    """A caseworker's concern about the person; urgent ones reach the practitioner at once."""
+
+    class Urgency(models.TextChoices):
+        URGENT = "urgent", "Urgent"
+        ROUTINE = "routine", "Routine"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="concerns")
+    urgency = models.CharField(max_length=10, choices=Urgency.choices)
+    what_happened = models.TextField()
+    actions_taken = models.TextField(blank=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["referral"],
+                condition=Q(acknowledged_at__isnull=True),
+                name="concern_unacknowledged",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_urgency_display()} concern on {self.referral}"
+
+
+class EndOfServiceReport(models.Model):
+    """How the referral's desired outcomes went, sent once when the service ends."""
+
+    class ClosingReason(models.TextChoices):
+        COMPLETED = "completed", "Completed"
+        DISENGAGED = "disengaged", "The person disengaged"
+        RECALLED = "recalled", "Recalled to custody"
+        MOVED_AREA = "moved_area", "Moved area"
+        OTHER = "other", "Other"
+
+    referral = models.OneToOneField(
+        Referral, on_delete=models.CASCADE, related_name="end_of_service_report"
+    )
+    closing_reason = models.CharField(max_length=15, choices=ClosingReason.choices)
+    summary = models.TextField()
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"End-of-service report for {self.referral}"
+
+
+class OutcomeResult(models.Model):
+    class Result(models.TextChoices):
+        ACHIEVED = "achieved", "Achieved"
+        PARTIALLY = "partially_achieved", "Partially achieved"
+        NOT_ACHIEVED = "not_achieved", "Not achieved"
+
+    report = models.ForeignKey(
+        EndOfServiceReport, on_delete=models.CASCADE, related_name="outcomes"
+    )
+    desired_outcome = models.ForeignKey(
+        "partnership.DesiredOutcome", on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(max_length=20, choices=Result.choices)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "desired_outcome"], name="outcome_result_once_per_report"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.desired_outcome}: {self.get_result_display()}"

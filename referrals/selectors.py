@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from datetime import timedelta
+from statistics import median
+
+from django.db.models import Max, Min, QuerySet
+from django.utils import timezone
 
 from partnership.models import Role, User
+from partnership.working_days import working_days_between
 from providers.selectors import (
     organisation_has_signed_current_agreement,
     user_has_current_risk_training,
@@ -60,3 +65,100 @@ def access_log_for(*, crn: str = "", user_email: str = "") -> QuerySet[AccessLog
     if user_email:
         log = log.filter(user_email__iexact=user_email.strip())
     return log
+
+
+# Track record -----------------------------------------------------------------------------
+
+MINIMUM_REFERRALS_FOR_FIGURES = 5
+TRACK_RECORD_DAYS = 365
+
+
+def service_track_record(*, service, today=None) -> dict:
+    """A service's last 12 months, from referrals sent in that time; every figure is None
+    when it would rest on fewer than 5 referrals (so no person can be picked out)."""
+    from referrals.models import OutcomeResult
+
+    today = today or timezone.localdate()
+    since = timezone.now() - timedelta(days=TRACK_RECORD_DAYS)
+    sent = list(
+        Referral.objects.filter(service=service, sent_at__gte=since)
+        .annotate(first_contact=Min("sessions__held_on"))
+        .select_related("end_of_service_report")
+        .values(
+            "pk",
+            "status",
+            "sent_at",
+            "decided_at",
+            "first_contact",
+            "end_of_service_report__sent_at",
+        )
+    )
+    received = len(sent)
+    figures = {"received": received, "suppressed": received < MINIMUM_REFERRALS_FOR_FIGURES}
+    if figures["suppressed"]:
+        return {
+            **figures,
+            "accepted": None,
+            "median_days_to_decision": None,
+            "median_days_to_first_contact": None,
+            "completion_rate": None,
+            "outcomes_met_share": None,
+            "reports_on_time_share": None,
+        }
+    accepted_states = {Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED}
+    accepted = [r for r in sent if r["status"] in accepted_states]
+    decisions = [(r["decided_at"] - r["sent_at"]).days for r in sent if r["decided_at"]]
+    contacts = [
+        (r["first_contact"] - timezone.localtime(r["sent_at"]).date()).days
+        for r in sent
+        if r["first_contact"]
+    ]
+    completed = [r for r in sent if r["status"] == Status.COMPLETED]
+    results = list(
+        OutcomeResult.objects.filter(
+            report__referral_id__in=[r["pk"] for r in completed]
+        ).values_list("result", flat=True)
+    )
+    last_sessions = dict(
+        Referral.objects.filter(pk__in=[r["pk"] for r in completed])
+        .annotate(last=Max("sessions__held_on"))
+        .values_list("pk", "last")
+    )
+    on_time = [
+        r
+        for r in completed
+        if r["end_of_service_report__sent_at"]
+        and last_sessions.get(r["pk"])
+        and working_days_between(
+            last_sessions[r["pk"]], timezone.localtime(r["end_of_service_report__sent_at"]).date()
+        )
+        <= 5
+    ]
+    return {
+        **figures,
+        "accepted": len(accepted),
+        "median_days_to_decision": median(decisions) if decisions else None,
+        "median_days_to_first_contact": median(contacts) if contacts else None,
+        "completion_rate": round(100 * len(completed) / len(accepted)) if accepted else None,
+        "outcomes_met_share": round(
+            100 * sum(r != OutcomeResult.Result.NOT_ACHIEVED for r in results) / len(results)
+        )
+        if results
+        else None,
+        "reports_on_time_share": round(100 * len(on_time) / len(completed)) if completed else None,
+    }
+
+
+def referrals_needing_attention(*, user: User) -> dict:
+    """What a practitioner should look at: unacknowledged urgent concerns, returned referrals."""
+    from referrals.models import Concern
+
+    if user.role != Role.PRACTITIONER:
+        return {}
+    visible = referral_list_visible_to(user=user).filter(practitioner=user)
+    return {
+        "urgent_concerns": Concern.objects.filter(
+            referral__in=visible, urgency=Concern.Urgency.URGENT, acknowledged_at__isnull=True
+        ).select_related("referral"),
+        "returned": visible.filter(status=Status.RETURNED),
+    }

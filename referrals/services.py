@@ -569,3 +569,173 @@ def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -
         what=f"risk_document:{document.public_id}",
     )
     return documents.path_of(document.storage_name).read_bytes()
+
+
+# Outcome feedback ---------------------------------------------------------------------------
+
+
+def _require_provider_of(referral: Referral, user: User) -> None:
+    if (
+        user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER)
+        or user.organisation_id != referral.service.organisation_id
+    ):
+        raise PermissionDenied("Only the provider's staff record the work on a referral")
+
+
+@transaction.atomic
+def session_record(
+    *,
+    referral: Referral,
+    by: User,
+    kind: str,
+    held_on: date,
+    mode: str,
+    attendance: str,
+    engagement_notes: str = "",
+):
+    """Record a contact; the first one moves an accepted referral into progress. A missed
+    appointment tells the practitioner."""
+    from referrals.models import Session
+
+    _require_provider_of(referral, by)
+    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
+        raise workflow.InvalidTransition(
+            "Sessions are recorded once a referral is accepted and until it ends"
+        )
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": ["The date of the session must be today or in the past"]})
+    session = Session(
+        referral=referral,
+        kind=kind,
+        held_on=held_on,
+        mode=mode,
+        attendance=attendance,
+        engagement_notes=engagement_notes,
+        recorded_by=by,
+    )
+    session.full_clean()
+    session.save()
+    if referral.status == Status.ACCEPTED:
+        referral = _transition(referral, action="start", by=by)
+    _event(
+        referral,
+        kind="session",
+        actor=by,
+        note=f"{session.get_kind_display()} on {held_on:%d %B %Y}: "
+        f"{session.get_attendance_display().lower()}",
+    )
+    if attendance == Session.Attendance.DID_NOT_ATTEND:
+        notification_send(
+            recipients=[referral.practitioner],
+            kind="session_missed",
+            title=f"{referral.person_name or referral.reference} did not attend on {held_on:%d %B %Y}",
+            body=f"Referral {referral.reference} to {referral.service.name}.",
+            link=f"/referrals/{referral.public_id}/",
+            dedupe_key=f"session-missed-{session.pk}",
+        )
+    return session
+
+
+@transaction.atomic
+def concern_raise(
+    *, referral: Referral, by: User, urgency: str, what_happened: str, actions_taken: str = ""
+):
+    """Raise a concern; the practitioner hears at once (in the portal and by email)."""
+    from referrals.models import Concern
+
+    _require_provider_of(referral, by)
+    if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
+        raise workflow.InvalidTransition(
+            "Concerns are raised while the service is working with the person"
+        )
+    concern = Concern(
+        referral=referral,
+        urgency=urgency,
+        what_happened=what_happened.strip(),
+        actions_taken=actions_taken.strip(),
+        raised_by=by,
+    )
+    concern.full_clean()
+    concern.save()
+    _event(
+        referral,
+        kind="concern",
+        actor=by,
+        note=f"{concern.get_urgency_display()}: {concern.what_happened}",
+    )
+    notification_send(
+        recipients=[referral.practitioner],
+        kind="concern_urgent" if urgency == Concern.Urgency.URGENT else "concern",
+        title=f"{concern.get_urgency_display()} concern about referral {referral.reference}",
+        body="Open the referral to read it and acknowledge it.",
+        link=f"/referrals/{referral.public_id}/",
+        dedupe_key=f"concern-{concern.pk}",
+    )
+    return concern
+
+
+@transaction.atomic
+def concern_acknowledge(*, concern, by: User):
+    """The referring PDU's practitioner acknowledges a concern (once)."""
+    if by.role != Role.PRACTITIONER or by.pdu_id != concern.referral.pdu_id:
+        raise PermissionDenied("Only the referring PDU's practitioners acknowledge a concern")
+    if concern.acknowledged_at is None:
+        concern.acknowledged_by = by
+        concern.acknowledged_at = timezone.now()
+        concern.save(update_fields=["acknowledged_by", "acknowledged_at"])
+        _event(concern.referral, kind="concern_acknowledged", actor=by)
+    return concern
+
+
+@transaction.atomic
+def report_send(
+    *,
+    referral: Referral,
+    by: User,
+    closing_reason: str,
+    summary: str,
+    outcomes: dict[int, tuple[str, str]],
+):
+    """Send the end-of-service report: every desired outcome judged; completes the referral."""
+    from referrals.models import EndOfServiceReport, OutcomeResult
+
+    _require_provider_of(referral, by)
+    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    if EndOfServiceReport.objects.filter(referral=referral).exists():
+        raise workflow.InvalidTransition("The end-of-service report has already been sent")
+    workflow.check("complete", referral.status, by.role)
+    errors: dict[str, list[str]] = {}
+    expected = {o.pk: o for o in referral.desired_outcomes.all()}
+    for outcome_id, outcome in expected.items():
+        if outcome_id not in outcomes or outcomes[outcome_id][0] not in OutcomeResult.Result.values:
+            errors.setdefault("outcomes", []).append(
+                f"Say whether ‘{outcome.description}’ was achieved"
+            )
+    if closing_reason not in EndOfServiceReport.ClosingReason.values:
+        errors["closing_reason"] = ["Select why the service ended"]
+    if not summary.strip():
+        errors["summary"] = ["Write an overall summary"]
+    if errors:
+        raise ValidationError(errors)
+    report = EndOfServiceReport.objects.create(
+        referral=referral, closing_reason=closing_reason, summary=summary.strip(), sent_by=by
+    )
+    OutcomeResult.objects.bulk_create(
+        OutcomeResult(
+            report=report,
+            desired_outcome_id=outcome_id,
+            result=outcomes[outcome_id][0],
+            comment=outcomes[outcome_id][1].strip(),
+        )
+        for outcome_id in expected
+    )
+    referral = _transition(referral, action="complete", by=by, closing_note=summary.strip())
+    notification_send(
+        recipients=[referral.practitioner],
+        kind="end_of_service_report",
+        title=f"End-of-service report for referral {referral.reference}",
+        link=f"/referrals/{referral.public_id}/",
+        dedupe_key=f"report-{report.pk}",
+    )
+    return report

@@ -50,6 +50,17 @@ TRANSITIONS = {
             PROVIDER_ADMIN,
             "Assigned",
         ),
+        # The first session starts the work; the end-of-service report completes it.
+        Transition(
+            "start", frozenset({Status.ACCEPTED}), Status.IN_PROGRESS, PROVIDER, "In progress"
+        ),
+        Transition(
+            "complete",
+            frozenset({Status.ACCEPTED, Status.IN_PROGRESS}),
+            Status.COMPLETED,
+            PROVIDER,
+            "Completed",
+        ),
     ]
 }
 
