@@ -4,7 +4,17 @@ from django import forms
 
 from partnership.forms import GovukDateField, GovukFormMixin
 from partnership.models import ComplexityLevel, DesiredOutcome, User
-from referrals.models import DeclineReason, Referral, RiskInformation, RoshLevel, WithdrawReason
+from referrals.models import (
+    Concern,
+    DeclineReason,
+    EndOfServiceReport,
+    OutcomeResult,
+    Referral,
+    RiskInformation,
+    RoshLevel,
+    Session,
+    WithdrawReason,
+)
 from referrals.services import PERSON_FIELDS, RISK_FIELDS
 
 
@@ -236,3 +246,103 @@ class AssignForm(GovukFormMixin, forms.Form):
         ).order_by("full_name")
         self.fields["caseworker"].label_from_instance = lambda user: user.full_name
         self.fields["caseworker"].empty_label = "Choose a member of staff"
+
+
+class SessionForm(GovukFormMixin, forms.Form):
+    kind = forms.ChoiceField(
+        label="What was it?",
+        choices=Session.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select what kind of contact it was"},
+    )
+    held_on = GovukDateField(label="Date", help_text="For example, 27 3 2026")
+    mode = forms.ChoiceField(
+        label="How",
+        choices=Session.Mode.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how it was held"},
+    )
+    attendance = forms.ChoiceField(
+        label="Attendance",
+        choices=Session.Attendance.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether the person attended"},
+    )
+    engagement_notes = forms.CharField(
+        label="How the person engaged (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ConcernForm(GovukFormMixin, forms.Form):
+    urgency = forms.ChoiceField(
+        label="How urgent is it?",
+        widget=forms.RadioSelect,
+        choices=[
+            (Concern.Urgency.URGENT, "Urgent: the practitioner needs to act now"),
+            (Concern.Urgency.ROUTINE, "Routine"),
+        ],
+        error_messages={"required": "Select how urgent the concern is"},
+    )
+    what_happened = forms.CharField(
+        label="What happened?",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Say what happened"},
+    )
+    actions_taken = forms.CharField(
+        label="What have you done about it? (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ReportForm(GovukFormMixin, forms.Form):
+    """One achieved / partly / not achieved choice and a comment per desired outcome."""
+
+    closing_reason = forms.ChoiceField(
+        label="Why did the service end?",
+        choices=EndOfServiceReport.ClosingReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select why the service ended"},
+    )
+    summary = forms.CharField(
+        label="Overall summary",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Write an overall summary"},
+    )
+
+    def __init__(self, *args, outcomes=(), **kwargs):
+        self.outcome_list = list(outcomes)
+        super().__init__(*args, **kwargs)
+        for outcome in self.outcome_list:
+            result = forms.ChoiceField(
+                label=outcome.description,
+                choices=OutcomeResult.Result.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": f"Say whether ‘{outcome.description}’ was achieved"},
+            )
+            result.widget.attrs["class"] = "govuk-radios__input"
+            self.fields[f"outcome_{outcome.pk}"] = result
+            comment = forms.CharField(
+                label=f"Comment on ‘{outcome.description}’ (optional)",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
+            )
+            self.fields[f"comment_{outcome.pk}"] = comment
+        self.order_fields(
+            [
+                *[f for o in self.outcome_list for f in (f"outcome_{o.pk}", f"comment_{o.pk}")],
+                "closing_reason",
+                "summary",
+            ]
+        )
+
+    def outcome_results(self) -> dict[int, tuple[str, str]]:
+        return {
+            o.pk: (
+                self.cleaned_data[f"outcome_{o.pk}"],
+                self.cleaned_data.get(f"comment_{o.pk}", ""),
+            )
+            for o in self.outcome_list
+        }

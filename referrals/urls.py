@@ -25,5 +25,13 @@ urlpatterns = [
         views.document_download,
         name="document",
     ),
+    path("referrals/<uuid:public_id>/sessions/add/", views.session_add, name="session-add"),
+    path("referrals/<uuid:public_id>/concerns/add/", views.concern_add, name="concern-add"),
+    path(
+        "referrals/<uuid:public_id>/concerns/<uuid:concern_id>/acknowledge/",
+        views.concern_acknowledge,
+        name="concern-acknowledge",
+    ),
+    path("referrals/<uuid:public_id>/end-of-service-report/", views.report_send, name="report"),
     path("referrals/<uuid:public_id>/<slug:action>/", views.act, name="act"),
 ]

@@ -301,6 +301,11 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
             else None,
             "can_edit": request.user.role == Role.PRACTITIONER
             and referral.status not in CLOSED_STATUSES,
+            "sessions": referral.sessions.all(),
+            "concerns": referral.concerns.select_related("raised_by", "acknowledged_by"),
+            "report": getattr(referral, "end_of_service_report", None),
+            "working": request.user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER)
+            and referral.status in (Status.ACCEPTED, Status.IN_PROGRESS),
         },
     )
 
@@ -351,4 +356,81 @@ def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
         messages.success(
             request, f"Referral {updated.reference}: {workflow.TRANSITIONS[action].label.lower()}"
         )
+    return redirect("referrals:detail", public_id=referral.public_id)
+
+
+def _provider_referral(request: HttpRequest, public_id) -> Referral:
+    """A referral the user's organisation is working: anyone else gets 404."""
+    referral = _referral(request, public_id)
+    if request.user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER):
+        raise Http404("Provider staff only")
+    return referral
+
+
+def _record(request, public_id, form_class, template, save, *, form_kwargs=None):
+    referral = _provider_referral(request, public_id)
+    form = form_class(request.POST or None, **(form_kwargs(referral) if form_kwargs else {}))
+    if request.method == "POST" and form.is_valid():
+        try:
+            message = save(referral, form)
+        except workflow.InvalidTransition as exc:
+            form.add_error(None, str(exc))
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, message)
+            return redirect("referrals:detail", public_id=referral.public_id)
+    return render(request, template, {"referral": referral, "form": form})
+
+
+@login_required
+def session_add(request: HttpRequest, public_id) -> HttpResponse:
+    def save(referral, form):
+        services.session_record(referral=referral, by=request.user, **form.cleaned_data)
+        return "Session recorded"
+
+    return _record(request, public_id, forms.SessionForm, "referrals/session_form.html", save)
+
+
+@login_required
+def concern_add(request: HttpRequest, public_id) -> HttpResponse:
+    def save(referral, form):
+        services.concern_raise(referral=referral, by=request.user, **form.cleaned_data)
+        return "Concern raised: the probation practitioner has been told"
+
+    return _record(request, public_id, forms.ConcernForm, "referrals/concern_form.html", save)
+
+
+@login_required
+def report_send(request: HttpRequest, public_id) -> HttpResponse:
+    def save(referral, form):
+        services.report_send(
+            referral=referral,
+            by=request.user,
+            closing_reason=form.cleaned_data["closing_reason"],
+            summary=form.cleaned_data["summary"],
+            outcomes=form.outcome_results(),
+        )
+        return "End-of-service report sent: the referral is complete"
+
+    return _record(
+        request,
+        public_id,
+        forms.ReportForm,
+        "referrals/report_form.html",
+        save,
+        form_kwargs=lambda referral: {"outcomes": referral.desired_outcomes.all()},
+    )
+
+
+@login_required
+@require_POST
+def concern_acknowledge(request: HttpRequest, public_id, concern_id) -> HttpResponse:
+    referral = _referral(request, public_id)
+    concern = get_object_or_404(referral.concerns, public_id=concern_id)
+    try:
+        services.concern_acknowledge(concern=concern, by=request.user)
+    except PermissionDenied as exc:
+        raise Http404("Not yours to acknowledge") from exc
+    messages.success(request, "Concern acknowledged")
     return redirect("referrals:detail", public_id=referral.public_id)

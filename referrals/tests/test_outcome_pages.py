@@ -1,0 +1,105 @@
+"""Outcome feedback in the pages: recording work, concerns reaching the practitioner, the report."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from partnership.models import Role
+from partnership.tests.factories import UserFactory
+from referrals.models import Concern, Status
+from referrals.tests.factories import provider_admin_for, referral_in
+
+pytestmark = pytest.mark.django_db
+
+
+def dated(prefix, day):
+    return {f"{prefix}_0": day.day, f"{prefix}_1": day.month, f"{prefix}_2": day.year}
+
+
+def test_caseworker_records_a_session_raises_an_urgent_concern_and_sends_the_report(client):
+    referral = referral_in(Status.ACCEPTED)
+    caseworker = UserFactory(role=Role.CASEWORKER, organisation=referral.service.organisation)
+    client.force_login(caseworker)
+    base = f"/referrals/{referral.public_id}"
+    assert (
+        client.post(
+            f"{base}/sessions/add/",
+            {
+                "kind": "first_contact",
+                **dated("held_on", timezone.localdate() - timedelta(days=1)),
+                "mode": "phone",
+                "attendance": "attended",
+            },
+        ).status_code
+        == 302
+    )
+    client.post(
+        f"{base}/concerns/add/", {"urgency": "urgent", "what_happened": "Threatened a neighbour."}
+    )
+
+    client.force_login(referral.practitioner)
+    home = client.get("/").content.decode()
+    assert "Urgent concern on referral" in home
+    concern = Concern.objects.get()
+    client.post(f"{base}/concerns/{concern.public_id}/acknowledge/")
+    assert "Urgent concern on referral" not in client.get("/").content.decode()
+
+    client.force_login(caseworker)
+    outcome = referral.desired_outcomes.first()
+    missing = client.post(
+        f"{base}/end-of-service-report/", {"closing_reason": "completed", "summary": "Done"}
+    )
+    assert f"Say whether ‘{outcome.description}’ was achieved" in missing.content.decode()
+    client.post(
+        f"{base}/end-of-service-report/",
+        {
+            f"outcome_{outcome.pk}": "achieved",
+            "closing_reason": "completed",
+            "summary": "Settled in a flat.",
+        },
+    )
+    referral.refresh_from_db()
+    assert referral.status == Status.COMPLETED
+    response = client.get(base + "/")
+    page = response.content.decode()
+    assert response.status_code == 200, page[:500]
+    assert "Settled in a flat." in page, page[page.find("main-content") :][:3000]
+    assert "Achieved" in page
+
+
+def test_only_the_providers_staff_reach_the_recording_pages(client):
+    referral = referral_in(Status.ACCEPTED)
+    base = f"/referrals/{referral.public_id}"
+    for outsider in (
+        referral.practitioner,
+        UserFactory(role=Role.CASEWORKER),
+        UserFactory(role=Role.COMMISSIONER),
+    ):
+        client.force_login(outsider)
+        for path in ("/sessions/add/", "/concerns/add/", "/end-of-service-report/"):
+            assert client.get(base + path).status_code == 404, (outsider.role, path)
+
+
+def test_a_report_for_a_referral_never_accepted_is_refused(client):
+    referral = referral_in(Status.SENT)
+    client.force_login(provider_admin_for(referral.service))
+    outcome = referral.desired_outcomes.first()
+    page = client.post(
+        f"/referrals/{referral.public_id}/end-of-service-report/",
+        {
+            f"outcome_{outcome.pk}": "achieved",
+            "closing_reason": "completed",
+            "summary": "x",
+        },
+    ).content.decode()
+    assert "cannot be complete" in page
+    referral.refresh_from_db()
+    assert referral.status == Status.SENT
+
+
+def test_the_service_page_shows_the_track_record_or_why_not(client):
+    referral = referral_in(Status.SENT)
+    client.force_login(referral.practitioner)
+    page = client.get(f"/services/{referral.service_id}/").content.decode()
+    assert 'data-testid="track-record-suppressed"' in page and "has had 1 referral" in page
