@@ -138,3 +138,59 @@ class AssignSerializer(serializers.Serializer):
     caseworker = serializers.IntegerField(
         help_text="The id of a member of your organisation's staff"
     )
+
+
+class SessionSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.full_name", read_only=True)
+
+    class Meta:
+        from referrals.models import Session
+
+        model = Session
+        fields = [
+            "id",
+            "kind",
+            "held_on",
+            "mode",
+            "attendance",
+            "engagement_notes",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "recorded_by", "created_at"]
+
+
+class ConcernSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    raised_by = serializers.CharField(source="raised_by.full_name", read_only=True)
+
+    class Meta:
+        from referrals.models import Concern
+
+        model = Concern
+        fields = [
+            "id",
+            "urgency",
+            "what_happened",
+            "actions_taken",
+            "raised_by",
+            "raised_at",
+            "acknowledged_at",
+        ]
+        read_only_fields = ["id", "raised_by", "raised_at", "acknowledged_at"]
+
+
+class OutcomeResultSerializer(serializers.Serializer):
+    desired_outcome = serializers.IntegerField()
+    result = serializers.ChoiceField(choices=["achieved", "partially_achieved", "not_achieved"])
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class EndOfServiceReportSerializer(serializers.Serializer):
+    closing_reason = serializers.ChoiceField(
+        choices=["completed", "disengaged", "recalled", "moved_area", "other"]
+    )
+    summary = serializers.CharField()
+    outcomes = OutcomeResultSerializer(many=True)
+    sent_at = serializers.DateTimeField(read_only=True)

@@ -237,6 +237,92 @@ class ReferralViewSet(
             serializers.EventSerializer(referral.events.select_related("actor"), many=True).data
         )
 
+    def _require_provider(self, referral):
+        """Recording the work is for the provider's staff: anyone else gets 404."""
+        user = self.request.user
+        if user.organisation_id is None or user.organisation_id != referral.service.organisation_id:
+            raise NotFound()
+
+    @extend_schema(methods=["GET"], responses=serializers.SessionSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.SessionSerializer,
+        responses={201: serializers.SessionSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def sessions(self, request, public_id=None):
+        """Sessions with the person; recording the first starts the work."""
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response(
+                serializers.SessionSerializer(
+                    referral.sessions.select_related("recorded_by"), many=True
+                ).data
+            )
+        self._require_provider(referral)
+        incoming = serializers.SessionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with domain_errors():
+            session = services.session_record(
+                referral=referral, by=request.user, **incoming.validated_data
+            )
+        return Response(serializers.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=serializers.ConcernSerializer(many=True))
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.ConcernSerializer,
+        responses={201: serializers.ConcernSerializer},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def concerns(self, request, public_id=None):
+        """Concerns raised by the provider; urgent ones reach the practitioner at once."""
+        referral = self.get_object()
+        if request.method == "GET":
+            return Response(
+                serializers.ConcernSerializer(
+                    referral.concerns.select_related("raised_by"), many=True
+                ).data
+            )
+        self._require_provider(referral)
+        incoming = serializers.ConcernSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with domain_errors():
+            concern = services.concern_raise(
+                referral=referral, by=request.user, **incoming.validated_data
+            )
+        return Response(serializers.ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=serializers.EndOfServiceReportSerializer)
+    @extend_schema(
+        methods=["POST"],
+        request=serializers.EndOfServiceReportSerializer,
+        responses={201: serializers.EndOfServiceReportSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="end-of-service-report")
+    def end_of_service_report(self, request, public_id=None):
+        """The end-of-service report: sent once, for an accepted referral (409 otherwise)."""
+        referral = self.get_object()
+        if request.method == "GET":
+            report = getattr(referral, "end_of_service_report", None)
+            if report is None:
+                raise NotFound()
+            return Response(_report_data(report))
+        self._require_provider(referral)
+        incoming = serializers.EndOfServiceReportSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        outcomes = {o["desired_outcome"]: (o["result"], o["comment"]) for o in data["outcomes"]}
+        with domain_errors():
+            report = services.report_send(
+                referral=referral,
+                by=request.user,
+                closing_reason=data["closing_reason"],
+                summary=data["summary"],
+                outcomes=outcomes,
+            )
+        return Response(_report_data(report), status=status.HTTP_201_CREATED)
+
     def _act(self, request, call, input_serializer=None):
         referral = self.get_object()
         data = {}
@@ -302,3 +388,15 @@ class ReferralViewSet(
             )
 
         return self._act(request, call, serializers.AssignSerializer)
+
+
+def _report_data(report) -> dict:
+    return {
+        "closing_reason": report.closing_reason,
+        "summary": report.summary,
+        "sent_at": report.sent_at,
+        "outcomes": [
+            {"desired_outcome": r.desired_outcome_id, "result": r.result, "comment": r.comment}
+            for r in report.outcomes.all()
+        ],
+    }

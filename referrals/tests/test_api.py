@@ -280,3 +280,83 @@ def test_the_list_runs_a_fixed_number_of_queries(client):
         return len(ctx)
 
     assert queries(2) == queries(6)
+
+
+def test_sessions_concerns_and_the_report_through_the_api(client):
+    referral = referral_in(Status.ACCEPTED)
+    staff = headers(provider_admin_for(referral.service))
+    session = client.post(
+        url(referral, "sessions/"),
+        {
+            "kind": "first_contact",
+            "held_on": "2026-11-20",
+            "mode": "phone",
+            "attendance": "attended",
+        },
+        content_type="application/json",
+        **staff,
+    )
+    assert session.status_code == 201, session.json()
+    concern = client.post(
+        url(referral, "concerns/"),
+        {"urgency": "urgent", "what_happened": "Threats made."},
+        content_type="application/json",
+        **staff,
+    )
+    assert concern.status_code == 201
+    outcome = referral.desired_outcomes.first()
+    body = {
+        "closing_reason": "completed",
+        "summary": "Housed.",
+        "outcomes": [{"desired_outcome": outcome.pk, "result": "achieved"}],
+    }
+    assert (
+        client.post(
+            url(referral, "end-of-service-report/"), body, content_type="application/json", **staff
+        ).status_code
+        == 201
+    )
+    again = client.post(
+        url(referral, "end-of-service-report/"), body, content_type="application/json", **staff
+    )
+    assert again.status_code == 409
+    practitioner = headers(referral.practitioner)
+    assert (
+        client.get(url(referral, "end-of-service-report/"), **practitioner).json()["outcomes"][0][
+            "result"
+        ]
+        == "achieved"
+    )
+    assert client.get(url(referral), **practitioner).json()["status"] == "completed"
+
+
+def test_only_the_providers_staff_add_sessions_and_reports_before_acceptance_are_409(client):
+    referral = referral_in(Status.ACCEPTED)
+    body = {"kind": "session", "held_on": "2026-11-20", "mode": "phone", "attendance": "attended"}
+    assert (
+        client.post(
+            url(referral, "sessions/"),
+            body,
+            content_type="application/json",
+            **headers(referral.practitioner),
+        ).status_code
+        == 404
+    )
+    assert (
+        client.post(
+            url(referral, "sessions/"),
+            body,
+            content_type="application/json",
+            **headers(UserFactory(role=Role.CASEWORKER)),
+        ).status_code
+        == 404
+    )
+    sent = referral_in(Status.SENT)
+    report = {"closing_reason": "completed", "summary": "x", "outcomes": []}
+    response = client.post(
+        url(sent, "end-of-service-report/"),
+        report,
+        content_type="application/json",
+        **headers(provider_admin_for(sent.service)),
+    )
+    assert response.status_code == 409
