@@ -15,6 +15,10 @@ app.conf.task_routes = {
     "partnership.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
+    "referral-timeliness-reminders": {
+        "task": "referrals.tasks.referral_reminders_send",
+        "schedule": crontab(minute=15),
+    },
     "redeliver-stalled-notification-email": {
         "task": "partnership.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),

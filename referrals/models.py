@@ -415,3 +415,32 @@ class OutcomeResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.desired_outcome}: {self.get_result_display()}"
+
+
+class Reminder(models.Model):
+    """A missed timeliness target, sent once per referral, stage and level of escalation."""
+
+    class Stage(models.TextChoices):
+        DECISION = "decision", "Decision"
+        FIRST_CONTACT = "first_contact", "First contact"
+
+    class Level(models.TextChoices):
+        PROVIDER = "provider", "Provider staff"
+        PROVIDER_ADMIN = "provider_admin", "Provider admin"
+        COMMISSIONER = "commissioner", "Commissioner"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="reminders")
+    stage = models.CharField(max_length=15, choices=Stage.choices)
+    level = models.CharField(max_length=15, choices=Level.choices)
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "stage", "level"], name="reminder_once_per_stage_and_level"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_stage_display()} reminder to {self.get_level_display().lower()} for {self.referral}"

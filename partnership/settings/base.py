@@ -263,3 +263,12 @@ RISK_DOCUMENTS_PER_REFERRAL = env.int("RISK_DOCUMENTS_PER_REFERRAL", default=10)
 # Requests may carry one document and its form; anything bigger is refused before reading.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Timeliness targets for referrals, in working days (England and Wales).
+REFERRAL_DECISION_WORKING_DAYS = env.int("REFERRAL_DECISION_WORKING_DAYS", default=2)
+REFERRAL_FIRST_CONTACT_WORKING_DAYS = env.int("REFERRAL_FIRST_CONTACT_WORKING_DAYS", default=10)
+REFERRAL_REPORT_WORKING_DAYS = env.int("REFERRAL_REPORT_WORKING_DAYS", default=5)
+# Working days past a missed target before it goes to the provider admin, then the commissioner.
+REMINDER_ESCALATION_WORKING_DAYS = env.list(
+    "REMINDER_ESCALATION_WORKING_DAYS", cast=int, default=[0, 2, 5]
+)

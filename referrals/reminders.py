@@ -1,0 +1,102 @@
+"""Reminders when a referral misses a timeliness target, escalating to the provider admin
+and then the commissioner; each sent once per referral, stage and level."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from partnership.models import Role, User
+from partnership.services import notification_send
+from partnership.working_days import add_working_days
+from referrals.models import Referral, Reminder, Session, Status
+
+logger = logging.getLogger(__name__)
+
+LEVELS = [Reminder.Level.PROVIDER, Reminder.Level.PROVIDER_ADMIN, Reminder.Level.COMMISSIONER]
+
+
+def _due(start: date, stage: str) -> date:
+    days = {
+        Reminder.Stage.DECISION: settings.REFERRAL_DECISION_WORKING_DAYS,
+        Reminder.Stage.FIRST_CONTACT: settings.REFERRAL_FIRST_CONTACT_WORKING_DAYS,
+    }[stage]
+    return add_working_days(start, days)
+
+
+def _candidates():
+    """Referrals that may be late, found in the database: still awaiting a decision, or
+    accepted with no contact recorded."""
+    no_session = ~Exists(Session.objects.filter(referral=OuterRef("pk")))
+    awaiting = Referral.objects.filter(status=Status.SENT, sent_at__isnull=False)
+    uncontacted = Referral.objects.filter(status=Status.ACCEPTED, sent_at__isnull=False).filter(
+        no_session
+    )
+    for referral in awaiting.select_related("service__organisation", "pdu__region", "assigned_to"):
+        yield referral, Reminder.Stage.DECISION
+    for referral in uncontacted.select_related(
+        "service__organisation", "pdu__region", "assigned_to"
+    ):
+        yield referral, Reminder.Stage.FIRST_CONTACT
+
+
+def _recipients(referral: Referral, level: str) -> list[User]:
+    organisation_id = referral.service.organisation_id
+    if level == Reminder.Level.PROVIDER:
+        if referral.assigned_to_id:
+            return [referral.assigned_to]
+        return list(
+            User.objects.filter(
+                organisation_id=organisation_id,
+                is_active=True,
+                role__in=[Role.CASEWORKER, Role.PROVIDER_ADMIN],
+            )
+        )
+    if level == Reminder.Level.PROVIDER_ADMIN:
+        return list(
+            User.objects.filter(
+                organisation_id=organisation_id, is_active=True, role=Role.PROVIDER_ADMIN
+            )
+        )
+    return list(
+        User.objects.filter(
+            role=Role.COMMISSIONER,
+            is_active=True,
+            commissioning_body__regions=referral.pdu.region_id,
+        ).distinct()
+    )
+
+
+def reminders_send(*, today: date | None = None) -> int:
+    """Send every reminder now due that has not been sent; safe to run twice or at once."""
+    today = today or timezone.localdate()
+    sent = 0
+    for referral, stage in _candidates():
+        due = _due(timezone.localtime(referral.sent_at).date(), stage)
+        for level, extra_days in zip(
+            LEVELS, settings.REMINDER_ESCALATION_WORKING_DAYS, strict=False
+        ):
+            if today <= add_working_days(due, extra_days):
+                break
+            try:
+                with transaction.atomic():
+                    # The unique constraint is what makes this once-only, even across workers.
+                    Reminder.objects.create(referral=referral, stage=stage, level=level, due_on=due)
+                    notification_send(
+                        recipients=_recipients(referral, level),
+                        kind=f"reminder_{stage}",
+                        title=f"Referral {referral.reference}: {Reminder.Stage(stage).label.lower()} overdue",
+                        body=f"It was due by {due:%d %B %Y}.",
+                        link=f"/referrals/{referral.public_id}/",
+                        dedupe_key=f"reminder-{referral.pk}-{stage}-{level}",
+                    )
+            except IntegrityError:
+                continue
+            sent += 1
+    logger.info("Sent %s referral reminders", sent)
+    return sent
