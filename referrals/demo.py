@@ -156,6 +156,8 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         elif state == Status.DECLINED:
             services.referral_decline(referral=referral, by=admin, reason="no_capacity")
 
+    made += _outcome_history(practitioner, housing, admin, caseworker)
+
     london = users["practitioner2@demo.example"]
     women = Service.objects.get(
         organisation=users["other-provider@demo.example"].organisation,
@@ -178,3 +180,77 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         f"referrals: {made} new, {Referral.objects.filter(idempotency_key__startswith='demo-').count()} in all"
     )
     return {"referrals": made}
+
+
+HISTORY = [
+    # (CRN, first, last, born, finished): finished ones get an end-of-service report.
+    ("D100011", "Aaron", "Fisher", date(1987, 2, 11), True),
+    ("D100012", "Jamal", "Reid", date(1996, 7, 23), True),
+    ("D100013", "Owen", "Clarke", date(1983, 12, 5), True),
+    ("D100014", "Tyler", "Bennett", date(1999, 10, 30), True),
+    ("D100015", "Sean", "Murphy", date(1991, 5, 18), False),
+]
+
+
+def _outcome_history(practitioner, service, admin, caseworker) -> int:
+    """Completed referrals with sessions and reports, and one in progress with an open
+    urgent concern, so the service has a track record and the practitioner has feedback."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    made = 0
+    for index, (crn, first, last, born, finished) in enumerate(HISTORY):
+        referral, created = _make(
+            practitioner,
+            service,
+            crn,
+            first,
+            last,
+            born,
+            "male",
+            f"{first} needs help to find and keep a settled home after release.",
+        )
+        if not created:
+            continue
+        made += 1
+        services.referral_send(referral=referral, by=practitioner)
+        services.referral_accept(referral=referral, by=admin)
+        services.referral_assign(referral=referral, by=admin, caseworker=caseworker)
+        for week, attendance in enumerate(
+            ["attended", "attended", "late" if index % 2 else "attended"]
+        ):
+            services.session_record(
+                referral=referral,
+                by=caseworker,
+                kind="first_contact" if week == 0 else "session",
+                held_on=today - timedelta(days=21 - 7 * week),
+                mode="in_person",
+                attendance=attendance,
+                engagement_notes="Engaged well and kept to the plan."
+                if attendance == "attended"
+                else "",
+            )
+        if finished:
+            results = ["achieved", "partially_achieved", "not_achieved"]
+            outcomes = {
+                o.pk: (results[(index + n) % 3], "")
+                for n, o in enumerate(referral.desired_outcomes.all())
+            }
+            services.report_send(
+                referral=referral,
+                by=caseworker,
+                closing_reason="completed",
+                summary=f"{first} moved into a settled tenancy and is managing the rent.",
+                outcomes=outcomes,
+            )
+        else:
+            services.concern_raise(
+                referral=referral,
+                by=caseworker,
+                urgency="urgent",
+                what_happened=f"{first} said he had been threatened by a former associate.",
+                actions_taken="Advised him to contact the police; told his practitioner.",
+            )
+    return made

@@ -645,6 +645,7 @@ def concern_raise(
     from referrals.models import Concern
 
     _require_provider_of(referral, by)
+    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
     if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
         raise workflow.InvalidTransition(
             "Concerns are raised while the service is working with the person"

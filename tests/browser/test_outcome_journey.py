@@ -49,7 +49,7 @@ def test_session_urgent_concern_acknowledged_and_report(sign_in, live_server, br
     attention = practitioner.get_by_test_id("attention")
     expect(attention).to_contain_text(f"Urgent concern on referral {referral.reference}")
     assert_no_axe_violations(practitioner)
-    attention.get_by_role("link").first.click()
+    attention.get_by_role("link", name=f"Urgent concern on referral {referral.reference}").click()
     practitioner.get_by_role("button", name="Acknowledge").click()
     expect(practitioner.get_by_test_id("concern")).to_contain_text("Acknowledged by Priya Shah")
     assert_no_axe_violations(practitioner)
