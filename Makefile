@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-python install-frontend assets lint format check-deploy clean worker beat web manage
+.PHONY: run test install install-python install-frontend lint format clean manage
 
 run: install
 	$(PY) -m partnership.launcher run

@@ -423,6 +423,7 @@ class Reminder(models.Model):
     class Stage(models.TextChoices):
         DECISION = "decision", "Decision"
         FIRST_CONTACT = "first_contact", "First contact"
+        REPORT = "report", "End-of-service report"
 
     class Level(models.TextChoices):
         PROVIDER = "provider", "Provider staff"

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
 from partnership.models import Role, User
@@ -21,28 +21,32 @@ logger = logging.getLogger(__name__)
 LEVELS = [Reminder.Level.PROVIDER, Reminder.Level.PROVIDER_ADMIN, Reminder.Level.COMMISSIONER]
 
 
-def _due(start: date, stage: str) -> date:
-    days = {
-        Reminder.Stage.DECISION: settings.REFERRAL_DECISION_WORKING_DAYS,
-        Reminder.Stage.FIRST_CONTACT: settings.REFERRAL_FIRST_CONTACT_WORKING_DAYS,
-    }[stage]
-    return add_working_days(start, days)
+TARGETS = {
+    Reminder.Stage.DECISION: lambda: settings.REFERRAL_DECISION_WORKING_DAYS,
+    Reminder.Stage.FIRST_CONTACT: lambda: settings.REFERRAL_FIRST_CONTACT_WORKING_DAYS,
+    Reminder.Stage.REPORT: lambda: settings.REFERRAL_REPORT_WORKING_DAYS,
+}
 
 
 def _candidates():
-    """Referrals that may be late, found in the database: still awaiting a decision, or
-    accepted with no contact recorded."""
+    """Referrals that may be late, with the day their clock started, found in the database:
+    awaiting a decision (since sending), accepted with no contact (since sending), or in
+    progress with no session since the last one (the report is due after the last session)."""
+    related = ("service__organisation", "pdu__region", "assigned_to")
     no_session = ~Exists(Session.objects.filter(referral=OuterRef("pk")))
     awaiting = Referral.objects.filter(status=Status.SENT, sent_at__isnull=False)
-    uncontacted = Referral.objects.filter(status=Status.ACCEPTED, sent_at__isnull=False).filter(
+    for referral in awaiting.select_related(*related):
+        yield referral, Reminder.Stage.DECISION, timezone.localtime(referral.sent_at).date()
+    accepted = Referral.objects.filter(status=Status.ACCEPTED, sent_at__isnull=False).filter(
         no_session
     )
-    for referral in awaiting.select_related("service__organisation", "pdu__region", "assigned_to"):
-        yield referral, Reminder.Stage.DECISION
-    for referral in uncontacted.select_related(
-        "service__organisation", "pdu__region", "assigned_to"
-    ):
-        yield referral, Reminder.Stage.FIRST_CONTACT
+    for referral in accepted.select_related(*related):
+        yield referral, Reminder.Stage.FIRST_CONTACT, timezone.localtime(referral.sent_at).date()
+    in_progress = Referral.objects.filter(status=Status.IN_PROGRESS).annotate(
+        last_session=Max("sessions__held_on")
+    )
+    for referral in in_progress.select_related(*related):
+        yield referral, Reminder.Stage.REPORT, referral.last_session
 
 
 def _recipients(referral: Referral, level: str) -> list[User]:
@@ -76,8 +80,8 @@ def reminders_send(*, today: date | None = None) -> int:
     """Send every reminder now due that has not been sent; safe to run twice or at once."""
     today = today or timezone.localdate()
     sent = 0
-    for referral, stage in _candidates():
-        due = _due(timezone.localtime(referral.sent_at).date(), stage)
+    for referral, stage, started in _candidates():
+        due = add_working_days(started, TARGETS[stage]())
         for level, extra_days in zip(
             LEVELS, settings.REMINDER_ESCALATION_WORKING_DAYS, strict=False
         ):

@@ -86,3 +86,24 @@ def test_concurrent_runs_send_each_reminder_once(committed_db):
         thread.join()
     assert sum(results) == 3
     assert Reminder.objects.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_report_is_due_five_working_days_after_the_last_session():
+    from referrals import services
+
+    referral = referral_in(Status.ACCEPTED)
+    staff = provider_admin_for(referral.service)
+    services.session_record(
+        referral=referral,
+        by=staff,
+        kind="first_contact",
+        held_on=date(2026, 3, 30),
+        mode="phone",
+        attendance="attended",
+    )
+    # Monday 30 March 2026 + 5 working days, skipping Good Friday and Easter Monday:
+    # Wednesday 8 April, so it is late from the 9th.
+    assert reminders_send(today=date(2026, 4, 8)) == 0
+    assert reminders_send(today=date(2026, 4, 9)) == 1
+    assert Reminder.objects.get().stage == "report"
