@@ -150,7 +150,8 @@ def service_track_record(*, service, today=None) -> dict:
 
 
 def referrals_needing_attention(*, user: User) -> dict:
-    """What a practitioner should look at: unacknowledged urgent concerns, returned referrals."""
+    """What a practitioner should look at: unacknowledged urgent concerns, returned
+    referrals and end-of-service reports of the last two weeks."""
     from referrals.models import Concern
 
     if user.role != Role.PRACTITIONER:
@@ -161,4 +162,8 @@ def referrals_needing_attention(*, user: User) -> dict:
             referral__in=visible, urgency=Concern.Urgency.URGENT, acknowledged_at__isnull=True
         ).select_related("referral"),
         "returned": visible.filter(status=Status.RETURNED),
+        "new_reports": visible.filter(
+            status=Status.COMPLETED,
+            end_of_service_report__sent_at__gte=timezone.now() - timedelta(days=14),
+        ),
     }
