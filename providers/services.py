@@ -46,6 +46,21 @@ ORGANISATION_PROFILE_FIELDS = [
 
 
 @transaction.atomic
+def organisation_create(*, by: User, data: dict) -> Organisation:
+    """Service support registers an organisation; its admins then keep the profile."""
+    if by.role != Role.ADMIN:
+        raise PermissionDenied("Only service support registers organisations")
+    unknown = set(data) - set(ORGANISATION_PROFILE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not part of the organisation profile: {', '.join(sorted(unknown))}")
+    organisation = Organisation(**data)
+    organisation.full_clean()
+    organisation.save()
+    organisation.refresh_from_db(fields=["size_band"])
+    return organisation
+
+
+@transaction.atomic
 def organisation_update(*, organisation: Organisation, data: dict) -> Organisation:
     """Change an organisation's profile; a verified organisation whose identity changes
     (name or org-id) goes back to unverified."""

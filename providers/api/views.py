@@ -1,5 +1,6 @@
 """The `organisations` and `services` resources."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -20,11 +21,12 @@ class OrganisationViewSet(
     UserScopedViewMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Organisation profiles: readable by every signed-in user; only an organisation's
-    own admins change it (anyone else gets 404)."""
+    """Organisation profiles: readable by every signed-in user; service support registers
+    organisations; only an organisation's own admins change it (anyone else gets 404)."""
 
     model = Organisation
     filterset_class = OrganisationFilter
@@ -39,6 +41,26 @@ class OrganisationViewSet(
             serializers.OrganisationSerializer
             if self.request.method in SAFE_METHODS
             else serializers.OrganisationInputSerializer
+        )
+
+    @extend_schema(
+        request=serializers.OrganisationInputSerializer,
+        responses={201: serializers.OrganisationSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        """Register an organisation (service support only)."""
+        incoming = serializers.OrganisationInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            organisation = services.organisation_create(
+                by=request.user, data=incoming.validated_data
+            )
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except DjangoValidationError as exc:
+            raise serializers.as_drf_error(exc) from exc
+        return Response(
+            serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
         )
 
     @extend_schema(

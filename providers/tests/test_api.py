@@ -214,3 +214,34 @@ def test_list_query_counts_do_not_grow_with_page_size(client):
     assert queries("/api/v1/organisations/?page_size=2") == queries(
         "/api/v1/organisations/?page_size=12"
     )
+
+
+def test_service_support_registers_organisations_and_nobody_else_can(client):
+    body = {
+        "name": "Dale Recovery Collective",
+        "org_id": "GB-CHC-1234568",
+        "reach": "local",
+        "annual_income": 8000,
+    }
+    admin = UserFactory(role=Role.ADMIN)
+    response = client.post(
+        "/api/v1/organisations/", body, content_type="application/json", **auth(admin)
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["size_band"] == "micro"
+    for role in (Role.PROVIDER_ADMIN, Role.COMMISSIONER, Role.PRACTITIONER):
+        refused = client.post(
+            "/api/v1/organisations/",
+            {**body, "org_id": ""},
+            content_type="application/json",
+            **auth(UserFactory(role=role)),
+        )
+        assert refused.status_code == 403
+    bad = client.post(
+        "/api/v1/organisations/",
+        {**body, "org_id": "GB-CHC-1"},
+        content_type="application/json",
+        **auth(admin),
+    )
+    assert bad.status_code == 400 and "org_id" in bad.json()["errors"]
+    assert Organisation.objects.filter(name="Dale Recovery Collective").count() == 1
