@@ -1,0 +1,425 @@
+"""Writes to commissioning: rounds and their steps, applications, assessment, awards, agreements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from commissioning.models import (
+    Agreement,
+    AgreementService,
+    Application,
+    AssessorAssignment,
+    Criterion,
+    FundingRound,
+    Lot,
+    Score,
+)
+from commissioning.workflow import ROUND_TRANSITIONS, RoundTransitionRefused
+from partnership.models import Role, User
+from partnership.services import notification_send
+from providers.models import Organisation
+
+Status = FundingRound.Status
+
+
+def _require_lead(funding_round: FundingRound, user: User) -> None:
+    if user.role != Role.COMMISSIONER or user.commissioning_body_id != funding_round.lead_body_id:
+        raise PermissionDenied("Only the lead commissioner changes a round")
+
+
+@transaction.atomic
+def round_create(
+    *, by: User, data: dict, regions: Iterable, co_funders: Iterable = ()
+) -> FundingRound:
+    if by.role != Role.COMMISSIONER or not by.commissioning_body_id:
+        raise PermissionDenied("Only commissioners create rounds")
+    funding_round = FundingRound(lead_body_id=by.commissioning_body_id, created_by=by, **data)
+    funding_round.full_clean()
+    funding_round.save()
+    funding_round.regions.set(regions)
+    funding_round.co_funders.set(co_funders)
+    return funding_round
+
+
+@transaction.atomic
+def lot_add(*, funding_round: FundingRound, by: User, data: dict, pdus: Iterable) -> Lot:
+    _require_lead(funding_round, by)
+    if funding_round.status not in (Status.DRAFT, Status.CONSULTATION):
+        raise RoundTransitionRefused(["Lots can only be added before the round opens"])
+    lot = Lot(funding_round=funding_round, **data)
+    lot.full_clean()
+    lot.save()
+    lot.pdus.set(pdus)
+    return lot
+
+
+def _guards(funding_round: FundingRound, action: str, today: date) -> list[str]:
+    """What must be true before the step, as messages for whatever is not."""
+    reasons = []
+    lots = funding_round.lots.all()
+    if action in ("consult", "open"):
+        if not lots.exists():
+            reasons.append("Add at least one lot")
+        total = lots.aggregate(total=Sum("budget"))["total"] or 0
+        if total > funding_round.budget:
+            reasons.append(
+                f"The lots' budgets (£{total:,}) are more than the round's budget (£{funding_round.budget:,})"
+            )
+    if action == "open":
+        if not funding_round.closes_at or funding_round.closes_at <= timezone.now():
+            reasons.append("Set a closing date in the future")
+        if not funding_round.criteria.exists():
+            reasons.append("Set the criteria applications are scored against")
+    if action == "award":
+        undecided = Application.objects.filter(
+            lot__funding_round=funding_round, status=Application.Status.SUBMITTED
+        )
+        if undecided.exists():
+            reasons.append(f"Decide every application first ({undecided.count()} still to decide)")
+    return reasons
+
+
+@transaction.atomic
+def round_transition(*, funding_round: FundingRound, by: User, action: str) -> FundingRound:
+    """Move a round one step, if what that step needs is true."""
+    _require_lead(funding_round, by)
+    funding_round = FundingRound.objects.select_for_update().get(pk=funding_round.pk)
+    source, target = ROUND_TRANSITIONS[action]
+    if funding_round.status != source:
+        raise RoundTransitionRefused(
+            [f"A round that is {funding_round.get_status_display().lower()} cannot do that"]
+        )
+    reasons = _guards(funding_round, action, timezone.localdate())
+    if reasons:
+        raise RoundTransitionRefused(reasons)
+    funding_round.status = target
+    funding_round.save(update_fields=["status"])
+    return funding_round
+
+
+@transaction.atomic
+def criterion_add(*, funding_round: FundingRound, by: User, name: str, weight: int) -> Criterion:
+    _require_lead(funding_round, by)
+    if funding_round.status not in (Status.DRAFT, Status.CONSULTATION):
+        raise RoundTransitionRefused(["Criteria are set before the round opens"])
+    criterion = Criterion(funding_round=funding_round, name=name, weight=weight)
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+APPLICATION_FIELDS = [
+    "approach",
+    "experience",
+    "outcomes",
+    "amount_requested",
+    "proposed_monthly_capacity",
+    "staff_training_budget",
+]
+
+
+def _eligibility(lot: Lot, organisation: Organisation, pdus: list) -> list[str]:
+    problems = []
+    if lot.income_ceiling is not None and (
+        organisation.annual_income is None or organisation.annual_income >= lot.income_ceiling
+    ):
+        problems.append(
+            f"This lot is for organisations with an annual income under £{lot.income_ceiling:,}"
+        )
+    lot_pdus = set(lot.pdus.values_list("pk", flat=True))
+    if pdus and not {p.pk for p in pdus} <= lot_pdus:
+        problems.append("Propose only PDUs in the lot's area")
+    return problems
+
+
+@transaction.atomic
+def application_save(*, lot: Lot, by: User, data: dict, pdus: Iterable = ()) -> Application:
+    """Start or update the organisation's draft application to a lot."""
+    if by.role != Role.PROVIDER_ADMIN or not by.organisation_id:
+        raise PermissionDenied("Only a provider's admins apply for funding")
+    # The round as it is now, not as the caller last saw it.
+    if FundingRound.objects.get(pk=lot.funding_round_id).status != Status.OPEN:
+        raise ValidationError({"lot": ["This round is not open for applications"]})
+    pdus = list(pdus)
+    problems = _eligibility(lot, by.organisation, pdus)
+    if problems:
+        raise ValidationError({"eligibility": problems})
+    application = Application.objects.filter(
+        lot=lot, organisation_id=by.organisation_id, status=Application.Status.DRAFT
+    ).first()
+    if application is None:
+        if (
+            Application.objects.filter(lot=lot, organisation_id=by.organisation_id)
+            .exclude(status=Application.Status.WITHDRAWN)
+            .exists()
+        ):
+            raise ValidationError({"lot": ["Your organisation has already applied to this lot"]})
+        application = Application(lot=lot, organisation_id=by.organisation_id, created_by=by)
+    for key, value in data.items():
+        if key not in APPLICATION_FIELDS:
+            raise ValueError(f"{key} is not an application field")
+        setattr(application, key, value)
+    application.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"lot": ["Your organisation has already applied to this lot"]}
+        ) from exc
+    if pdus:
+        application.pdus.set(pdus)
+    return application
+
+
+@transaction.atomic
+def application_submit(*, application: Application, by: User) -> Application:
+    """Submit before the round closes, complete and eligible."""
+    if by.role != Role.PROVIDER_ADMIN or by.organisation_id != application.organisation_id:
+        raise PermissionDenied("Only the organisation's admins submit its application")
+    application = (
+        Application.objects.select_for_update()
+        .select_related("lot__funding_round")
+        .get(pk=application.pk)
+    )
+    funding_round = application.lot.funding_round
+    if application.status != Application.Status.DRAFT:
+        raise ValidationError({"status": ["This application has already been submitted"]})
+    if funding_round.status != Status.OPEN or (
+        funding_round.closes_at and funding_round.closes_at <= timezone.now()
+    ):
+        raise ValidationError(
+            {"lot": ["The round has closed: applications can no longer be submitted"]}
+        )
+    missing = [
+        label
+        for field, label in [
+            ("approach", "how you will deliver the service"),
+            ("experience", "your experience"),
+            ("outcomes", "the difference it will make"),
+            ("amount_requested", "the amount you are asking for"),
+            ("proposed_monthly_capacity", "how many referrals a month you can take"),
+        ]
+        if not getattr(application, field)
+    ]
+    if not application.pdus.exists():
+        missing.append("the PDUs you will cover")
+    if missing:
+        raise ValidationError({"incomplete": [f"Tell us {item}" for item in missing]})
+    problems = _eligibility(application.lot, application.organisation, list(application.pdus.all()))
+    if problems:
+        raise ValidationError({"eligibility": problems})
+    application.status = Application.Status.SUBMITTED
+    application.submitted_at = timezone.now()
+    application.save(update_fields=["status", "submitted_at"])
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, application: Application, by: User) -> Application:
+    application = (
+        Application.objects.select_for_update()
+        .select_related("lot__funding_round", "organisation")
+        .get(pk=application.pk)
+    )
+    if by.role != Role.PROVIDER_ADMIN or by.organisation_id != application.organisation_id:
+        raise PermissionDenied("Only the organisation's admins withdraw its application")
+    if application.lot.funding_round.status not in (Status.OPEN,) or application.status not in (
+        Application.Status.DRAFT,
+        Application.Status.SUBMITTED,
+    ):
+        raise ValidationError(
+            {"status": ["Applications can be withdrawn only before assessment starts"]}
+        )
+    application.status = Application.Status.WITHDRAWN
+    application.save(update_fields=["status"])
+    return application
+
+
+@transaction.atomic
+def assessor_assign(*, application: Application, by: User, assessor: User) -> AssessorAssignment:
+    _require_lead(application.lot.funding_round, by)
+    if assessor.role != Role.ASSESSOR:
+        raise ValidationError({"assessor": ["Choose an assessor"]})
+    assignment, _ = AssessorAssignment.objects.get_or_create(
+        application=application, assessor=assessor
+    )
+    return assignment
+
+
+@transaction.atomic
+def conflict_declare(
+    *, assignment: AssessorAssignment, by: User, has_conflict: bool, details: str = ""
+) -> AssessorAssignment:
+    if assignment.assessor_id != by.pk:
+        raise PermissionDenied("Only the assigned assessor declares their conflicts")
+    if has_conflict and not details.strip():
+        raise ValidationError({"conflict_details": ["Describe the conflict of interest"]})
+    assignment.has_conflict = has_conflict
+    assignment.conflict_details = details.strip()
+    assignment.conflict_declared_at = timezone.now()
+    assignment.save(update_fields=["has_conflict", "conflict_details", "conflict_declared_at"])
+    return assignment
+
+
+@transaction.atomic
+def scores_record(
+    *,
+    assignment: AssessorAssignment,
+    by: User,
+    scores: dict[int, tuple[int, str]],
+    comment: str = "",
+):
+    """An assessor's 0–5 score per criterion; needs a declaration of no conflict first."""
+    if assignment.assessor_id != by.pk:
+        raise PermissionDenied("Only the assigned assessor scores")
+    if assignment.conflict_declared_at is None or assignment.has_conflict:
+        raise PermissionDenied("Declare that you have no conflict of interest before scoring")
+    criteria = {c.pk: c for c in assignment.application.lot.funding_round.criteria.all()}
+    errors = []
+    for criterion_id, criterion in criteria.items():
+        value = scores.get(criterion_id, (None, ""))[0]
+        if value is None or not 0 <= int(value) <= 5:
+            errors.append(f"Score ‘{criterion.name}’ from 0 to 5")
+    if errors:
+        raise ValidationError({"scores": errors})
+    for criterion_id, (value, note) in scores.items():
+        if criterion_id in criteria:
+            Score.objects.update_or_create(
+                assignment=assignment,
+                criterion_id=criterion_id,
+                defaults={"score": int(value), "comment": note},
+            )
+    assignment.comment = comment
+    assignment.completed_at = timezone.now()
+    assignment.save(update_fields=["comment", "completed_at"])
+    return assignment
+
+
+@transaction.atomic
+def application_decide(
+    *, application: Application, by: User, successful: bool, feedback: str
+) -> Application:
+    """Record the decision with feedback; the applicant is told."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("lot__funding_round", "organisation")
+        .get(pk=application.pk)
+    )
+    _require_lead(application.lot.funding_round, by)
+    if (
+        application.lot.funding_round.status != Status.ASSESSMENT
+        or application.status != Application.Status.SUBMITTED
+    ):
+        raise ValidationError(
+            {"status": ["Decisions are made on submitted applications during assessment"]}
+        )
+    if not feedback.strip():
+        raise ValidationError({"feedback": ["Give the applicant feedback"]})
+    application.status = (
+        Application.Status.SUCCESSFUL if successful else Application.Status.UNSUCCESSFUL
+    )
+    application.feedback = feedback.strip()
+    application.save(update_fields=["status", "feedback"])
+    admins = User.objects.filter(
+        organisation_id=application.organisation_id, role=Role.PROVIDER_ADMIN, is_active=True
+    )
+    notification_send(
+        recipients=admins,
+        kind="application_decided",
+        title=f"Decision on your application for {application.lot.title}",
+        body=application.feedback,
+        dedupe_key=f"application-decided-{application.pk}",
+    )
+    return application
+
+
+def _add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    from calendar import monthrange
+
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def agreement_create(
+    *,
+    application: Application,
+    by: User,
+    value: int,
+    starts_on: date,
+    ends_on: date,
+    break_clause_dates: list[date],
+    justification: str = "",
+    services: dict | None = None,
+) -> Agreement:
+    """Turn an award into an agreement. A term shorter than the round's minimum, or no
+    break clause, needs a recorded justification."""
+    application = (
+        Application.objects.select_for_update()
+        .select_related("lot__funding_round", "organisation")
+        .get(pk=application.pk)
+    )
+    funding_round = application.lot.funding_round
+    _require_lead(funding_round, by)
+    if application.status != Application.Status.SUCCESSFUL:
+        raise ValidationError(
+            {"application": ["Only a successful application becomes an agreement"]}
+        )
+    errors = {}
+    if ends_on <= starts_on:
+        errors["ends_on"] = ["The end date must be after the start date"]
+    short = ends_on < _add_months(starts_on, funding_round.minimum_agreement_months)
+    if (short or not break_clause_dates) and not justification.strip():
+        errors["justification"] = [
+            f"Explain why the term is shorter than {funding_round.minimum_agreement_months} months"
+            if short
+            else "Explain why there is no break clause"
+        ]
+    if any(not starts_on < d < ends_on for d in break_clause_dates):
+        errors["break_clause_dates"] = ["Break clauses must fall between the start and end dates"]
+    if errors:
+        raise ValidationError(errors)
+    agreement = Agreement.objects.create(
+        application=application,
+        organisation=application.organisation,
+        lot=application.lot,
+        mechanism=funding_round.mechanism,
+        value=value,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        break_clause_dates=sorted(break_clause_dates),
+        justification=justification.strip(),
+    )
+    for service, monthly in (services or {}).items():
+        if service.organisation_id != application.organisation_id:
+            raise ValidationError({"services": ["Fund only the organisation's own services"]})
+        AgreementService.objects.create(
+            agreement=agreement, service=service, contracted_monthly_referrals=monthly
+        )
+    return agreement
+
+
+@transaction.atomic
+def agreement_set_status(*, agreement: Agreement, by: User, status: str) -> Agreement:
+    allowed = {
+        Agreement.Status.MOBILISING: {Agreement.Status.LIVE, Agreement.Status.TERMINATED},
+        Agreement.Status.LIVE: {Agreement.Status.ENDED, Agreement.Status.TERMINATED},
+    }
+    _require_lead(agreement.lot.funding_round, by)
+    if status not in allowed.get(agreement.status, set()):
+        raise RoundTransitionRefused(
+            [
+                f"An agreement that is {agreement.get_status_display().lower()} cannot become {status}"
+            ]
+        )
+    agreement.status = status
+    agreement.save(update_fields=["status"])
+    return agreement
