@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("providers.api.urls")),
     path("", include("referrals.api.urls")),
+    path("", include("commissioning.api.urls")),
 ]

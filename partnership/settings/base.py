@@ -272,3 +272,6 @@ REFERRAL_REPORT_WORKING_DAYS = env.int("REFERRAL_REPORT_WORKING_DAYS", default=5
 REMINDER_ESCALATION_WORKING_DAYS = env.list(
     "REMINDER_ESCALATION_WORKING_DAYS", cast=int, default=[0, 2, 5]
 )
+
+# The prefix of identifiers in the open-data exports (360Giving `360G-<prefix>-…`, OCDS `ocds-<prefix>-…`).
+OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")

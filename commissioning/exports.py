@@ -1,0 +1,208 @@
+"""Open data about awards: 360Giving for grants, OCDS for contracts. No personal data."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from commissioning.models import Application, FundingRound, Mechanism
+
+CURRENCY = "GBP"
+
+
+def _prefix() -> str:
+    return settings.OPEN_DATA_PREFIX
+
+
+def _funder(body) -> dict:
+    return {"id": f"360G-{_prefix()}-funder-{body.pk}", "name": body.name}
+
+
+def _recipient(organisation) -> dict:
+    recipient = {
+        "id": organisation.org_id or f"360G-{_prefix()}-org-{organisation.public_id}",
+        "name": organisation.name,
+    }
+    if organisation.charity_number:
+        recipient["charityNumber"] = organisation.charity_number
+    if organisation.company_number:
+        recipient["companyNumber"] = organisation.company_number
+    if organisation.website:
+        recipient["url"] = organisation.website
+    return recipient
+
+
+def _awarded(mechanism: str):
+    return (
+        Application.objects.filter(
+            status=Application.Status.SUCCESSFUL, lot__funding_round__mechanism=mechanism
+        )
+        .exclude(
+            lot__funding_round__status__in=[
+                FundingRound.Status.DRAFT,
+                FundingRound.Status.CONSULTATION,
+            ]
+        )
+        .select_related(
+            "organisation", "lot__funding_round__lead_body", "lot__category", "agreement"
+        )
+        .order_by("lot__funding_round_id", "lot_id", "pk")
+    )
+
+
+def giving_package() -> dict:
+    """Awarded grants as a 360Giving data package."""
+    grants = []
+    for application in _awarded(Mechanism.GRANT):
+        funding_round = application.lot.funding_round
+        agreement = getattr(application, "agreement", None)
+        grant = {
+            "id": f"360G-{_prefix()}-{application.public_id}",
+            "title": f"{application.lot.title}: {application.organisation.name}"[:140],
+            "description": application.approach or application.lot.title,
+            "currency": CURRENCY,
+            "amountAwarded": agreement.value if agreement else (application.amount_requested or 0),
+            "awardDate": (funding_round.decision_by or timezone.localdate()).isoformat(),
+            "recipientOrganization": [_recipient(application.organisation)],
+            "fundingOrganization": [_funder(funding_round.lead_body)],
+            "grantProgramme": [
+                {"code": str(funding_round.public_id), "title": funding_round.title}
+            ],
+            "fromOpenCall": "Yes",
+            "dateModified": timezone.now().isoformat(timespec="seconds"),
+        }
+        if application.amount_requested:
+            grant["amountAppliedFor"] = application.amount_requested
+        if agreement:
+            grant["plannedDates"] = [
+                {
+                    "startDate": agreement.starts_on.isoformat(),
+                    "endDate": agreement.ends_on.isoformat(),
+                }
+            ]
+        grants.append(grant)
+    return {
+        "grants": grants,
+        "version": "1.4",
+        "title": "Probation partnerships: grants awarded",
+        "issued": timezone.localdate().isoformat(),
+        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+    }
+
+
+def ocds_package(*, base_uri: str) -> dict:
+    """Contract rounds, their awards and contracts as an OCDS 1.1 release package."""
+    rounds = (
+        FundingRound.objects.filter(mechanism=Mechanism.CONTRACT)
+        .exclude(status__in=[FundingRound.Status.DRAFT, FundingRound.Status.CONSULTATION])
+        .select_related("lead_body")
+        .prefetch_related(
+            Prefetch("lots__applications", queryset=_awarded(Mechanism.CONTRACT)), "lots"
+        )
+        .order_by("pk")
+    )
+    now = timezone.now().isoformat(timespec="seconds")
+    releases = []
+    for funding_round in rounds:
+        ocid = f"ocds-{_prefix()}-{funding_round.public_id}"
+        buyer = {
+            "id": f"{_prefix()}-body-{funding_round.lead_body_id}",
+            "name": funding_round.lead_body.name,
+        }
+        parties = [{**buyer, "roles": ["buyer", "procuringEntity"]}]
+        awards, contracts = [], []
+        for lot in funding_round.lots.all():
+            for application in lot.applications.all():
+                supplier = {
+                    "id": application.organisation.org_id
+                    or f"{_prefix()}-org-{application.organisation.public_id}",
+                    "name": application.organisation.name,
+                }
+                parties.append({**supplier, "roles": ["supplier"]})
+                agreement = getattr(application, "agreement", None)
+                value = agreement.value if agreement else (application.amount_requested or 0)
+                award_id = f"{ocid}-award-{application.public_id}"
+                awards.append(
+                    {
+                        "id": award_id,
+                        "title": lot.title,
+                        "status": "active",
+                        "value": {"amount": value, "currency": CURRENCY},
+                        "suppliers": [supplier],
+                        "relatedLots": [str(lot.pk)],
+                    }
+                )
+                if agreement:
+                    contracts.append(
+                        {
+                            "id": f"{ocid}-contract-{agreement.public_id}",
+                            "awardID": award_id,
+                            "status": {
+                                "mobilising": "pending",
+                                "live": "active",
+                                "ended": "terminated",
+                                "terminated": "cancelled",
+                            }[agreement.status],
+                            "value": {"amount": agreement.value, "currency": CURRENCY},
+                            "period": {
+                                "startDate": f"{agreement.starts_on.isoformat()}T00:00:00Z",
+                                "endDate": f"{agreement.ends_on.isoformat()}T00:00:00Z",
+                            },
+                        }
+                    )
+        tag = ["award"] if awards else ["tender"]
+        if contracts:
+            tag.append("contract")
+        release = {
+            "ocid": ocid,
+            "id": f"{ocid}-{funding_round.status}",
+            "date": now,
+            "tag": tag,
+            "initiationType": "tender",
+            "language": "en",
+            "buyer": buyer,
+            "parties": _unique_parties(parties),
+            "tender": {
+                "id": str(funding_round.public_id),
+                "title": funding_round.title,
+                "status": "active"
+                if funding_round.status == FundingRound.Status.OPEN
+                else "complete",
+                "value": {"amount": funding_round.budget, "currency": CURRENCY},
+                "procurementMethod": "open",
+                "lots": [
+                    {
+                        "id": str(lot.pk),
+                        "title": lot.title,
+                        "value": {"amount": lot.budget, "currency": CURRENCY},
+                    }
+                    for lot in funding_round.lots.all()
+                ],
+            },
+        }
+        if awards:
+            release["awards"] = awards
+        if contracts:
+            release["contracts"] = contracts
+        releases.append(release)
+    return {
+        "uri": base_uri,
+        "version": "1.1",
+        "publishedDate": now,
+        "publisher": {"name": "Probation partnerships"},
+        "license": "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/",
+        "releases": releases,
+    }
+
+
+def _unique_parties(parties: list[dict]) -> list[dict]:
+    merged: dict[str, dict] = {}
+    for party in parties:
+        if party["id"] in merged:
+            merged[party["id"]]["roles"] = sorted(
+                set(merged[party["id"]]["roles"]) | set(party["roles"])
+            )
+        else:
+            merged[party["id"]] = dict(party)
+    return list(merged.values())

@@ -1,0 +1,107 @@
+"""The 360Giving and OCDS exports validate against the standards' schemas."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT4, DRAFT202012
+
+from commissioning import services
+from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from partnership.models import Role
+from partnership.tests.factories import UserFactory, issue_token
+
+pytestmark = pytest.mark.django_db
+STANDARDS = Path(__file__).resolve().parents[2] / "tests" / "standards"
+
+
+def giving_validator():
+    grant = json.loads((STANDARDS / "360giving/360-giving-schema.json").read_text())
+    package = json.loads((STANDARDS / "360giving/360-giving-package-schema.json").read_text())
+    resource = Resource.from_contents(grant, default_specification=DRAFT202012)
+    registry = Registry().with_resources(
+        [
+            (grant["$id"], resource),
+            (
+                "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json",
+                resource,
+            ),
+        ]
+    )
+    return Draft202012Validator(package, registry=registry, format_checker=FormatChecker())
+
+
+def ocds_validator():
+    release = json.loads((STANDARDS / "ocds-1.1/release-schema.json").read_text())
+    package = json.loads((STANDARDS / "ocds-1.1/release-package-schema.json").read_text())
+    registry = Registry().with_resource(
+        release["id"], Resource.from_contents(release, default_specification=DRAFT4)
+    )
+    return Draft4Validator(package, registry=registry, format_checker=FormatChecker())
+
+
+def assert_valid(validator, document):
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
+
+
+def awarded_round(mechanism):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(commissioner)
+    if mechanism == "contract":
+        type(funding_round).objects.filter(pk=funding_round.pk).update(mechanism="contract")
+        funding_round.refresh_from_db()
+    lot = add_lot(funding_round, commissioner, "Housing", 150_000)
+    open_round(funding_round, commissioner)
+    winner, _ = apply(lot, income=50_000, amount=70_000)
+    loser, _ = apply(lot, income=60_000, amount=80_000)
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    services.application_decide(
+        application=winner, by=commissioner, successful=True, feedback="Strong bid."
+    )
+    services.application_decide(
+        application=loser, by=commissioner, successful=False, feedback="Thank you."
+    )
+    services.round_transition(funding_round=funding_round, by=commissioner, action="award")
+    services.agreement_create(
+        application=winner,
+        by=commissioner,
+        value=68_000,
+        starts_on=date(2027, 4, 1),
+        ends_on=date(2029, 4, 1),
+        break_clause_dates=[date(2028, 4, 1)],
+    )
+    return winner
+
+
+def test_the_360giving_export_validates_and_lists_only_awarded_grants(client):
+    winner = awarded_round("grant")
+    _, raw = issue_token(UserFactory())
+    package = client.get("/api/v1/exports/360giving/", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert_valid(giving_validator(), package)
+    assert len(package["grants"]) == 1
+    grant = package["grants"][0]
+    assert grant["id"].startswith("360G-")
+    assert grant["amountAwarded"] == 68_000
+    assert grant["recipientOrganization"][0]["id"] == winner.organisation.org_id
+    # The validator really checks grants: one without a title is refused.
+    broken = {**package, "grants": [{k: v for k, v in grant.items() if k != "title"}]}
+    assert list(giving_validator().iter_errors(broken))
+
+
+def test_the_ocds_export_validates_for_a_contract_round(client):
+    winner = awarded_round("contract")
+    _, raw = issue_token(UserFactory())
+    package = client.get("/api/v1/exports/ocds/", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert_valid(ocds_validator(), package)
+    (release,) = package["releases"]
+    assert release["tag"] == ["award", "contract"]
+    assert release["awards"][0]["suppliers"][0]["name"] == winner.organisation.name
+    assert release["contracts"][0]["value"]["amount"] == 68_000
+    broken = {**package, "releases": [{k: v for k, v in release.items() if k != "initiationType"}]}
+    assert list(ocds_validator().iter_errors(broken))
