@@ -1,10 +1,20 @@
 """API resources of commissioning."""
 
 from django.urls import path
+from rest_framework.routers import DefaultRouter
 
 from commissioning.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("funding-rounds", views.FundingRoundViewSet, basename="funding-round")
+router.register("lots", views.LotViewSet, basename="lot")
+router.register("applications", views.ApplicationViewSet, basename="application")
+router.register("assessments", views.AssessmentViewSet, basename="assessment")
+router.register("agreements", views.AgreementViewSet, basename="agreement")
 
 urlpatterns = [
     path("exports/360giving/", views.GivingExportView.as_view(), name="export-360giving"),
     path("exports/ocds/", views.OcdsExportView.as_view(), name="export-ocds"),
+    *router.urls,
 ]

@@ -1,11 +1,313 @@
-"""Open-data exports of awards (no personal data)."""
+"""Rounds, lots, applications, assessments, agreements and market health; open-data exports."""
 
+from __future__ import annotations
+
+import contextlib
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commissioning import exports
+from commissioning import exports, selectors, services
+from commissioning.api import serializers
+from commissioning.market import market_health
+from commissioning.models import Agreement, Application, AssessorAssignment, FundingRound, Lot
+from commissioning.workflow import RoundTransitionRefused
+from partnership.api.exceptions import Conflict
+from partnership.api.scoping import UserScopedViewMixin
+
+
+@contextlib.contextmanager
+def domain_errors():
+    try:
+        yield
+    except RoundTransitionRefused as exc:
+        raise Conflict("; ".join(exc.reasons)) from exc
+    except DjangoPermissionDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except DjangoValidationError as exc:
+        raise ValidationError(
+            exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
+        ) from exc
+
+
+class FundingRoundViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Funding rounds: commissioners see their regions' rounds; providers see rounds from
+    consultation on. Steps answer 409 with what must be true first."""
+
+    model = FundingRound
+    lookup_field = "public_id"
+    serializer_class = serializers.FundingRoundSerializer
+    filterset_fields = ["status", "mechanism"]
+
+    def scoped_queryset(self, user):
+        return selectors.round_list_visible_to(user=user).prefetch_related(
+            "regions", "lots__pdus", "lots__category", "criteria"
+        )
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        regions = data.pop("regions")
+        with domain_errors():
+            serializer.instance = services.round_create(
+                by=self.request.user, data=data, regions=regions
+            )
+
+    @extend_schema(
+        request=None,
+        responses=serializers.FundingRoundSerializer,
+        operation_id="funding_rounds_step",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"(?P<step>consult|open|close_applications|award|close)",
+    )
+    def step(self, request, public_id=None, step=None):
+        """Move the round a step: consult, open, close_applications, award or close."""
+        funding_round = self.get_object()
+        with domain_errors():
+            funding_round = services.round_transition(
+                funding_round=funding_round, by=request.user, action=step
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=funding_round.pk)).data)
+
+    @extend_schema(
+        request=serializers.CriterionSerializer, responses={201: serializers.CriterionSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def criteria(self, request, public_id=None):
+        funding_round = self.get_object()
+        incoming = serializers.CriterionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with domain_errors():
+            criterion = services.criterion_add(
+                funding_round=funding_round, by=request.user, **incoming.validated_data
+            )
+        return Response(
+            serializers.CriterionSerializer(criterion).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["get"], url_path="market-health")
+    def market_health(self, request, public_id=None):
+        """Bidders per lot, thin lots, funding by size band and reach, largest six, HHI."""
+        if request.user.role != "commissioner":
+            raise NotFound()
+        return Response(market_health(funding_round=self.get_object()))
+
+
+class LotViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    model = Lot
+    serializer_class = serializers.LotSerializer
+
+    def scoped_queryset(self, user):
+        return (
+            Lot.objects.filter(funding_round__in=selectors.round_list_visible_to(user=user))
+            .select_related("funding_round", "category")
+            .prefetch_related("pdus")
+        )
+
+    @extend_schema(request=serializers.LotSerializer, responses={201: serializers.LotSerializer})
+    def create(self, request, *args, **kwargs):
+        round_id = request.data.get("funding_round")
+        funding_round = (
+            selectors.round_list_visible_to(user=request.user).filter(public_id=round_id).first()
+            if round_id
+            else None
+        )
+        if funding_round is None:
+            raise ValidationError({"funding_round": ["Give the id of a round you can see"]})
+        incoming = serializers.LotSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        pdus = data.pop("pdus")
+        with domain_errors():
+            lot = services.lot_add(
+                funding_round=funding_round, by=request.user, data=data, pdus=pdus
+            )
+        return Response(serializers.LotSerializer(lot).data, status=status.HTTP_201_CREATED)
+
+
+class ApplicationViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Applications: a provider sees its own, an assessor only those assigned to it after
+    declaring no conflict, a commissioner submitted ones in its rounds."""
+
+    model = Application
+    lookup_field = "public_id"
+    serializer_class = serializers.ApplicationSerializer
+    filterset_fields = ["status", "lot"]
+
+    def scoped_queryset(self, user):
+        return selectors.application_list_visible_to(user=user).prefetch_related("pdus")
+
+    @extend_schema(
+        request=serializers.ApplicationSerializer,
+        responses={201: serializers.ApplicationSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        """Start or update your organisation's draft application to a lot."""
+        incoming = serializers.ApplicationSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        lot, pdus = data.pop("lot"), data.pop("pdus", [])
+        with domain_errors():
+            application = services.application_save(lot=lot, by=request.user, data=data, pdus=pdus)
+        return Response(
+            serializers.ApplicationSerializer(application).data, status=status.HTTP_201_CREATED
+        )
+
+    def _do(self, call):
+        application = self.get_object()
+        with domain_errors():
+            application = call(application)
+        return Response(serializers.ApplicationSerializer(application).data)
+
+    @extend_schema(request=None, responses=serializers.ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def submit(self, request, public_id=None):
+        return self._do(lambda a: services.application_submit(application=a, by=request.user))
+
+    @extend_schema(request=None, responses=serializers.ApplicationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, public_id=None):
+        return self._do(lambda a: services.application_withdraw(application=a, by=request.user))
+
+    @extend_schema(
+        request=serializers.DecisionSerializer, responses=serializers.ApplicationSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, public_id=None):
+        incoming = serializers.DecisionSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        return self._do(
+            lambda a: services.application_decide(
+                application=a, by=request.user, **incoming.validated_data
+            )
+        )
+
+
+class AssessmentViewSet(
+    UserScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """An assessor's assignments: declare conflicts, then score."""
+
+    model = AssessorAssignment
+    serializer_class = serializers.AssignmentSerializer
+
+    def scoped_queryset(self, user):
+        return selectors.assignment_list_for(user=user)
+
+    @extend_schema(
+        request=serializers.DeclarationSerializer, responses=serializers.AssignmentSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def declare(self, request, pk=None):
+        incoming = serializers.DeclarationSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with domain_errors():
+            assignment = services.conflict_declare(
+                assignment=self.get_object(),
+                by=request.user,
+                has_conflict=incoming.validated_data["has_conflict"],
+                details=incoming.validated_data["details"],
+            )
+        return Response(serializers.AssignmentSerializer(assignment).data)
+
+    @extend_schema(request=serializers.ScoresSerializer, responses=serializers.AssignmentSerializer)
+    @action(detail=True, methods=["post"])
+    def score(self, request, pk=None):
+        incoming = serializers.ScoresSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        scores = {
+            s["criterion"]: (s["score"], s["comment"]) for s in incoming.validated_data["scores"]
+        }
+        with domain_errors():
+            assignment = services.scores_record(
+                assignment=self.get_object(),
+                by=request.user,
+                scores=scores,
+                comment=incoming.validated_data["comment"],
+            )
+        return Response(serializers.AssignmentSerializer(assignment).data)
+
+
+class AgreementViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Agreements: commissioners see their rounds' agreements, providers their own."""
+
+    model = Agreement
+    lookup_field = "public_id"
+    serializer_class = serializers.AgreementSerializer
+    filterset_fields = ["status"]
+
+    def scoped_queryset(self, user):
+        agreements = Agreement.objects.select_related(
+            "organisation", "application", "lot__funding_round"
+        )
+        if user.organisation_id:
+            return agreements.filter(organisation_id=user.organisation_id)
+        if user.role == "commissioner":
+            return agreements.filter(
+                lot__funding_round__in=selectors.round_list_visible_to(user=user)
+            )
+        return agreements.none()
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        application = data.pop("application")
+        if (
+            not selectors.application_list_visible_to(user=self.request.user)
+            .filter(pk=application.pk)
+            .exists()
+        ):
+            raise ValidationError({"application": ["Give the id of an application you can see"]})
+        with domain_errors():
+            serializer.instance = services.agreement_create(
+                application=application, by=self.request.user, **data
+            )
+
+    @extend_schema(request=serializers.StatusSerializer, responses=serializers.AgreementSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request, public_id=None):
+        incoming = serializers.StatusSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        with domain_errors():
+            agreement = services.agreement_set_status(
+                agreement=self.get_object(),
+                by=request.user,
+                status=incoming.validated_data["status"],
+            )
+        return Response(serializers.AgreementSerializer(agreement).data)
 
 
 class GivingExportView(APIView):

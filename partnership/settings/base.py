@@ -232,6 +232,9 @@ SPECTACULAR_SETTINGS = {
         "WithdrawReasonEnum": "referrals.models.WithdrawReason",
         "ServiceStatusEnum": "providers.models.Service.Status",
         "VerificationStatusEnum": "providers.models.Organisation.Verification",
+        "FundingRoundStatusEnum": "commissioning.models.FundingRound.Status",
+        "ApplicationStatusEnum": "commissioning.models.Application.Status",
+        "AgreementStatusEnum": "commissioning.models.Agreement.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
