@@ -242,3 +242,35 @@ def test_providers_see_only_their_own_applications(commissioner):
         user=UserFactory(role=Role.PRACTITIONER)
     ).exists()
     assert Organisation.objects.count() >= 2
+
+
+def test_a_services_page_shows_the_agreement_that_funds_it(client, commissioner):
+    from providers.tests.factories import make_service
+
+    funding_round = new_round(commissioner)
+    lot = add_lot(funding_round, commissioner, "Housing", 100_000)
+    open_round(funding_round, commissioner)
+    application, admin = apply(lot, income=50_000)
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    services.application_decide(
+        application=application, by=commissioner, successful=True, feedback="Yes."
+    )
+    service = make_service(organisation=application.organisation)
+    services.agreement_create(
+        application=application,
+        by=commissioner,
+        value=90_000,
+        starts_on=date(2027, 4, 1),
+        ends_on=date(2029, 4, 1),
+        break_clause_dates=[date(2028, 4, 1)],
+        services={service: 15},
+    )
+    client.force_login(admin)
+    page = client.get(f"/services/{service.pk}/").content.decode()
+    assert (
+        'data-testid="funded-by"' in page
+        and funding_round.title in page
+        and "15 referrals a month" in page
+    )
