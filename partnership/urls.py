@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include("partnership.api.urls")),
     path("", include("providers.urls")),
     path("", include("referrals.urls")),
+    path("", include("commissioning.urls")),
     path("django-admin/", admin.site.urls),
 ]
 
