@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterable, Iterator
+
 from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -123,16 +126,17 @@ def ocds_package(*, base_uri: str) -> dict:
                 agreement = getattr(application, "agreement", None)
                 value = agreement.value if agreement else (application.amount_requested or 0)
                 award_id = f"{ocid}-award-{application.public_id}"
-                awards.append(
-                    {
-                        "id": award_id,
-                        "title": lot.title,
-                        "status": "active",
-                        "value": {"amount": value, "currency": CURRENCY},
-                        "suppliers": [supplier],
-                        "relatedLots": [str(lot.pk)],
-                    }
-                )
+                award = {
+                    "id": award_id,
+                    "title": lot.title,
+                    "status": "active",
+                    "value": {"amount": value, "currency": CURRENCY},
+                    "suppliers": [supplier],
+                    "relatedLots": [str(lot.pk)],
+                }
+                if funding_round.decision_by:
+                    award["date"] = f"{funding_round.decision_by.isoformat()}T00:00:00Z"
+                awards.append(award)
                 if agreement:
                     contracts.append(
                         {
@@ -206,3 +210,97 @@ def _unique_parties(parties: list[dict]) -> list[dict]:
         else:
             merged[party["id"]] = dict(party)
     return list(merged.values())
+
+
+# Spreadsheet versions of the two packages. Each column is a heading and the path to its
+# value, so the CSV is read off the very package the JSON export serves and cannot drift.
+
+GIVING_CSV_COLUMNS: list[tuple[str, tuple]] = [
+    # Headings as in the 360Giving flat template (the schema's titles joined with ':').
+    ("Identifier", ("id",)),
+    ("Title", ("title",)),
+    ("Description", ("description",)),
+    ("Currency", ("currency",)),
+    ("Amount Applied For", ("amountAppliedFor",)),
+    ("Amount Awarded", ("amountAwarded",)),
+    ("Award Date", ("awardDate",)),
+    ("Recipient Org:Identifier", ("recipientOrganization", 0, "id")),
+    ("Recipient Org:Name", ("recipientOrganization", 0, "name")),
+    ("Recipient Org:Charity Number", ("recipientOrganization", 0, "charityNumber")),
+    ("Recipient Org:Company Number", ("recipientOrganization", 0, "companyNumber")),
+    ("Recipient Org:Web Address", ("recipientOrganization", 0, "url")),
+    ("Funding Org:Identifier", ("fundingOrganization", 0, "id")),
+    ("Funding Org:Name", ("fundingOrganization", 0, "name")),
+    ("Planned Dates:Start Date", ("plannedDates", 0, "startDate")),
+    ("Planned Dates:End Date", ("plannedDates", 0, "endDate")),
+    ("Grant Programme:Code", ("grantProgramme", 0, "code")),
+    ("Grant Programme:Title", ("grantProgramme", 0, "title")),
+    ("From An Open Call?", ("fromOpenCall",)),
+    ("Last Modified", ("dateModified",)),
+]
+
+OCDS_CSV_COLUMNS: list[tuple[str, tuple]] = [
+    # Headings are the OCDS field paths; each row is one award with its release, lot and contract.
+    ("ocid", ("release", "ocid")),
+    ("id", ("release", "id")),
+    ("buyer/name", ("release", "buyer", "name")),
+    ("tender/title", ("release", "tender", "title")),
+    ("tender/procurementMethod", ("release", "tender", "procurementMethod")),
+    ("tender/lots/title", ("lot", "title")),
+    ("awards/id", ("award", "id")),
+    ("awards/status", ("award", "status")),
+    ("awards/date", ("award", "date")),
+    ("awards/value/amount", ("award", "value", "amount")),
+    ("awards/value/currency", ("award", "value", "currency")),
+    ("awards/suppliers/id", ("award", "suppliers", 0, "id")),
+    ("awards/suppliers/name", ("award", "suppliers", 0, "name")),
+    ("contracts/period/startDate", ("contract", "period", "startDate")),
+    ("contracts/period/endDate", ("contract", "period", "endDate")),
+]
+
+
+def giving_csv_rows(package: dict) -> Iterator[list]:
+    """The heading row, then one row per grant of a `giving_package()`."""
+    yield [heading for heading, _ in GIVING_CSV_COLUMNS]
+    for grant in package["grants"]:
+        yield [_dig(grant, path) for _, path in GIVING_CSV_COLUMNS]
+
+
+def ocds_csv_rows(package: dict) -> Iterator[list]:
+    """The heading row, then one row per award of an `ocds_package()`, beside its lot and the
+    contract signed from it; rounds still in tender have no awards and so no rows."""
+    yield [heading for heading, _ in OCDS_CSV_COLUMNS]
+    for release in package["releases"]:
+        lots = {lot["id"]: lot for lot in release["tender"]["lots"]}
+        contracts = {contract["awardID"]: contract for contract in release.get("contracts", [])}
+        for award in release.get("awards", []):
+            context = {
+                "release": release,
+                "award": award,
+                "lot": lots.get(_dig(award, ("relatedLots", 0)), {}),
+                "contract": contracts.get(award["id"], {}),
+            }
+            yield [_dig(context, path) for _, path in OCDS_CSV_COLUMNS]
+
+
+def csv_lines(rows: Iterable[list]) -> Iterator[str]:
+    """Each row as one CSV line, written as it is asked for, for a streaming response."""
+    writer = csv.writer(_Echo())
+    return (writer.writerow(row) for row in rows)
+
+
+class _Echo:
+    """A file whose `write` hands the line back, so csv.writer can feed a generator."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def _dig(document, path: tuple):
+    """The value at `path`, or an empty cell where the package leaves the field out."""
+    for key in path:
+        try:
+            document = document[key]
+        except (KeyError, IndexError, TypeError):
+            return ""
+    return "" if document is None else document

@@ -18,6 +18,7 @@ from commissioning.models import (
     Criterion,
     FundingRound,
     Lot,
+    RoundComment,
     Score,
 )
 from commissioning.workflow import ROUND_TRANSITIONS, RoundTransitionRefused
@@ -45,6 +46,63 @@ def round_create(
     funding_round.regions.set(regions)
     funding_round.co_funders.set(co_funders)
     return funding_round
+
+
+ROUND_EDITABLE = (Status.DRAFT, Status.CONSULTATION)
+
+
+@transaction.atomic
+def round_update(
+    *,
+    funding_round: FundingRound,
+    by: User,
+    data: dict,
+    regions: Iterable,
+    co_funders: Iterable = (),
+) -> FundingRound:
+    """Change a round's terms while it is still being designed (draft or consultation)."""
+    _require_lead(funding_round, by)
+    funding_round = FundingRound.objects.select_for_update().get(pk=funding_round.pk)
+    if funding_round.status not in ROUND_EDITABLE:
+        raise RoundTransitionRefused(["A round's terms can only change before it opens"])
+    for key, value in data.items():
+        setattr(funding_round, key, value)
+    funding_round.full_clean()
+    funding_round.save()
+    funding_round.regions.set(regions)
+    funding_round.co_funders.set(co_funders)
+    return funding_round
+
+
+@transaction.atomic
+def comment_add(*, funding_round: FundingRound, by: User, text: str) -> RoundComment:
+    """A provider's comment on a draft round in consultation; the lead commissioners are told."""
+    if by.role != Role.PROVIDER_ADMIN or not by.organisation_id:
+        raise PermissionDenied("Only a provider's admins comment on a round")
+    if FundingRound.objects.get(pk=funding_round.pk).status != Status.CONSULTATION:
+        raise ValidationError(
+            {"text": ["Comments are taken only while the round is in consultation"]}
+        )
+    if not text.strip():
+        raise ValidationError({"text": ["Enter your comment"]})
+    comment = RoundComment.objects.create(
+        funding_round=funding_round,
+        organisation_id=by.organisation_id,
+        author=by,
+        text=text.strip(),
+    )
+    notification_send(
+        recipients=User.objects.filter(
+            role=Role.COMMISSIONER,
+            commissioning_body_id=funding_round.lead_body_id,
+            is_active=True,
+        ),
+        kind="round_comment",
+        title=f"{by.organisation.name} commented on {funding_round.title}",
+        body=comment.text[:500],
+        dedupe_key=f"round-comment-{comment.pk}",
+    )
+    return comment
 
 
 @transaction.atomic
@@ -124,6 +182,24 @@ APPLICATION_FIELDS = [
 ]
 
 
+# Proportionate questions: a grant asks less than a contract.
+QUESTIONS = {
+    "grant": ["approach", "outcomes", "amount_requested", "proposed_monthly_capacity"],
+    "contract": [
+        "approach",
+        "experience",
+        "outcomes",
+        "amount_requested",
+        "proposed_monthly_capacity",
+    ],
+}
+
+
+def questions_for(mechanism: str) -> list[str]:
+    """The answers an application to a round of this mechanism must give."""
+    return QUESTIONS[mechanism]
+
+
 def _eligibility(lot: Lot, organisation: Organisation, pdus: list) -> list[str]:
     problems = []
     if lot.income_ceiling is not None and (
@@ -201,12 +277,12 @@ def application_submit(*, application: Application, by: User) -> Application:
         label
         for field, label in [
             ("approach", "how you will deliver the service"),
-            ("experience", "your experience"),
+            ("experience", "your experience of similar work"),
             ("outcomes", "the difference it will make"),
             ("amount_requested", "the amount you are asking for"),
             ("proposed_monthly_capacity", "how many referrals a month you can take"),
         ]
-        if not getattr(application, field)
+        if not getattr(application, field) and field in questions_for(funding_round.mechanism)
     ]
     if not application.pdus.exists():
         missing.append("the PDUs you will cover")

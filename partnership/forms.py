@@ -187,3 +187,13 @@ class GovukDateField(forms.MultiValueField):
             return datetime.date(year, month, day)
         except ValueError as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+def apply_validation_error(form: forms.Form, exc) -> None:
+    """Put a service layer's ValidationError on the form: on its field where the form has
+    one, at the top of the error summary where it has not."""
+    for field, errors in (
+        exc.message_dict if hasattr(exc, "message_dict") else {None: exc.messages}
+    ).items():
+        for error in errors:
+            form.add_error(field if field in form.fields else None, error)

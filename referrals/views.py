@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from partnership.forms import apply_validation_error
 from partnership.models import Role
 from providers.models import Service
 from providers.selectors import service_list_visible_to
@@ -38,14 +39,6 @@ def _editable(request: HttpRequest, public_id) -> Referral:
     return referral
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    for field, errors in (
-        exc.message_dict if hasattr(exc, "message_dict") else {None: exc.messages}
-    ).items():
-        for error in errors:
-            form.add_error(field if field in form.fields else None, error)
-
-
 @login_required
 def start(request: HttpRequest, service_pk: int) -> HttpResponse:
     if request.user.role != Role.PRACTITIONER:
@@ -60,7 +53,7 @@ def start(request: HttpRequest, service_pk: int) -> HttpResponse:
                 practitioner=request.user, service=service, crn=form.cleaned_data["crn"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             return redirect("referrals:task-list", public_id=referral.public_id)
     return render(request, "referrals/start.html", {"form": form, "service": service})
@@ -124,7 +117,7 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
                     desired_outcomes=form.cleaned_data.get("desired_outcomes"),
                 )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             if needs_reason:
                 messages.success(request, f"{title} updated")
@@ -376,7 +369,7 @@ def _record(request, public_id, form_class, template, save, *, form_kwargs=None)
         except workflow.InvalidTransition as exc:
             form.add_error(None, str(exc))
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, message)
             return redirect("referrals:detail", public_id=referral.public_id)

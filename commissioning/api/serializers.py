@@ -1,5 +1,6 @@
 """Serializers of rounds, lots, applications, assessments and agreements."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from commissioning.models import (
@@ -10,6 +11,7 @@ from commissioning.models import (
     FundingRound,
     Lot,
 )
+from commissioning.trends import LONDON
 from partnership.models import Pdu, Region, ServiceCategory
 
 
@@ -158,3 +160,78 @@ class AgreementSerializer(serializers.ModelSerializer):
 
 class StatusSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Agreement.Status.choices)
+
+
+class MarketHealthQuerySerializer(serializers.Serializer):
+    """The filters of the market-health trends: a region and a span of years."""
+
+    MAX_YEARS = 20
+
+    region = serializers.CharField(
+        required=False,
+        max_length=4,
+        help_text="The code of one of your commissioning body's regions, such as L",
+    )
+    from_year = serializers.IntegerField(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text="First calendar year; four years before `to_year` if left out",
+    )
+    to_year = serializers.IntegerField(
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text="Last calendar year; this year if left out",
+    )
+
+    def validate(self, attrs):
+        to_year = attrs.get("to_year") or timezone.localdate(timezone=LONDON).year
+        from_year = attrs.get("from_year") or to_year - 4
+        if from_year > to_year:
+            raise serializers.ValidationError({"from_year": ["Give a year no later than to_year"]})
+        if to_year - from_year >= self.MAX_YEARS:
+            raise serializers.ValidationError(
+                {"from_year": [f"Ask for at most {self.MAX_YEARS} years at a time"]}
+            )
+        return {**attrs, "from_year": from_year, "to_year": to_year}
+
+
+def _percent(help_text: str) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=0,
+        max_value=100,
+        coerce_to_string=False,
+        help_text=help_text,
+    )
+
+
+class MarketTrendSerializer(serializers.Serializer):
+    """One region's year of rounds awarded or closed (dated by when applications closed)."""
+
+    region = serializers.CharField()
+    region_code = serializers.CharField()
+    year = serializers.IntegerField()
+    rounds = serializers.IntegerField()
+    lots = serializers.IntegerField()
+    lots_with_one_bidder_or_none = serializers.IntegerField()
+    share_of_lots_with_one_bidder_or_none = _percent("Percent of lots")
+    total_awarded = serializers.IntegerField(help_text="Pounds")
+    awarded_by_size_band = serializers.DictField(
+        child=_percent("Percent of the total"),
+        help_text="Percent of the total by the recipients' size band; bands with none left out",
+    )
+    awarded_to_local = _percent("Percent of the total")
+    awarded_to_national = _percent("Percent of the total")
+    awarded_to_largest_six = _percent("Percent of the total to the six largest recipients")
+    hhi = serializers.IntegerField(
+        min_value=0, max_value=10_000, help_text="Herfindahl–Hirschman index of the recipients"
+    )
+    grants_awarded = serializers.IntegerField(help_text="Pounds")
+    contracts_awarded = serializers.IntegerField(help_text="Pounds")
+
+
+class MarketTrendListSerializer(serializers.Serializer):
+    results = MarketTrendSerializer(many=True)

@@ -16,5 +16,8 @@ router.register("agreements", views.AgreementViewSet, basename="agreement")
 urlpatterns = [
     path("exports/360giving/", views.GivingExportView.as_view(), name="export-360giving"),
     path("exports/ocds/", views.OcdsExportView.as_view(), name="export-ocds"),
+    path("exports/360giving.csv", views.GivingCsvExportView.as_view(), name="export-360giving-csv"),
+    path("exports/ocds.csv", views.OcdsCsvExportView.as_view(), name="export-ocds-csv"),
+    path("market-health/", views.MarketHealthView.as_view(), name="market-health"),
     *router.urls,
 ]

@@ -6,11 +6,15 @@ import contextlib
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import StreamingHttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +22,7 @@ from commissioning import exports, selectors, services
 from commissioning.api import serializers
 from commissioning.market import market_health
 from commissioning.models import Agreement, Application, AssessorAssignment, FundingRound, Lot
+from commissioning.trends import market_trend_regions_for, market_trends
 from commissioning.workflow import RoundTransitionRefused
 from partnership.api.exceptions import Conflict
 from partnership.api.scoping import UserScopedViewMixin
@@ -324,3 +329,89 @@ class OcdsExportView(APIView):
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(exports.ocds_package(base_uri=request.build_absolute_uri()))
+
+
+class MarketHealthView(APIView):
+    """Market health per region and year, for a commissioner's regions only."""
+
+    @extend_schema(
+        parameters=[serializers.MarketHealthQuerySerializer],
+        responses=serializers.MarketTrendListSerializer,
+        operation_id="market_health_trends",
+    )
+    def get(self, request):
+        """Rounds awarded or closed in each of your body's regions, year by year: thin lots,
+        funding by size band and reach, the six largest recipients' share, HHI, and grants
+        against contracts. Out-of-scope regions answer 404."""
+        regions = market_trend_regions_for(user=request.user)
+        if regions is None:
+            raise NotFound()
+        query = serializers.MarketHealthQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        wanted = query.validated_data
+        if "region" in wanted:
+            regions = regions.filter(code=wanted["region"])
+            if not regions.exists():
+                raise NotFound("No such region among your commissioning body's regions.")
+        rows = market_trends(
+            regions=regions,
+            years=wanted["to_year"] - wanted["from_year"] + 1,
+            to_year=wanted["to_year"],
+        )
+        return Response(serializers.MarketTrendListSerializer({"results": rows}).data)
+
+
+class CsvRenderer(BaseRenderer):
+    """The CSV exports' only renderer, so content negotiation offers `text/csv` alone. The CSV
+    itself streams past the renderers; what is rendered here is an error's problem document,
+    which stays JSON (the exception handler marks it `application/problem+json`)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data, renderer_context=renderer_context)
+
+
+CSV_RESPONSE = {(200, "text/csv"): OpenApiTypes.STR}
+
+
+class CsvExportView(APIView):
+    """An open-data package as a CSV download, one row per award, read off the same package
+    the JSON export serves so the two always agree."""
+
+    renderer_classes = [CsvRenderer]
+    filename = ""
+
+    def rows(self, request):
+        raise NotImplementedError
+
+    def get(self, request):
+        response = StreamingHttpResponse(
+            exports.csv_lines(self.rows(request)), content_type="text/csv; charset=utf-8"
+        )
+        day = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="{self.filename}-{day}.csv"'
+        return response
+
+
+@extend_schema_view(get=extend_schema(responses=CSV_RESPONSE, operation_id="exports_360giving_csv"))
+class GivingCsvExportView(CsvExportView):
+    """Awarded grants as a CSV in the 360Giving flat template's columns, one row per grant."""
+
+    filename = "360giving-grants"
+
+    def rows(self, request):
+        return exports.giving_csv_rows(exports.giving_package())
+
+
+@extend_schema_view(get=extend_schema(responses=CSV_RESPONSE, operation_id="exports_ocds_csv"))
+class OcdsCsvExportView(CsvExportView):
+    """Contract awards as a CSV, one row per award with its release, lot and contract."""
+
+    filename = "ocds-awards"
+
+    def rows(self, request):
+        json_uri = request.build_absolute_uri(reverse("api:export-ocds"))
+        return exports.ocds_csv_rows(exports.ocds_package(base_uri=json_uri))

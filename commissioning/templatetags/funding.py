@@ -19,3 +19,21 @@ def funded_by(service):
         .order_by("agreement__starts_on")
     )
     return {"funding": funding}
+
+
+@register.filter
+def pounds(value) -> str:
+    """Whole pounds with thousands separators: 125000 → £125,000."""
+    if value is None or value == "":
+        return "Not given"
+    return f"£{int(value):,}"
+
+
+@register.filter
+def bar_width(value, scale=100) -> str:
+    """A percentage of `scale` for a bar chart's width, within 0 to 100."""
+    try:
+        share = float(value) * 100 / float(scale or 1)
+    except (TypeError, ValueError):
+        return "0"
+    return f"{max(0.0, min(100.0, share)):.1f}"

@@ -62,7 +62,10 @@ def test_caseworker_records_a_session_raises_an_urgent_concern_and_sends_the_rep
     referral.refresh_from_db()
     assert referral.status == Status.COMPLETED
     client.force_login(referral.practitioner)
-    assert f"New end-of-service report for referral {referral.reference}" in client.get("/").content.decode()
+    assert (
+        f"New end-of-service report for referral {referral.reference}"
+        in client.get("/").content.decode()
+    )
     client.force_login(caseworker)
     response = client.get(base + "/")
     page = response.content.decode()

@@ -1,0 +1,416 @@
+"""The forms commissioners, providers and assessors fill in to run a round."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.utils import timezone
+
+from commissioning.models import Application, FundingRound, Lot, Mechanism
+from commissioning.services import questions_for
+from partnership.forms import GovukDateField, GovukFormMixin
+from partnership.models import CommissioningBody, Pdu, Region, ServiceCategory
+
+LONDON = ZoneInfo("Europe/London")
+# Rounds close at midday, London time, so nobody has to work to midnight to meet a deadline.
+CLOSING_TIME = datetime.time(12, 0)
+
+
+def _pounds(label: str, *, required: bool = True, help_text: str = "") -> forms.IntegerField:
+    noun = label[0].lower() + label[1:]
+    return forms.IntegerField(
+        label=f"{label} (£)",
+        min_value=0,
+        required=required,
+        help_text=help_text,
+        error_messages={
+            "required": f"Enter the {noun}",
+            "invalid": f"The {noun} must be a whole number of pounds, like 75000",
+            "min_value": f"The {noun} cannot be negative",
+        },
+    )
+
+
+def _whole(label: str, noun: str, *, minimum: int = 0, required: bool = True, **kwargs):
+    return forms.IntegerField(
+        label=label,
+        min_value=minimum,
+        required=required,
+        error_messages={
+            "required": f"Enter {noun}",
+            "invalid": f"Enter {noun} as a whole number",
+            "min_value": f"{noun[0].upper()}{noun[1:]} must be at least {minimum}",
+        },
+        **kwargs,
+    )
+
+
+class RoundForm(GovukFormMixin, forms.Form):
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title for the round"}
+    )
+    description = forms.CharField(
+        label="What the round is for",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="The needs it meets and who should apply",
+    )
+    mechanism = forms.ChoiceField(
+        label="Grant or contract",
+        choices=Mechanism.choices,
+        widget=forms.RadioSelect,
+        initial=Mechanism.GRANT,
+        help_text="Grants suit most voluntary sector services and ask fewer questions",
+        error_messages={"required": "Select grant or contract"},
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label="Regions",
+        queryset=Region.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Select at least one region"},
+    )
+    co_funders = forms.ModelMultipleChoiceField(
+        label="Co-funders",
+        queryset=CommissioningBody.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Other bodies putting money into the round",
+    )
+    budget = _pounds("Budget")
+    closes_on = GovukDateField(
+        label="Closing date", help_text="Applications close at midday on this date", required=False
+    )
+    decision_by = GovukDateField(label="Decisions by", required=False)
+    minimum_agreement_months = _whole(
+        "Minimum agreement length, in months",
+        "the minimum agreement length",
+        minimum=1,
+        initial=24,
+        help_text="Shorter agreements will need a recorded reason",
+    )
+    break_clause_policy = forms.CharField(
+        label="Break-clause policy",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="For example, a break clause at 12 months with 3 months' notice",
+    )
+
+    def __init__(self, *args, commissioner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].queryset = commissioner.commissioning_body.regions.order_by("name")
+        self.fields["co_funders"].queryset = CommissioningBody.objects.exclude(
+            pk=commissioner.commissioning_body_id
+        ).order_by("name")
+        self.fields["budget"].widget.attrs["class"] = "govuk-input govuk-input--width-10"
+        self.fields["minimum_agreement_months"].widget.attrs["class"] = (
+            "govuk-input govuk-input--width-3"
+        )
+
+    @classmethod
+    def initial_from(cls, funding_round: FundingRound) -> dict:
+        closes_at = funding_round.closes_at
+        return {
+            "title": funding_round.title,
+            "description": funding_round.description,
+            "mechanism": funding_round.mechanism,
+            "regions": list(funding_round.regions.all()),
+            "co_funders": list(funding_round.co_funders.all()),
+            "budget": funding_round.budget,
+            "closes_on": closes_at.astimezone(LONDON).date() if closes_at else None,
+            "decision_by": funding_round.decision_by,
+            "minimum_agreement_months": funding_round.minimum_agreement_months,
+            "break_clause_policy": funding_round.break_clause_policy,
+        }
+
+    def clean(self):
+        data = super().clean()
+        closes_on, decision_by = data.get("closes_on"), data.get("decision_by")
+        if closes_on and closes_on <= timezone.localdate():
+            self.add_error("closes_on", "The closing date must be in the future")
+        if closes_on and decision_by and decision_by < closes_on:
+            self.add_error("decision_by", "Decisions must be due after the closing date")
+        return data
+
+    def round_data(self) -> dict:
+        data = self.cleaned_data
+        closes_on = data["closes_on"]
+        return {
+            "title": data["title"],
+            "description": data["description"],
+            "mechanism": data["mechanism"],
+            "budget": data["budget"],
+            "closes_at": (
+                datetime.datetime.combine(closes_on, CLOSING_TIME, tzinfo=LONDON)
+                if closes_on
+                else None
+            ),
+            "decision_by": data["decision_by"],
+            "minimum_agreement_months": data["minimum_agreement_months"],
+            "break_clause_policy": data["break_clause_policy"],
+        }
+
+
+class LotForm(GovukFormMixin, forms.Form):
+    title = forms.CharField(
+        label="Title", max_length=200, error_messages={"required": "Enter a title for the lot"}
+    )
+    category = forms.ModelChoiceField(
+        label="Category",
+        queryset=ServiceCategory.objects.order_by("name"),
+        empty_label="Choose a category",
+        error_messages={"required": "Select the category of service"},
+    )
+    pdus = forms.ModelMultipleChoiceField(
+        label="Area",
+        queryset=Pdu.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The PDUs the service must cover",
+        error_messages={"required": "Select at least one PDU"},
+    )
+    budget = _pounds("Budget")
+    expected_monthly_referrals = _whole(
+        "Expected referrals a month", "the expected referrals a month", minimum=1
+    )
+    income_ceiling = _pounds(
+        "Income ceiling",
+        required=False,
+        help_text="To ring-fence the lot for smaller organisations: only those with a lower "
+        "annual income may apply. Leave empty for no ring-fence.",
+    )
+
+    def __init__(self, *args, funding_round: FundingRound, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["pdus"].queryset = Pdu.objects.filter(
+            region__in=funding_round.regions.all()
+        ).order_by("name")
+        for name in ("budget", "income_ceiling", "expected_monthly_referrals"):
+            self.fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-10"
+
+
+class CriterionForm(GovukFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Criterion",
+        max_length=200,
+        help_text="For example, understanding of the needs of people on probation",
+        error_messages={"required": "Enter the criterion"},
+    )
+    weight = _whole("Weight", "the weight", minimum=1, max_value=100)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weight"].error_messages["max_value"] = "The weight must be 100 or less"
+        self.fields["weight"].widget.attrs["class"] = "govuk-input govuk-input--width-3"
+
+
+class CommentForm(GovukFormMixin, forms.Form):
+    text = forms.CharField(
+        label="Your comment on the draft round",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+        help_text="The commissioners read every comment before the round opens",
+        error_messages={"required": "Enter your comment"},
+    )
+
+
+QUESTION_LABELS = {
+    "approach": ("How will you deliver the service?", "Who you will work with and how"),
+    "experience": ("What is your experience of similar work?", ""),
+    "outcomes": ("What difference will it make?", "The outcomes you expect for people"),
+}
+
+
+class ApplicationForm(GovukFormMixin, forms.ModelForm):
+    """Only what the profile does not already say, and fewer questions for a grant."""
+
+    pdus = forms.ModelMultipleChoiceField(
+        label="PDUs you will cover",
+        queryset=Pdu.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = Application
+        fields = [
+            "approach",
+            "experience",
+            "outcomes",
+            "amount_requested",
+            "proposed_monthly_capacity",
+            "staff_training_budget",
+        ]
+        labels = {
+            "amount_requested": "Amount you are asking for (£)",
+            "proposed_monthly_capacity": "Referrals you can take each month",
+            "staff_training_budget": "Staff training in your budget (£)",
+        }
+        help_texts = {
+            "staff_training_budget": "What you will spend on training staff, including risk "
+            "training, as a line of your budget",
+        }
+
+    def __init__(self, *args, lot: Lot, **kwargs):
+        super().__init__(*args, **kwargs)
+        asked = questions_for(lot.funding_round.mechanism)
+        for name, (label, hint) in QUESTION_LABELS.items():
+            if name not in asked:
+                del self.fields[name]
+                continue
+            self.fields[name].label = label
+            self.fields[name].help_text = hint
+            self.fields[name].widget = forms.Textarea(attrs={"rows": 6})
+        self.fields["pdus"].queryset = lot.pdus.order_by("name")
+        for name in ("amount_requested", "proposed_monthly_capacity", "staff_training_budget"):
+            self.fields[name].error_messages["invalid"] = "Enter a whole number"
+        # GovukFormMixin ran before the textareas were swapped in: restyle them.
+        for name in QUESTION_LABELS:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] = "govuk-textarea"
+                if self.fields[name].help_text:
+                    self.fields[name].widget.attrs["aria-describedby"] = (
+                        f"{self[name].auto_id}-hint"
+                    )
+        if self.instance.pk:
+            self.initial["pdus"] = list(self.instance.pdus.all())
+
+
+class DeclarationForm(GovukFormMixin, forms.Form):
+    has_conflict = forms.TypedChoiceField(
+        label="Do you have a conflict of interest with this applicant?",
+        choices=[("no", "No"), ("yes", "Yes")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        help_text="For example, you work for, volunteer with or are related to someone at the "
+        "organisation, or you have a financial interest in it",
+        error_messages={"required": "Select yes if you have a conflict of interest"},
+    )
+    details = forms.CharField(
+        label="Describe the conflict",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("has_conflict") and not data.get("details", "").strip():
+            self.add_error("details", "Describe the conflict of interest")
+        return data
+
+
+SCORE_CHOICES = [(str(n), str(n)) for n in range(6)]
+
+
+class ScoresForm(GovukFormMixin, forms.Form):
+    """A 0–5 score and a comment for each of the round's criteria."""
+
+    comment = forms.CharField(
+        label="Overall comment",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def __init__(self, *args, criteria, existing: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.criteria = list(criteria)
+        for criterion in self.criteria:
+            score, note = existing.get(criterion.pk, (None, ""))
+            self.fields[f"score_{criterion.pk}"] = forms.ChoiceField(
+                label=f"{criterion.name} (weight {criterion.weight})",
+                choices=SCORE_CHOICES,
+                widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
+                initial=None if score is None else str(score),
+                help_text="0 is no evidence, 5 is excellent",
+                error_messages={"required": f"Score ‘{criterion.name}’ from 0 to 5"},
+            )
+            self.fields[f"note_{criterion.pk}"] = forms.CharField(
+                label=f"Comment on {criterion.name[0].lower()}{criterion.name[1:]}",
+                widget=forms.Textarea(attrs={"rows": 2, "class": "govuk-textarea"}),
+                required=False,
+                initial=note,
+            )
+        self.order_fields([*(n for n in self.fields if n != "comment"), "comment"])
+
+    def scores(self) -> dict[int, tuple[int, str]]:
+        return {
+            c.pk: (int(self.cleaned_data[f"score_{c.pk}"]), self.cleaned_data[f"note_{c.pk}"])
+            for c in self.criteria
+        }
+
+
+class DecisionForm(GovukFormMixin, forms.Form):
+    successful = forms.TypedChoiceField(
+        label="Decision",
+        choices=[("yes", "Successful"), ("no", "Unsuccessful")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select successful or unsuccessful"},
+    )
+    feedback = forms.CharField(
+        label="Feedback to the applicant",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Every applicant is told why, whatever the decision",
+        error_messages={"required": "Give the applicant feedback"},
+    )
+
+
+class AssignForm(GovukFormMixin, forms.Form):
+    assessor = forms.ModelChoiceField(
+        label="Assessor",
+        queryset=None,
+        empty_label="Choose an assessor",
+        error_messages={"required": "Choose an assessor"},
+    )
+
+    def __init__(self, *args, assessors, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assessor"].queryset = assessors
+        self.fields["assessor"].label_from_instance = lambda user: (
+            f"{user.get_full_name() or user.email} ({user.commissioning_body})"
+        )
+
+
+class AgreementForm(GovukFormMixin, forms.Form):
+    value = _pounds("Value")
+    starts_on = GovukDateField(label="Start date")
+    ends_on = GovukDateField(label="End date")
+    break_clause_on = GovukDateField(
+        label="Break-clause date", required=False, help_text="Leave empty if there is none"
+    )
+    justification = forms.CharField(
+        label="Justification",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Needed if the term is shorter than the round's minimum or there is no break "
+        "clause",
+    )
+
+    def __init__(self, *args, services, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.services = list(services)
+        for service in self.services:
+            self.fields[f"service_{service.pk}"] = _whole(
+                f"Contracted referrals a month to {service.name}",
+                f"the referrals a month to {service.name}",
+                required=False,
+                help_text="Leave empty if the agreement does not fund this service",
+            )
+            self.fields[f"service_{service.pk}"].widget.attrs["class"] = (
+                "govuk-input govuk-input--width-4"
+            )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"service_{s.pk}") for s in self.services):
+            raise forms.ValidationError(
+                "Enter the contracted referrals a month for at least one service"
+            )
+        return data
+
+    def funded(self) -> dict:
+        return {
+            s: self.cleaned_data[f"service_{s.pk}"]
+            for s in self.services
+            if self.cleaned_data.get(f"service_{s.pk}")
+        }

@@ -1,0 +1,1 @@
+"""Commissioning pages, one module per part of a round's life."""
