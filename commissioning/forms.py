@@ -274,6 +274,8 @@ class ApplicationForm(GovukFormMixin, forms.ModelForm):
                     )
         if self.instance.pk:
             self.initial["pdus"] = list(self.instance.pdus.all())
+        # Bound fields were built (and cached) before the labels changed: rebuild them.
+        self._bound_fields_cache.clear()
 
 
 class DeclarationForm(GovukFormMixin, forms.Form):

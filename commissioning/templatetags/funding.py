@@ -2,6 +2,7 @@
 commissioning)."""
 
 from django import template
+from django.utils import timezone
 
 from commissioning.models import Agreement, AgreementService
 
@@ -37,3 +38,20 @@ def bar_width(value, scale=100) -> str:
     except (TypeError, ValueError):
         return "0"
     return f"{max(0.0, min(100.0, share)):.1f}"
+
+
+@register.filter
+def govuk_time(value) -> str:
+    """A date and time as GOV.UK writes them: 12pm is "midday", 3:30pm, 9am."""
+    if not value:
+        return "Not set"
+    local = timezone.localtime(value)
+    if local.hour == 12 and local.minute == 0:
+        clock = "midday"
+    elif local.hour == 0 and local.minute == 0:
+        clock = "midnight"
+    else:
+        hour = local.hour % 12 or 12
+        minutes = f":{local.minute:02d}" if local.minute else ""
+        clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    return f"{clock} on {local.day} {local:%B %Y}"

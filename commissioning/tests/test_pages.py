@@ -348,3 +348,14 @@ def test_market_health_over_time_is_for_commissioners_in_their_regions(client):
     assert client.get("/market-health/?region=J").status_code == 404
     client.force_login(UserFactory(role=Role.PROVIDER_ADMIN))
     assert client.get("/market-health/").status_code == 404
+
+
+def test_times_and_money_read_as_govuk_writes_them():
+    from datetime import datetime
+
+    from commissioning.templatetags.funding import govuk_time, pounds
+
+    assert govuk_time(datetime(2026, 12, 3, 12, 0, tzinfo=LONDON)) == "midday on 3 December 2026"
+    assert govuk_time(datetime(2026, 7, 1, 15, 30, tzinfo=LONDON)) == "3:30pm on 1 July 2026"
+    assert govuk_time(datetime(2026, 7, 1, 9, 0, tzinfo=LONDON)) == "9am on 1 July 2026"
+    assert pounds(1250000) == "£1,250,000" and pounds(None) == "Not given"
