@@ -1,9 +1,9 @@
 """Demo rounds: a finished Greater Manchester grant round with awards and live agreements,
-and an open round the demo providers can apply to."""
+last year's contract round, and an open round the demo providers can apply to."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -14,6 +14,7 @@ from providers.models import Organisation, Service
 
 FINISHED = "Greater Manchester rehabilitative grants 2026"
 OPEN = "Greater Manchester women's and wellbeing grants 2027"
+CONTRACT = "Greater Manchester supported accommodation contract 2025"
 
 
 def _lot(funding_round, commissioner, title, slug, budget, ceiling=None):
@@ -51,7 +52,7 @@ def _apply(lot, admin, amount):
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
     commissioner = users["commissioner@demo.example"]
     admin = users["provider-admin@demo.example"]
-    if FundingRound.objects.filter(title__in=[FINISHED, OPEN]).exists():
+    if FundingRound.objects.filter(title__in=[FINISHED, OPEN, CONTRACT]).exists():
         return {"funding_rounds": 0}
     region = Region.objects.filter(code="L")
     finished = services.round_create(
@@ -178,5 +179,52 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     )
     services.round_transition(funding_round=open_round, by=commissioner, action="consult")
     services.round_transition(funding_round=open_round, by=commissioner, action="open")
-    progress(f"funding rounds: 2, agreements: {agreements}")
-    return {"funding_rounds": 2, "agreements": agreements}
+    agreements += _contract_round(commissioner, rival_admins[:1] or [admin])
+    progress(f"funding rounds: 3, agreements: {agreements}")
+    return {"funding_rounds": 3, "agreements": agreements}
+
+
+def _contract_round(commissioner: User, bidders: list[User]) -> int:
+    """Last year's accommodation contract: one lot, a single bidder, one agreement. It gives
+    the open-data OCDS export a real contract and market health a year to compare with."""
+    funding_round = services.round_create(
+        by=commissioner,
+        regions=Region.objects.filter(code="L"),
+        data={
+            "title": CONTRACT,
+            "mechanism": "contract",
+            "budget": 400_000,
+            "closes_at": timezone.now() + timedelta(days=1),
+            "decision_by": date(2025, 7, 31),
+        },
+    )
+    lot = _lot(funding_round, commissioner, "Supported accommodation", "accommodation", 400_000)
+    services.criterion_add(funding_round=funding_round, by=commissioner, name="Quality", weight=100)
+    services.round_transition(funding_round=funding_round, by=commissioner, action="consult")
+    services.round_transition(funding_round=funding_round, by=commissioner, action="open")
+    applications = [_apply(lot, bidder, 380_000) for bidder in bidders]
+    FundingRound.objects.filter(pk=funding_round.pk).update(
+        closes_at=timezone.make_aware(datetime(2025, 6, 30, 12))
+    )
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    for application in applications:
+        services.application_decide(
+            application=application,
+            by=commissioner,
+            successful=True,
+            feedback="The only bid; it met the quality threshold.",
+        )
+    services.round_transition(funding_round=funding_round, by=commissioner, action="award")
+    for application in applications:
+        agreement = services.agreement_create(
+            application=application,
+            by=commissioner,
+            value=380_000,
+            starts_on=date(2025, 10, 1),
+            ends_on=date(2027, 10, 1),
+            break_clause_dates=[date(2026, 10, 1)],
+        )
+        services.agreement_set_status(agreement=agreement, by=commissioner, status="live")
+    return len(applications)

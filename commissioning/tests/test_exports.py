@@ -105,3 +105,16 @@ def test_the_ocds_export_validates_for_a_contract_round(client):
     assert release["contracts"][0]["value"]["amount"] == 68_000
     broken = {**package, "releases": [{k: v for k, v in release.items() if k != "initiationType"}]}
     assert list(ocds_validator().iter_errors(broken))
+
+
+def test_both_exports_validate_for_the_demo_data(client):
+    from partnership.demo import load_demo
+
+    load_demo()
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    giving = client.get("/api/v1/exports/360giving/").json()
+    ocds = client.get("/api/v1/exports/ocds/").json()
+    assert_valid(giving_validator(), giving)
+    assert_valid(ocds_validator(), ocds)
+    assert giving["grants"]
+    assert any(release["awards"] for release in ocds["releases"])
