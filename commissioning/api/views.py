@@ -14,6 +14,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -315,7 +316,14 @@ class AgreementViewSet(
         return Response(serializers.AgreementSerializer(agreement).data)
 
 
-class GivingExportView(APIView):
+class OpenDataView(APIView):
+    """Open data: awards to organisations, no personal data, so open to anyone."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+
+class GivingExportView(OpenDataView):
     """Awarded grants as a 360Giving data package."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -323,7 +331,7 @@ class GivingExportView(APIView):
         return Response(exports.giving_package())
 
 
-class OcdsExportView(APIView):
+class OcdsExportView(OpenDataView):
     """Contract rounds, awards and contracts as an OCDS 1.1 release package."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
@@ -377,7 +385,7 @@ class CsvRenderer(BaseRenderer):
 CSV_RESPONSE = {(200, "text/csv"): OpenApiTypes.STR}
 
 
-class CsvExportView(APIView):
+class CsvExportView(OpenDataView):
     """An open-data package as a CSV download, one row per award, read off the same package
     the JSON export serves so the two always agree."""
 
