@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from commissioning.views import agreements, applications, assessment, market, rounds
+from commissioning.views import agreements, alerts, applications, assessment, market, rounds
 
 app_name = "commissioning"
 urlpatterns = [
@@ -54,4 +54,11 @@ urlpatterns = [
         "agreements/<uuid:public_id>/status/", agreements.agreement_status, name="agreement-status"
     ),
     path("market-health/", market.market_overview, name="market-health"),
+    path("alerts/", alerts.alert_list, name="alerts"),
+    path("alerts/<uuid:public_id>/", alerts.alert_detail, name="alert"),
+    path(
+        "alerts/<uuid:public_id>/acknowledge/",
+        alerts.alert_acknowledge,
+        name="alert-acknowledge",
+    ),
 ]

@@ -1,10 +1,12 @@
 """Serializers of rounds, lots, applications, assessments and agreements."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from commissioning.models import (
     Agreement,
+    Alert,
     Application,
     AssessorAssignment,
     Criterion,
@@ -12,6 +14,7 @@ from commissioning.models import (
     Lot,
 )
 from commissioning.trends import LONDON
+from partnership.api.serializers import ReferenceSerializer
 from partnership.models import Pdu, Region, ServiceCategory
 
 
@@ -235,3 +238,49 @@ class MarketTrendSerializer(serializers.Serializer):
 
 class MarketTrendListSerializer(serializers.Serializer):
     results = MarketTrendSerializer(many=True)
+
+
+class AlertSubjectSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["service", "agreement"])
+    id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
+    name = serializers.CharField()
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    period = serializers.CharField(source="period_code", help_text="The month, as YYYY-MM")
+    subject = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "rule",
+            "severity",
+            "status",
+            "period",
+            "subject",
+            "organisation",
+            "message",
+            "figures",
+            "opened_at",
+            "escalated_at",
+            "acknowledged_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AlertSubjectSerializer)
+    def get_subject(self, alert: Alert) -> dict:
+        if alert.service_id:
+            return {"type": "service", "id": str(alert.service_id), "name": alert.service.name}
+        return {
+            "type": "agreement",
+            "id": str(alert.agreement.public_id),
+            "name": str(alert.agreement),
+        }
+
+    @extend_schema_field(ReferenceSerializer)
+    def get_organisation(self, alert: Alert) -> dict:
+        return {"id": alert.organisation_id, "name": alert.organisation.name}

@@ -12,6 +12,7 @@ router.register("lots", views.LotViewSet, basename="lot")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
+router.register("alerts", views.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("exports/360giving/", views.GivingExportView.as_view(), name="export-360giving"),
