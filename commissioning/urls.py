@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from commissioning.views import agreements, alerts, applications, assessment, market, rounds
+from commissioning.views import (
+    agreements,
+    alerts,
+    applications,
+    assessment,
+    demand,
+    market,
+    rounds,
+)
 
 app_name = "commissioning"
 urlpatterns = [
@@ -54,6 +62,9 @@ urlpatterns = [
         "agreements/<uuid:public_id>/status/", agreements.agreement_status, name="agreement-status"
     ),
     path("market-health/", market.market_overview, name="market-health"),
+    path("demand/", demand.demand, name="demand"),
+    path("demand.csv", demand.demand_csv, name="demand-csv"),
+    path("demand/<slug:slug>/", demand.demand_category, name="demand-category"),
     path("alerts/", alerts.alert_list, name="alerts"),
     path("alerts/<uuid:public_id>/", alerts.alert_detail, name="alert"),
     path(

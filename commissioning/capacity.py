@@ -1,0 +1,642 @@
+"""Demand against capacity: per service and per agreement for a calendar month, and by
+category and region over time.
+
+Months are calendar months in Europe/London. A referral counts as demand in the month it
+was sent (`sent_at`) unless it was withdrawn; it counts as accepted in the month the
+provider decided (`decided_at`) if it was accepted (and perhaps has since started or
+completed); the active caseload is what is accepted or in progress now. Capacity is what
+funding agreements contract for the month, or else what the service declares.
+
+Every function here is one set-based query (aggregation in the database) whatever the
+number of referrals or services. Referrals are read by query through the service's
+reverse relation, so this module does not import the referrals app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Count,
+    Exists,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.utils import timezone
+
+from commissioning.models import Agreement, AgreementService
+from partnership.models import Pdu, Region, Role, ServiceCategory, User
+from providers.models import Service
+
+LONDON = ZoneInfo("Europe/London")
+
+# Referral statuses, as stored (the referrals app owns them; this module only reads).
+DEMAND_STATUSES = ("sent", "returned", "accepted", "in_progress", "completed", "declined")
+ACCEPTED_STATUSES = ("accepted", "in_progress", "completed")
+ACTIVE_STATUSES = ("accepted", "in_progress")
+# Agreements that fund a month: live ones, and ended ones for the months they ran.
+FUNDING_STATUSES = (Agreement.Status.LIVE, Agreement.Status.ENDED)
+
+HAS_ROOM, BUSY, OVER = "has_room", "busy", "over"
+INDICATOR_LABELS = {HAS_ROOM: "Has room", BUSY: "Busy", OVER: "Over capacity"}
+
+
+# Months -----------------------------------------------------------------------------------
+
+
+def month_start(period: date | datetime | str | None = None) -> date:
+    """The first day of a month given as a date, an aware datetime, "YYYY-MM" or
+    "YYYY-MM-DD"; None means this month in Europe/London."""
+    if period is None:
+        return timezone.localdate(timezone=LONDON).replace(day=1)
+    if isinstance(period, datetime):
+        return timezone.localtime(period, LONDON).date().replace(day=1)
+    if isinstance(period, str):
+        try:
+            year, month = (int(part) for part in period.strip().split("-")[:2])
+            return date(year, month, 1)
+        except ValueError as exc:
+            raise ValueError(f"A period is a month written YYYY-MM, not {period!r}") from exc
+    return period.replace(day=1)
+
+
+def next_month(first: date) -> date:
+    return (first.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def add_months(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def month_bounds(period: date | datetime | str | None = None) -> tuple[datetime, datetime]:
+    """The month as aware instants [start, end) in Europe/London, so that a referral sent
+    at 00:30 BST on the 1st belongs to that month and not the one before."""
+    first = month_start(period)
+    return (
+        datetime.combine(first, datetime.min.time(), LONDON),
+        datetime.combine(next_month(first), datetime.min.time(), LONDON),
+    )
+
+
+def month_elapsed(period: date | str | None = None, *, now: datetime | None = None) -> float:
+    """How much of the month has passed at `now` (default: the current time): 0 before it
+    starts, 1 once it has ended. Measured in real elapsed time, so clock changes count."""
+    start, end = month_bounds(period)
+    now = now or timezone.now()
+    if now <= start:
+        return 0.0
+    if now >= end:
+        return 1.0
+    return (now - start) / (end - start)
+
+
+def period_code(period: date | str | None = None) -> str:
+    """A month as the API writes it: YYYY-MM."""
+    return f"{month_start(period):%Y-%m}"
+
+
+# Figures ----------------------------------------------------------------------------------
+
+
+def _percent(part: float | None, whole: int | float) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(part * 100 / whole, 1)
+
+
+def capacity_indicator(percent: float | None) -> str:
+    """What the directory shows: "has_room", "busy" (from CAPACITY_BUSY_PERCENT) or "over"
+    (from CAPACITY_AMBER_PERCENT). No percentage means no capacity at all, so "over"."""
+    if percent is None or percent >= settings.CAPACITY_AMBER_PERCENT:
+        return OVER
+    if percent >= settings.CAPACITY_BUSY_PERCENT:
+        return BUSY
+    return HAS_ROOM
+
+
+@dataclass(frozen=True)
+class _Utilisation:
+    """Demand in a month against capacity, with the month-end forecast from the pace so far."""
+
+    period: date
+    sent: int
+    accepted: int
+    active: int
+    capacity: int
+    elapsed: float  # the share of the month gone when computed, 0 to 1
+
+    @property
+    def period_code(self) -> str:
+        return f"{self.period:%Y-%m}"
+
+    @property
+    def percent(self) -> float | None:
+        """Sent as a percentage of capacity; None when there is no capacity."""
+        return _percent(self.sent, self.capacity)
+
+    @property
+    def forecast(self) -> float | None:
+        """Referrals expected by the month's end at the pace so far; None before it starts."""
+        return round(self.sent / self.elapsed, 1) if self.elapsed > 0 else None
+
+    @property
+    def forecast_percent(self) -> float | None:
+        return _percent(self.forecast, self.capacity)
+
+    @property
+    def indicator(self) -> str:
+        return capacity_indicator(self.percent)
+
+    @property
+    def indicator_label(self) -> str:
+        return INDICATOR_LABELS[self.indicator]
+
+    def figures(self) -> dict[str, Any]:
+        """The numbers as JSON, for an alert's figures and the API."""
+        return {
+            "period": self.period_code,
+            "sent": self.sent,
+            "accepted": self.accepted,
+            "active": self.active,
+            "capacity": self.capacity,
+            "percent": self.percent,
+            "forecast": self.forecast,
+            "forecast_percent": self.forecast_percent,
+            "elapsed_percent": round(self.elapsed * 100, 1),
+        }
+
+
+@dataclass(frozen=True)
+class ServiceUtilisation(_Utilisation):
+    """One service's month. `funded` says a funding agreement covers the month, in which
+    case `capacity` is the contracted monthly referrals, else the declared capacity."""
+
+    service_id: int
+    service_public_id: UUID
+    service_name: str
+    service_status: str
+    organisation_id: int
+    organisation_name: str
+    declared_capacity: int
+    funded: bool
+    wait_days: int
+
+    @property
+    def capacity_source(self) -> str:
+        return "contracted" if self.funded else "declared"
+
+    @property
+    def unfunded_sent(self) -> int:
+        """Referrals sent this month that no agreement pays for."""
+        return 0 if self.funded else self.sent
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            **super().figures(),
+            "capacity_source": self.capacity_source,
+            "funded": self.funded,
+            "wait_days": self.wait_days,
+        }
+
+
+@dataclass(frozen=True)
+class AgreementUtilisation(_Utilisation):
+    """One agreement's month: demand on the services it funds against what it contracts."""
+
+    agreement_id: int
+    agreement_public_id: UUID
+    agreement_status: str
+    organisation_id: int
+    organisation_name: str
+    lot_title: str
+    starts_on: date
+    ends_on: date
+
+
+@dataclass(frozen=True)
+class DemandCell:
+    """One month, category and region of the demand view. Demand is placed in the region of
+    the referring PDU; a service's capacity is shared between the regions of its PDUs in
+    proportion to how many of its PDUs each has (so it is counted once in total), and is
+    counted in full in each of its categories."""
+
+    month: date
+    category_id: int
+    category_name: str
+    region_id: int
+    region_name: str
+    sent: int
+    accepted: int
+    capacity: float
+
+    @property
+    def period_code(self) -> str:
+        return f"{self.month:%Y-%m}"
+
+    @property
+    def percent(self) -> float | None:
+        return _percent(self.sent, self.capacity)
+
+
+# Querysets --------------------------------------------------------------------------------
+
+
+def _funding_for(first: date) -> QuerySet[AgreementService]:
+    """Agreement lines whose agreement funds the month starting `first`."""
+    return AgreementService.objects.filter(
+        agreement__status__in=FUNDING_STATUSES,
+        agreement__starts_on__lt=next_month(first),
+        agreement__ends_on__gte=first,
+    )
+
+
+def _ids_of(items: Iterable | QuerySet | None) -> QuerySet | list[int] | None:
+    if items is None:
+        return None
+    if isinstance(items, QuerySet):
+        return items.values("pk")
+    return [item if isinstance(item, int) else item.pk for item in items]
+
+
+def _referral_counts(prefix: str, start: datetime, end: datetime) -> dict[str, Count]:
+    """Sent, accepted and active counts over the referrals joined at `prefix`."""
+    return {
+        "sent": Count(
+            f"{prefix}__id",
+            filter=Q(
+                **{
+                    f"{prefix}__sent_at__gte": start,
+                    f"{prefix}__sent_at__lt": end,
+                    f"{prefix}__status__in": DEMAND_STATUSES,
+                }
+            ),
+        ),
+        "accepted": Count(
+            f"{prefix}__id",
+            filter=Q(
+                **{
+                    f"{prefix}__decided_at__gte": start,
+                    f"{prefix}__decided_at__lt": end,
+                    f"{prefix}__status__in": ACCEPTED_STATUSES,
+                }
+            ),
+        ),
+        "active": Count(f"{prefix}__id", filter=Q(**{f"{prefix}__status__in": ACTIVE_STATUSES})),
+    }
+
+
+def _relevant_referrals(path: str, start: datetime) -> FilteredRelation:
+    """Only the referrals a month's figures can need, joined: sent or decided since the
+    month began, or active now. Older closed referrals never reach the aggregation."""
+    return FilteredRelation(
+        path,
+        condition=Q(**{f"{path}__sent_at__gte": start})
+        | Q(**{f"{path}__decided_at__gte": start})
+        | Q(**{f"{path}__status__in": ACTIVE_STATUSES}),
+    )
+
+
+# Utilisation ------------------------------------------------------------------------------
+
+
+def utilisation_by_service(
+    period: date | str | None = None,
+    *,
+    services: QuerySet[Service] | Iterable[Service | int] | None = None,
+    now: datetime | None = None,
+) -> list[ServiceUtilisation]:
+    """Each service's month (default: this month), in one query: referrals sent, accepted,
+    active caseload, capacity (contracted by agreements funding the month, else declared)
+    and the pace so far, measured at `now` (default: the current time).
+
+    `services` narrows it (a queryset, services or ids); by default every service.
+    Ordered by organisation and service name.
+    """
+    first = month_start(period)
+    start, end = month_bounds(first)
+    contracted = (
+        _funding_for(first)
+        .filter(service=OuterRef("pk"))
+        .values("service")
+        .annotate(total=Sum("contracted_monthly_referrals"))
+        .values("total")[:1]
+    )
+    rows = Service.objects.all()
+    if (ids := _ids_of(services)) is not None:
+        rows = rows.filter(pk__in=ids)
+    rows = (
+        rows.annotate(month_referrals=_relevant_referrals("referrals", start))
+        .annotate(
+            contracted=Subquery(contracted), **_referral_counts("month_referrals", start, end)
+        )
+        .order_by("organisation__name", "name", "pk")
+        .values(
+            "pk",
+            "public_id",
+            "name",
+            "status",
+            "organisation_id",
+            "organisation__name",
+            "monthly_capacity",
+            "current_wait_days",
+            "contracted",
+            "sent",
+            "accepted",
+            "active",
+        )
+    )
+    elapsed = month_elapsed(first, now=now)
+    return [
+        ServiceUtilisation(
+            period=first,
+            sent=row["sent"],
+            accepted=row["accepted"],
+            active=row["active"],
+            capacity=row["monthly_capacity"] if row["contracted"] is None else row["contracted"],
+            elapsed=elapsed,
+            service_id=row["pk"],
+            service_public_id=row["public_id"],
+            service_name=row["name"],
+            service_status=row["status"],
+            organisation_id=row["organisation_id"],
+            organisation_name=row["organisation__name"],
+            declared_capacity=row["monthly_capacity"],
+            funded=row["contracted"] is not None,
+            wait_days=row["current_wait_days"],
+        )
+        for row in rows
+    ]
+
+
+def utilisation_for_service(
+    service: Service | int, period: date | str | None = None, *, now: datetime | None = None
+) -> ServiceUtilisation | None:
+    """One service's month, or None if there is no such service."""
+    rows = utilisation_by_service(period, services=[service], now=now)
+    return rows[0] if rows else None
+
+
+def utilisation_by_agreement(
+    period: date | str | None = None,
+    *,
+    agreements: QuerySet[Agreement] | Iterable[Agreement | int] | None = None,
+    now: datetime | None = None,
+) -> list[AgreementUtilisation]:
+    """Each agreement's month (default: this month), in one query: referrals to the services
+    it funds against the monthly referrals it contracts for them, with the pace so far.
+
+    `agreements` narrows it; by default every agreement whose term overlaps the month,
+    whatever its status. A service funded by two agreements counts in both.
+    """
+    first = month_start(period)
+    start, end = month_bounds(first)
+    contracted = (
+        AgreementService.objects.filter(agreement=OuterRef("pk"))
+        .values("agreement")
+        .annotate(total=Sum("contracted_monthly_referrals"))
+        .values("total")[:1]
+    )
+    rows = Agreement.objects.all()
+    if (ids := _ids_of(agreements)) is not None:
+        rows = rows.filter(pk__in=ids)
+    else:
+        rows = rows.filter(starts_on__lt=next_month(first), ends_on__gte=first)
+    rows = (
+        rows.annotate(
+            month_referrals=_relevant_referrals("funded_services__service__referrals", start)
+        )
+        .annotate(
+            contracted=Subquery(contracted), **_referral_counts("month_referrals", start, end)
+        )
+        .order_by("organisation__name", "lot__title", "pk")
+        .values(
+            "pk",
+            "public_id",
+            "status",
+            "organisation_id",
+            "organisation__name",
+            "lot__title",
+            "starts_on",
+            "ends_on",
+            "contracted",
+            "sent",
+            "accepted",
+            "active",
+        )
+    )
+    elapsed = month_elapsed(first, now=now)
+    return [
+        AgreementUtilisation(
+            period=first,
+            sent=row["sent"],
+            accepted=row["accepted"],
+            active=row["active"],
+            capacity=row["contracted"] or 0,
+            elapsed=elapsed,
+            agreement_id=row["pk"],
+            agreement_public_id=row["public_id"],
+            agreement_status=row["status"],
+            organisation_id=row["organisation_id"],
+            organisation_name=row["organisation__name"],
+            lot_title=row["lot__title"],
+            starts_on=row["starts_on"],
+            ends_on=row["ends_on"],
+        )
+        for row in rows
+    ]
+
+
+def capacity_indicators(
+    services: QuerySet[Service] | Iterable[Service | int],
+    period: date | str | None = None,
+) -> dict[int, str]:
+    """The directory's indicator for each service, by service id, in one query."""
+    return {
+        row.service_id: row.indicator for row in utilisation_by_service(period, services=services)
+    }
+
+
+# Demand over time -------------------------------------------------------------------------
+
+_HISTORY_SQL = """
+WITH months AS (
+    SELECT generate_series(%(first)s::date, %(last)s::date, interval '1 month')::date AS month
+),
+service_share AS (
+    SELECT sp.service_id, pdu.region_id,
+           count(*)::numeric / sum(count(*)) OVER (PARTITION BY sp.service_id) AS share
+    FROM {service_pdus} sp
+    JOIN {pdu} pdu ON pdu.id = sp.pdu_id
+    GROUP BY sp.service_id, pdu.region_id
+),
+contracted AS (
+    SELECT m.month, line.service_id, sum(line.contracted_monthly_referrals) AS referrals
+    FROM months m
+    JOIN {agreement} a
+      ON a.status IN %(funding)s
+     AND a.starts_on < (m.month + interval '1 month')::date
+     AND a.ends_on >= m.month
+    JOIN {agreement_service} line ON line.agreement_id = a.id
+    GROUP BY m.month, line.service_id
+),
+capacity AS (
+    SELECT m.month, sc.servicecategory_id AS category_id, share.region_id,
+           sum(coalesce(c.referrals, s.monthly_capacity) * share.share) AS capacity
+    FROM months m
+    JOIN {service} s
+      ON s.status <> 'closed'
+     AND s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE 'Europe/London')
+    JOIN service_share share ON share.service_id = s.id
+    JOIN {service_categories} sc ON sc.service_id = s.id
+    LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
+    GROUP BY 1, 2, 3
+),
+sent AS (
+    SELECT date_trunc('month', r.sent_at AT TIME ZONE 'Europe/London')::date AS month,
+           sc.servicecategory_id AS category_id, pdu.region_id, count(*) AS referrals
+    FROM {referral} r
+    JOIN {pdu} pdu ON pdu.id = r.pdu_id
+    JOIN {service_categories} sc ON sc.service_id = r.service_id
+    WHERE r.sent_at >= %(start)s AND r.sent_at < %(end)s AND r.status IN %(demand)s
+    GROUP BY 1, 2, 3
+),
+accepted AS (
+    SELECT date_trunc('month', r.decided_at AT TIME ZONE 'Europe/London')::date AS month,
+           sc.servicecategory_id AS category_id, pdu.region_id, count(*) AS referrals
+    FROM {referral} r
+    JOIN {pdu} pdu ON pdu.id = r.pdu_id
+    JOIN {service_categories} sc ON sc.service_id = r.service_id
+    WHERE r.decided_at >= %(start)s AND r.decided_at < %(end)s AND r.status IN %(accepted)s
+    GROUP BY 1, 2, 3
+)
+SELECT m.month, cat.id, cat.name, reg.id, reg.name,
+       coalesce(sent.referrals, 0), coalesce(accepted.referrals, 0),
+       coalesce(capacity.capacity, 0)
+FROM months m
+CROSS JOIN {category} cat
+CROSS JOIN {region} reg
+LEFT JOIN sent
+  ON sent.month = m.month AND sent.category_id = cat.id AND sent.region_id = reg.id
+LEFT JOIN accepted
+  ON accepted.month = m.month AND accepted.category_id = cat.id AND accepted.region_id = reg.id
+LEFT JOIN capacity
+  ON capacity.month = m.month AND capacity.category_id = cat.id AND capacity.region_id = reg.id
+WHERE (%(any_region)s OR reg.id = ANY(%(regions)s))
+  AND (%(any_category)s OR cat.id = ANY(%(categories)s))
+ORDER BY m.month, cat.name, reg.name
+"""
+
+
+def _history_sql() -> str:
+    from django.apps import apps
+
+    referral = apps.get_model("referrals", "Referral")
+    return _HISTORY_SQL.format(
+        service=Service._meta.db_table,
+        service_pdus=Service.pdus.through._meta.db_table,
+        service_categories=Service.categories.through._meta.db_table,
+        pdu=Pdu._meta.db_table,
+        region=Region._meta.db_table,
+        category=ServiceCategory._meta.db_table,
+        agreement=Agreement._meta.db_table,
+        agreement_service=AgreementService._meta.db_table,
+        referral=referral._meta.db_table,
+    )
+
+
+def utilisation_history(
+    months: int = 12,
+    *,
+    until: date | str | None = None,
+    regions: QuerySet[Region] | Iterable[Region | int] | None = None,
+    categories: QuerySet[ServiceCategory] | Iterable[ServiceCategory | int] | None = None,
+) -> list[DemandCell]:
+    """Demand against capacity by month, category and region for the `months` months up to
+    and including `until` (default: this month), in one query. Every month, category and
+    region has a cell, zeros included, so a gap reads as no demand rather than missing data.
+    Pass `months=13` for this month and the twelve before it.
+
+    Capacity in a past month uses the agreements that funded it then, but each service's
+    current PDUs, categories and status (the portal keeps no history of those).
+    """
+    last = month_start(until)
+    first = add_months(last, -(months - 1))
+    region_ids = _ids_of(regions)
+    category_ids = _ids_of(categories)
+    if isinstance(region_ids, QuerySet):
+        region_ids = list(region_ids.values_list("pk", flat=True))
+    if isinstance(category_ids, QuerySet):
+        category_ids = list(category_ids.values_list("pk", flat=True))
+    params = {
+        "first": first,
+        "last": last,
+        "start": month_bounds(first)[0],
+        "end": month_bounds(last)[1],
+        "funding": tuple(str(status) for status in FUNDING_STATUSES),
+        "demand": DEMAND_STATUSES,
+        "accepted": ACCEPTED_STATUSES,
+        "any_region": region_ids is None,
+        "regions": region_ids or [],
+        "any_category": category_ids is None,
+        "categories": category_ids or [],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_history_sql(), params)
+        rows = cursor.fetchall()
+    return [
+        DemandCell(
+            month=month,
+            category_id=category_id,
+            category_name=category_name,
+            region_id=region_id,
+            region_name=region_name,
+            sent=sent,
+            accepted=accepted,
+            capacity=round(float(capacity), 1),
+        )
+        for month, category_id, category_name, region_id, region_name, sent, accepted, capacity in rows
+    ]
+
+
+# Who sees which figures -------------------------------------------------------------------
+
+
+def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:
+    """Services whose capacity figures a user may see: commissioners, those covering a PDU
+    in their body's regions; provider admins, their own organisation's; service support, all.
+    Practitioners see only the directory's indicator, not the figures."""
+    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
+        covering = Service.pdus.through.objects.filter(
+            service_id=OuterRef("pk"),
+            pdu__region__commissioning_bodies=user.commissioning_body_id,
+        )
+        return Service.objects.filter(Exists(covering))
+    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+        return Service.objects.filter(organisation_id=user.organisation_id)
+    if user.role == Role.ADMIN:
+        return Service.objects.all()
+    return Service.objects.none()
+
+
+def capacity_agreements_visible_to(*, user: User) -> QuerySet[Agreement]:
+    """Agreements whose figures a user may see: as the agreements pages (a provider admin's
+    own organisation's, a commissioner's rounds'), and all for service support."""
+    from commissioning.selectors import agreement_list_visible_to
+
+    if user.role == Role.ADMIN:
+        return Agreement.objects.all()
+    if user.role in (Role.COMMISSIONER, Role.PROVIDER_ADMIN):
+        return agreement_list_visible_to(user=user)
+    return Agreement.objects.none()
