@@ -270,6 +270,14 @@ def _ids_of(items: Iterable | QuerySet | None) -> QuerySet | list[int] | None:
     return [item if isinstance(item, int) else item.pk for item in items]
 
 
+def _id_list(items: Iterable | QuerySet | None) -> list[int] | None:
+    if items is None:
+        return None
+    if isinstance(items, QuerySet):
+        return list(items.values_list("pk", flat=True))
+    return [item if isinstance(item, int) else item.pk for item in items]
+
+
 def _referral_counts(prefix: str, start: datetime, end: datetime) -> dict[str, Count]:
     """Sent, accepted and active counts over the referrals joined at `prefix`."""
     return {
@@ -571,14 +579,12 @@ def utilisation_history(
     Capacity in a past month uses the agreements that funded it then, but each service's
     current PDUs, categories and status (the portal keeps no history of those).
     """
+    if months < 1:
+        raise ValueError("The history covers at least one month")
     last = month_start(until)
     first = add_months(last, -(months - 1))
-    region_ids = _ids_of(regions)
-    category_ids = _ids_of(categories)
-    if isinstance(region_ids, QuerySet):
-        region_ids = list(region_ids.values_list("pk", flat=True))
-    if isinstance(category_ids, QuerySet):
-        category_ids = list(category_ids.values_list("pk", flat=True))
+    region_ids = _id_list(regions)
+    category_ids = _id_list(categories)
     params = {
         "first": first,
         "last": last,

@@ -23,5 +23,11 @@ app.conf.beat_schedule = {
         "task": "partnership.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),
     },
+    "capacity-monitoring": {
+        "task": "commissioning.tasks.capacity_monitor_run",
+        "schedule": crontab(minute="*/15"),
+        # A run stuck behind a backlog is stale once the next one is due.
+        "options": {"expires": 15 * 60},
+    },
 }
 app.autodiscover_tasks()

@@ -360,6 +360,35 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
     return missing
 
 
+# Named, not imported: referrals does not depend on commissioning (DESIGN, Architecture).
+CAPACITY_RECOMPUTE_TASK = "commissioning.tasks.capacity_alerts_for_service"
+
+
+def _capacity_recompute_after_commit(referral: Referral) -> None:
+    """Once the change commits, have the capacity monitor look at the service's month of
+    sending again, so alerts follow demand without waiting for the periodic run."""
+    if referral.sent_at is None:
+        return
+    service_id = referral.service_id
+    period = f"{timezone.localtime(referral.sent_at):%Y-%m}"
+    transaction.on_commit(lambda: _capacity_recompute(service_id, period))
+
+
+def _capacity_recompute(service_id: int, period: str) -> None:
+    """Queue the recompute; a broker outage is logged and never fails the referral, as the
+    periodic run catches up."""
+    from partnership.celery import app
+
+    try:
+        app.send_task(CAPACITY_RECOMPUTE_TASK, args=[service_id, period], retry=False)
+    except Exception as exc:  # noqa: BLE001 - any broker failure; the referral stands
+        logger.warning(
+            "Capacity recompute for service %s not queued (%s); the periodic run will catch up",
+            service_id,
+            type(exc).__name__,
+        )
+
+
 def _recipients_at(organisation_id: int) -> list[User]:
     return list(
         User.objects.filter(
@@ -417,6 +446,7 @@ def referral_send(*, referral: Referral, by: User) -> Referral:
         link=f"/referrals/{sent.public_id}/",
         dedupe_key=f"referral-sent-{sent.pk}-{sent.events.count()}",
     )
+    _capacity_recompute_after_commit(sent)
     return sent
 
 
@@ -508,6 +538,7 @@ def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = 
             body=WithdrawReason(reason).label,
             link=f"/referrals/{referral.public_id}/",
         )
+        _capacity_recompute_after_commit(referral)
     return referral
 
 

@@ -33,8 +33,7 @@ def capacity_states(services) -> dict:
     if not services:
         return {}
     return {
-        pk: _state(indicator)
-        for pk, indicator in capacity.capacity_indicators(services).items()
+        pk: _state(indicator) for pk, indicator in capacity.capacity_indicators(services).items()
     }
 
 

@@ -185,7 +185,14 @@ CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A message a worker took but never acknowledged (the worker was killed) goes back on the
+# queue after this many seconds; longer than any task runs, or a slow task runs twice.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    # A web request that queues a task after commit should not hang on an unreachable broker.
+    "socket_connect_timeout": env.int("BROKER_CONNECT_TIMEOUT", default=5),
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
@@ -278,3 +285,18 @@ REMINDER_ESCALATION_WORKING_DAYS = env.list(
 
 # The prefix of identifiers in the open-data exports (360Giving `360G-<prefix>-…`, OCDS `ocds-<prefix>-…`).
 OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")
+
+# Capacity monitoring (commissioning.alerts): thresholds as a percentage of a month's capacity.
+CAPACITY_AMBER_PERCENT = env.int("CAPACITY_AMBER_PERCENT", default=100)
+CAPACITY_RED_PERCENT = env.int("CAPACITY_RED_PERCENT", default=150)
+# The directory calls a service "busy" from here up to amber.
+CAPACITY_BUSY_PERCENT = env.int("CAPACITY_BUSY_PERCENT", default=80)
+# Early in a month the pace is noise: forecasts warn only after this share of it has passed.
+CAPACITY_HEADING_OVER_AFTER_FRACTION = env.float(
+    "CAPACITY_HEADING_OVER_AFTER_FRACTION", default=0.1
+)
+CAPACITY_UNDER_USED_PERCENT = env.int("CAPACITY_UNDER_USED_PERCENT", default=50)
+CAPACITY_UNDER_USED_AFTER_FRACTION = env.float("CAPACITY_UNDER_USED_AFTER_FRACTION", default=1 / 3)
+CAPACITY_LONG_WAIT_DAYS = env.int("CAPACITY_LONG_WAIT_DAYS", default=28)
+AGREEMENT_BREAK_CLAUSE_WARNING_DAYS = env.int("AGREEMENT_BREAK_CLAUSE_WARNING_DAYS", default=90)
+AGREEMENT_END_WARNING_MONTHS = env.int("AGREEMENT_END_WARNING_MONTHS", default=6)

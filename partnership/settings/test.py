@@ -1,7 +1,7 @@
 """Test overlay: fast hashing, outbox email, plain static storage."""
 
 from .base import *  # noqa: F403
-from .base import DATABASES, STORAGES, env
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, STORAGES, env
 
 DEBUG = False
 DEMO_ENABLED = True
@@ -15,3 +15,14 @@ WHITENOISE_AUTOREFRESH = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Lets several suites share one server: each names its own test database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_partnership")}
+
+# Suites sharing one Redis keep their queues apart, and a killed worker's unacknowledged
+# task comes back within seconds rather than an hour.
+BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=5)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    **CELERY_BROKER_TRANSPORT_OPTIONS,
+    "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": 1,
+    "unacked_restore_throttle": 1,
+    "global_keyprefix": f"{DATABASES['default']['TEST']['NAME']}:",
+}
