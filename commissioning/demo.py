@@ -217,14 +217,17 @@ def _contract_round(commissioner: User, bidders: list[User]) -> int:
             feedback="The only bid; it met the quality threshold.",
         )
     services.round_transition(funding_round=funding_round, by=commissioner, action="award")
+    # Relative to today, so the demo always has an agreement with a break clause in 60 days.
+    today = timezone.localdate()
+    starts_on = date(today.year - 1, today.month, 1)
     for application in applications:
         agreement = services.agreement_create(
             application=application,
             by=commissioner,
             value=380_000,
-            starts_on=date(2025, 10, 1),
-            ends_on=date(2027, 10, 1),
-            break_clause_dates=[date(2026, 10, 1)],
+            starts_on=starts_on,
+            ends_on=date(starts_on.year + 2, starts_on.month, 1),
+            break_clause_dates=[today + timedelta(days=60)],
         )
         services.agreement_set_status(agreement=agreement, by=commissioner, status="live")
     return len(applications)

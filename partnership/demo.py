@@ -97,7 +97,12 @@ Progress = Callable[[str], None]
 
 
 # Each app adds its own demo data after the accounts exist, in this order.
-APP_DEMO_LOADERS = ["providers.demo", "referrals.demo", "commissioning.demo"]
+APP_DEMO_LOADERS = [
+    "providers.demo",
+    "referrals.demo",
+    "commissioning.demo",
+    "commissioning.demo_capacity",
+]
 
 
 def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:

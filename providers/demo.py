@@ -101,6 +101,26 @@ NAMED_SERVICES = {
             8,
             21,
         ),
+        (
+            "Women's space",
+            ["womens-services"],
+            "A women-only drop-in with key workers, for women on probation who need help "
+            "with safety, housing, money and their children.",
+            ["community"],
+            ["Manchester North", "Manchester South"],
+            6,
+            10,
+        ),
+        (
+            "Walk and talk wellbeing",
+            ["emotional-wellbeing"],
+            "Weekly walking groups and one-to-one support for low mood and anxiety, with a "
+            "route into talking therapies.",
+            ["community"],
+            ["Manchester North", "Manchester South", "Salford"],
+            20,
+            0,
+        ),
     ],
     "Thames Women's Centre": [
         (
