@@ -79,6 +79,12 @@ class RoundForm(GovukFormMixin, forms.Form):
         help_text="Other bodies putting money into the round",
     )
     budget = _pounds("Budget")
+    consultation_opens_on = GovukDateField(
+        label="Consultation opens",
+        required=False,
+        help_text="When providers can read the draft and comment",
+    )
+    opens_on = GovukDateField(label="Opens for applications", required=False)
     closes_on = GovukDateField(
         label="Closing date", help_text="Applications close at midday on this date", required=False
     )
@@ -118,6 +124,8 @@ class RoundForm(GovukFormMixin, forms.Form):
             "regions": list(funding_round.regions.all()),
             "co_funders": list(funding_round.co_funders.all()),
             "budget": funding_round.budget,
+            "consultation_opens_on": funding_round.consultation_opens_on,
+            "opens_on": funding_round.opens_on,
             "closes_on": closes_at.astimezone(LONDON).date() if closes_at else None,
             "decision_by": funding_round.decision_by,
             "minimum_agreement_months": funding_round.minimum_agreement_months,
@@ -129,6 +137,12 @@ class RoundForm(GovukFormMixin, forms.Form):
         closes_on, decision_by = data.get("closes_on"), data.get("decision_by")
         if closes_on and closes_on <= timezone.localdate():
             self.add_error("closes_on", "The closing date must be in the future")
+        opens_on = data.get("opens_on")
+        consultation = data.get("consultation_opens_on")
+        if consultation and opens_on and opens_on < consultation:
+            self.add_error("opens_on", "The round must open after consultation starts")
+        if opens_on and closes_on and closes_on <= opens_on:
+            self.add_error("closes_on", "The closing date must be after the round opens")
         if closes_on and decision_by and decision_by < closes_on:
             self.add_error("decision_by", "Decisions must be due after the closing date")
         return data
@@ -141,6 +155,8 @@ class RoundForm(GovukFormMixin, forms.Form):
             "description": data["description"],
             "mechanism": data["mechanism"],
             "budget": data["budget"],
+            "consultation_opens_on": data["consultation_opens_on"],
+            "opens_on": data["opens_on"],
             "closes_at": (
                 datetime.datetime.combine(closes_on, CLOSING_TIME, tzinfo=LONDON)
                 if closes_on

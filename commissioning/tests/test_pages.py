@@ -359,3 +359,29 @@ def test_times_and_money_read_as_govuk_writes_them():
     assert govuk_time(datetime(2026, 7, 1, 15, 30, tzinfo=LONDON)) == "3:30pm on 1 July 2026"
     assert govuk_time(datetime(2026, 7, 1, 9, 0, tzinfo=LONDON)) == "9am on 1 July 2026"
     assert pounds(1250000) == "£1,250,000" and pounds(None) == "Not given"
+
+
+def test_the_round_form_checks_its_dates_run_in_order(client):
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    today = timezone.localdate()
+
+    def as_date(name, day):
+        return {f"{name}_0": day.day, f"{name}_1": day.month, f"{name}_2": day.year}
+
+    response = client.post(
+        "/funding-rounds/new/",
+        {
+            "title": "Oldham mentoring grants",
+            "mechanism": "grant",
+            "regions": [Region.objects.get(code="L").pk],
+            "budget": "50000",
+            "minimum_agreement_months": "24",
+            **as_date("consultation_opens_on", today + timedelta(days=10)),
+            **as_date("opens_on", today + timedelta(days=5)),
+            **as_date("closes_on", today + timedelta(days=4)),
+        },
+    )
+    page = response.content.decode()
+    assert "The round must open after consultation starts" in page
+    assert "The closing date must be after the round opens" in page
+    assert not FundingRound.objects.exists()
