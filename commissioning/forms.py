@@ -230,11 +230,8 @@ class CommentForm(GovukFormMixin, forms.Form):
     )
 
 
-QUESTION_LABELS = {
-    "approach": ("How will you deliver the service?", "Who you will work with and how"),
-    "experience": ("What is your experience of similar work?", ""),
-    "outcomes": ("What difference will it make?", "The outcomes you expect for people"),
-}
+QUESTIONS = ["approach", "experience", "outcomes"]
+WHOLE_NUMBER = {"invalid": "Enter a whole number"}
 
 
 class ApplicationForm(GovukFormMixin, forms.ModelForm):
@@ -250,48 +247,42 @@ class ApplicationForm(GovukFormMixin, forms.ModelForm):
     class Meta:
         model = Application
         fields = [
-            "approach",
-            "experience",
-            "outcomes",
+            *QUESTIONS,
             "amount_requested",
             "proposed_monthly_capacity",
             "staff_training_budget",
         ]
         labels = {
+            "approach": "How will you deliver the service?",
+            "experience": "What is your experience of similar work?",
+            "outcomes": "What difference will it make?",
             "amount_requested": "Amount you are asking for (£)",
             "proposed_monthly_capacity": "Referrals you can take each month",
             "staff_training_budget": "Staff training in your budget (£)",
         }
         help_texts = {
+            "approach": "Who you will work with and how",
+            "experience": "",
+            "outcomes": "The outcomes you expect for people",
             "staff_training_budget": "What you will spend on training staff, including risk "
             "training, as a line of your budget",
+        }
+        widgets = {name: forms.Textarea(attrs={"rows": 6}) for name in QUESTIONS}
+        error_messages = {
+            "amount_requested": WHOLE_NUMBER,
+            "proposed_monthly_capacity": WHOLE_NUMBER,
+            "staff_training_budget": WHOLE_NUMBER,
         }
 
     def __init__(self, *args, lot: Lot, **kwargs):
         super().__init__(*args, **kwargs)
         asked = questions_for(lot.funding_round.mechanism)
-        for name, (label, hint) in QUESTION_LABELS.items():
+        for name in QUESTIONS:
             if name not in asked:
                 del self.fields[name]
-                continue
-            self.fields[name].label = label
-            self.fields[name].help_text = hint
-            self.fields[name].widget = forms.Textarea(attrs={"rows": 6})
         self.fields["pdus"].queryset = lot.pdus.order_by("name")
-        for name in ("amount_requested", "proposed_monthly_capacity", "staff_training_budget"):
-            self.fields[name].error_messages["invalid"] = "Enter a whole number"
-        # GovukFormMixin ran before the textareas were swapped in: restyle them.
-        for name in QUESTION_LABELS:
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] = "govuk-textarea"
-                if self.fields[name].help_text:
-                    self.fields[name].widget.attrs["aria-describedby"] = (
-                        f"{self[name].auto_id}-hint"
-                    )
         if self.instance.pk:
             self.initial["pdus"] = list(self.instance.pdus.all())
-        # Bound fields were built (and cached) before the labels changed: rebuild them.
-        self._bound_fields_cache.clear()
 
 
 class DeclarationForm(GovukFormMixin, forms.Form):

@@ -16,8 +16,8 @@ from partnership.models import Role, User
 
 
 def round_list_visible_to(*, user: User) -> QuerySet[FundingRound]:
-    """Commissioners: rounds in their regions, or led or co-funded by their body. Providers:
-    rounds past draft (consultation onwards), so they can comment and apply."""
+    """Commissioners: rounds in their regions, or led or co-funded by their body. Providers'
+    admins: rounds past draft (consultation onwards), so they can comment and apply."""
     rounds = FundingRound.objects.select_related("lead_body")
     if user.role in (Role.COMMISSIONER, Role.ASSESSOR) and user.commissioning_body_id:
         body = user.commissioning_body_id
@@ -26,7 +26,7 @@ def round_list_visible_to(*, user: User) -> QuerySet[FundingRound]:
             | Q(co_funders=body)
             | Q(regions__in=user.commissioning_body.regions.all())
         ).distinct()
-    if user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER):
+    if user.role == Role.PROVIDER_ADMIN:
         return rounds.exclude(status=FundingRound.Status.DRAFT)
     return rounds.none()
 
@@ -121,7 +121,9 @@ def agreement_list_visible_to(*, user: User) -> QuerySet[Agreement]:
 def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
     """Commissioners: alerts in their body's regions. Provider admins: their organisation's.
     Nobody else has an alert centre (practitioners see capacity in the directory instead)."""
-    alerts = Alert.objects.select_related("service", "agreement__lot", "organisation")
+    alerts = Alert.objects.select_related(
+        "service", "agreement__lot", "agreement__organisation", "organisation"
+    )
     if user.role == Role.COMMISSIONER and user.commissioning_body_id:
         return alerts.filter(
             pk__in=Alert.regions.through.objects.filter(

@@ -286,16 +286,7 @@ class AgreementViewSet(
     filterset_fields = ["status"]
 
     def scoped_queryset(self, user):
-        agreements = Agreement.objects.select_related(
-            "organisation", "application", "lot__funding_round"
-        )
-        if user.organisation_id:
-            return agreements.filter(organisation_id=user.organisation_id)
-        if user.role == "commissioner":
-            return agreements.filter(
-                lot__funding_round__in=selectors.round_list_visible_to(user=user)
-            )
-        return agreements.none()
+        return selectors.agreement_list_visible_to(user=user)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

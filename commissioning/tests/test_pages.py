@@ -385,3 +385,13 @@ def test_the_round_form_checks_its_dates_run_in_order(client):
     assert "The round must open after consultation starts" in page
     assert "The closing date must be after the round opens" in page
     assert not FundingRound.objects.exists()
+
+
+def test_caseworkers_have_no_funding_rounds_in_pages_or_api(client):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round, _ = _open_round_with_lot(commissioner)
+    caseworker = UserFactory(role=Role.CASEWORKER)
+    client.force_login(caseworker)
+    assert client.get("/funding/").status_code == 404
+    assert client.get(f"/funding-rounds/{funding_round.public_id}/").status_code == 404
+    assert client.get("/api/v1/funding-rounds/").json()["results"] == []

@@ -7,13 +7,14 @@ import csv
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from commissioning import capacity
 from commissioning.templatetags.funding import bar_width
-from partnership.models import Role, ServiceCategory
+from commissioning.views.market import commissioner_regions
+from partnership.models import ServiceCategory
 
 MONTHS = 13  # this month and the twelve before it
 
@@ -29,20 +30,6 @@ def heat(percent: float | None) -> str:
     if percent >= 50:
         return "ok"
     return "low"
-
-
-def _regions(request: HttpRequest):
-    """The commissioner's regions, or the one asked for among them (404 for any other)."""
-    user = request.user
-    if user.role != Role.COMMISSIONER or not user.commissioning_body_id:
-        raise Http404("The demand view is for commissioners")
-    regions = user.commissioning_body.regions.order_by("name")
-    chosen = request.GET.get("region", "")
-    if chosen:
-        regions = regions.filter(code=chosen)
-        if not regions.exists():
-            raise Http404("Not one of your regions")
-    return regions, chosen
 
 
 def _percent(sent: int, capacity_value: float) -> float | None:
@@ -82,7 +69,7 @@ def _grid(cells) -> tuple[list, list]:
 
 @login_required
 def demand(request: HttpRequest) -> HttpResponse:
-    regions, chosen = _regions(request)
+    regions, chosen = commissioner_regions(request)
     months, rows = _grid(capacity.utilisation_history(MONTHS, regions=regions))
     slugs = dict(ServiceCategory.objects.values_list("pk", "slug"))
     for row in rows:
@@ -112,7 +99,7 @@ def demand(request: HttpRequest) -> HttpResponse:
 @login_required
 def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
     """This month's services and agreements in one category, in the chosen regions."""
-    regions, chosen = _regions(request)
+    regions, chosen = commissioner_regions(request)
     category = get_object_or_404(ServiceCategory, slug=slug)
     services = (
         capacity.capacity_services_visible_to(user=request.user)
@@ -138,7 +125,7 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def demand_csv(request: HttpRequest) -> HttpResponse:
-    regions, _ = _regions(request)
+    regions, _ = commissioner_regions(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="demand-{timezone.localdate():%Y-%m-%d}.csv"'

@@ -9,24 +9,29 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from commissioning.trends import market_trends
-from partnership.models import Role
+from commissioning.trends import market_trend_regions_for, market_trends
 from providers.models import SizeBand
 
 SMALLER = (SizeBand.MICRO, SizeBand.SMALL, SizeBand.MEDIUM)
 
 
-@login_required
-def market_overview(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    if user.role != Role.COMMISSIONER or not user.commissioning_body_id:
-        raise Http404("Market health is for commissioners")
-    regions = user.commissioning_body.regions.all()
+def commissioner_regions(request: HttpRequest):
+    """A commissioner's regions, or the one asked for with `?region=` among them; anyone
+    else, or any other region, is a 404."""
+    regions = market_trend_regions_for(user=request.user)
+    if regions is None:
+        raise Http404("This view is for commissioners")
     chosen = request.GET.get("region", "")
     if chosen:
         regions = regions.filter(code=chosen)
         if not regions.exists():
             raise Http404("Not one of your regions")
+    return regions.order_by("name"), chosen
+
+
+@login_required
+def market_overview(request: HttpRequest) -> HttpResponse:
+    regions, chosen = commissioner_regions(request)
     rows = market_trends(regions=regions)
     by_region: dict[str, dict] = {}
     for row in rows:
@@ -41,7 +46,7 @@ def market_overview(request: HttpRequest) -> HttpResponse:
         "commissioning/market_health.html",
         {
             "regions": by_region.values(),
-            "all_regions": user.commissioning_body.regions.order_by("name"),
+            "all_regions": request.user.commissioning_body.regions.order_by("name"),
             "chosen": chosen,
         },
     )

@@ -77,11 +77,11 @@ def health_charts(health: dict) -> dict:
 
 @login_required
 def round_list(request: HttpRequest) -> HttpResponse:
+    if request.user.role not in (Role.COMMISSIONER, Role.ASSESSOR, Role.PROVIDER_ADMIN):
+        raise Http404("Funding rounds are for commissioners and providers")
     rounds = selectors.round_list_visible_to(user=request.user).annotate(
         lot_count=Count("lots", distinct=True)
     )
-    if request.user.role not in (Role.COMMISSIONER, Role.ASSESSOR, Role.PROVIDER_ADMIN):
-        raise Http404("Funding rounds are for commissioners and providers")
     return render(
         request,
         "commissioning/rounds.html",
