@@ -580,7 +580,7 @@ def monitor_plan(
     Four queries whatever the number of referrals, services or agreements."""
     first = month_start(period)
     today = today or timezone.localdate(timezone=LONDON)
-    utilisation = utilisation_by_service(first, now=now)
+    utilisation = utilisation_by_service(first, now=now, ordered=False)
     unresolved = Alert.objects.exclude(status=Alert.Status.RESOLVED)
     services = {row.service_id for row in utilisation if service_findings(row)}
     services |= set(

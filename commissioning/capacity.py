@@ -27,6 +27,7 @@ from django.db.models import (
     Count,
     Exists,
     FilteredRelation,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -126,9 +127,12 @@ def capacity_indicator(percent: float | None) -> str:
     return HAS_ROOM
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Utilisation:
-    """Demand in a month against capacity, with the month-end forecast from the pace so far."""
+    """Demand in a month against capacity, with the month-end forecast from the pace so far.
+
+    Plain slotted classes rather than frozen ones: the monitoring makes one per service on
+    every run, and a frozen dataclass costs several times as much to build."""
 
     period: date
     sent: int
@@ -178,7 +182,7 @@ class _Utilisation:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class ServiceUtilisation(_Utilisation):
     """One service's month. `funded` says a funding agreement covers the month, in which
     case `capacity` is the contracted monthly referrals, else the declared capacity."""
@@ -204,14 +208,14 @@ class ServiceUtilisation(_Utilisation):
 
     def figures(self) -> dict[str, Any]:
         return {
-            **super().figures(),
+            **_Utilisation.figures(self),  # slotted dataclasses cannot use super()
             "capacity_source": self.capacity_source,
             "funded": self.funded,
             "wait_days": self.wait_days,
         }
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class AgreementUtilisation(_Utilisation):
     """One agreement's month: demand on the services it funds against what it contracts."""
 
@@ -324,13 +328,15 @@ def utilisation_by_service(
     *,
     services: QuerySet[Service] | Iterable[Service | int] | None = None,
     now: datetime | None = None,
+    ordered: bool = True,
 ) -> list[ServiceUtilisation]:
     """Each service's month (default: this month), in one query: referrals sent, accepted,
     active caseload, capacity (contracted by agreements funding the month, else declared)
     and the pace so far, measured at `now` (default: the current time).
 
     `services` narrows it (a queryset, services or ids); by default every service.
-    Ordered by organisation and service name.
+    Ordered by organisation and service name unless `ordered` is false (the monitoring
+    reads every row and needs no order, so the database need not sort them).
     """
     first = month_start(period)
     start, end = month_bounds(first)
@@ -347,16 +353,20 @@ def utilisation_by_service(
     rows = (
         rows.annotate(month_referrals=_relevant_referrals("referrals", start))
         .annotate(
-            contracted=Subquery(contracted), **_referral_counts("month_referrals", start, end)
+            contracted=Subquery(contracted),
+            # One name per service: as an aggregate it keeps the grouping to the service's
+            # key alone, so the database can aggregate by hashing instead of sorting.
+            organisation_name=Min("organisation__name"),
+            **_referral_counts("month_referrals", start, end),
         )
-        .order_by("organisation__name", "name", "pk")
-        .values(
+        .order_by(*(("organisation_name", "name", "pk") if ordered else ()))
+        .values_list(
             "pk",
             "public_id",
             "name",
             "status",
             "organisation_id",
-            "organisation__name",
+            "organisation_name",
             "monthly_capacity",
             "current_wait_days",
             "contracted",
@@ -369,22 +379,35 @@ def utilisation_by_service(
     return [
         ServiceUtilisation(
             period=first,
-            sent=row["sent"],
-            accepted=row["accepted"],
-            active=row["active"],
-            capacity=row["monthly_capacity"] if row["contracted"] is None else row["contracted"],
+            sent=sent,
+            accepted=accepted,
+            active=active,
+            capacity=declared if contracted is None else contracted,
             elapsed=elapsed,
-            service_id=row["pk"],
-            service_public_id=row["public_id"],
-            service_name=row["name"],
-            service_status=row["status"],
-            organisation_id=row["organisation_id"],
-            organisation_name=row["organisation__name"],
-            declared_capacity=row["monthly_capacity"],
-            funded=row["contracted"] is not None,
-            wait_days=row["current_wait_days"],
+            service_id=pk,
+            service_public_id=public_id,
+            service_name=name,
+            service_status=status,
+            organisation_id=organisation_id,
+            organisation_name=organisation_name,
+            declared_capacity=declared,
+            funded=contracted is not None,
+            wait_days=wait_days,
         )
-        for row in rows
+        for (
+            pk,
+            public_id,
+            name,
+            status,
+            organisation_id,
+            organisation_name,
+            declared,
+            wait_days,
+            contracted,
+            sent,
+            accepted,
+            active,
+        ) in rows
     ]
 
 

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from partnership.history import track_changes
+
 
 class Mechanism(models.TextChoices):
     GRANT = "grant", "Grant"
@@ -103,6 +105,7 @@ class Lot(models.Model):
         return self.title
 
 
+@track_changes(model_name="ApplicationHistory", verbose_name_plural="application history")
 class Application(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
@@ -209,6 +212,7 @@ class Score(models.Model):
         return f"{self.criterion}: {self.score}"
 
 
+@track_changes(model_name="AgreementHistory", verbose_name_plural="agreement history")
 class Agreement(models.Model):
     """The grant or contract that an award becomes."""
 

@@ -19,9 +19,19 @@ app.conf.beat_schedule = {
         "task": "referrals.tasks.referral_reminders_send",
         "schedule": crontab(minute=15),
     },
+    "referral-retention": {
+        "task": "referrals.tasks.referral_retention_apply",
+        # Daily, in the quiet of the night (London time).
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 12 * 60 * 60},
+    },
     "redeliver-stalled-notification-email": {
         "task": "partnership.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),
+    },
+    "send-recorded-tasks": {
+        "task": "partnership.tasks.pending_tasks_send",
+        "schedule": crontab(minute="*/5"),
     },
     "capacity-monitoring": {
         "task": "commissioning.tasks.capacity_monitor_run",

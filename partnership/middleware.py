@@ -2,22 +2,48 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+# Open data with no personal data: anyone, and any cache, may keep a copy.
+OPEN_DATA_PREFIXES = ("/openreferral/", "/api/v1/exports/")
+
 
 class NoStoreForPersonalDataMiddleware:
-    """Pages for signed-in users and every API response may carry personal data: never cache them."""
+    """Any response may carry personal data or a CSRF token (pages, the API, files, CSV
+    exports, error pages): none is stored by a browser or proxy, except open data. An HTML
+    page of open data (the browsable API) names the user and holds a CSRF token, so it is
+    not stored either."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if request.path.startswith("/api/") or (user is not None and user.is_authenticated):
+        if not _is_open_data(request, response):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
+        return response
+
+
+def _is_open_data(request: HttpRequest, response: HttpResponse) -> bool:
+    content_type = response.get("Content-Type", "")
+    return request.path.startswith(OPEN_DATA_PREFIXES) and not content_type.startswith("text/html")
+
+
+class PermissionsPolicyMiddleware:
+    """Refuses the browser features in `PERMISSIONS_POLICY` (camera, microphone, location…)
+    to every page and anything embedded in it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        self.header = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
         return response
 
 

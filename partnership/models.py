@@ -336,3 +336,50 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class UserSession(models.Model):
+    """A browser session a user signed in with, so that deactivating the user or resetting
+    their password can end every one of them."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="browser_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="user_session_by_user")]
+
+    def __str__(self) -> str:
+        return f"Session of user {self.user_id} from {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password reset email, counted per client address to throttle them.
+    It holds no email address, so it says nothing about who has an account."""
+
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ip_address", "requested_at"], name="password_reset_by_address")
+        ]
+
+    def __str__(self) -> str:
+        return f"Password reset request at {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class PendingTask(models.Model):
+    """A task for the worker, recorded in the transaction of the change that needs it and
+    removed once the broker has taken it: a broker outage delays the task, never loses it."""
+
+    task_name = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], name="pending_task_by_age")]
+
+    def __str__(self) -> str:
+        return f"{self.task_name} recorded {self.created_at:%Y-%m-%d %H:%M}"

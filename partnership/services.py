@@ -12,7 +12,7 @@ from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnership.models import ApiToken, Notification, User
+from partnership.models import ApiToken, Notification, PendingTask, User
 from partnership.selectors import api_token_digest
 
 logger = logging.getLogger(__name__)
@@ -81,8 +81,6 @@ def notification_send(
 
     With a `dedupe_key`, a recipient already notified of that event is not notified again.
     """
-    from partnership.tasks import notification_email_send
-
     created = []
     for recipient in recipients:
         if not recipient.is_active:
@@ -106,8 +104,23 @@ def notification_send(
             continue  # already notified of this event
         created.append(notification)
         if email:
-            transaction.on_commit(lambda pk=notification.pk: notification_email_send.delay(pk))
+            transaction.on_commit(lambda pk=notification.pk: _notification_email_queue(pk))
     return created
+
+
+def _notification_email_queue(notification_id: int) -> None:
+    """Hand the email to the worker. With the broker down the change that notified stands:
+    the email stays pending and the stalled-email sweep sends it once the broker answers."""
+    from partnership.tasks import notification_email_send
+
+    try:
+        notification_email_send.delay(notification_id)
+    except Exception as exc:  # noqa: BLE001 - any broker failure; the notification stands
+        logger.warning(
+            "Email for notification %s not queued (%s); the stalled-email sweep will send it",
+            notification_id,
+            type(exc).__name__,
+        )
 
 
 @transaction.atomic
@@ -190,3 +203,46 @@ def notification_email_stalled_ids(*, older_than: timedelta = timedelta(minutes=
             email_status=Notification.EmailStatus.PENDING, created_at__lt=cutoff
         ).values_list("pk", flat=True)[:500]
     )
+
+
+def pending_task_record(*, task_name: str, args: list) -> PendingTask:
+    """Record a task for the worker in the current transaction; `pending_task_send` hands it
+    to the broker after the commit, and `pending_tasks_send_due` again if that failed."""
+    return PendingTask.objects.create(task_name=task_name, args=args)
+
+
+def pending_task_send(*, pending_task: PendingTask) -> None:
+    """Hand a recorded task to the broker, then forget it. A broker error propagates and the
+    task stays recorded. The tasks are idempotent, so a second delivery does no harm."""
+    from partnership.celery import app
+
+    app.send_task(pending_task.task_name, args=pending_task.args, retry=False)
+    PendingTask.objects.filter(pk=pending_task.pk).delete()
+
+
+def pending_tasks_send_due(
+    *, older_than: timedelta = timedelta(minutes=1), limit: int = 500
+) -> int:
+    """Hand the broker the recorded tasks it never took (it was down when their change
+    committed), oldest first; stops at the first failure. Returns how many were sent."""
+    sent = 0
+    with transaction.atomic():
+        due = PendingTask.objects.select_for_update(skip_locked=True).filter(
+            created_at__lt=timezone.now() - older_than
+        )
+        for pending_task in due.order_by("created_at")[:limit]:
+            try:
+                pending_task_send(pending_task=pending_task)
+            except Exception as exc:  # noqa: BLE001 - the broker is still down; try next run
+                PendingTask.objects.filter(pk=pending_task.pk).update(
+                    attempts=pending_task.attempts + 1
+                )
+                logger.warning(
+                    "Recorded task %s not sent (%s); %d sent before it",
+                    pending_task.task_name,
+                    type(exc).__name__,
+                    sent,
+                )
+                break
+            sent += 1
+    return sent

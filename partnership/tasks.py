@@ -19,3 +19,8 @@ def notification_email_redeliver_stalled() -> int:
     for notification_id in stalled:
         notification_email_send.delay(notification_id)
     return len(stalled)
+
+
+@shared_task(acks_late=True)
+def pending_tasks_send() -> int:
+    return services.pending_tasks_send_due()

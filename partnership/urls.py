@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
+    path("", include("partnership.auth_urls")),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),

@@ -1,5 +1,6 @@
 """Shared pages: sign in and out, each role's home page, notifications, API tokens, errors."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -7,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from partnership import selectors, services
+from partnership import auth, selectors, services
 from partnership.api.exceptions import problem_response
 from partnership.forms import ApiTokenForm, SignInForm
 from partnership.models import Role
@@ -25,9 +26,23 @@ HOME_TEMPLATES = {
 
 
 class SignInView(auth_views.LoginView):
+    """Email and password; then, where the session needs it, the second factor."""
+
     template_name = "auth/sign_in.html"
     form_class = SignInForm
     redirect_authenticated_user = True
+
+    def get_success_url(self) -> str:
+        url = super().get_success_url()
+        if auth.two_factor_pending(self.request):
+            return auth.two_factor_step_url(user=self.request.user, next_url=url)
+        return url
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "two_factor_off_in_demo": settings.DEMO_ENABLED and not settings.TWO_FACTOR_REQUIRED,
+        }
 
 
 class SignOutView(auth_views.LogoutView):

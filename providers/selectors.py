@@ -146,8 +146,13 @@ def training_record_list_for(*, user: User) -> QuerySet[TrainingRecord]:
 
 
 def _service_list_base() -> QuerySet[Service]:
-    return Service.objects.select_related("organisation").prefetch_related(
-        Prefetch("categories", queryset=ServiceCategory.objects.only("id", "name", "slug")),
+    # The search document is for the database's matching only; never read it back.
+    return (
+        Service.objects.defer("search_document")
+        .select_related("organisation")
+        .prefetch_related(
+            Prefetch("categories", queryset=ServiceCategory.objects.only("id", "name", "slug")),
+        )
     )
 
 
@@ -202,12 +207,16 @@ def service_search(
     if filters.include_closed:
         shown.append(Service.Status.CLOSED)
     services = services.filter(status__in=shown)
+    # Many-to-many filters are EXISTS tests, so each service comes back once without a
+    # DISTINCT over wide rows.
+    links = Service.categories.through.objects.filter(service=OuterRef("pk"))
+    coverage = Service.pdus.through.objects.filter(service=OuterRef("pk"))
     if filters.category:
-        services = services.filter(categories__slug=filters.category)
+        services = services.filter(Exists(links.filter(servicecategory__slug=filters.category)))
     if filters.pdu:
-        services = services.filter(pdus__id=filters.pdu)
+        services = services.filter(Exists(coverage.filter(pdu_id=filters.pdu)))
     if filters.region:
-        services = services.filter(pdus__region__code=filters.region)
+        services = services.filter(Exists(coverage.filter(pdu__region__code=filters.region)))
     if filters.sex in (Service.Sex.FEMALE, Service.Sex.MALE):
         services = services.filter(eligible_sex__in=[Service.Sex.ANY, filters.sex])
     if filters.age is not None:
@@ -221,8 +230,6 @@ def service_search(
         services = services.filter(organisation__populations_served__contains=[filters.population])
     if filters.size_band:
         services = services.filter(organisation__size_band=filters.size_band)
-    # Several filters cross many-to-many joins: keep one row per service.
-    services = services.distinct()
     if filters.q.strip():
         query = SearchQuery(filters.q.strip(), search_type="websearch", config=SEARCH_CONFIG)
         services = (

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from partnership.history import track_changes
+
 
 class Status(models.TextChoices):
     DRAFT = "draft", "Draft"
@@ -54,6 +56,7 @@ class WithdrawReason(models.TextChoices):
     OTHER = "other", "Other"
 
 
+@track_changes(model_name="ReferralHistory", verbose_name_plural="referral history")
 class Referral(models.Model):
     """A practitioner's referral of a person on probation to a service."""
 
@@ -79,6 +82,14 @@ class Referral(models.Model):
     pdu = models.ForeignKey("partnership.Pdu", on_delete=models.PROTECT, related_name="referrals")
     service = models.ForeignKey(
         "providers.Service", on_delete=models.PROTECT, related_name="referrals"
+    )
+    # The service's organisation, kept on the referral (a service never changes hands) so
+    # that a provider's inbox is one index range however many services it runs.
+    organisation = models.ForeignKey(
+        "providers.Organisation",
+        on_delete=models.PROTECT,
+        related_name="referrals",
+        editable=False,
     )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
 
@@ -138,6 +149,8 @@ class Referral(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # When the person's details were removed, the retention period after closing.
+    anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -145,6 +158,20 @@ class Referral(models.Model):
             models.Index(fields=["service", "status", "-sent_at"], name="referral_inbox"),
             models.Index(fields=["pdu", "status", "-created_at"], name="referral_pdu"),
             models.Index(fields=["crn"], name="referral_crn"),
+            models.Index(
+                fields=["organisation", "status", "-created_at", "-id"],
+                name="referral_provider_inbox",
+            ),
+            models.Index(fields=["pdu", "-created_at", "-id"], name="referral_pdu_newest"),
+            # The capacity monitoring reads what was sent or decided since a month began
+            # and what is active now: each has an index, so it never scans old referrals.
+            models.Index(fields=["sent_at"], name="referral_sent_at"),
+            models.Index(fields=["decided_at"], name="referral_decided_at"),
+            models.Index(
+                fields=["service"],
+                condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS]),
+                name="referral_active",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -157,19 +184,27 @@ class Referral(models.Model):
                 condition=~Q(idempotency_key=""),
                 name="referral_idempotency_key_once",
             ),
+            # An anonymised referral keeps no CRN.
             models.CheckConstraint(
-                name="referral_crn_format", condition=Q(crn__regex=r"^[A-Z][0-9]{6}$")
+                name="referral_crn_format",
+                condition=Q(crn__regex=r"^[A-Z][0-9]{6}$") | Q(crn="", anonymised_at__isnull=False),
             ),
         ]
 
     def __str__(self) -> str:
         return self.reference or str(self.public_id)
 
+    def save(self, *args, **kwargs):
+        if self.organisation_id is None and self.service_id is not None:
+            self.organisation_id = self.service.organisation_id
+        super().save(*args, **kwargs)
+
     @property
     def person_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
 
+@track_changes(model_name="RiskInformationHistory", verbose_name_plural="risk information history")
 class RiskInformation(models.Model):
     """The risk picture a provider needs to work safely with the person."""
 
@@ -445,3 +480,27 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_stage_display()} reminder to {self.get_level_display().lower()} for {self.referral}"
+
+
+class RetentionRun(models.Model):
+    """One run of the retention policy: which closed referrals it anonymised, and what it
+    removed with them."""
+
+    class Trigger(models.TextChoices):
+        SCHEDULE = "schedule", "Daily schedule"
+        COMMAND = "command", "Command"
+
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    retention_years = models.PositiveSmallIntegerField()
+    closed_before = models.DateTimeField(help_text="Referrals closed before this were due")
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    referrals_anonymised = models.PositiveIntegerField(default=0)
+    documents_deleted = models.PositiveIntegerField(default=0)
+    history_events_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Retention run of {self.started_at:%Y-%m-%d %H:%M}"

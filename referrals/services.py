@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnership.models import Role, User
-from partnership.services import notification_send
+from partnership.models import PendingTask, Role, User
+from partnership.services import notification_send, pending_task_record, pending_task_send
 from providers.models import Service
 from referrals import documents, workflow
 from referrals.models import (
@@ -369,22 +369,23 @@ def _capacity_recompute_after_commit(referral: Referral) -> None:
     sending again, so alerts follow demand without waiting for the periodic run."""
     if referral.sent_at is None:
         return
-    service_id = referral.service_id
     period = f"{timezone.localtime(referral.sent_at):%Y-%m}"
-    transaction.on_commit(lambda: _capacity_recompute(service_id, period))
+    # Recorded with the change, so that a broker outage delays the recompute but cannot lose it.
+    pending_task = pending_task_record(
+        task_name=CAPACITY_RECOMPUTE_TASK, args=[referral.service_id, period]
+    )
+    transaction.on_commit(lambda: _capacity_recompute(pending_task))
 
 
-def _capacity_recompute(service_id: int, period: str) -> None:
-    """Queue the recompute; a broker outage is logged and never fails the referral, as the
-    periodic run catches up."""
-    from partnership.celery import app
-
+def _capacity_recompute(pending_task: PendingTask) -> None:
+    """Queue the recompute; a broker outage is logged and never fails the referral: the
+    recorded task is sent again once the broker answers (partnership.tasks.pending_tasks_send)."""
     try:
-        app.send_task(CAPACITY_RECOMPUTE_TASK, args=[service_id, period], retry=False)
+        pending_task_send(pending_task=pending_task)
     except Exception as exc:  # noqa: BLE001 - any broker failure; the referral stands
         logger.warning(
-            "Capacity recompute for service %s not queued (%s); the periodic run will catch up",
-            service_id,
+            "Capacity recompute for service %s not queued (%s); it is kept and sent when the broker answers",
+            pending_task.args[0],
             type(exc).__name__,
         )
 

@@ -55,9 +55,12 @@ class _CapacityViewSet(UserScopedViewMixin, mixins.ListModelMixin, viewsets.Gene
 
     def _period(self):
         try:
-            return utilisation.month_start(self.request.query_params.get("period"))
-        except ValueError as exc:
+            first = utilisation.month_start(self.request.query_params.get("period"))
+            # The month's end must be a date too: December 9999 has none.
+            utilisation.month_bounds(first)
+        except (ValueError, OverflowError) as exc:
             raise ValidationError({"period": ["Give the month as YYYY-MM, like 2026-11"]}) from exc
+        return first
 
     def figures(self, subjects, period):
         raise NotImplementedError

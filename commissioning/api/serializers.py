@@ -1,5 +1,7 @@
 """Serializers of rounds, lots, applications, assessments and agreements."""
 
+from datetime import date
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +18,20 @@ from commissioning.models import (
 from commissioning.trends import LONDON
 from partnership.api.serializers import ReferenceSerializer
 from partnership.models import Pdu, Region, ServiceCategory
+
+# The years the pages take for a round's or an agreement's dates. Beyond them a term's
+# arithmetic leaves the calendar, and London's times before 1847 have offsets in seconds,
+# which no RFC 3339 date-time can write.
+PAGE_YEARS = (1900, 2200)
+
+
+def within_page_years(value: date) -> None:
+    if not PAGE_YEARS[0] <= value.year <= PAGE_YEARS[1]:
+        raise serializers.ValidationError(f"Give a date from {PAGE_YEARS[0]} to {PAGE_YEARS[1]}")
+
+
+def _in_page_years(*names: str) -> dict:
+    return {name: {"validators": [within_page_years]} for name in names}
 
 
 class LotSerializer(serializers.ModelSerializer):
@@ -39,6 +55,10 @@ class LotSerializer(serializers.ModelSerializer):
         ]
 
 
+class LotInputSerializer(LotSerializer):
+    funding_round = serializers.UUIDField(help_text="The id of the round to add the lot to")
+
+
 class CriterionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Criterion
@@ -48,7 +68,11 @@ class CriterionSerializer(serializers.ModelSerializer):
 class FundingRoundSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     regions = serializers.SlugRelatedField(
-        slug_field="code", many=True, queryset=Region.objects.all()
+        slug_field="code",
+        many=True,
+        queryset=Region.objects.all(),
+        allow_empty=False,
+        error_messages={"empty": "Select at least one region"},
     )
     lead_body = serializers.CharField(source="lead_body.name", read_only=True)
     lots = LotSerializer(many=True, read_only=True)
@@ -76,6 +100,9 @@ class FundingRoundSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["status", "created_at"]
+        extra_kwargs = _in_page_years(
+            "consultation_opens_on", "opens_on", "closes_at", "decision_by"
+        )
 
 
 class ApplicationSerializer(serializers.ModelSerializer):
@@ -141,7 +168,9 @@ class AgreementSerializer(serializers.ModelSerializer):
     )
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     break_clause_dates = serializers.ListField(
-        child=serializers.DateField(), required=False, default=list
+        child=serializers.DateField(validators=[within_page_years]),
+        required=False,
+        default=list,
     )
 
     class Meta:
@@ -159,6 +188,7 @@ class AgreementSerializer(serializers.ModelSerializer):
             "status",
         ]
         read_only_fields = ["mechanism", "status"]
+        extra_kwargs = _in_page_years("starts_on", "ends_on")
 
 
 class StatusSerializer(serializers.Serializer):

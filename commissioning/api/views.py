@@ -141,20 +141,19 @@ class LotViewSet(
             .prefetch_related("pdus")
         )
 
-    @extend_schema(request=serializers.LotSerializer, responses={201: serializers.LotSerializer})
+    @extend_schema(
+        request=serializers.LotInputSerializer, responses={201: serializers.LotSerializer}
+    )
     def create(self, request, *args, **kwargs):
-        round_id = request.data.get("funding_round")
+        incoming = serializers.LotInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        round_id, pdus = data.pop("funding_round"), data.pop("pdus")
         funding_round = (
             selectors.round_list_visible_to(user=request.user).filter(public_id=round_id).first()
-            if round_id
-            else None
         )
         if funding_round is None:
             raise ValidationError({"funding_round": ["Give the id of a round you can see"]})
-        incoming = serializers.LotSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        data = dict(incoming.validated_data)
-        pdus = data.pop("pdus")
         with domain_errors():
             lot = services.lot_add(
                 funding_round=funding_round, by=request.user, data=data, pdus=pdus
@@ -217,6 +216,7 @@ class ApplicationViewSet(
     )
     @action(detail=True, methods=["post"])
     def decide(self, request, public_id=None):
+        self.get_object()  # out of scope is 404 whatever the body
         incoming = serializers.DecisionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         return self._do(
@@ -242,11 +242,12 @@ class AssessmentViewSet(
     )
     @action(detail=True, methods=["post"])
     def declare(self, request, pk=None):
+        assignment = self.get_object()  # out of scope is 404 whatever the body
         incoming = serializers.DeclarationSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         with domain_errors():
             assignment = services.conflict_declare(
-                assignment=self.get_object(),
+                assignment=assignment,
                 by=request.user,
                 has_conflict=incoming.validated_data["has_conflict"],
                 details=incoming.validated_data["details"],
@@ -256,6 +257,7 @@ class AssessmentViewSet(
     @extend_schema(request=serializers.ScoresSerializer, responses=serializers.AssignmentSerializer)
     @action(detail=True, methods=["post"])
     def score(self, request, pk=None):
+        assignment = self.get_object()  # out of scope is 404 whatever the body
         incoming = serializers.ScoresSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         scores = {
@@ -263,7 +265,7 @@ class AssessmentViewSet(
         }
         with domain_errors():
             assignment = services.scores_record(
-                assignment=self.get_object(),
+                assignment=assignment,
                 by=request.user,
                 scores=scores,
                 comment=incoming.validated_data["comment"],
@@ -297,6 +299,8 @@ class AgreementViewSet(
             .exists()
         ):
             raise ValidationError({"application": ["Give the id of an application you can see"]})
+        if hasattr(application, "agreement"):
+            raise Conflict("This application already has an agreement")
         with domain_errors():
             serializer.instance = services.agreement_create(
                 application=application, by=self.request.user, **data
@@ -305,11 +309,12 @@ class AgreementViewSet(
     @extend_schema(request=serializers.StatusSerializer, responses=serializers.AgreementSerializer)
     @action(detail=True, methods=["post"])
     def status(self, request, public_id=None):
+        agreement = self.get_object()  # out of scope is 404 whatever the body
         incoming = serializers.StatusSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         with domain_errors():
             agreement = services.agreement_set_status(
-                agreement=self.get_object(),
+                agreement=agreement,
                 by=request.user,
                 status=incoming.validated_data["status"],
             )

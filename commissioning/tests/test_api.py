@@ -1,11 +1,14 @@
 """The commissioning API: 409 for refused steps, scoping of applications and assessments."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
+from django.test.client import MULTIPART_CONTENT
 from django.utils import timezone
 
 from commissioning import services
+from commissioning.models import FundingRound
 from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
 from partnership.models import Role
 from partnership.tests.factories import UserFactory, issue_token
@@ -100,3 +103,100 @@ def test_market_health_through_the_api(client):
         ).status_code
         == 404
     )
+
+
+def test_a_lot_names_its_round_in_the_body_and_a_bad_body_is_a_400(client):
+    from tests.fuzz.schema import openapi_document
+
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(commissioner)
+    headers = auth(commissioner)
+    lot = {
+        "title": "Housing",
+        "category": "accommodation",
+        "pdus": [],
+        "budget": 50_000,
+        "expected_monthly_referrals": 10,
+    }
+
+    def post(body):
+        return client.post("/api/v1/lots/", body, content_type="application/json", **headers)
+
+    not_an_object = post("housing")
+    assert not_an_object.status_code == 400
+    assert not_an_object["Content-Type"] == "application/problem+json"
+    for round_id in ("not-a-uuid", str(uuid.uuid4()), None):
+        refused = post({**lot, "funding_round": round_id})
+        assert refused.status_code == 400
+        assert "funding_round" in refused.json()["errors"]
+    created = post({**lot, "funding_round": str(funding_round.public_id)})
+    assert created.status_code == 201, created.json()
+    assert created.json()["funding_round"] == str(funding_round.public_id)
+    # The schema says so, so that a client can make that request.
+    documented = openapi_document()["components"]["schemas"]["LotInputRequest"]
+    assert "funding_round" in documented["required"]
+
+
+# None selected: an empty list in JSON; in a form, no region field at all (as unticked boxes).
+@pytest.mark.parametrize(
+    ("regions", "content_type"), [({"regions": []}, "application/json"), ({}, MULTIPART_CONTENT)]
+)
+def test_a_round_needs_at_least_one_region(client, regions, content_type):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    response = client.post(
+        "/api/v1/funding-rounds/",
+        {"title": "Wellbeing grants", "mechanism": "grant", "budget": 1000, **regions},
+        content_type=content_type,
+        **auth(commissioner),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["regions"] == ["Select at least one region"]
+    assert not FundingRound.objects.exists()
+
+
+def test_a_second_agreement_for_an_award_is_a_409_and_dates_stay_in_the_page_years(client):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(commissioner)
+    lot = add_lot(funding_round, commissioner, "Housing", 100_000)
+    open_round(funding_round, commissioner)
+    application, _ = apply(lot, income=50_000)
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    services.application_decide(
+        application=application, by=commissioner, successful=True, feedback="Well done."
+    )
+    headers = auth(commissioner)
+
+    def post(**dates):
+        body = {"application": str(application.public_id), "value": 100_000, **dates}
+        return client.post("/api/v1/agreements/", body, content_type="application/json", **headers)
+
+    # The minimum term ends past the calendar's last year.
+    far = post(starts_on="9999-12-01", ends_on="9999-12-31", break_clause_dates=[])
+    assert far.status_code == 400
+    assert set(far.json()["errors"]) == {"starts_on", "ends_on"}
+    term = {"starts_on": "2027-04-01", "ends_on": "2029-04-01"}
+    assert post(**term, break_clause_dates=["2028-04-01"]).status_code == 201
+    again = post(**term, break_clause_dates=["2028-04-01"])
+    assert again.status_code == 409
+    assert again["Content-Type"] == "application/problem+json"
+
+
+def test_a_round_in_a_year_before_the_pages_is_a_400(client):
+    # London's clocks then were minutes and seconds off GMT: no RFC 3339 time could say it.
+    response = client.post(
+        "/api/v1/funding-rounds/",
+        {
+            "title": "Wellbeing grants",
+            "mechanism": "grant",
+            "regions": ["L"],
+            "budget": 1000,
+            "closes_at": "0085-04-17T03:34:05Z",
+        },
+        content_type="application/json",
+        **auth(UserFactory(role=Role.COMMISSIONER)),
+    )
+    assert response.status_code == 400
+    assert "closes_at" in response.json()["errors"]
+    assert not FundingRound.objects.exists()

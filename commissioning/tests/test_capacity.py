@@ -48,6 +48,7 @@ def sent_referrals(service, count, *, practitioner=None, status="sent", sent_at=
             practitioner=practitioner,
             pdu_id=practitioner.pdu_id,
             service=service,
+            organisation_id=service.organisation_id,
             crn=next_crn(),
             status=status,
             sent_at=sent_at,

@@ -46,3 +46,11 @@ def test_commissioners_see_their_regions_and_practitioners_see_no_figures(client
     assert (
         client.get(f"/api/v1/capacity/services/{manchester.pk}/", **practitioner).status_code == 404
     )
+
+
+@pytest.mark.parametrize("path", ["/api/v1/capacity/services/", "/api/v1/capacity/agreements/"])
+def test_a_month_whose_end_is_past_the_calendar_is_a_400_problem(client, path):
+    auth = bearer(UserFactory(role=Role.COMMISSIONER))
+    response = client.get(f"{path}?period=9999-12", **auth)
+    assert response.status_code == 400
+    assert "YYYY-MM" in response.json()["errors"]["period"][0]

@@ -12,6 +12,10 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+# The largest OFFSET PostgreSQL takes (a bigint): no list is that long, and asking for a page
+# past it must not reach the database.
+MAX_OFFSET = 2**63 - 1
+
 
 class PagePagination(BasePagination):
     page_size = 25
@@ -39,6 +43,8 @@ class PagePagination(BasePagination):
         except ValueError as exc:
             raise NotFound("That page does not exist: pages are numbered from 1.") from exc
         offset = (self.page_number - 1) * self.page_size_value
+        if offset > MAX_OFFSET:
+            raise NotFound("That page does not exist.")
         rows = list(queryset[offset : offset + self.page_size_value + 1])
         if not rows and self.page_number > 1:
             raise NotFound("That page does not exist.") from InvalidPage()

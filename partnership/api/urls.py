@@ -1,7 +1,7 @@
 """`/api/v1/`: the shared resources, each app's resources, and the OpenAPI schema and docs."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from partnership.api import views
@@ -23,8 +23,12 @@ urlpatterns = [
     ),
     path(
         "docs/",
-        SpectacularSwaggerView.as_view(
-            url_name="api:schema", permission_classes=[], authentication_classes=[]
+        # The page loads its start-up script from `?script`, so no inline script is needed.
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api:schema",
+            template_name="api/swagger_ui.html",
+            permission_classes=[],
+            authentication_classes=[],
         ),
         name="docs",
     ),

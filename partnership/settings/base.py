@@ -4,9 +4,11 @@
 REDIS_URL the launcher (`partnership.launcher`) starts embedded servers and sets them.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -38,7 +40,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "rules.apps.AutodiscoverRulesConfig",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "pgtrigger",
+    "pghistory",
     "partnership",
     "providers",
     "commissioning",
@@ -48,14 +57,25 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "partnership.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "partnership.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the rest, so that errors they raise leave with no-store too.
+    "partnership.middleware.NoStoreForPersonalDataMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Records who made each tracked change (audit history, django-pghistory).
+    "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Idle and absolute session timeouts, then two-factor verification (partnership/auth.py).
+    "partnership.auth_middleware.SessionTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "partnership.auth_middleware.TwoFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "partnership.middleware.NoStoreForPersonalDataMiddleware",
+    # Last, as django-axes asks: turns a lockout into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "partnership.urls"
@@ -73,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnership.context_processors.portal",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -95,16 +116,20 @@ def celery_broker_url(redis_url: str) -> str:
     return redis_url
 
 
+# A Redis outage costs the cache, never a request: errors are logged and read as misses.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "partnership.cache.ResilientRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "partnership",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 }
 
 AUTH_USER_MODEL = "partnership.User"
 AUTHENTICATION_BACKENDS = [
+    # First, as django-axes asks: refuses any sign-in while its account or address is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "partnership.backends.EmailBackend",
 ]
@@ -112,7 +137,10 @@ LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "sign-in"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ["email", "full_name"]},
+    },
     {
         "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
@@ -125,9 +153,63 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Sign-in and sessions (partnership/auth.py). A session ends after this long without a
+# request, and SESSION_COOKIE_AGE after sign-in whatever the activity.
+SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+# Two-factor sign-in (TOTP, with recovery codes) for everyone; off in the embedded demo,
+# always on under production settings. Anyone may turn it on from their account.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
+OTP_TOTP_ISSUER = SERVICE_NAME
+# Lockout: 10 failed sign-ins within 5 minutes pause sign-in for that email address and,
+# separately, for that client address, until 5 minutes after the last failure.
+AXES_FAILURE_LIMIT = 10
+AXES_COOLOFF_TIME = timedelta(minutes=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "partnership.auth.axes_username"
+AXES_CLIENT_IP_CALLABLE = "partnership.auth.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "partnership.auth_views.locked_out"
+# Proxies in front of the portal that append to X-Forwarded-For (1 behind the TLS proxy);
+# 0 takes the connection's own address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Password reset emails one client address may ask for in an hour.
+PASSWORD_RESET_REQUESTS_PER_HOUR = env.int("PASSWORD_RESET_REQUESTS_PER_HOUR", default=5)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Browser features no page uses, refused to the portal and anything it embeds.
+PERMISSIONS_POLICY = [
+    "accelerometer",
+    "autoplay",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "midi",
+    "payment",
+    "screen-wake-lock",
+    "usb",
+    "xr-spatial-tracking",
+]
+# Scripts only from the portal, or inline with the response's nonce (`{{ CSP_NONCE }}`).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -300,3 +382,10 @@ CAPACITY_UNDER_USED_AFTER_FRACTION = env.float("CAPACITY_UNDER_USED_AFTER_FRACTI
 CAPACITY_LONG_WAIT_DAYS = env.int("CAPACITY_LONG_WAIT_DAYS", default=28)
 AGREEMENT_BREAK_CLAUSE_WARNING_DAYS = env.int("AGREEMENT_BREAK_CLAUSE_WARNING_DAYS", default=90)
 AGREEMENT_END_WARNING_MONTHS = env.int("AGREEMENT_END_WARNING_MONTHS", default=6)
+
+# Closed referrals are anonymised this many years after they closed (referrals/retention.py).
+REFERRAL_RETENTION_YEARS = env.int("REFERRAL_RETENTION_YEARS", default=6)
+# Audit history (django-pghistory): only requests that can change data open a context.
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+# Where `make backup` writes database dumps and the private files beside them.
+BACKUP_DIR = Path(env("BACKUP_DIR", default=str(VAR_DIR / "backups")))

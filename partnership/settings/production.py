@@ -5,6 +5,7 @@ from .base import env
 
 DEBUG = False
 DEMO_ENABLED = False
+TWO_FACTOR_REQUIRED = True
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 

@@ -142,3 +142,30 @@ def test_schema_and_docs_are_served(client):
 def test_api_responses_are_never_cached(signed_in):
     response = signed_in.get("/api/v1/me/")
     assert "no-store" in response["Cache-Control"]
+
+
+def test_a_page_past_any_possible_list_is_a_404_problem_not_a_server_error(signed_in):
+    # Its offset would not fit the database's OFFSET, so the page is refused before the query.
+    response = signed_in.get("/api/v1/pdus/?page=768949002721502976")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_the_schema_documents_400_for_filters_and_415_for_bodies():
+    from tests.fuzz.schema import openapi_document
+
+    paths = openapi_document()["paths"]
+    assert "400" in paths["/api/v1/pdus/"]["get"]["responses"]
+    # Only pagination: a bad page is a 404 and a bad page size the default, never a 400.
+    assert "400" not in paths["/api/v1/regions/"]["get"]["responses"]
+    assert "415" in paths["/api/v1/referrals/"]["post"]["responses"]
+
+
+def test_a_bad_filter_value_is_a_documented_400_problem(client):
+    from tests.fuzz.schema import assert_conforms
+
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    response = client.get("/api/v1/agreements/?status=nonsense")
+    assert response.status_code == 400
+    assert "status" in response.json()["errors"]
+    assert_conforms(response, method="GET", path="/api/v1/agreements/")

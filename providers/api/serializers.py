@@ -1,6 +1,7 @@
 """Input and output serializers of organisations and services."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,9 +25,39 @@ class RegionReferenceSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+def _blank_or(format_name: str) -> dict:
+    """A string in the format, or empty: what a blank field holds."""
+    return {
+        "anyOf": [{"type": "string", "format": format_name}, {"type": "string", "maxLength": 0}]
+    }
+
+
+@extend_schema_field(_blank_or("uri"))
+class BlankableURLField(serializers.URLField):
+    """A web address that may be left empty."""
+
+
+@extend_schema_field(_blank_or("email"))
+class BlankableEmailField(serializers.EmailField):
+    """An email address that may be left empty."""
+
+
+# The profile's optional web and email addresses are empty strings when not given.
+PROFILE_FIELD_MAPPING = {
+    **serializers.ModelSerializer.serializer_field_mapping,
+    models.URLField: BlankableURLField,
+    models.EmailField: BlankableEmailField,
+}
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = PROFILE_FIELD_MAPPING
     head_office_region = RegionReferenceSerializer(allow_null=True)
     size_band = serializers.CharField(read_only=True)
+    # Read-only fields built from the model lose `allow_blank`; the legal form may be unknown.
+    legal_form = serializers.ChoiceField(
+        choices=Organisation.LegalForm.choices, allow_blank=True, read_only=True
+    )
     populations_served = serializers.ListField(
         child=serializers.ChoiceField(choices=Population.choices)
     )
@@ -44,6 +75,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
 
 class OrganisationInputSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = PROFILE_FIELD_MAPPING
     head_office_region = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), allow_null=True, required=False
     )

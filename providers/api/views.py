@@ -1,5 +1,6 @@
 """The `organisations` and `services` resources."""
 
+import rules
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
@@ -136,7 +137,7 @@ class ServiceViewSet(
     )
     def create(self, request, *args, **kwargs):
         user = request.user
-        if not user.has_perm("providers.manage_services", user.organisation):
+        if not rules.has_perm("providers.manage_services", user, user.organisation):
             raise PermissionDenied("Only an organisation's admins add its services.")
         incoming = serializers.ServiceInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)

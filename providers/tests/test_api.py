@@ -245,3 +245,18 @@ def test_service_support_registers_organisations_and_nobody_else_can(client):
     )
     assert bad.status_code == 400 and "org_id" in bad.json()["errors"]
     assert Organisation.objects.filter(name="Dale Recovery Collective").count() == 1
+
+
+def test_an_organisation_with_an_empty_profile_is_what_the_schema_documents(client):
+    from tests.fuzz.schema import assert_conforms
+
+    organisation = OrganisationFactory(legal_form="", website="", email="")
+    response = client.get(f"/api/v1/organisations/{organisation.pk}/", **auth(UserFactory()))
+    assert response.status_code == 200
+    assert response.json()["website"] == "" and response.json()["legal_form"] == ""
+    assert_conforms(response, method="GET", path="/api/v1/organisations/{id}/")
+    organisation.website, organisation.email = "https://example.org", "hello@example.org"
+    organisation.legal_form = "cio"
+    organisation.save()
+    filled = client.get(f"/api/v1/organisations/{organisation.pk}/", **auth(UserFactory()))
+    assert_conforms(filled, method="GET", path="/api/v1/organisations/{id}/")

@@ -2,6 +2,7 @@
 
 import csv
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -14,7 +15,7 @@ from providers.models import Organisation, SizeBand
 
 
 def _market(request: HttpRequest):
-    if not request.user.has_perm("providers.view_market"):
+    if not rules.has_perm("providers.view_market", request.user):
         raise Http404("Only commissioners see this view")
     organisations = selectors.organisation_list_for_commissioner(user=request.user)
     size_band = request.GET.get("size_band", "")
@@ -87,7 +88,7 @@ def organisation_csv(request: HttpRequest) -> HttpResponse:
 def organisation_verify(request: HttpRequest, pk: int) -> HttpResponse:
     organisations, _ = _market(request)
     organisation = get_object_or_404(organisations, pk=pk)
-    if not request.user.has_perm("providers.verify_organisation"):
+    if not rules.has_perm("providers.verify_organisation", request.user):
         raise Http404("Only commissioners verify organisations")
     form = VerificationForm(request.POST)
     if form.is_valid():

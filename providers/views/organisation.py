@@ -1,5 +1,6 @@
 """The organisation profile and the information-sharing agreement."""
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,7 +28,7 @@ def _profile_context(request: HttpRequest, organisation: Organisation) -> dict:
             organisation=organisation
         ),
         "signature": selectors.agreement_signature_current(organisation=organisation),
-        "can_edit": request.user.has_perm("providers.change_organisation", organisation),
+        "can_edit": rules.has_perm("providers.change_organisation", request.user, organisation),
     }
 
 

@@ -1,5 +1,6 @@
 """A provider admin's services: add, edit, pause, close and reopen."""
 
+import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ STATUS_MESSAGES = {
 
 
 def _require_admin(request: HttpRequest) -> None:
-    if not request.user.has_perm("providers.manage_services", request.user.organisation):
+    if not rules.has_perm("providers.manage_services", request.user, request.user.organisation):
         raise Http404("Only an organisation's admins manage its services")
 
 

@@ -1,5 +1,6 @@
 """A provider admin's staff: invitations, deactivation and training records."""
 
+import rules
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -20,7 +21,7 @@ def _staff_member(request: HttpRequest, pk: int):
 
 
 def _require_staff_scope(request: HttpRequest) -> None:
-    if not request.user.has_perm("providers.manage_staff", request.user.organisation):
+    if not rules.has_perm("providers.manage_staff", request.user, request.user.organisation):
         raise Http404("Only an organisation's admins manage its staff")
 
 

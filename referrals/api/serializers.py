@@ -10,9 +10,15 @@ from referrals.models import (
     ReferralEvent,
     RiskDocument,
     RiskInformation,
+    Status,
     WithdrawReason,
 )
 from referrals.services import DRAFT_FIELDS, RISK_FIELDS
+
+
+def _blank_choice(choices) -> serializers.ChoiceField:
+    """A read-only choice that is empty until made."""
+    return serializers.ChoiceField(choices=choices.choices, allow_blank=True, read_only=True)
 
 
 class ReferralSerializer(serializers.ModelSerializer):
@@ -25,6 +31,12 @@ class ReferralSerializer(serializers.ModelSerializer):
         source="assigned_to.full_name", read_only=True, allow_null=True, default=None
     )
     desired_outcomes = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    # Read-only fields built from the model lose `allow_blank`, so the schema would not say
+    # that these are empty until they are set.
+    sex = _blank_choice(Referral.Sex)
+    consent_basis = _blank_choice(Referral.ConsentBasis)
+    decline_reason = _blank_choice(DeclineReason)
+    withdraw_reason = _blank_choice(WithdrawReason)
 
     class Meta:
         model = Referral
@@ -58,6 +70,46 @@ class ReferralSerializer(serializers.ModelSerializer):
 
     def get_pdu(self, referral) -> dict:
         return {"id": referral.pdu_id, "name": referral.pdu.name}
+
+    def to_representation(self, referral) -> dict:
+        """The fields above, read straight off the row: a page of referrals costs a dict per
+        row rather than a field object per value. Equal to the generic output (tested)."""
+        service = referral.service
+        outcome_ids = getattr(referral, "desired_outcome_ids", None)
+        if outcome_ids is None:
+            outcome_ids = [outcome.pk for outcome in referral.desired_outcomes.all()]
+        data = {
+            "id": str(referral.public_id),
+            "service": {"id": service.pk, "name": service.name},
+            "organisation": {"id": service.organisation_id, "name": service.organisation.name},
+            "pdu": {"id": referral.pdu_id, "name": referral.pdu.name},
+            "practitioner": referral.practitioner.full_name,
+            "assigned_to": referral.assigned_to.full_name if referral.assigned_to_id else None,
+        }
+        for name in _PLAIN_FIELDS:
+            data[name] = getattr(referral, name)
+        for name in _DATE_FIELDS:
+            value = getattr(referral, name)
+            data[name] = None if value is None else value.isoformat()
+        data["complexity_level"] = referral.complexity_level_id
+        data["desired_outcomes"] = list(outcome_ids)
+        for name in _DATETIME_FIELDS:
+            value = getattr(referral, name)
+            data[name] = None if value is None else _DATETIME.to_representation(value)
+        return {name: data[name] for name in self.Meta.fields}
+
+
+_DATETIME = serializers.DateTimeField()
+_DATE_FIELDS = ["date_of_birth", "expected_release_date", "sentence_end_date"]
+_DATETIME_FIELDS = ["created_at", "sent_at", "decided_at", "updated_at"]
+# Related and formatted fields are written above; the rest are plain values.
+_BUILT_FIELDS = {"id", "service", "organisation", "pdu", "practitioner", "assigned_to"}
+_PLAIN_FIELDS = [
+    name
+    for name in ReferralSerializer.Meta.fields
+    if name in {field.name for field in Referral._meta.concrete_fields}
+    and name not in {*_BUILT_FIELDS, "complexity_level", *_DATE_FIELDS, *_DATETIME_FIELDS}
+]
 
 
 class ReferralCreateSerializer(serializers.Serializer):
@@ -113,6 +165,9 @@ class RiskDocumentUploadSerializer(serializers.Serializer):
 
 class EventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.full_name", read_only=True)
+    # Empty for events that are not a change of status.
+    from_status = _blank_choice(Status)
+    to_status = _blank_choice(Status)
 
     class Meta:
         model = ReferralEvent
@@ -159,6 +214,8 @@ class SessionSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["id", "recorded_by", "created_at"]
+        # As in the model: a session unless said to be the first contact.
+        extra_kwargs = {"kind": {"default": Session.Kind.SESSION}}
 
 
 class ConcernSerializer(serializers.ModelSerializer):

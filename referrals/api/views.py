@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import OuterRef
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -16,7 +19,8 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from partnership.api.exceptions import Conflict, PayloadTooLarge
+from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, Conflict, PayloadTooLarge
+from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import User
 from providers.selectors import service_list_visible_to
@@ -25,6 +29,8 @@ from referrals.api import serializers
 from referrals.models import Referral
 
 WHY = "API request"
+# What a risk document can be, and so the types a download is served as.
+DOCUMENT_KINDS = (documents.PDF, documents.DOCX, documents.ODT, documents.JPEG, documents.PNG)
 
 
 @contextlib.contextmanager
@@ -64,7 +70,15 @@ class ReferralViewSet(
     parser_classes = [JSONParser, MultiPartParser]
 
     def scoped_queryset(self, user):
-        return selectors.referral_list_visible_to(user=user).prefetch_related("desired_outcomes")
+        # The desired outcomes' ids come in the same query, in their usual order.
+        outcome_ids = ArraySubquery(
+            Referral.desired_outcomes.through.objects.filter(referral=OuterRef("pk"))
+            .order_by("desiredoutcome__category", "desiredoutcome__position")
+            .values("desiredoutcome_id")
+        )
+        return selectors.referral_list_visible_to(user=user).annotate(
+            desired_outcome_ids=outcome_ids
+        )
 
     def _out(self, referral: Referral, code: int = status.HTTP_200_OK) -> Response:
         referral = self.scoped_queryset(self.request.user).get(pk=referral.pk)
@@ -152,9 +166,13 @@ class ReferralViewSet(
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": serializers.RiskDocumentUploadSerializer},
-        responses={201: serializers.RiskDocumentSerializer},
+        responses={
+            201: serializers.RiskDocumentSerializer,
+            (413, PROBLEM_CONTENT_TYPE): problem_response("The file is larger than allowed"),
+        },
     )
-    @action(detail=True, methods=["get", "post"])
+    # The nested lists (documents, events, sessions, concerns) are short and come whole.
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def documents(self, request, public_id=None):
         """List risk documents, or upload one as multipart field `file` (10 MB at most)."""
         referral = self.get_object()
@@ -189,12 +207,19 @@ class ReferralViewSet(
         )
 
     def _document(self, referral: Referral, document_id: str):
-        document = referral.documents.filter(public_id=document_id).first()
+        try:
+            # The route takes any 36 hex digits and dashes, which is not always a UUID.
+            public_id = uuid.UUID(document_id)
+        except ValueError as exc:
+            raise NotFound() from exc
+        document = referral.documents.filter(public_id=public_id).first()
         if document is None:
             raise NotFound()
         return document
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        responses={(200, kind.content_type): OpenApiTypes.BINARY for kind in DOCUMENT_KINDS}
+    )
     @action(
         detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})/download"
     )
@@ -229,7 +254,7 @@ class ReferralViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=serializers.EventSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, public_id=None):
         """The referral's timeline: every state change and amendment, by whom and when."""
         referral = self.get_object()
@@ -249,7 +274,7 @@ class ReferralViewSet(
         request=serializers.SessionSerializer,
         responses={201: serializers.SessionSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def sessions(self, request, public_id=None):
         """Sessions with the person; recording the first starts the work."""
         referral = self.get_object()
@@ -274,7 +299,7 @@ class ReferralViewSet(
         request=serializers.ConcernSerializer,
         responses={201: serializers.ConcernSerializer},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def concerns(self, request, public_id=None):
         """Concerns raised by the provider; urgent ones reach the practitioner at once."""
         referral = self.get_object()

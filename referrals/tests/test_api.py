@@ -1,6 +1,7 @@
 """The referrals API: access matrix, actions and errors, idempotency, risk documents."""
 
 import io
+import json
 import zipfile
 
 import pytest
@@ -10,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from partnership.models import Pdu, Role
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
+from referrals import services
 from referrals.models import AccessLog, Referral, RiskDocument, Status
 from referrals.tests.factories import provider_admin_for, referral_in, trained_caseworker_for
 
@@ -360,3 +362,95 @@ def test_only_the_providers_staff_add_sessions_and_reports_before_acceptance_are
         **headers(provider_admin_for(sent.service)),
     )
     assert response.status_code == 409
+
+
+def test_the_lean_representation_equals_the_generic_one(client):
+    """The list builds each referral's JSON directly; it must say exactly what DRF's
+    field-by-field representation says, outcomes, dates and assignment included."""
+    from rest_framework import serializers as drf
+
+    from partnership.models import ComplexityLevel
+    from referrals.api.serializers import ReferralSerializer
+
+    referral = referral_in(Status.SENT)
+    category = referral.service.categories.first()
+    referral.desired_outcomes.set(category.desired_outcomes.all()[:2])
+    referral.complexity_level = ComplexityLevel.objects.filter(category=category).first()
+    referral.assigned_to = trained_caseworker_for(referral.service)
+    referral.save()
+    unassigned = referral_in(Status.SENT, practitioner=referral.practitioner)
+    auth = headers(referral.practitioner)
+
+    listed = {row["id"]: row for row in client.get("/api/v1/referrals/", **auth).json()["results"]}
+    for each in (referral, unassigned):
+        each = Referral.objects.get(pk=each.pk)
+        generic = drf.ModelSerializer.to_representation(ReferralSerializer(), each)
+        assert listed[str(each.public_id)] == client.get(url(each), **auth).json()
+        assert listed[str(each.public_id)] == json.loads(json.dumps(generic, default=str))
+    assert listed[str(referral.public_id)]["desired_outcomes"]
+    assert listed[str(referral.public_id)]["assigned_to"] == referral.assigned_to.full_name
+
+
+def test_a_session_sent_without_a_kind_is_recorded_as_a_session(client):
+    referral = referral_in(Status.ACCEPTED)
+    response = client.post(
+        url(referral, "sessions/"),
+        {"held_on": "2026-11-20", "mode": "phone", "attendance": "attended"},
+        content_type="application/json",
+        **headers(provider_admin_for(referral.service)),
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["kind"] == "session"
+
+
+def test_referrals_and_their_nested_lists_are_what_the_schema_documents(client):
+    from tests.fuzz.schema import assert_conforms
+
+    # A draft: the person's sex, consent basis and any decision are still empty.
+    draft, _ = services.referral_start(
+        practitioner=UserFactory(role=Role.PRACTITIONER), service=make_service(), crn="X123456"
+    )
+    auth = headers(draft.practitioner)
+    detail = client.get(url(draft), **auth)
+    assert detail.json()["sex"] == "" and detail.json()["decline_reason"] == ""
+    assert_conforms(detail, method="GET", path="/api/v1/referrals/{public_id}/")
+    listed = client.get("/api/v1/referrals/", **auth)
+    assert_conforms(listed, method="GET", path="/api/v1/referrals/")
+    # The nested lists come whole, not in pages; the created event changes no status.
+    for nested in ("events", "documents", "sessions", "concerns"):
+        response = client.get(url(draft, f"{nested}/"), **auth)
+        assert isinstance(response.json(), list), nested
+        assert_conforms(response, method="GET", path=f"/api/v1/referrals/{{public_id}}/{nested}/")
+    assert client.get(url(draft, "events/"), **auth).json()[0]["to_status"] == ""
+
+
+def test_a_download_and_a_refused_upload_are_what_the_schema_documents(
+    client, sent, settings, tmp_path
+):
+    from tests.fuzz.schema import assert_conforms
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    auth = headers(sent.practitioner)
+    uploaded = client.post(url(sent, "documents/"), {"file": _named("risk.pdf", PDF)}, **auth)
+    download = client.get(url(sent, f"documents/{uploaded.json()['id']}/download/"), **auth)
+    assert download["Content-Type"] == "application/pdf"
+    assert_conforms(
+        download,
+        method="GET",
+        path="/api/v1/referrals/{public_id}/documents/{document_id}/download/",
+    )
+    settings.RISK_DOCUMENT_MAX_BYTES = 1024
+    too_large = client.post(
+        url(sent, "documents/"), {"file": _named("big.pdf", PDF + b"0" * 2048)}, **auth
+    )
+    assert too_large.status_code == 413
+    assert_conforms(too_large, method="POST", path="/api/v1/referrals/{public_id}/documents/")
+
+
+def test_a_document_id_shaped_like_a_uuid_but_not_one_is_a_404(client, sent):
+    auth = headers(sent.practitioner)
+    not_a_uuid = "-" * 36  # what the route takes: 36 hex digits and dashes
+    download = client.get(url(sent, f"documents/{not_a_uuid}/download/"), **auth)
+    assert download.status_code == 404
+    assert download["Content-Type"] == "application/problem+json"
+    assert client.delete(url(sent, f"documents/{not_a_uuid}/"), **auth).status_code == 404

@@ -1,6 +1,9 @@
-"""Each demo role signs in through the browser and lands on its own home page, accessibly."""
+"""Signing in through the browser: each demo role lands on its own home page, and two-factor
+sign-in works from setting it up to signing in with a code, accessibly."""
 
+import base64
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -17,6 +20,10 @@ pytestmark = pytest.mark.browser
 def test_sign_in_page_is_accessible(page, live_server, demo):
     page.goto(f"{live_server.url}/sign-in/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in to Probation partnerships")
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Forgot your password?").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset your password")
     assert_no_axe_violations(page)
 
 
@@ -93,3 +100,62 @@ def test_a_token_made_in_the_page_reads_the_api_until_revoked(sign_in, live_serv
     expect(page.locator(".govuk-notification-banner")).to_contain_text("has been revoked")
     status, body = _get_me(live_server, token)
     assert status == 401 and body["status"] == 401
+
+
+def _code(key: bytes, at_least_step: int = -1) -> str:
+    """The authenticator app's code, for a time step after `at_least_step` (a code once
+    accepted is never accepted again)."""
+    from django_otp.oath import totp
+
+    now_step = int(time.time()) // 30
+    return f"{totp(key, drift=max(0, at_least_step + 1 - now_step)):06d}"
+
+
+def test_two_factor_sign_in_from_set_up_to_signing_in_with_a_code(sign_in, live_server):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    page = sign_in("caseworker@demo.example")
+    page.get_by_role("link", name="Security", exact=True).click()
+    expect(page.get_by_test_id("two-factor-status")).to_have_text("Off")
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Set up two-factor sign-in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-factor sign-in")
+    expect(page.get_by_test_id("qr-code").locator("svg")).to_be_visible()
+    assert_no_axe_violations(page)
+    # Typed in by hand, as someone who cannot scan the QR code would.
+    secret = page.get_by_test_id("totp-secret").inner_text().replace(" ", "")
+    key = base64.b32decode(secret + "=" * (-len(secret) % 8))
+    page.get_by_label("Code from your authenticator app").fill(_code(key))
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Save your recovery codes")
+    codes = page.get_by_test_id("recovery-codes").locator("code").all_inner_texts()
+    assert len(codes) == 10
+    assert_no_axe_violations(page)
+    page.get_by_role("link", name="I have saved my recovery codes").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in("caseworker@demo.example")
+    expect(page).to_have_url(f"{live_server.url}/sign-in/two-factor/?next=%2F")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Enter the code from your authenticator app"
+    )
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Use a recovery code instead").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Enter a recovery code")
+    assert_no_axe_violations(page)
+    page.get_by_label("Recovery code").fill("not-a-code")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("The recovery code is not right")
+    expect(page).to_have_title("Error: Enter a recovery code – Probation partnerships")
+    assert_no_axe_violations(page)
+
+    page.get_by_role("link", name="Back").click()
+    device = TOTPDevice.objects.get(user__email="caseworker@demo.example", confirmed=True)
+    page.get_by_label("Code from your authenticator app").fill(_code(key, device.last_t))
+    page.get_by_role("button", name="Continue").click()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.locator(".govuk-caption-l")).to_have_text(Role.CASEWORKER.label)

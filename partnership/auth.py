@@ -1,0 +1,402 @@
+"""Sign-in and sessions: two-factor sign-in, lockout inputs, session timeouts and ending
+sessions, password reset emails.
+
+Sign-in is by email and password (`partnership.backends`), then, where it is needed, a code
+from an authenticator app (django-otp TOTP) or a recovery code used once (django-otp static
+tokens). django-axes counts failed sign-ins per email address and per client address.
+Every browser session a user signs in with is recorded, so that deactivating them, a
+password reset or turning on two-factor sign-in can end the others.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from base64 import b32encode
+from datetime import timedelta
+from importlib import import_module
+
+import segno
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
+from django.utils.safestring import SafeString, mark_safe
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import login as otp_login
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from partnership.models import Notification, PasswordResetRequest, User, UserSession
+from partnership.services import notification_send
+
+logger = logging.getLogger(__name__)
+
+SIGNED_IN_AT_KEY = "signed_in_at"
+LAST_SEEN_AT_KEY = "last_seen_at"
+TWO_FACTOR_NEEDED_KEY = "two_factor_needed"
+NEW_RECOVERY_CODES_KEY = "new_recovery_codes"
+# Activity is written to the session at most this often, so reading pages costs no writes.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+RECOVERY_CODE_COUNT = 10
+TOTP_DEVICE_NAME = "Authenticator app"
+RECOVERY_DEVICE_NAME = "Recovery codes"
+PASSWORD_RESET_KIND = "password_reset"
+PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR = 3
+
+
+# Lockout (django-axes) ----------------------------------------------------------------
+
+
+def axes_username(request: HttpRequest, credentials: dict | None = None) -> str | None:
+    """The email address a sign-in attempt was for, as one spelling, so that `Ann@X` and
+    `ann@x ` count against the same account."""
+    if credentials:
+        value = credentials.get("username")
+    else:
+        value = getattr(request, "POST", {}).get("username")
+    return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+
+def client_ip_address(request: HttpRequest) -> str | None:
+    """The client's address: the connection's own, or, behind TRUSTED_PROXY_COUNT proxies
+    that each append to X-Forwarded-For, the entry the outermost of them appended."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    count = settings.TRUSTED_PROXY_COUNT
+    if count <= 0:
+        return remote
+    forwarded = [
+        part.strip()
+        for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if part.strip()
+    ]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        ipaddress.ip_address(candidate)
+    except ValueError:
+        return remote
+    return candidate
+
+
+# Sessions ---------------------------------------------------------------------------
+
+
+def _now() -> float:
+    return timezone.now().timestamp()
+
+
+def _session_store_class():
+    return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+@receiver(user_logged_in, dispatch_uid="partnership.auth.session_start")
+def _session_start(sender, request, user, **kwargs) -> None:
+    """Stamp the new session with its sign-in time, note whether it needs a second factor,
+    and record it against the user."""
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    now = _now()
+    session[SIGNED_IN_AT_KEY] = now
+    session[LAST_SEEN_AT_KEY] = now
+    session[TWO_FACTOR_NEEDED_KEY] = bool(
+        settings.TWO_FACTOR_REQUIRED or totp_device_for(user=user) is not None
+    )
+    if session.session_key is None:
+        session.save()
+    UserSession.objects.update_or_create(
+        session_key=session.session_key, defaults={"user": user, "created_at": timezone.now()}
+    )
+    # Sessions older than the absolute limit are over; their records need not stay.
+    UserSession.objects.filter(
+        user=user,
+        created_at__lt=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE),
+    ).delete()
+
+
+@receiver(user_logged_out, dispatch_uid="partnership.auth.session_forget")
+def _session_forget(sender, request, user, **kwargs) -> None:
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        UserSession.objects.filter(session_key=session.session_key).delete()
+
+
+@receiver(post_save, sender=User, dispatch_uid="partnership.auth.deactivated_user_signed_out")
+def _deactivated_user_signed_out(sender, instance: User, update_fields=None, **kwargs) -> None:
+    """A deactivated user is signed out everywhere, whichever way they were deactivated."""
+    if instance.is_active or (update_fields is not None and "is_active" not in update_fields):
+        return
+    user_sessions_end(user=instance)
+
+
+def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every browser session of `user` (but `keep_session_key`); returns how many."""
+    records = UserSession.objects.filter(user=user)
+    if keep_session_key:
+        records = records.exclude(session_key=keep_session_key)
+    keys = list(records.values_list("session_key", flat=True))
+    store = _session_store_class()()
+    for key in keys:
+        store.delete(key)
+    UserSession.objects.filter(session_key__in=keys).delete()
+    if keys:
+        logger.info("Ended %s session(s) of user %s", len(keys), user.pk)
+    return len(keys)
+
+
+def session_rotate(request: HttpRequest) -> None:
+    """A new session key for the same session (after a second factor), still recorded."""
+    old_key = request.session.session_key
+    request.session.cycle_key()
+    if old_key:
+        UserSession.objects.filter(session_key=old_key).update(
+            session_key=request.session.session_key
+        )
+
+
+def session_expiry_reason(request: HttpRequest) -> str | None:
+    """Why a signed-in session has run out ('idle', 'absolute', or 'unknown' for one without
+    a sign-in time, which predates these rules), or None while it lasts; a lasting session's
+    activity is noted."""
+    session = request.session
+    if SESSION_KEY not in session:
+        return None
+    signed_in_at = session.get(SIGNED_IN_AT_KEY)
+    last_seen_at = session.get(LAST_SEEN_AT_KEY, signed_in_at)
+    if not isinstance(signed_in_at, int | float) or not isinstance(last_seen_at, int | float):
+        return "unknown"
+    now = _now()
+    if now - signed_in_at >= settings.SESSION_COOKIE_AGE:
+        return "absolute"
+    if now - last_seen_at >= settings.SESSION_IDLE_TIMEOUT_SECONDS:
+        return "idle"
+    if now - last_seen_at >= LAST_SEEN_RESOLUTION_SECONDS:
+        session[LAST_SEEN_AT_KEY] = now
+    return None
+
+
+def expiry_message(reason: str) -> str:
+    if reason == "idle":
+        minutes = settings.SESSION_IDLE_TIMEOUT_SECONDS // 60
+        return (
+            f"You were signed out because you had not used the portal for {minutes} minutes. "
+            "Sign in again to carry on."
+        )
+    if reason == "absolute":
+        hours = settings.SESSION_COOKIE_AGE // 3600
+        return f"You were signed out because you had been signed in for {hours} hours. Sign in again to carry on."
+    return "You were signed out. Sign in again to carry on."
+
+
+def safe_next_url(request: HttpRequest, candidate: str | None) -> str:
+    """`candidate` when it is a page of this portal, otherwise the home page."""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse("home")
+
+
+# Two-factor sign-in ------------------------------------------------------------------
+
+
+def totp_device_for(*, user: User) -> TOTPDevice | None:
+    """The user's confirmed authenticator app, if they have set one up."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).first()
+
+
+def two_factor_pending(request: HttpRequest) -> bool:
+    """Signed in with a password, in a session that needs a second factor not yet given."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    if not (settings.TWO_FACTOR_REQUIRED or request.session.get(TWO_FACTOR_NEEDED_KEY)):
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    return not (is_verified and is_verified())
+
+
+def two_factor_step_url(*, user: User, next_url: str) -> str:
+    """Where a user goes for their second factor: the code page, or setting one up."""
+    name = "two-factor" if totp_device_for(user=user) is not None else "two-factor-set-up"
+    return f"{reverse(name)}?{urlencode({'next': next_url})}"
+
+
+@transaction.atomic
+def totp_device_pending(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator app being set up: the same secret until it is confirmed."""
+    device = (
+        TOTPDevice.objects.select_for_update()
+        .filter(user=user, confirmed=False)
+        .order_by("-pk")
+        .first()
+    )
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def totp_secret_for_display(device: TOTPDevice) -> str:
+    """The secret as people type it into an app: base32, in groups of four."""
+    secret = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+def totp_qr_code_svg(device: TOTPDevice) -> SafeString:
+    """The app's set-up link as an inline SVG QR code: nothing is fetched from elsewhere."""
+    svg = segno.make(device.config_url, error="m").svg_inline(
+        scale=5,
+        dark="#0b0c0c",
+        light="#ffffff",
+        title="QR code for your authenticator app",
+        svgclass="app-qr-code",
+    )
+    # Generated from the device's own key and settings; nothing in it comes from a request.
+    return mark_safe(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S308
+
+
+def code_attempt_refused_for(device) -> int | None:
+    """Seconds to wait before `device` takes another code after wrong ones, or None."""
+    allowed, details = device.verify_is_allowed()
+    if allowed:
+        return None
+    locked_until = (details or {}).get("locked_until")
+    if locked_until is None:
+        return 60
+    return max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
+
+
+@transaction.atomic
+def totp_code_check(*, device: TOTPDevice, code: str) -> bool:
+    """Whether `code` is the app's current code. Wrong codes slow further tries (django-otp
+    throttling); a code is accepted once."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+    return bool(device.verify_token(code))
+
+
+@transaction.atomic
+def recovery_code_check(*, user: User, code: str) -> StaticDevice | None:
+    """The recovery codes' device when `code` is one of them (it is used up), or None."""
+    device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    if device is None or code_attempt_refused_for(device) is not None:
+        return None
+    return device if device.verify_token(code) else None
+
+
+@transaction.atomic
+def recovery_codes_make(*, user: User) -> list[str]:
+    """New recovery codes for `user`, replacing any they had; shown to them once."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
+    )
+    StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    device.token_set.all().delete()
+    codes: set[str] = set()
+    while len(codes) < RECOVERY_CODE_COUNT:
+        codes.add(StaticToken.random_token())
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    logger.info("Recovery codes made for user %s", user.pk)
+    return sorted(codes)
+
+
+def recovery_codes_left(*, user: User) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def two_factor_verified(request: HttpRequest, device) -> None:
+    """The session has its second factor: remember the device and issue a new session key."""
+    otp_login(request, device)
+    request.session[TWO_FACTOR_NEEDED_KEY] = True
+    session_rotate(request)
+
+
+@transaction.atomic
+def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice) -> list[str]:
+    """Turn on two-factor sign-in with a newly checked app: this session counts as verified,
+    the user's other sessions end (they never gave a second factor) and new recovery codes
+    are returned to show once."""
+    user = request.user
+    device.confirmed = True
+    device.name = TOTP_DEVICE_NAME
+    device.save(update_fields=["confirmed", "name"])
+    TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    codes = recovery_codes_make(user=user)
+    two_factor_verified(request, device)
+    user_sessions_end(user=user, keep_session_key=request.session.session_key)
+    logger.info("Two-factor sign-in turned on for user %s", user.pk)
+    return codes
+
+
+@transaction.atomic
+def two_factor_turn_off(*, request: HttpRequest) -> None:
+    """Remove the user's app and recovery codes (only where two-factor is not required)."""
+    user = request.user
+    TOTPDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user).delete()
+    request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    request.session[TWO_FACTOR_NEEDED_KEY] = False
+    logger.info("Two-factor sign-in turned off for user %s", user.pk)
+
+
+# Password reset ------------------------------------------------------------------------
+
+
+def password_reset_refused_for(request: HttpRequest) -> bool:
+    """Whether this client address has asked for as many reset emails as an hour allows."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = PasswordResetRequest.objects.filter(
+        ip_address=client_ip_address(request), requested_at__gte=since
+    ).count()
+    return recent >= settings.PASSWORD_RESET_REQUESTS_PER_HOUR
+
+
+def password_reset_record(request: HttpRequest) -> None:
+    PasswordResetRequest.objects.create(ip_address=client_ip_address(request))
+    # Requests older than the throttle's hour count for nothing; keep the table small.
+    PasswordResetRequest.objects.filter(
+        requested_at__lt=timezone.now() - timedelta(days=1)
+    ).delete()
+
+
+@transaction.atomic
+def password_reset_send(*, user: User) -> bool:
+    """Email `user` a link to choose a new password, through the notification layer; a few
+    an hour at most per account. True when one was sent."""
+    since = timezone.now() - timedelta(hours=1)
+    if (
+        Notification.objects.filter(
+            recipient=user, kind=PASSWORD_RESET_KIND, created_at__gte=since
+        ).count()
+        >= PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR
+    ):
+        return False
+    link = reverse(
+        "password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
+    sent = notification_send(
+        recipients=[user],
+        kind=PASSWORD_RESET_KIND,
+        title="Reset your password",
+        body=(
+            "Someone asked to reset the password of your account. If it was you, follow the "
+            f"link to choose a new password. The link works once and expires in {days} days.\n\n"
+            "If it was not you, you can ignore this email: your password has not changed."
+        ),
+        link=link,
+    )
+    return bool(sent)

@@ -1,0 +1,117 @@
+"""Forms for two-factor sign-in and password reset, in GOV.UK style."""
+
+import re
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+
+from partnership import auth
+from partnership.backends import account_may_sign_in
+from partnership.forms import GovukFormMixin
+
+
+def _wait_message(seconds: int) -> str:
+    wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
+    return f"You have entered too many wrong codes. Wait {wait}, then try again"
+
+
+class TotpCodeForm(GovukFormMixin, forms.Form):
+    """The 6-digit code an authenticator app shows, checked against one device."""
+
+    code = forms.CharField(
+        label="Code from your authenticator app",
+        help_text="The 6-digit code it shows for Probation partnerships",
+        max_length=20,
+        error_messages={"required": "Enter the 6-digit code from your authenticator app"},
+    )
+
+    def __init__(self, *args, device, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.device = device
+        self.fields["code"].widget.attrs.update(
+            {
+                "class": "govuk-input govuk-input--width-10",
+                "inputmode": "numeric",
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+            }
+        )
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"])
+        if not re.fullmatch(r"\d{6}", code):
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows")
+        wait = auth.code_attempt_refused_for(self.device)
+        if wait is not None:
+            raise forms.ValidationError(_wait_message(wait))
+        if not auth.totp_code_check(device=self.device, code=code):
+            raise forms.ValidationError(
+                "The code is not right. Enter the code your authenticator app shows now"
+            )
+        return code
+
+
+class RecoveryCodeForm(GovukFormMixin, forms.Form):
+    """One of the recovery codes given when two-factor sign-in was set up; used once."""
+
+    code = forms.CharField(
+        label="Recovery code",
+        help_text="One of the codes you saved when you set up two-factor sign-in, like abcd2345",
+        max_length=40,
+        error_messages={"required": "Enter a recovery code"},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.device = None
+        self.fields["code"].widget.attrs.update(
+            {
+                "class": "govuk-input govuk-input--width-10",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        )
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
+        from django_otp.plugins.otp_static.models import StaticDevice
+
+        holder = StaticDevice.objects.filter(user=self.user, confirmed=True).first()
+        wait = auth.code_attempt_refused_for(holder) if holder is not None else None
+        if wait is not None:
+            raise forms.ValidationError(_wait_message(wait))
+        self.device = auth.recovery_code_check(user=self.user, code=code)
+        if self.device is None:
+            raise forms.ValidationError(
+                "The recovery code is not right, or has been used. Enter another one"
+            )
+        return code
+
+
+class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
+    """Asks for the email address; the link goes by the portal's own email, and only to
+    an account that may sign in. The page that follows is the same either way."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["email"]
+        field.label = "Email address"
+        field.help_text = "The email address you sign in with"
+        field.error_messages = {
+            "required": "Enter your email address",
+            "invalid": "Enter an email address in the correct format, like name@example.org",
+        }
+        field.widget.attrs.update(
+            {"autocomplete": "email", "spellcheck": "false", "class": "govuk-input"}
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        for user in self.get_users(self.cleaned_data["email"]):
+            if account_may_sign_in(user):
+                auth.password_reset_send(user=user)
+
+
+class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
+    """A new password, checked by every validator in AUTH_PASSWORD_VALIDATORS."""

@@ -1,0 +1,201 @@
+"""Pages for two-factor sign-in, the account's sign-in security and password reset."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.http import require_POST
+
+from partnership import auth
+from partnership.auth_forms import (
+    GovukPasswordResetForm,
+    GovukSetPasswordForm,
+    RecoveryCodeForm,
+    TotpCodeForm,
+)
+
+
+def _next_url(request: HttpRequest) -> str:
+    return auth.safe_next_url(request, request.POST.get("next") or request.GET.get("next"))
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
+def _two_factor_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+    # No service navigation until the second factor is given: it would lead nowhere.
+    if auth.two_factor_pending(request):
+        context = {**context, "navigation": None}
+    return render(request, template, context)
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """The second step of signing in: the code from the user's authenticator app."""
+    next_url = _next_url(request)
+    if not auth.two_factor_pending(request):
+        return redirect(next_url)
+    device = auth.totp_device_for(user=request.user)
+    if device is None:
+        return redirect(_with_next("two-factor-set-up", next_url))
+    form = TotpCodeForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        auth.two_factor_verified(request, device)
+        return redirect(next_url)
+    return _two_factor_page(request, "auth/two_factor.html", {"form": form, "next": next_url})
+
+
+@login_required
+def two_factor_recovery_code(request: HttpRequest) -> HttpResponse:
+    """The second step with a recovery code instead, for someone without their app."""
+    next_url = _next_url(request)
+    if not auth.two_factor_pending(request):
+        return redirect(next_url)
+    form = RecoveryCodeForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        auth.two_factor_verified(request, form.device)
+        left = auth.recovery_codes_left(user=request.user)
+        messages.info(
+            request,
+            f"You have {left} recovery code{'s' if left != 1 else ''} left. "
+            "Make new ones from Security when you run low.",
+        )
+        return redirect(next_url)
+    return _two_factor_page(
+        request, "auth/two_factor_recovery_code.html", {"form": form, "next": next_url}
+    )
+
+
+@login_required
+def two_factor_set_up(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: scan the QR code (or type the key), confirm with a code."""
+    next_url = _next_url(request)
+    user = request.user
+    if auth.totp_device_for(user=user) is not None:
+        # One app at a time: a new one only after turning this one off, from a verified session.
+        if auth.two_factor_pending(request):
+            return redirect(_with_next("two-factor", next_url))
+        return redirect("account-security")
+    device = auth.totp_device_pending(user=user)
+    form = TotpCodeForm(request.POST or None, device=device)
+    if request.method == "POST" and form.is_valid():
+        codes = auth.totp_device_confirm(request=request, device=device)
+        request.session[auth.NEW_RECOVERY_CODES_KEY] = codes
+        return redirect(_with_next("recovery-codes", next_url))
+    return _two_factor_page(
+        request,
+        "auth/two_factor_set_up.html",
+        {
+            "form": form,
+            "next": next_url,
+            "qr_code": auth.totp_qr_code_svg(device),
+            "secret": auth.totp_secret_for_display(device),
+            "required": settings.TWO_FACTOR_REQUIRED,
+        },
+    )
+
+
+@login_required
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, shown once: a reload shows them no more."""
+    codes = request.session.pop(auth.NEW_RECOVERY_CODES_KEY, None)
+    if not codes:
+        return redirect("account-security")
+    return render(request, "auth/recovery_codes.html", {"codes": codes, "next": _next_url(request)})
+
+
+@login_required
+@require_POST
+def recovery_codes_new(request: HttpRequest) -> HttpResponse:
+    """Replace the recovery codes; the old ones stop working."""
+    if auth.totp_device_for(user=request.user) is None:
+        return redirect("account-security")
+    request.session[auth.NEW_RECOVERY_CODES_KEY] = auth.recovery_codes_make(user=request.user)
+    return redirect("recovery-codes")
+
+
+@login_required
+def account_security(request: HttpRequest) -> HttpResponse:
+    """Two-factor sign-in for this account: whether it is on, recovery codes, turning it on or off."""
+    user = request.user
+    device = auth.totp_device_for(user=user)
+    return render(
+        request,
+        "auth/account_security.html",
+        {
+            "two_factor_on": device is not None,
+            "two_factor_required": settings.TWO_FACTOR_REQUIRED,
+            "recovery_codes_left": auth.recovery_codes_left(user=user) if device else 0,
+            "idle_minutes": settings.SESSION_IDLE_TIMEOUT_SECONDS // 60,
+            "absolute_hours": settings.SESSION_COOKIE_AGE // 3600,
+        },
+    )
+
+
+@login_required
+@require_POST
+def two_factor_turn_off(request: HttpRequest) -> HttpResponse:
+    if settings.TWO_FACTOR_REQUIRED:
+        messages.error(request, "Two-factor sign-in is required for everyone and stays on")
+        return redirect("account-security")
+    auth.two_factor_turn_off(request=request)
+    messages.success(request, "Two-factor sign-in is off")
+    return redirect("account-security")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for an email address; the same page follows whether or not it has an account.
+    A client address may ask only a few times an hour."""
+
+    template_name = "auth/password_reset.html"
+    form_class = GovukPasswordResetForm
+    success_url = reverse_lazy("password-reset-sent")
+
+    def post(self, request, *args, **kwargs):
+        if auth.password_reset_refused_for(request):
+            return render(request, "auth/password_reset_refused.html", status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        auth.password_reset_record(self.request)
+        form.save()
+        return redirect(self.success_url)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "auth/password_reset_sent.html"
+
+    def get_context_data(self, **kwargs):
+        days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
+        return {**super().get_context_data(**kwargs), "link_days": days}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """A new password from the emailed link (used once); every session of the account ends."""
+
+    template_name = "auth/password_reset_confirm.html"
+    form_class = GovukSetPasswordForm
+    success_url = reverse_lazy("password-reset-complete")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        auth.user_sessions_end(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "auth/password_reset_complete.html"
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer to a sign-in while the email address or the client address is
+    locked out: the same page whoever the email belongs to, or if it belongs to no one."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    return render(request, "auth/locked_out.html", {"minutes": minutes}, status=429)

@@ -1,0 +1,81 @@
+"""`make load`: `python -m partnership.load [load options]` through the launcher.
+
+Makes the load test's own database on the same Postgres (`LOAD_DATABASE_NAME`, default
+`partnership_load`), so the demo's data is never touched, then runs `manage.py load
+--migrate` on it under the production settings.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server's URL, naming another database."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}/{name}" + (f"?{parts.query}" if parts.query else "")
+
+
+def database_create(url: str, name: str) -> bool:
+    """Create database `name` on the server `url` points at, unless it exists."""
+    import psycopg2
+    from psycopg2 import sql
+
+    config = environ.Env.db_url_config(url)
+    params = {
+        "dbname": config["NAME"],
+        "user": config["USER"] or None,
+        "password": config["PASSWORD"] or None,
+        "host": config["HOST"] or None,
+        "port": config["PORT"] or None,
+        **config.get("OPTIONS", {}),
+    }
+    conn = psycopg2.connect(**{key: value for key, value in params.items() if value is not None})
+    try:
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if cursor.fetchone():
+                return False
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    finally:
+        conn.close()
+
+
+def main(argv: list[str]) -> int:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        print("DATABASE_URL is not set: run this through `make load`", file=sys.stderr)
+        return 2
+    name = os.environ.get("LOAD_DATABASE_NAME", "partnership_load")
+    if name == environ.Env.db_url_config(url)["NAME"]:
+        print("LOAD_DATABASE_NAME must not be the portal's own database", file=sys.stderr)
+        return 2
+    if database_create(url, name):
+        print(f"[load] created the database {name}", flush=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": with_database(url, name),
+        "DJANGO_SETTINGS_MODULE": "partnership.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "EMAIL_PROVIDER": "locmem",
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+    }
+    print(f"[load] migrating {name}", flush=True)
+    command = [sys.executable, "manage.py", "load", "--migrate", *argv]
+    return subprocess.run(command, cwd=BASE_DIR, env=env, check=False).returncode  # noqa: S603
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
