@@ -25,7 +25,7 @@ def referral_list_visible_to(*, user: User) -> QuerySet[Referral]:
         "service__organisation", "pdu", "practitioner", "assigned_to"
     )
     if user.role == Role.PRACTITIONER and user.pdu_id:
-        return base
+        return base.filter(pdu_id=user.pdu_id)
     if user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER) and user.organisation_id:
         return base.filter(organisation_id=user.organisation_id).exclude(status=Status.DRAFT)
     return base.none()
