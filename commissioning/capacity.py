@@ -27,7 +27,6 @@ from django.db.models import (
     Count,
     Exists,
     FilteredRelation,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -323,6 +322,37 @@ def _relevant_referrals(path: str, start: datetime) -> FilteredRelation:
 # Utilisation ------------------------------------------------------------------------------
 
 
+_UTILISATION_SQL = """
+SELECT s.id, s.public_id, s.name, s.status, s.organisation_id, o.name, s.monthly_capacity,
+       s.current_wait_days, funded.total,
+       coalesce(demand.sent, 0), coalesce(demand.accepted, 0), coalesce(demand.active, 0)
+FROM providers_service s
+JOIN providers_organisation o ON o.id = s.organisation_id
+LEFT JOIN (
+    -- Only the referrals a month can need: sent or decided since it began, or active now.
+    SELECT r.service_id,
+           count(*) FILTER (WHERE r.sent_at >= %(start)s AND r.sent_at < %(end)s
+                            AND r.status IN %(demand)s) AS sent,
+           count(*) FILTER (WHERE r.decided_at >= %(start)s AND r.decided_at < %(end)s
+                            AND r.status IN %(accepted)s) AS accepted,
+           count(*) FILTER (WHERE r.status IN %(active)s) AS active
+    FROM referrals_referral r
+    WHERE r.sent_at >= %(start)s OR r.decided_at >= %(start)s OR r.status IN %(active)s
+    GROUP BY r.service_id
+) demand ON demand.service_id = s.id
+LEFT JOIN (
+    -- What agreements funding the month contract for each service.
+    SELECT l.service_id, sum(l.contracted_monthly_referrals) AS total
+    FROM commissioning_agreementservice l
+    JOIN commissioning_agreement a ON a.id = l.agreement_id
+    WHERE a.status IN %(funding)s AND a.starts_on < %(next)s AND a.ends_on >= %(first)s
+    GROUP BY l.service_id
+) funded ON funded.service_id = s.id
+{where}
+{order}
+"""
+
+
 def utilisation_by_service(
     period: date | str | None = None,
     *,
@@ -337,44 +367,37 @@ def utilisation_by_service(
     `services` narrows it (a queryset, services or ids); by default every service.
     Ordered by organisation and service name unless `ordered` is false (the monitoring
     reads every row and needs no order, so the database need not sort them).
+
+    The monitoring runs this over every service, so it is written as SQL in the shape the
+    database does best: the month's referrals are counted per service first, on narrow
+    rows found through the date and status indexes, and only then joined to the services.
     """
     first = month_start(period)
     start, end = month_bounds(first)
-    contracted = (
-        _funding_for(first)
-        .filter(service=OuterRef("pk"))
-        .values("service")
-        .annotate(total=Sum("contracted_monthly_referrals"))
-        .values("total")[:1]
-    )
-    rows = Service.objects.all()
+    params: dict[str, Any] = {
+        "start": start,
+        "end": end,
+        "first": first,
+        "next": next_month(first),
+        "demand": DEMAND_STATUSES,
+        "accepted": ACCEPTED_STATUSES,
+        "active": ACTIVE_STATUSES,
+        "funding": tuple(str(status) for status in FUNDING_STATUSES),
+    }
+    where = ""
     if (ids := _ids_of(services)) is not None:
-        rows = rows.filter(pk__in=ids)
-    rows = (
-        rows.annotate(month_referrals=_relevant_referrals("referrals", start))
-        .annotate(
-            contracted=Subquery(contracted),
-            # One name per service: as an aggregate it keeps the grouping to the service's
-            # key alone, so the database can aggregate by hashing instead of sorting.
-            organisation_name=Min("organisation__name"),
-            **_referral_counts("month_referrals", start, end),
-        )
-        .order_by(*(("organisation_name", "name", "pk") if ordered else ()))
-        .values_list(
-            "pk",
-            "public_id",
-            "name",
-            "status",
-            "organisation_id",
-            "organisation_name",
-            "monthly_capacity",
-            "current_wait_days",
-            "contracted",
-            "sent",
-            "accepted",
-            "active",
-        )
-    )
+        if isinstance(ids, QuerySet):
+            narrowing, narrowing_params = ids.order_by().values("pk").query.sql_with_params()
+            where = "WHERE s.id IN (" + narrowing.replace("%s", "%(narrow_{})s") + ")"
+            where = where.format(*range(len(narrowing_params)))
+            params.update({f"narrow_{i}": value for i, value in enumerate(narrowing_params)})
+        else:
+            where = "WHERE s.id = ANY(%(ids)s)"
+            params["ids"] = list(ids)
+    order = "ORDER BY o.name, s.name, s.id" if ordered else ""
+    with connection.cursor() as cursor:
+        cursor.execute(_UTILISATION_SQL.format(where=where, order=order), params)
+        rows = cursor.fetchall()
     elapsed = month_elapsed(first, now=now)
     return [
         ServiceUtilisation(

@@ -1,5 +1,6 @@
 """Input and output serializers of referrals and their nested resources."""
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from partnership.models import ComplexityLevel, DesiredOutcome
@@ -94,12 +95,18 @@ class ReferralSerializer(serializers.ModelSerializer):
         data["complexity_level"] = referral.complexity_level_id
         data["desired_outcomes"] = list(outcome_ids)
         for name in _DATETIME_FIELDS:
-            value = getattr(referral, name)
-            data[name] = None if value is None else _DATETIME.to_representation(value)
+            data[name] = _instant(getattr(referral, name))
         return {name: data[name] for name in self.Meta.fields}
 
 
-_DATETIME = serializers.DateTimeField()
+def _instant(value):
+    """A moment as DRF writes it: ISO 8601 in the portal's time zone, UTC as `Z`."""
+    if value is None:
+        return None
+    text = timezone.localtime(value).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 _DATE_FIELDS = ["date_of_birth", "expected_release_date", "sentence_end_date"]
 _DATETIME_FIELDS = ["created_at", "sent_at", "decided_at", "updated_at"]
 # Related and formatted fields are written above; the rest are plain values.

@@ -29,6 +29,15 @@ from referrals.api import serializers
 from referrals.models import Referral
 
 WHY = "API request"
+LIST_COLUMNS = [
+    *(field.name for field in Referral._meta.concrete_fields),
+    "service__name",
+    "service__organisation_id",
+    "service__organisation__name",
+    "pdu__name",
+    "practitioner__full_name",
+    "assigned_to__full_name",
+]
 # What a risk document can be, and so the types a download is served as.
 DOCUMENT_KINDS = (documents.PDF, documents.DOCX, documents.ODT, documents.JPEG, documents.PNG)
 
@@ -76,9 +85,13 @@ class ReferralViewSet(
             .order_by("desiredoutcome__category", "desiredoutcome__position")
             .values("desiredoutcome_id")
         )
-        return selectors.referral_list_visible_to(user=user).annotate(
+        referrals = selectors.referral_list_visible_to(user=user).annotate(
             desired_outcome_ids=outcome_ids
         )
+        if self.action == "list":
+            # A page reads only what the representation shows of the related rows.
+            referrals = referrals.only(*LIST_COLUMNS)
+        return referrals
 
     def _out(self, referral: Referral, code: int = status.HTTP_200_OK) -> Response:
         referral = self.scoped_queryset(self.request.user).get(pk=referral.pk)
