@@ -415,6 +415,12 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 PRODUCTION_PROBE = """
 import json, django
+from django.conf import settings
+# The suite has no collected static files: name them as written rather than by manifest.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 django.setup()
 from django.test import Client
 
