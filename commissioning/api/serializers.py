@@ -5,6 +5,7 @@ from datetime import date
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from commissioning.models import (
     Agreement,
@@ -131,8 +132,15 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = ["status", "feedback", "submitted_at"]
 
 
+class AnsweredBooleanField(serializers.BooleanField):
+    """A yes or no that must be given. In a form body DRF reads a missing box as false, which
+    would let leaving the answer out declare no conflict or turn an applicant down."""
+
+    default_empty_html = empty
+
+
 class DecisionSerializer(serializers.Serializer):
-    successful = serializers.BooleanField()
+    successful = AnsweredBooleanField()
     feedback = serializers.CharField()
 
 
@@ -146,7 +154,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
 
 class DeclarationSerializer(serializers.Serializer):
-    has_conflict = serializers.BooleanField()
+    has_conflict = AnsweredBooleanField()
     details = serializers.CharField(required=False, allow_blank=True, default="")
 
 

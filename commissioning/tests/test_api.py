@@ -200,3 +200,41 @@ def test_a_round_in_a_year_before_the_pages_is_a_400(client):
     assert response.status_code == 400
     assert "closes_at" in response.json()["errors"]
     assert not FundingRound.objects.exists()
+
+
+def test_leaving_out_a_conflict_or_a_decision_in_a_form_body_is_a_400_not_a_no(client):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(commissioner)
+    lot = add_lot(funding_round, commissioner, "Housing", 100_000)
+    open_round(funding_round, commissioner)
+    application, _ = apply(lot, income=50_000)
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    assessor = UserFactory(role=Role.ASSESSOR)
+    assignment = services.assessor_assign(
+        application=application, by=commissioner, assessor=assessor
+    )
+    # A form leaves an unticked box out; DRF would have read it as "no conflict".
+    declared = client.post(
+        f"/api/v1/assessments/{assignment.pk}/declare/", {"details": ""}, **auth(assessor)
+    )
+    assert declared.status_code == 400
+    assert "has_conflict" in declared.json()["errors"]
+    assignment.refresh_from_db()
+    assert assignment.conflict_declared_at is None
+    decided = client.post(
+        f"/api/v1/applications/{application.public_id}/decide/",
+        {"feedback": "Thank you."},
+        **auth(commissioner),
+    )
+    assert decided.status_code == 400
+    assert "successful" in decided.json()["errors"]
+    application.refresh_from_db()
+    assert application.status == "submitted"
+    answered = client.post(
+        f"/api/v1/applications/{application.public_id}/decide/",
+        {"successful": "false", "feedback": "Thank you."},
+        **auth(commissioner),
+    )
+    assert answered.status_code == 200 and answered.json()["status"] == "unsuccessful"

@@ -1,6 +1,8 @@
 """The shared API resources: me, regions, PDUs and service categories."""
 
 import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, viewsets
 from rest_framework.decorators import action
@@ -53,8 +55,26 @@ class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = selectors.service_category_list()
 
 
+class TrueOrFalseField(forms.NullBooleanField):
+    """`true` or `false` as the schema says, or left out; django-filter's own boolean reads
+    anything else as no filter, which would answer a typo with every notification."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if value not in ("true", "false"):
+            raise ValidationError("Give true or false", code="invalid")
+        return value == "true"
+
+
+class TrueOrFalseFilter(django_filters.BooleanFilter):
+    field_class = TrueOrFalseField
+
+
 class NotificationFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(
+    unread = TrueOrFalseFilter(
         field_name="read_at", lookup_expr="isnull", help_text="Only unread (true) or read (false)"
     )
 

@@ -5,6 +5,7 @@ import yaml
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from openapi_spec_validator import validate
 from rest_framework import exceptions
 
@@ -169,3 +170,20 @@ def test_a_bad_filter_value_is_a_documented_400_problem(client):
     assert response.status_code == 400
     assert "status" in response.json()["errors"]
     assert_conforms(response, method="GET", path="/api/v1/agreements/")
+
+
+def test_the_unread_filter_takes_true_or_false_and_refuses_anything_else(signed_in):
+    user = signed_in.get("/api/v1/me/").wsgi_request.user
+    unread = NotificationFactory(recipient=user)
+    read = NotificationFactory(recipient=user, read_at=timezone.now())
+
+    def ids(query):
+        return {n["id"] for n in signed_in.get(f"/api/v1/notifications/{query}").json()["results"]}
+
+    assert ids("?unread=true") == {unread.pk}
+    assert ids("?unread=false") == {read.pk}
+    assert ids("?unread=") == {unread.pk, read.pk}
+    # Read as no filter before, which answered a mistyped filter with every notification.
+    refused = signed_in.get("/api/v1/notifications/?unread=yes")
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["unread"] == ["Give true or false"]
