@@ -16,6 +16,23 @@ from partnership.models import (
 )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records service support may read but never add, change or delete: logs and history.
+    Every field is shown read-only unless the admin names its own `readonly_fields`."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields or [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]

@@ -17,6 +17,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from partnership.admin import ReadOnlyAdmin
 from partnership.models import Role, User
 
 HIDDEN = "changed (not shown)"
@@ -76,7 +77,7 @@ class HistoryChangeList(ChangeList):
         self.model_admin.describe_events(self.result_list)
 
 
-class HistoryAdmin(admin.ModelAdmin):
+class HistoryAdmin(ReadOnlyAdmin):
     """Read-only, `admin` role only, with who changed which fields of what."""
 
     # The tracked model's fields whose values are not shown.
@@ -115,15 +116,6 @@ class HistoryAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._is_service_support(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # Queries ----------------------------------------------------------------------------
 

@@ -3,33 +3,22 @@ history of referrals and their risk information, and the retention runs."""
 
 from django.contrib import admin
 
+from partnership.admin import ReadOnlyAdmin
 from partnership.history_admin import HistoryAdmin
 from referrals.models import AccessLog, ReferralHistory, RetentionRun, RiskInformationHistory
 from referrals.retention import REFERRAL_FIELDS_CLEARED, RISK_FIELDS_CLEARED
 
 
 @admin.register(AccessLog)
-class AccessLogAdmin(admin.ModelAdmin):
+class AccessLogAdmin(ReadOnlyAdmin):
     list_display = ["at", "user_email", "crn", "what", "why", "channel", "outcome"]
     list_filter = ["outcome", "channel"]
     search_fields = ["crn", "user_email"]
     date_hierarchy = "at"
 
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in AccessLog._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(RetentionRun)
-class RetentionRunAdmin(admin.ModelAdmin):
+class RetentionRunAdmin(ReadOnlyAdmin):
     list_display = [
         "started_at",
         "trigger",
@@ -41,18 +30,6 @@ class RetentionRunAdmin(admin.ModelAdmin):
         "finished_at",
     ]
     list_filter = ["trigger"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in RetentionRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReferralHistory)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-from urllib.parse import urlsplit, urlunsplit
-
 import psycopg2
 from django.conf import settings
 from django.db import connections
 from psycopg2 import sql
+
+from partnership.servers import database_url
 
 
 def _server_connection():
@@ -69,16 +68,7 @@ def use(name: str) -> None:
 
 def url_for(name: str) -> str:
     """DATABASE_URL for another process (the web server under test) to reach `name`."""
-    current = os.environ.get("DATABASE_URL")
-    if not current:
-        params = settings.DATABASES["default"]
-        host = params.get("HOST") or "127.0.0.1"
-        port = params.get("PORT") or "5432"
-        user = params.get("USER") or "postgres"
-        password = f":{params['PASSWORD']}" if params.get("PASSWORD") else ""
-        return f"postgres://{user}{password}@{host}:{port}/{name}"
-    parts = urlsplit(current)
-    return urlunsplit(parts._replace(path=f"/{name}"))
+    return database_url({**connections["default"].settings_dict, "NAME": name})
 
 
 def server_version() -> str:

@@ -11,7 +11,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,13 +20,14 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from partnership.load.seed import EMAIL_DOMAIN, load_seed, load_tokens_revoke
+from partnership.servers import database_url, free_port
 
 BASE_DIR = Path(settings.BASE_DIR)
 BIN_DIR = Path(sys.executable).parent
@@ -98,21 +98,6 @@ class LoadResult:
 # Where the servers find Postgres and Redis.
 
 
-def database_url(settings_dict: dict) -> str:
-    """A DATABASE_URL for the database a Django connection's settings describe."""
-    user = quote(settings_dict.get("USER") or "", safe="")
-    password = settings_dict.get("PASSWORD") or ""
-    auth = f"{user}:{quote(password, safe='')}" if password else user
-    host = settings_dict.get("HOST") or ""
-    query = {key: str(value) for key, value in (settings_dict.get("OPTIONS") or {}).items()}
-    if host.startswith("/"):  # a unix socket folder travels as ?host=
-        query["host"], host = host, ""
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    netloc = f"{auth}@{host}{port}" if auth else f"{host}{port}"
-    url = f"postgres://{netloc}/{quote(settings_dict['NAME'])}"
-    return f"{url}?{urlencode(query)}" if query else url
-
-
 def redis_urls(redis_url: str, db: int) -> tuple[str, str]:
     """The cache URL and the Celery broker URL for database `db` of the same Redis server."""
     parts = urlsplit(redis_url)
@@ -144,12 +129,6 @@ def server_environ(*, options: LoadOptions, port: int) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _queues(broker_url: str):
@@ -460,7 +439,7 @@ def problems(result: LoadResult, options: LoadOptions) -> list[str]:
 def run(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
     """Seed, start the servers, run locust for the set time, then check and report."""
     run_id = secrets.token_hex(4)
-    port = options.port or _free_port()
+    port = options.port or free_port()
     environ = server_environ(options=options, port=port)
 
     organisations = max(options.organisations, provider_users(options.users))
