@@ -14,7 +14,9 @@ reverse relation, so this module does not import the referrals app.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -353,6 +355,20 @@ LEFT JOIN (
 """
 
 
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector while a pass builds many rows: they hold no
+    cycles, and the collections their allocation would set off walk the whole heap (a
+    quarter of a full pass's time, measured with the benchmark)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def utilisation_by_service(
     period: date | str | None = None,
     *,
@@ -395,43 +411,43 @@ def utilisation_by_service(
             where = "WHERE s.id = ANY(%(ids)s)"
             params["ids"] = list(ids)
     order = "ORDER BY o.name, s.name, s.id" if ordered else ""
-    with connection.cursor() as cursor:
+    elapsed = month_elapsed(first, now=now)
+    with connection.cursor() as cursor, _collector_paused():
         cursor.execute(_UTILISATION_SQL.format(where=where, order=order), params)
         rows = cursor.fetchall()
-    elapsed = month_elapsed(first, now=now)
-    return [
-        ServiceUtilisation(
-            period=first,
-            sent=sent,
-            accepted=accepted,
-            active=active,
-            capacity=declared if contracted is None else contracted,
-            elapsed=elapsed,
-            service_id=pk,
-            service_public_id=public_id,
-            service_name=name,
-            service_status=status,
-            organisation_id=organisation_id,
-            organisation_name=organisation_name,
-            declared_capacity=declared,
-            funded=contracted is not None,
-            wait_days=wait_days,
-        )
-        for (
-            pk,
-            public_id,
-            name,
-            status,
-            organisation_id,
-            organisation_name,
-            declared,
-            wait_days,
-            contracted,
-            sent,
-            accepted,
-            active,
-        ) in rows
-    ]
+        return [
+            ServiceUtilisation(
+                period=first,
+                sent=sent,
+                accepted=accepted,
+                active=active,
+                capacity=declared if contracted is None else contracted,
+                elapsed=elapsed,
+                service_id=pk,
+                service_public_id=public_id,
+                service_name=name,
+                service_status=status,
+                organisation_id=organisation_id,
+                organisation_name=organisation_name,
+                declared_capacity=declared,
+                funded=contracted is not None,
+                wait_days=wait_days,
+            )
+            for (
+                pk,
+                public_id,
+                name,
+                status,
+                organisation_id,
+                organisation_name,
+                declared,
+                wait_days,
+                contracted,
+                sent,
+                accepted,
+                active,
+            ) in rows
+        ]
 
 
 def utilisation_for_service(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -15,12 +16,38 @@ def api_token_digest(raw_token: str) -> str:
     return hashlib.sha256(raw_token.encode()).hexdigest()
 
 
+# Every API request starts with this lookup, so its statement is written once from the
+# models' columns rather than compiled from a queryset each time.
+_TOKEN_FIELDS = ApiToken._meta.concrete_fields
+_USER_FIELDS = User._meta.concrete_fields
+_TOKEN_COLUMNS = ", ".join(
+    [
+        *(f"t.{field.column}" for field in _TOKEN_FIELDS),
+        *(f"u.{field.column}" for field in _USER_FIELDS),
+    ]
+)
+_TOKEN_SQL = (
+    f"SELECT {_TOKEN_COLUMNS} FROM partnership_apitoken t"  # noqa: S608 - the models' column names
+    " JOIN partnership_user u ON u.id = t.user_id WHERE t.digest = %s"
+)
+
+
 def api_token_for_raw(*, raw_token: str) -> ApiToken | None:
-    """The usable token matching a presented secret, or None if unknown, expired or revoked."""
-    token = (
-        ApiToken.objects.select_related("user").filter(digest=api_token_digest(raw_token)).first()
+    """The usable token matching a presented secret, with its user, or None if unknown,
+    expired or revoked."""
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [api_token_digest(raw_token)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(_TOKEN_FIELDS)
+    token = ApiToken.from_db(
+        connection.alias, [field.attname for field in _TOKEN_FIELDS], row[:split]
     )
-    if token is None or not token.is_usable(timezone.now()):
+    token.user = User.from_db(
+        connection.alias, [field.attname for field in _USER_FIELDS], row[split:]
+    )
+    if not token.is_usable(timezone.now()):
         return None
     return token
 

@@ -708,3 +708,16 @@ def test_the_command_can_hand_the_run_to_the_worker(db, capsys):
         call_command("monitor_capacity", "--enqueue", "--period", "2026-05")
     delay.assert_called_once_with("2026-05")
     assert "queued for the worker" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_utilisation_pass_leaves_the_garbage_collector_as_it_found_it(people, enabled):
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        capacity.utilisation_by_service(now=month_instant(0.5))
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

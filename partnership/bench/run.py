@@ -231,6 +231,11 @@ def table(report: dict) -> str:
             http["ceiling"],
             http["ceiling"]["requests_per_second"],
         )
+        row(
+            "  floor: GET /api/v1/me/ over HTTP",
+            http["floor"],
+            http["floor"]["requests_per_second"],
+        )
     row(
         "2 directory search API",
         s["directory"]["api"],

@@ -73,40 +73,62 @@ class ReferralSerializer(serializers.ModelSerializer):
         return {"id": referral.pdu_id, "name": referral.pdu.name}
 
     def to_representation(self, referral) -> dict:
-        """The fields above, read straight off the row: a page of referrals costs a dict per
-        row rather than a field object per value. Equal to the generic output (tested)."""
-        service = referral.service
-        outcome_ids = getattr(referral, "desired_outcome_ids", None)
-        if outcome_ids is None:
-            outcome_ids = [outcome.pk for outcome in referral.desired_outcomes.all()]
-        data = {
-            "id": str(referral.public_id),
-            "service": {"id": service.pk, "name": service.name},
-            "organisation": {"id": service.organisation_id, "name": service.organisation.name},
-            "pdu": {"id": referral.pdu_id, "name": referral.pdu.name},
-            "practitioner": referral.practitioner.full_name,
-            "assigned_to": referral.assigned_to.full_name if referral.assigned_to_id else None,
-        }
-        for name in _PLAIN_FIELDS:
-            data[name] = getattr(referral, name)
-        for name in _DATE_FIELDS:
-            value = getattr(referral, name)
-            data[name] = None if value is None else value.isoformat()
-        data["complexity_level"] = referral.complexity_level_id
-        data["desired_outcomes"] = list(outcome_ids)
-        for name in _DATETIME_FIELDS:
-            data[name] = _instant(getattr(referral, name))
-        return {name: data[name] for name in self.Meta.fields}
+        """The fields above, read straight off the row (see `referral_representation`)."""
+        return referral_representation(referral_row_of(referral))
 
 
-def _instant(value):
-    """A moment as DRF writes it: ISO 8601 in the portal's time zone, UTC as `Z`."""
+def referral_row_of(referral: Referral) -> dict:
+    """A referral object as the list's rows hold it (`selectors.ReferralRows`)."""
+    row = {name: getattr(referral, name) for name in _REFERRAL_ATTNAMES}
+    service = referral.service
+    outcome_ids = getattr(referral, "desired_outcome_ids", None)
+    if outcome_ids is None:
+        outcome_ids = [outcome.pk for outcome in referral.desired_outcomes.all()]
+    row.update(
+        service_name=service.name,
+        organisation_id=service.organisation_id,
+        organisation_name=service.organisation.name,
+        pdu_name=referral.pdu.name,
+        practitioner_name=referral.practitioner.full_name,
+        assigned_to_name=referral.assigned_to.full_name if referral.assigned_to_id else None,
+        desired_outcome_ids=outcome_ids,
+    )
+    return row
+
+
+def referral_representation(row) -> dict:
+    """A referral's JSON from its row: a page costs a dict per referral rather than a field
+    object per value. Equal to DRF's generic output (tested)."""
+    data = {
+        "id": str(row["public_id"]),
+        "service": {"id": row["service_id"], "name": row["service_name"]},
+        "organisation": {"id": row["organisation_id"], "name": row["organisation_name"]},
+        "pdu": {"id": row["pdu_id"], "name": row["pdu_name"]},
+        "practitioner": row["practitioner_name"],
+        "assigned_to": row["assigned_to_name"],
+        "complexity_level": row["complexity_level_id"],
+        "desired_outcomes": list(row["desired_outcome_ids"]),
+    }
+    for name in _PLAIN_FIELDS:
+        data[name] = row[name]
+    for name in _DATE_FIELDS:
+        value = row[name]
+        data[name] = None if value is None else value.isoformat()
+    zone = timezone.get_current_timezone()
+    for name in _DATETIME_FIELDS:
+        data[name] = _instant(row[name], zone)
+    return {name: data[name] for name in ReferralSerializer.Meta.fields}
+
+
+def _instant(value, zone):
+    """A moment as DRF writes it: ISO 8601 in the time zone, UTC as `Z`."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+_REFERRAL_ATTNAMES = [field.attname for field in Referral._meta.concrete_fields]
 _DATE_FIELDS = ["date_of_birth", "expected_release_date", "sentence_end_date"]
 _DATETIME_FIELDS = ["created_at", "sent_at", "decided_at", "updated_at"]
 # Related and formatted fields are written above; the rest are plain values.
