@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from partnership.models import ApiToken, Notification, Pdu, Region, ServiceCategory, User
+from partnership.prepared import PreparedStatement
 
 
 def api_token_digest(raw_token: str) -> str:
@@ -17,7 +18,7 @@ def api_token_digest(raw_token: str) -> str:
 
 
 # Every API request starts with this lookup, so its statement is written once from the
-# models' columns rather than compiled from a queryset each time.
+# models' columns rather than compiled from a queryset each time, and prepared.
 _TOKEN_FIELDS = ApiToken._meta.concrete_fields
 _USER_FIELDS = User._meta.concrete_fields
 _TOKEN_COLUMNS = ", ".join(
@@ -26,7 +27,7 @@ _TOKEN_COLUMNS = ", ".join(
         *(f"u.{field.column}" for field in _USER_FIELDS),
     ]
 )
-_TOKEN_SQL = (
+_TOKEN_LOOKUP = PreparedStatement(
     f"SELECT {_TOKEN_COLUMNS} FROM partnership_apitoken t"  # noqa: S608 - the models' column names
     " JOIN partnership_user u ON u.id = t.user_id WHERE t.digest = %s"
 )
@@ -35,9 +36,7 @@ _TOKEN_SQL = (
 def api_token_for_raw(*, raw_token: str) -> ApiToken | None:
     """The usable token matching a presented secret, with its user, or None if unknown,
     expired or revoked."""
-    with connection.cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [api_token_digest(raw_token)])
-        row = cursor.fetchone()
+    row = _TOKEN_LOOKUP.fetchone([api_token_digest(raw_token)])
     if row is None:
         return None
     split = len(_TOKEN_FIELDS)

@@ -163,6 +163,12 @@ class Referral(models.Model):
                 name="referral_provider_inbox",
             ),
             models.Index(fields=["pdu", "-created_at", "-id"], name="referral_pdu_newest"),
+            # A provider's whole list, newest first, never shows drafts.
+            models.Index(
+                fields=["organisation", "-created_at", "-id"],
+                condition=~Q(status=Status.DRAFT),
+                name="referral_provider_newest",
+            ),
             # The capacity monitoring reads what was sent or decided since a month began
             # and what is active now: each has an index, so it never scans old referrals.
             models.Index(fields=["sent_at"], name="referral_sent_at"),

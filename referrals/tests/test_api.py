@@ -271,7 +271,8 @@ def test_the_list_runs_a_fixed_number_of_queries(client):
     for _ in range(6):
         referral_in(Status.SENT, practitioner=practitioner, service=service)
     auth = headers(practitioner)
-    client.get("/api/v1/me/", **auth)
+    # The first request on a connection also prepares its statements (partnership.prepared).
+    client.get("/api/v1/referrals/", **auth)
 
     def queries(size):
         with CaptureQueriesContext(connection) as ctx:
