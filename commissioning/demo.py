@@ -63,7 +63,6 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
             "mechanism": "grant",
             "budget": 600_000,
             "closes_at": timezone.now() + timedelta(days=1),
-            "decision_by": date(2026, 3, 31),
             "break_clause_policy": "A break clause at 12 months, on three months' notice.",
         },
     )
@@ -107,8 +106,10 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         if len(rival_admins) > 1 and (rival_admins[1].organisation.annual_income or 0) < 1_000_000
         else None
     )
+    # Set up as any round is, then moved into the past: closed a month ago, decided since.
     FundingRound.objects.filter(pk=finished.pk).update(
-        closes_at=timezone.now() - timedelta(days=30)
+        closes_at=timezone.now() - timedelta(days=30),
+        decision_by=timezone.localdate() - timedelta(days=9),
     )
     services.round_transition(funding_round=finished, by=commissioner, action="close_applications")
     services.application_decide(
@@ -195,7 +196,6 @@ def _contract_round(commissioner: User, bidders: list[User]) -> int:
             "mechanism": "contract",
             "budget": 400_000,
             "closes_at": timezone.now() + timedelta(days=1),
-            "decision_by": date(2025, 7, 31),
         },
     )
     lot = _lot(funding_round, commissioner, "Supported accommodation", "accommodation", 400_000)
@@ -204,7 +204,7 @@ def _contract_round(commissioner: User, bidders: list[User]) -> int:
     services.round_transition(funding_round=funding_round, by=commissioner, action="open")
     applications = [_apply(lot, bidder, 380_000) for bidder in bidders]
     FundingRound.objects.filter(pk=funding_round.pk).update(
-        closes_at=timezone.make_aware(datetime(2025, 6, 30, 12))
+        closes_at=timezone.make_aware(datetime(2025, 6, 30, 12)), decision_by=date(2025, 7, 31)
     )
     services.round_transition(
         funding_round=funding_round, by=commissioner, action="close_applications"

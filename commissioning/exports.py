@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from commissioning.models import Application, FundingRound, Mechanism
+from partnership.spreadsheets import csv_writer
 
 CURRENCY = "GBP"
 
@@ -285,7 +285,7 @@ def ocds_csv_rows(package: dict) -> Iterator[list]:
 
 def csv_lines(rows: Iterable[list]) -> Iterator[str]:
     """Each row as one CSV line, written as it is asked for, for a streaming response."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     return (writer.writerow(row) for row in rows)
 
 

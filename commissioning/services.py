@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -28,6 +29,7 @@ from partnership.services import notification_send
 from providers.models import Organisation
 
 Status = FundingRound.Status
+LONDON = ZoneInfo("Europe/London")
 
 
 def _require_lead(funding_round: FundingRound, user: User) -> None:
@@ -42,7 +44,7 @@ def round_create(
     if by.role != Role.COMMISSIONER or not by.commissioning_body_id:
         raise PermissionDenied("Only commissioners create rounds")
     funding_round = FundingRound(lead_body_id=by.commissioning_body_id, created_by=by, **data)
-    funding_round.full_clean()
+    _check_round_terms(funding_round, regions=regions, by=by)
     funding_round.save()
     funding_round.regions.set(regions)
     funding_round.co_funders.set(co_funders)
@@ -50,6 +52,36 @@ def round_create(
 
 
 ROUND_EDITABLE = (Status.DRAFT, Status.CONSULTATION)
+
+
+def _check_round_terms(funding_round: FundingRound, *, regions: Iterable, by: User) -> None:
+    """A round being set up must be in the lead body's regions, close in the future and
+    have its dates in order; the model's own checks follow. One error per field, as the
+    round form gives them."""
+    errors: dict[str, str] = {}
+    covered = set(by.commissioning_body.regions.values_list("pk", flat=True))
+    if not regions:
+        errors["regions"] = "Select at least one region"
+    elif any(getattr(region, "pk", region) not in covered for region in regions):
+        errors["regions"] = "Select only regions your commissioning body covers"
+    consultation, opens = funding_round.consultation_opens_on, funding_round.opens_on
+    closes = funding_round.closes_at
+    closes_on = timezone.localdate(closes, timezone=LONDON) if closes else None
+    if closes and closes <= timezone.now():
+        errors["closes_at"] = "The closing date must be in the future"
+    elif opens and closes_on and closes_on <= opens:
+        errors["closes_at"] = "The closing date must be after the round opens"
+    if consultation and opens and opens < consultation:
+        errors["opens_on"] = "The round must open after consultation starts"
+    if closes_on and funding_round.decision_by and funding_round.decision_by < closes_on:
+        errors["decision_by"] = "Decisions must be due after the closing date"
+    try:
+        funding_round.full_clean()
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
+    if errors:
+        raise ValidationError({field: [message] for field, message in errors.items()})
 
 
 @transaction.atomic
@@ -68,7 +100,7 @@ def round_update(
         raise RoundTransitionRefused(["A round's terms can only change before it opens"])
     for key, value in data.items():
         setattr(funding_round, key, value)
-    funding_round.full_clean()
+    _check_round_terms(funding_round, regions=regions, by=by)
     funding_round.save()
     funding_round.regions.set(regions)
     funding_round.co_funders.set(co_funders)

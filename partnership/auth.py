@@ -154,6 +154,19 @@ def user_sessions_end(*, user: User, keep_session_key: str | None = None) -> int
     return len(keys)
 
 
+def sessions_clear_expired() -> int:
+    """Remove what signed-in sessions leave behind once they are over: expired sessions in
+    the session store, records of sessions past the absolute limit, and password reset
+    requests older than the throttle's day. Returns how many session records went."""
+    _session_store_class().clear_expired()
+    now = timezone.now()
+    removed, _ = UserSession.objects.filter(
+        created_at__lt=now - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    ).delete()
+    PasswordResetRequest.objects.filter(requested_at__lt=now - timedelta(days=1)).delete()
+    return removed
+
+
 def session_rotate(request: HttpRequest) -> None:
     """A new session key for the same session (after a second factor), still recorded."""
     old_key = request.session.session_key

@@ -25,6 +25,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=2, minute=30),
         "options": {"expires": 12 * 60 * 60},
     },
+    "clear-expired-sessions": {
+        "task": "partnership.tasks.sessions_clear_expired",
+        "schedule": crontab(hour=3, minute=10),
+        "options": {"expires": 12 * 60 * 60},
+    },
     "redeliver-stalled-notification-email": {
         "task": "partnership.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),

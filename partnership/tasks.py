@@ -1,8 +1,9 @@
-"""Notification delivery tasks: ids in, one service call, retries on transient failures."""
+"""Notification delivery and housekeeping tasks: ids in, one service call, retries on
+transient failures."""
 
 from celery import shared_task
 
-from partnership import services
+from partnership import auth, services
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -24,3 +25,8 @@ def notification_email_redeliver_stalled() -> int:
 @shared_task(acks_late=True)
 def pending_tasks_send() -> int:
     return services.pending_tasks_send_due()
+
+
+@shared_task(acks_late=True)
+def sessions_clear_expired() -> int:
+    return auth.sessions_clear_expired()

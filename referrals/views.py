@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -18,6 +21,7 @@ from referrals.documents import download_suffix
 from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
 
 WHY_PAGE = "viewed the referral page"
+REFERRALS_PER_PAGE = 50
 SECTIONS = {
     "person": ("Person on probation", forms.PersonForm),
     "sentence": ("Sentence", forms.SentenceForm),
@@ -223,11 +227,24 @@ def confirmation(request: HttpRequest, public_id) -> HttpResponse:
 def referral_list(request: HttpRequest) -> HttpResponse:
     if request.user.role != Role.PRACTITIONER:
         raise Http404("Practitioners only")
-    scope = request.GET.get("show", "mine")
-    referrals = selectors.referral_list_visible_to(user=request.user).select_related("service")
+    scope = "pdu" if request.GET.get("show") == "pdu" else "mine"
+    referrals = selectors.referral_list_visible_to(user=request.user)
     if scope == "mine":
         referrals = referrals.filter(practitioner=request.user)
-    return render(request, "referrals/list.html", {"referrals": referrals[:200], "scope": scope})
+    return render(
+        request,
+        "referrals/list.html",
+        {
+            "page": _page_of(request, referrals),
+            "scope": scope,
+            "query_string": urlencode({"show": scope}),
+        },
+    )
+
+
+def _page_of(request: HttpRequest, referrals) -> Page:
+    """A page of a referral list, newest first; a page number out of range shows the last."""
+    return Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 INBOX_TABS = {
@@ -261,9 +278,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         request,
         "referrals/inbox.html",
         {
-            "referrals": referrals.order_by("-sent_at")[:200],
+            "page": _page_of(request, referrals.order_by("-sent_at", "-id")),
             "tab": tab,
             "tabs": [(key, label) for key, (label, _) in INBOX_TABS.items()],
+            "query_string": urlencode({"tab": tab}),
         },
     )
 

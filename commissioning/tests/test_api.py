@@ -238,3 +238,69 @@ def test_leaving_out_a_conflict_or_a_decision_in_a_form_body_is_a_400_not_a_no(c
         **auth(commissioner),
     )
     assert answered.status_code == 200 and answered.json()["status"] == "unsuccessful"
+
+
+def test_a_commissioner_cannot_create_a_round_in_regions_their_body_does_not_cover(client):
+    from partnership.models import Region
+
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    covered = set(commissioner.commissioning_body.regions.values_list("code", flat=True))
+    elsewhere = Region.objects.exclude(code__in=covered).first()
+    response = client.post(
+        "/api/v1/funding-rounds/",
+        {
+            "title": "Wellbeing grants",
+            "mechanism": "grant",
+            "regions": [*sorted(covered)[:1], elsewhere.code],
+            "budget": 1000,
+        },
+        content_type="application/json",
+        **auth(commissioner),
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["regions"] == [
+        "Select only regions your commissioning body covers"
+    ]
+    assert not FundingRound.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("dates", "field", "message"),
+    [
+        ({"closes_at": -1}, "closes_at", "The closing date must be in the future"),
+        (
+            {"opens_on": 30, "closes_at": 20},
+            "closes_at",
+            "The closing date must be after the round opens",
+        ),
+        (
+            {"consultation_opens_on": 10, "opens_on": 5, "closes_at": 20},
+            "opens_on",
+            "The round must open after consultation starts",
+        ),
+        (
+            {"closes_at": 20, "decision_by": 19},
+            "decision_by",
+            "Decisions must be due after the closing date",
+        ),
+    ],
+)
+def test_a_rounds_dates_must_be_in_order_through_the_api_too(client, dates, field, message):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    region = commissioner.commissioning_body.regions.first()
+    today = timezone.localdate()
+    body = {"title": "Wellbeing grants", "mechanism": "grant", "regions": [region.code]}
+    for name, days in dates.items():
+        moment = today + timedelta(days=days)
+        body[name] = (
+            (timezone.now() + timedelta(days=days)).isoformat()
+            if name == "closes_at"
+            else moment.isoformat()
+        )
+    body["budget"] = 1000
+    response = client.post(
+        "/api/v1/funding-rounds/", body, content_type="application/json", **auth(commissioner)
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][field] == [message]
+    assert not FundingRound.objects.exists()

@@ -3,7 +3,6 @@ month and the twelve before, with drill-down to services and agreements, and a C
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 
 from django.contrib.auth.decorators import login_required
@@ -15,6 +14,7 @@ from commissioning import capacity
 from commissioning.templatetags.funding import bar_width
 from commissioning.views.market import commissioner_regions
 from partnership.models import ServiceCategory
+from partnership.spreadsheets import csv_writer
 
 MONTHS = 13  # this month and the twelve before it
 
@@ -130,7 +130,7 @@ def demand_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="demand-{timezone.localdate():%Y-%m-%d}.csv"'
     )
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(["month", "category", "region", "sent", "accepted", "capacity", "percent"])
     for cell in capacity.utilisation_history(MONTHS, regions=regions):
         writer.writerow(

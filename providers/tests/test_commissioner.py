@@ -110,3 +110,13 @@ def test_the_list_runs_a_fixed_number_of_queries(client, commissioner):
             organisation=OrganisationFactory(head_office_region=Region.objects.get(code="L"))
         )
     assert queries() == few
+
+
+def test_a_name_a_spreadsheet_would_run_is_written_as_text_in_the_csv(client, commissioner):
+    OrganisationFactory(
+        name='=HYPERLINK("http://example.invalid","Click")',
+        head_office_region=Region.objects.get(code="L"),
+    )
+    export = client.get("/organisations/export.csv")
+    (row,) = list(csv.DictReader(io.StringIO(export.content.decode())))
+    assert row["Organisation"] == '\'=HYPERLINK("http://example.invalid","Click")'

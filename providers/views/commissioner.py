@@ -1,7 +1,5 @@
 """A commissioner's view of the organisations working in their regions."""
 
-import csv
-
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -9,6 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from partnership.spreadsheets import csv_writer
 from providers import selectors, services
 from providers.forms.organisation import VerificationForm
 from providers.models import Organisation, SizeBand
@@ -48,7 +47,7 @@ def organisation_csv(request: HttpRequest) -> HttpResponse:
     organisations, _ = _market(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="organisations.csv"'
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(
         [
             "Organisation",

@@ -194,3 +194,49 @@ class TestAccessInPages:
         referral = referral_in(Status.SENT)
         client.force_login(referral.practitioner)
         assert "no-store" in client.get(f"/referrals/{referral.public_id}/")["Cache-Control"]
+
+
+class TestReferralListsArePaged:
+    """Every referral is reachable from the lists, a page at a time, newest first."""
+
+    def references_on(self, client, path):
+        page = client.get(path).content.decode()
+        return page, [ref for ref in self.references if ref in page]
+
+    def test_the_practitioners_lists_page_through_every_referral(self, client, monkeypatch):
+        monkeypatch.setattr("referrals.views.REFERRALS_PER_PAGE", 2)
+        practitioner = UserFactory(role=Role.PRACTITIONER)
+        service = make_service()
+        made = [
+            referral_in(Status.SENT, practitioner=practitioner, service=service) for _ in range(5)
+        ]
+        self.references = [referral.reference for referral in reversed(made)]  # newest first
+        client.force_login(practitioner)
+
+        seen = []
+        for number in (1, 2, 3):
+            page, shown = self.references_on(client, f"/referrals/?show=mine&page={number}")
+            seen += shown
+        assert seen == self.references
+        first, _ = self.references_on(client, "/referrals/?show=mine")
+        assert "Showing 1 to 2 of 5 referrals" in first
+        assert 'href="?show=mine&amp;page=2"' in first and 'rel="next"' in first
+        last, shown = self.references_on(client, "/referrals/?show=mine&page=99")
+        assert shown == self.references[-1:] and 'rel="next"' not in last
+        _, pdu_shown = self.references_on(client, "/referrals/?show=pdu&page=3")
+        assert pdu_shown == self.references[-1:]
+
+    def test_the_provider_inbox_pages_through_a_tab_keeping_the_tab(self, client, monkeypatch):
+        monkeypatch.setattr("referrals.views.REFERRALS_PER_PAGE", 2)
+        service = make_service()
+        made = [referral_in(Status.SENT, service=service) for _ in range(3)]
+        self.references = [referral.reference for referral in reversed(made)]  # newest sent first
+        client.force_login(provider_admin_for(service))
+
+        first, shown_first = self.references_on(client, "/referrals/inbox/?tab=new")
+        second, shown_second = self.references_on(client, "/referrals/inbox/?tab=new&page=2")
+        assert shown_first + shown_second == self.references
+        assert 'href="?tab=new&amp;page=2"' in first
+        assert "Showing 3 to 3 of 3 referrals" in second
+        _, closed = self.references_on(client, "/referrals/inbox/?tab=closed&page=2")
+        assert closed == []
