@@ -82,8 +82,9 @@ class ReferralViewSet(
         )
 
     def list(self, request):
-        """The list reads rows, not objects: the same scope as the detail, one statement a
-        page (see `selectors.ReferralRows`)."""
+        """Referrals you may see, newest first, a page at a time; `status` narrows them."""
+        # Rows, not objects: the detail's scope, in one prepared statement a page
+        # (`selectors.ReferralRows`).
         rows = selectors.referral_rows_visible_to(
             user=request.user, status=referral_status_filter(request.query_params)
         )
