@@ -30,6 +30,26 @@ def test_scales_are_named_or_factors_of_the_full_dataset():
             dataset.parse_scale(bad)
 
 
+def test_the_portal_and_its_ceiling_are_timed_turn_about():
+    calls = []
+    portal, ceiling = scenarios.timed_pair(
+        lambda i: calls.append(("portal", i)), lambda i: calls.append(("ceiling", i)), 1, 4
+    )
+    assert len(portal) == len(ceiling) == 4
+    assert calls == [
+        ("portal", 0),
+        ("ceiling", 0),  # the warm-up
+        ("portal", 0),
+        ("ceiling", 0),
+        ("ceiling", 1),
+        ("portal", 1),
+        ("portal", 2),
+        ("ceiling", 2),
+        ("ceiling", 3),
+        ("portal", 3),
+    ]
+
+
 def test_summary_reports_percentiles_in_milliseconds():
     samples = [i / 1000 for i in range(1, 101)]  # 1 ms to 100 ms
     figures = scenarios.summary(samples)
@@ -72,6 +92,8 @@ def test_make_bench_small_writes_every_scenario(tmp_path):
         assert inbox["http"][side]["requests_per_second"] > 0
         assert inbox["http"][side]["errors"] == 0
     assert inbox["http"]["throughput_ratio"] > 0
+    assert inbox["http"]["floor"]["requests_per_second"] > 0
+    assert inbox["http"]["floor"]["errors"] == 0 and inbox["http"]["floor_throughput_ratio"] > 0
     assert s["directory"]["api"]["count"] == 5 and s["directory"]["ceiling"]["count"] == 5
     assert s["recompute"]["services"] == sizes.services
     assert s["recompute"]["queries"] == 1
