@@ -27,6 +27,8 @@ class PreparedStatement:
     """
 
     def __init__(self, sql: str):
+        if "%%" in sql or "$" in sql:
+            raise ValueError("Write a prepared statement without literal % or $ signs")
         self.sql = sql
         self.arity = sql.count("%s")
         # The name follows the text, so a changed statement is prepared afresh.

@@ -42,6 +42,12 @@ def test_values_are_parameters_not_text():
     assert echo.fetchone([hostile]) == (hostile,)
 
 
+@pytest.mark.parametrize("sql", ["SELECT '100%%'", "SELECT $1"])
+def test_a_statement_with_its_own_placeholders_or_percent_signs_is_refused(sql):
+    with pytest.raises(ValueError, match="without literal"):
+        PreparedStatement(sql)
+
+
 def test_the_wrong_number_of_values_is_refused():
     with pytest.raises(ValueError, match="takes 2 values, not 1"):
         PreparedStatement("SELECT %s::int + %s::int").fetchone([1])
