@@ -6,7 +6,7 @@ database connection as `PREPARE` and then only `EXECUTE`d, so later requests ski
 to the rows. Prepared statements belong to the database session: they outlive rolled-back
 transactions, and a new connection starts without them, which is tracked here by the
 connection object. They need session-level connections (as the portal's are); a pooler in
-transaction mode would not keep them.
+transaction mode would not keep them. With `CONN_MAX_AGE=0` the statements run unprepared.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ class PreparedStatement:
         """Run the statement on a Django cursor, preparing it first on a new connection."""
         if len(params) != self.arity:
             raise ValueError(f"{self.name} takes {self.arity} values, not {len(params)}")
+        if not _persistent(cursor.db):
+            # A connection closed after each request would prepare on every one: a round
+            # trip more than it saves.
+            cursor.execute(self.sql, params)
+            return
         prepared = _prepared_on(cursor.db)
         if self.name not in prepared:
             cursor.execute(self._prepare)
@@ -72,6 +77,12 @@ class PreparedStatement:
         with connection.cursor() as cursor:
             self.execute(cursor, params)
             return cursor.fetchone()
+
+
+def _persistent(database) -> bool:
+    """Whether the wrapper's connections outlive a request (`CONN_MAX_AGE` not 0)."""
+    max_age = database.settings_dict.get("CONN_MAX_AGE", 0)
+    return max_age is None or max_age > 0
 
 
 def _prepared_on(database) -> set[str]:

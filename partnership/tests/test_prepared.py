@@ -91,3 +91,12 @@ def test_inside_a_transaction_a_forgotten_statement_fails_that_transaction_only(
     with pytest.raises(DatabaseError), transaction.atomic():
         quarter.fetchone([8])
     assert quarter.fetchone([12]) == (3,)
+
+
+def test_connections_closed_after_each_request_run_the_statement_unprepared(monkeypatch):
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    once = PreparedStatement("SELECT 5 * %s::int")
+    with CaptureQueriesContext(connection) as ctx:
+        assert once.fetchone([2]) == (10,)
+    assert statements(ctx) == ["SELECT"]
+    assert once.name not in prepared_names()
