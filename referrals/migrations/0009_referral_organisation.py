@@ -8,27 +8,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnership', '0005_user_session_password_reset_request'),
-        ('providers', '0002_information_sharing_agreement'),
-        ('referrals', '0008_capacity_indexes'),
+        ("partnership", "0005_user_session_password_reset_request"),
+        ("providers", "0002_information_sharing_agreement"),
+        ("referrals", "0008_capacity_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='referral',
-            name='insert_insert',
+            model_name="referral",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='referral',
-            name='update_update',
+            model_name="referral",
+            name="update_update",
         ),
         migrations.AddField(
-            model_name='referral',
-            name='organisation',
-            field=models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='providers.organisation'),
+            model_name="referral",
+            name="organisation",
+            field=models.ForeignKey(
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="referrals",
+                to="providers.organisation",
+            ),
         ),
         migrations.RunSQL(
             "UPDATE referrals_referral r SET organisation_id = s.organisation_id "
@@ -36,24 +41,56 @@ class Migration(migrations.Migration):
             reverse_sql=migrations.RunSQL.noop,
         ),
         migrations.AddField(
-            model_name='referralhistory',
-            name='organisation',
-            field=models.ForeignKey(db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='providers.organisation'),
+            model_name="referralhistory",
+            name="organisation",
+            field=models.ForeignKey(
+                db_constraint=False,
+                editable=False,
+                null=True,
+                on_delete=django.db.models.deletion.DO_NOTHING,
+                related_name="+",
+                related_query_name="+",
+                to="providers.organisation",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['organisation', 'status', '-created_at', '-id'], name='referral_provider_inbox'),
+            model_name="referral",
+            index=models.Index(
+                fields=["organisation", "status", "-created_at", "-id"],
+                name="referral_provider_inbox",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['pdu', '-created_at', '-id'], name='referral_pdu_newest'),
+            model_name="referral",
+            index=models.Index(fields=["pdu", "-created_at", "-id"], name="referral_pdu_newest"),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='referral',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;', hash='9de21b4e6ca3dd547fe463baa28caad85ef1e626', operation='INSERT', pgid='pgtrigger_insert_insert_a74c8', table='referrals_referral', when='AFTER')),
+            model_name="referral",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;',
+                    hash="9de21b4e6ca3dd547fe463baa28caad85ef1e626",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_a74c8",
+                    table="referrals_referral",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='referral',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."accessibility_needs" IS DISTINCT FROM (NEW."accessibility_needs") OR OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."anonymised_at" IS DISTINCT FROM (NEW."anonymised_at") OR OLD."assigned_to_id" IS DISTINCT FROM (NEW."assigned_to_id") OR OLD."availability" IS DISTINCT FROM (NEW."availability") OR OLD."closing_note" IS DISTINCT FROM (NEW."closing_note") OR OLD."complexity_level_id" IS DISTINCT FROM (NEW."complexity_level_id") OR OLD."consent_basis" IS DISTINCT FROM (NEW."consent_basis") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."crn" IS DISTINCT FROM (NEW."crn") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."decided_at" IS DISTINCT FROM (NEW."decided_at") OR OLD."decline_reason" IS DISTINCT FROM (NEW."decline_reason") OR OLD."expected_release_date" IS DISTINCT FROM (NEW."expected_release_date") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."idempotency_key" IS DISTINCT FROM (NEW."idempotency_key") OR OLD."interpreter_language" IS DISTINCT FROM (NEW."interpreter_language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."organisation_id" IS DISTINCT FROM (NEW."organisation_id") OR OLD."pdu_id" IS DISTINCT FROM (NEW."pdu_id") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."practitioner_id" IS DISTINCT FROM (NEW."practitioner_id") OR OLD."prison" IS DISTINCT FROM (NEW."prison") OR OLD."public_id" IS DISTINCT FROM (NEW."public_id") OR OLD."rar_days" IS DISTINCT FROM (NEW."rar_days") OR OLD."reason" IS DISTINCT FROM (NEW."reason") OR OLD."reference" IS DISTINCT FROM (NEW."reference") OR OLD."return_reason" IS DISTINCT FROM (NEW."return_reason") OR OLD."sent_at" IS DISTINCT FROM (NEW."sent_at") OR OLD."sentence_end_date" IS DISTINCT FROM (NEW."sentence_end_date") OR OLD."sentence_type" IS DISTINCT FROM (NEW."sentence_type") OR OLD."service_id" IS DISTINCT FROM (NEW."service_id") OR OLD."setting" IS DISTINCT FROM (NEW."setting") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."withdraw_reason" IS DISTINCT FROM (NEW."withdraw_reason"))', func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;', hash='08ea461e70bc45ab9fa0c10a74408f18a9947212', operation='UPDATE', pgid='pgtrigger_update_update_223e7', table='referrals_referral', when='AFTER')),
+            model_name="referral",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."accessibility_needs" IS DISTINCT FROM (NEW."accessibility_needs") OR OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."anonymised_at" IS DISTINCT FROM (NEW."anonymised_at") OR OLD."assigned_to_id" IS DISTINCT FROM (NEW."assigned_to_id") OR OLD."availability" IS DISTINCT FROM (NEW."availability") OR OLD."closing_note" IS DISTINCT FROM (NEW."closing_note") OR OLD."complexity_level_id" IS DISTINCT FROM (NEW."complexity_level_id") OR OLD."consent_basis" IS DISTINCT FROM (NEW."consent_basis") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."crn" IS DISTINCT FROM (NEW."crn") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."decided_at" IS DISTINCT FROM (NEW."decided_at") OR OLD."decline_reason" IS DISTINCT FROM (NEW."decline_reason") OR OLD."expected_release_date" IS DISTINCT FROM (NEW."expected_release_date") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."idempotency_key" IS DISTINCT FROM (NEW."idempotency_key") OR OLD."interpreter_language" IS DISTINCT FROM (NEW."interpreter_language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."organisation_id" IS DISTINCT FROM (NEW."organisation_id") OR OLD."pdu_id" IS DISTINCT FROM (NEW."pdu_id") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."practitioner_id" IS DISTINCT FROM (NEW."practitioner_id") OR OLD."prison" IS DISTINCT FROM (NEW."prison") OR OLD."public_id" IS DISTINCT FROM (NEW."public_id") OR OLD."rar_days" IS DISTINCT FROM (NEW."rar_days") OR OLD."reason" IS DISTINCT FROM (NEW."reason") OR OLD."reference" IS DISTINCT FROM (NEW."reference") OR OLD."return_reason" IS DISTINCT FROM (NEW."return_reason") OR OLD."sent_at" IS DISTINCT FROM (NEW."sent_at") OR OLD."sentence_end_date" IS DISTINCT FROM (NEW."sentence_end_date") OR OLD."sentence_type" IS DISTINCT FROM (NEW."sentence_type") OR OLD."service_id" IS DISTINCT FROM (NEW."service_id") OR OLD."setting" IS DISTINCT FROM (NEW."setting") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."withdraw_reason" IS DISTINCT FROM (NEW."withdraw_reason"))',
+                    func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;',
+                    hash="08ea461e70bc45ab9fa0c10a74408f18a9947212",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_223e7",
+                    table="referrals_referral",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]
