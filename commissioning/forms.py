@@ -132,19 +132,16 @@ class RoundForm(GovukFormMixin, forms.Form):
             "break_clause_policy": funding_round.break_clause_policy,
         }
 
+    # The service checks the dates' order (`services.round_create`); the page asks for the
+    # closing date rather than the moment, and errors about that moment belong to it.
+    SERVICE_FIELDS = {"closes_at": "closes_on"}
+
     def clean(self):
         data = super().clean()
-        closes_on, decision_by = data.get("closes_on"), data.get("decision_by")
+        closes_on = data.get("closes_on")
+        # A round closes at midday, so one closing today may already be closed.
         if closes_on and closes_on <= timezone.localdate():
             self.add_error("closes_on", "The closing date must be in the future")
-        opens_on = data.get("opens_on")
-        consultation = data.get("consultation_opens_on")
-        if consultation and opens_on and opens_on < consultation:
-            self.add_error("opens_on", "The round must open after consultation starts")
-        if opens_on and closes_on and closes_on <= opens_on:
-            self.add_error("closes_on", "The closing date must be after the round opens")
-        if closes_on and decision_by and decision_by < closes_on:
-            self.add_error("decision_by", "Decisions must be due after the closing date")
         return data
 
     def round_data(self) -> dict:

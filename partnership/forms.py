@@ -189,11 +189,13 @@ class GovukDateField(forms.MultiValueField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
 
 
-def apply_validation_error(form: forms.Form, exc) -> None:
+def apply_validation_error(form: forms.Form, exc, *, fields: dict[str, str] | None = None) -> None:
     """Put a service layer's ValidationError on the form: on its field where the form has
-    one, at the top of the error summary where it has not."""
+    one (`fields` names the form's field for a model field it asks for differently), at
+    the top of the error summary where it has not."""
     for field, errors in (
         exc.message_dict if hasattr(exc, "message_dict") else {None: exc.messages}
     ).items():
+        field = (fields or {}).get(field, field)
         for error in errors:
             form.add_error(field if field in form.fields else None, error)

@@ -21,6 +21,8 @@ def api_token_digest(raw_token: str) -> str:
 # models' columns rather than compiled from a queryset each time, and prepared.
 _TOKEN_FIELDS = ApiToken._meta.concrete_fields
 _USER_FIELDS = User._meta.concrete_fields
+_TOKEN_ATTNAMES = [field.attname for field in _TOKEN_FIELDS]
+_USER_ATTNAMES = [field.attname for field in _USER_FIELDS]
 _TOKEN_COLUMNS = ", ".join(
     [
         *(f"t.{field.column}" for field in _TOKEN_FIELDS),
@@ -40,12 +42,8 @@ def api_token_for_raw(*, raw_token: str) -> ApiToken | None:
     if row is None:
         return None
     split = len(_TOKEN_FIELDS)
-    token = ApiToken.from_db(
-        connection.alias, [field.attname for field in _TOKEN_FIELDS], row[:split]
-    )
-    token.user = User.from_db(
-        connection.alias, [field.attname for field in _USER_FIELDS], row[split:]
-    )
+    token = ApiToken.from_db(connection.alias, _TOKEN_ATTNAMES, row[:split])
+    token.user = User.from_db(connection.alias, _USER_ATTNAMES, row[split:])
     if not token.is_usable(timezone.now()):
         return None
     return token

@@ -85,6 +85,7 @@ ORDER BY r.created_at DESC, r.id DESC
 LIMIT %s OFFSET %s
 """
 _ROWS_COLUMNS = ", ".join(f"r.{field.column}" for field in Referral._meta.concrete_fields)
+_ROW_NAMES = [*_REFERRAL_COLUMNS, *_RELATED_COLUMNS]
 
 
 class ReferralRows:
@@ -108,9 +109,7 @@ class ReferralRows:
             return []
         statement = _rows_statement(self.scope.column, self.scope.drafts, bool(self.status))
         params = [self.scope.value, *([self.status] if self.status else []), stop - start, start]
-        rows = statement.fetchall(params)
-        names = [*_REFERRAL_COLUMNS, *_RELATED_COLUMNS]
-        return [dict(zip(names, row, strict=True)) for row in rows]
+        return [dict(zip(_ROW_NAMES, row, strict=True)) for row in statement.fetchall(params)]
 
 
 @functools.cache

@@ -193,7 +193,7 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 co_funders=form.cleaned_data["co_funders"],
             )
         except ValidationError as exc:
-            apply_validation_error(form, exc)
+            apply_validation_error(form, exc, fields=form.SERVICE_FIELDS)
         else:
             messages.success(request, f"{funding_round.title} has been created as a draft")
             return redirect("commissioning:round", public_id=funding_round.public_id)
@@ -218,7 +218,7 @@ def round_edit(request: HttpRequest, public_id) -> HttpResponse:
                 co_funders=form.cleaned_data["co_funders"],
             )
         except ValidationError as exc:
-            apply_validation_error(form, exc)
+            apply_validation_error(form, exc, fields=form.SERVICE_FIELDS)
         except RoundTransitionRefused as exc:
             for reason in exc.reasons:
                 form.add_error(None, reason)
