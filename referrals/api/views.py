@@ -154,16 +154,19 @@ class ReferralViewSet(
         except DjangoPermissionDenied as exc:
             raise NotFound() from exc
 
-    @extend_schema(methods=["GET"], responses=serializers.RiskSerializer)
-    @extend_schema(
-        methods=["PUT"], request=serializers.RiskSerializer, responses=serializers.RiskSerializer
-    )
-    @action(detail=True, methods=["get", "put"])
+    @extend_schema(responses=serializers.RiskSerializer)
+    @action(detail=True, methods=["get"])
     def risk(self, request, public_id=None):
         """The referral's risk information (every read is logged)."""
         referral = self.get_object()
-        if request.method == "GET":
-            return Response(serializers.RiskSerializer(self._risk_or_404(referral)).data)
+        return Response(serializers.RiskSerializer(self._risk_or_404(referral)).data)
+
+    # Writes have handlers of their own: HEAD reaches only the read above.
+    @extend_schema(request=serializers.RiskSerializer, responses=serializers.RiskSerializer)
+    @risk.mapping.put
+    def risk_update(self, request, public_id=None):
+        """Change the referral's risk information; after sending, with an `amendment_reason`."""
+        referral = self.get_object()
         self._risk_or_404(referral)
         incoming = serializers.RiskSerializer(referral.risk, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
@@ -175,27 +178,31 @@ class ReferralViewSet(
             )
         return Response(serializers.RiskSerializer(risk).data)
 
-    @extend_schema(methods=["GET"], responses=serializers.RiskDocumentSerializer(many=True))
+    @extend_schema(responses=serializers.RiskDocumentSerializer(many=True))
+    # The nested lists (documents, events, sessions, concerns) are short and come whole.
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def documents(self, request, public_id=None):
+        """The referral's risk documents."""
+        referral = self.get_object()
+        self._risk_or_404(referral)
+        return Response(
+            serializers.RiskDocumentSerializer(
+                referral.documents.select_related("uploaded_by"), many=True
+            ).data
+        )
+
     @extend_schema(
-        methods=["POST"],
         request={"multipart/form-data": serializers.RiskDocumentUploadSerializer},
         responses={
             201: serializers.RiskDocumentSerializer,
             (413, PROBLEM_CONTENT_TYPE): problem_response("The file is larger than allowed"),
         },
     )
-    # The nested lists (documents, events, sessions, concerns) are short and come whole.
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
-    def documents(self, request, public_id=None):
-        """List risk documents, or upload one as multipart field `file` (10 MB at most)."""
+    @documents.mapping.post
+    def document_upload(self, request, public_id=None):
+        """Upload a risk document as multipart field `file` (10 MB at most)."""
         referral = self.get_object()
         self._risk_or_404(referral)
-        if request.method == "GET":
-            return Response(
-                serializers.RiskDocumentSerializer(
-                    referral.documents.select_related("uploaded_by"), many=True
-                ).data
-            )
         # Refuse an oversized upload from its declared length, before reading the body.
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.RISK_DOCUMENT_MAX_BYTES + 64 * 1024:
@@ -281,22 +288,24 @@ class ReferralViewSet(
         if user.organisation_id is None or user.organisation_id != referral.service.organisation_id:
             raise NotFound()
 
-    @extend_schema(methods=["GET"], responses=serializers.SessionSerializer(many=True))
-    @extend_schema(
-        methods=["POST"],
-        request=serializers.SessionSerializer,
-        responses={201: serializers.SessionSerializer},
-    )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @extend_schema(responses=serializers.SessionSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def sessions(self, request, public_id=None):
-        """Sessions with the person; recording the first starts the work."""
+        """Sessions with the person."""
         referral = self.get_object()
-        if request.method == "GET":
-            return Response(
-                serializers.SessionSerializer(
-                    referral.sessions.select_related("recorded_by"), many=True
-                ).data
-            )
+        return Response(
+            serializers.SessionSerializer(
+                referral.sessions.select_related("recorded_by"), many=True
+            ).data
+        )
+
+    @extend_schema(
+        request=serializers.SessionSerializer, responses={201: serializers.SessionSerializer}
+    )
+    @sessions.mapping.post
+    def session_record(self, request, public_id=None):
+        """Record a session with the person; recording the first starts the work."""
+        referral = self.get_object()
         self._require_provider(referral)
         incoming = serializers.SessionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -306,22 +315,24 @@ class ReferralViewSet(
             )
         return Response(serializers.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses=serializers.ConcernSerializer(many=True))
-    @extend_schema(
-        methods=["POST"],
-        request=serializers.ConcernSerializer,
-        responses={201: serializers.ConcernSerializer},
-    )
-    @action(detail=True, methods=["get", "post"], pagination_class=None)
+    @extend_schema(responses=serializers.ConcernSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None)
     def concerns(self, request, public_id=None):
-        """Concerns raised by the provider; urgent ones reach the practitioner at once."""
+        """Concerns raised by the provider."""
         referral = self.get_object()
-        if request.method == "GET":
-            return Response(
-                serializers.ConcernSerializer(
-                    referral.concerns.select_related("raised_by"), many=True
-                ).data
-            )
+        return Response(
+            serializers.ConcernSerializer(
+                referral.concerns.select_related("raised_by"), many=True
+            ).data
+        )
+
+    @extend_schema(
+        request=serializers.ConcernSerializer, responses={201: serializers.ConcernSerializer}
+    )
+    @concerns.mapping.post
+    def concern_raise(self, request, public_id=None):
+        """Raise a concern; urgent ones reach the practitioner at once."""
+        referral = self.get_object()
         self._require_provider(referral)
         incoming = serializers.ConcernSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
@@ -331,21 +342,24 @@ class ReferralViewSet(
             )
         return Response(serializers.ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(methods=["GET"], responses=serializers.EndOfServiceReportSerializer)
+    @extend_schema(responses=serializers.EndOfServiceReportSerializer)
+    @action(detail=True, methods=["get"], url_path="end-of-service-report")
+    def end_of_service_report(self, request, public_id=None):
+        """The end-of-service report, once it has been sent."""
+        referral = self.get_object()
+        report = getattr(referral, "end_of_service_report", None)
+        if report is None:
+            raise NotFound()
+        return Response(_report_data(report))
+
     @extend_schema(
-        methods=["POST"],
         request=serializers.EndOfServiceReportSerializer,
         responses={201: serializers.EndOfServiceReportSerializer},
     )
-    @action(detail=True, methods=["get", "post"], url_path="end-of-service-report")
-    def end_of_service_report(self, request, public_id=None):
-        """The end-of-service report: sent once, for an accepted referral (409 otherwise)."""
+    @end_of_service_report.mapping.post
+    def report_send(self, request, public_id=None):
+        """Send the end-of-service report: once, for an accepted referral (409 otherwise)."""
         referral = self.get_object()
-        if request.method == "GET":
-            report = getattr(referral, "end_of_service_report", None)
-            if report is None:
-                raise NotFound()
-            return Response(_report_data(report))
         self._require_provider(referral)
         incoming = serializers.EndOfServiceReportSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
