@@ -286,6 +286,11 @@ EVENT_LABELS = {
 }
 
 
+# Timeline entries whose notes are risk information (the reason risk changed, a risk
+# document's name): shown only to those who may read risk, and their reads logged.
+RISK_EVENT_KINDS = frozenset({"risk_amended", "document_added", "document_removed"})
+
+
 class ReferralEvent(models.Model):
     """One entry on a referral's timeline: a state change or an amendment, by whom and when."""
 

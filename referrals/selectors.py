@@ -17,7 +17,7 @@ from providers.selectors import (
     organisation_has_signed_current_agreement,
     user_has_current_risk_training,
 )
-from referrals.models import AccessLog, Referral, Status
+from referrals.models import RISK_EVENT_KINDS, AccessLog, Referral, ReferralEvent, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +154,15 @@ def referral_risk_denial(*, user: User, referral: Referral) -> str | None:
             return "no current risk training"
         return None
     return "role without access to risk information"
+
+
+def referral_events_visible_to(*, user: User, referral: Referral) -> list[ReferralEvent]:
+    """The referral's timeline as this user may see it: entries that carry risk information
+    only for those who may read the referral's risk (`referral_risk_denial`)."""
+    events = referral.events.select_related("actor")
+    if referral_risk_denial(user=user, referral=referral) is not None:
+        events = events.exclude(kind__in=RISK_EVENT_KINDS)
+    return list(events)
 
 
 def access_log_for(*, crn: str = "", user_email: str = "") -> QuerySet[AccessLog]:

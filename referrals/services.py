@@ -15,6 +15,7 @@ from partnership.services import notification_send, pending_task_record, pending
 from providers.models import Service
 from referrals import documents, workflow
 from referrals.models import (
+    RISK_EVENT_KINDS,
     AccessLog,
     Referral,
     ReferralEvent,
@@ -22,7 +23,7 @@ from referrals.models import (
     RiskInformation,
     Status,
 )
-from referrals.selectors import referral_risk_denial
+from referrals.selectors import referral_events_visible_to, referral_risk_denial
 
 logger = logging.getLogger(__name__)
 
@@ -589,6 +590,15 @@ def risk_read(
         logger.info("Risk access refused for user %s on referral %s", by.pk, referral.pk)
         raise PermissionDenied("You cannot see this referral's risk information")
     return referral.risk
+
+
+def timeline_read(*, referral: Referral, by: User, channel: str, why: str) -> list:
+    """The referral's timeline as the user may see it; when it carries risk information
+    (a risk amendment's reason, a document's name), the read is logged like `risk_read`."""
+    events = referral_events_visible_to(user=by, referral=referral)
+    if any(event.kind in RISK_EVENT_KINDS for event in events):
+        risk_read(referral=referral, by=by, channel=channel, why=why, what="timeline")
+    return events
 
 
 def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -> bytes:

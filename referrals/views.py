@@ -302,7 +302,8 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
             "risk": risk,
             "actions": actions,
             "documents": referral.documents.all() if risk is not None else [],
-            "events": referral.events.select_related("actor"),
+            # The page's risk read above is logged; its timeline shows risk notes only then.
+            "events": selectors.referral_events_visible_to(user=request.user, referral=referral),
             "outcomes": referral.desired_outcomes.all(),
             "return_form": forms.ReturnForm(prefix="return"),
             "decline_form": forms.DeclineForm(prefix="decline"),

@@ -276,11 +276,11 @@ class ReferralViewSet(
     @extend_schema(responses=serializers.EventSerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None)
     def events(self, request, public_id=None):
-        """The referral's timeline: every state change and amendment, by whom and when."""
+        """The referral's timeline: every state change and amendment, by whom and when.
+        Entries about risk information appear only to those who may read it."""
         referral = self.get_object()
-        return Response(
-            serializers.EventSerializer(referral.events.select_related("actor"), many=True).data
-        )
+        events = services.timeline_read(referral=referral, by=request.user, channel="api", why=WHY)
+        return Response(serializers.EventSerializer(events, many=True).data)
 
     def _require_provider(self, referral):
         """Recording the work is for the provider's staff: anyone else gets 404."""
