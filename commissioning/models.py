@@ -166,6 +166,7 @@ class Criterion(models.Model):
         return f"{self.name} ({self.weight})"
 
 
+@track_changes(model_name="AssessorAssignmentHistory", verbose_name_plural="assessment history")
 class AssessorAssignment(models.Model):
     """An assessor assigned to an application; nothing is visible before conflicts are declared."""
 
@@ -192,6 +193,7 @@ class AssessorAssignment(models.Model):
         return f"{self.assessor} on {self.application}"
 
 
+@track_changes(model_name="ScoreHistory", verbose_name_plural="score history")
 class Score(models.Model):
     assignment = models.ForeignKey(
         AssessorAssignment, on_delete=models.CASCADE, related_name="scores"

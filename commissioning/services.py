@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from commissioning import rules
 from commissioning.models import (
     Agreement,
     AgreementService,
@@ -23,7 +24,7 @@ from commissioning.models import (
     RoundComment,
     Score,
 )
-from commissioning.workflow import ROUND_TRANSITIONS, RoundTransitionRefused
+from commissioning.workflow import ROUND_TRANSITIONS, AssessmentClosed, RoundTransitionRefused
 from partnership.models import Role, User
 from partnership.services import notification_send
 from providers.models import Organisation
@@ -362,12 +363,30 @@ def assessor_assign(*, application: Application, by: User, assessor: User) -> As
     return assignment
 
 
+def _assignment_locked_while_open(assignment: AssessorAssignment) -> AssessorAssignment:
+    """The assignment locked with its application, so that a decision made at the same
+    moment waits; refused once the application is decided."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("lot__funding_round")
+        .get(pk=assignment.application_id)
+    )
+    assignment = AssessorAssignment.objects.select_for_update().get(pk=assignment.pk)
+    assignment.application = application
+    if not rules.assessment_is_open(application):
+        raise AssessmentClosed(
+            "The application has been decided, so declarations and scores can no longer change"
+        )
+    return assignment
+
+
 @transaction.atomic
 def conflict_declare(
     *, assignment: AssessorAssignment, by: User, has_conflict: bool, details: str = ""
 ) -> AssessorAssignment:
     if assignment.assessor_id != by.pk:
         raise PermissionDenied("Only the assigned assessor declares their conflicts")
+    assignment = _assignment_locked_while_open(assignment)
     if has_conflict and not details.strip():
         raise ValidationError({"conflict_details": ["Describe the conflict of interest"]})
     assignment.has_conflict = has_conflict
@@ -388,6 +407,7 @@ def scores_record(
     """An assessor's 0–5 score per criterion; needs a declaration of no conflict first."""
     if assignment.assessor_id != by.pk:
         raise PermissionDenied("Only the assigned assessor scores")
+    assignment = _assignment_locked_while_open(assignment)
     if assignment.conflict_declared_at is None or assignment.has_conflict:
         raise PermissionDenied("Declare that you have no conflict of interest before scoring")
     criteria = {c.pk: c for c in assignment.application.lot.funding_round.criteria.all()}

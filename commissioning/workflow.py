@@ -20,3 +20,7 @@ class RoundTransitionRefused(Exception):
     def __init__(self, reasons: list[str]):
         self.reasons = reasons
         super().__init__("; ".join(reasons))
+
+
+class AssessmentClosed(Exception):
+    """Declarations and scores are frozen: the application has been decided (or withdrawn)."""

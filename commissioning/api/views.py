@@ -33,7 +33,7 @@ from commissioning.models import (
     Lot,
 )
 from commissioning.trends import market_trend_regions_for, market_trends
-from commissioning.workflow import RoundTransitionRefused
+from commissioning.workflow import AssessmentClosed, RoundTransitionRefused
 from partnership.api.exceptions import Conflict
 from partnership.api.scoping import UserScopedViewMixin
 
@@ -44,6 +44,8 @@ def domain_errors():
         yield
     except RoundTransitionRefused as exc:
         raise Conflict("; ".join(exc.reasons)) from exc
+    except AssessmentClosed as exc:
+        raise Conflict(str(exc)) from exc
     except DjangoPermissionDenied as exc:
         raise PermissionDenied(str(exc)) from exc
     except DjangoValidationError as exc:

@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from commissioning import forms, selectors, services
+from commissioning import forms, rules, selectors, services
 from commissioning.models import Application, AssessorAssignment
 from commissioning.views.applications import visible_application
 from commissioning.views.rounds import visible_round
+from commissioning.workflow import AssessmentClosed
 from partnership.forms import apply_validation_error
 from partnership.models import Role, User
 
@@ -41,7 +42,10 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = assignment.application
     criteria = application.lot.funding_round.criteria.all()
     declared = assignment.conflict_declared_at is not None
-    if not declared:
+    frozen = not rules.assessment_is_open(application)
+    if frozen:
+        form = None
+    elif not declared:
         form = forms.DeclarationForm(request.POST or None)
     elif assignment.has_conflict:
         form = None
@@ -74,7 +78,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect("commissioning:assessments")
         except ValidationError as exc:
             apply_validation_error(form, exc)
-        except PermissionDenied as exc:
+        except (PermissionDenied, AssessmentClosed) as exc:
             form.add_error(None, str(exc))
         else:
             return redirect("commissioning:assessment", pk=assignment.pk)
@@ -86,6 +90,8 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             # Nothing of the application beyond who applied until no conflict is declared.
             "application": application if declared and not assignment.has_conflict else None,
             "form": form,
+            "frozen": frozen,
+            "scores": assignment.scores.select_related("criterion") if frozen else (),
         },
         status=400 if form is not None and form.errors else 200,
     )
