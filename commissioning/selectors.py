@@ -10,6 +10,7 @@ from commissioning.models import (
     Application,
     AssessorAssignment,
     FundingRound,
+    Lot,
     Score,
 )
 from partnership.models import Role, User
@@ -38,11 +39,18 @@ def round_list_managed_by(*, user: User) -> QuerySet[FundingRound]:
     return FundingRound.objects.filter(lead_body_id=user.commissioning_body_id)
 
 
+def lot_list_visible_to(*, user: User) -> QuerySet[Lot]:
+    """Lots of the rounds the user may see."""
+    return Lot.objects.filter(funding_round__in=round_list_visible_to(user=user))
+
+
 def application_list_visible_to(*, user: User) -> QuerySet[Application]:
     """Providers: their own organisation's. Commissioners: submitted ones in rounds they see.
     Assessors: only those assigned to them, once they have declared no conflict."""
     applications = Application.objects.select_related("lot__funding_round", "organisation")
-    if user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER) and user.organisation_id:
+    # Applications and agreements are the organisation's business with commissioners:
+    # for its admins, not its caseworkers.
+    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
         return applications.filter(organisation_id=user.organisation_id)
     if user.role == Role.COMMISSIONER:
         return applications.filter(lot__funding_round__in=round_list_visible_to(user=user)).exclude(
@@ -111,7 +119,7 @@ def agreement_list_visible_to(*, user: User) -> QuerySet[Agreement]:
     agreements = Agreement.objects.select_related(
         "organisation", "application", "lot__funding_round", "lot__category"
     )
-    if user.organisation_id:
+    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
         return agreements.filter(organisation_id=user.organisation_id)
     if user.role == Role.COMMISSIONER:
         return agreements.filter(lot__funding_round__in=round_list_visible_to(user=user))

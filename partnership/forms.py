@@ -6,6 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.forms.renderers import TemplatesSetting
 
 from partnership.models import ApiToken
+from partnership.validators import multi_line, single_line
 
 _WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -30,6 +31,11 @@ class GovukFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
+            if isinstance(field, forms.CharField):
+                # Line breaks only where the box takes several lines: a name with "\r\nBcc:"
+                # would break the email about that person.
+                multiline = isinstance(field.widget, forms.Textarea)
+                field.validators.append(multi_line if multiline else single_line)
             if isinstance(field.widget, forms.NumberInput):
                 # GOV.UK asks for text inputs with a numeric keyboard, not type=number.
                 attrs = {

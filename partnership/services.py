@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import BadHeaderError, EmailMessage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -162,6 +162,16 @@ def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -
             to=[notification.recipient.email],
         )
         notification.email_attempts += 1
+        try:
+            message.message()  # the headers are checked as the message is built
+        except (BadHeaderError, ValueError) as exc:
+            # No retry could build it: fail once, loudly, rather than retry for ever.
+            notification.email_status = Notification.EmailStatus.FAILED
+            notification.save(update_fields=["email_attempts", "email_status"])
+            logger.error(
+                "Email for notification %s cannot be built: %s", notification_id, type(exc).__name__
+            )
+            return False
         try:
             message.send(fail_silently=False)
         except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds

@@ -131,13 +131,30 @@ def agreement_sign(
 @transaction.atomic
 def staff_invite(
     *, organisation: Organisation, by: User, email: str, full_name: str, role: str
-) -> User:
-    """Add a caseworker or admin to an organisation and email them a link to set a password."""
+) -> User | None:
+    """Add a caseworker or admin to an organisation and email them a link to set a password.
+
+    An address that already has an account elsewhere gets no new account (None), and the
+    inviter learns nothing of it: the answer is the same as for a new address."""
     if role not in (Role.CASEWORKER, Role.PROVIDER_ADMIN):
         raise ValidationError({"role": "Staff can be a caseworker or an admin"})
     email = email.strip().lower()
-    if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": "Someone with this email address already has an account"})
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:
+        if existing.organisation_id == organisation.pk:
+            raise ValidationError({"email": "This person is already one of your staff"})
+        # The inviter is told what they would be told of a new address; the account's
+        # holder hears of the invitation and can ask service support to move them.
+        notification_send(
+            recipients=[existing],
+            kind="staff_invited_existing",
+            title=f"You were invited to join {organisation.name}",
+            body=(
+                "You already have an account, so nothing has changed. If you are moving to "
+                "this organisation, ask service support to move your account."
+            ),
+        )
+        return None
     user = User.objects.create_user(
         email=email, full_name=full_name, role=role, organisation=organisation
     )

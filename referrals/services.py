@@ -671,7 +671,7 @@ def session_record(
         notification_send(
             recipients=[referral.practitioner],
             kind="session_missed",
-            title=f"{referral.person_name or referral.reference} did not attend on {held_on:%d %B %Y}",
+            title=f"Referral {referral.reference}: did not attend on {held_on:%d %B %Y}",
             body=f"Referral {referral.reference} to {referral.service.name}.",
             link=f"/referrals/{referral.public_id}/",
             dedupe_key=f"session-missed-{session.pk}",

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from commissioning import capacity as utilisation
 from commissioning.models import Agreement
 from partnership.api.scoping import UserScopedViewMixin
+from partnership.api.serializers import CheckedSerializer
 from providers.models import Service
 
 PERIOD = OpenApiParameter(
@@ -18,7 +19,7 @@ PERIOD = OpenApiParameter(
 )
 
 
-class _UtilisationSerializer(serializers.Serializer):
+class _UtilisationSerializer(CheckedSerializer):
     period = serializers.CharField(source="period_code")
     sent = serializers.IntegerField(help_text="Referrals sent in the month, less withdrawn")
     accepted = serializers.IntegerField(help_text="Referrals accepted in the month")

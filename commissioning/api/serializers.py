@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from commissioning import selectors
 from commissioning.models import (
     Agreement,
     Alert,
@@ -16,8 +17,15 @@ from commissioning.models import (
     FundingRound,
     Lot,
 )
+from commissioning.selectors import lot_list_visible_to
 from commissioning.trends import LONDON
-from partnership.api.serializers import ReferenceSerializer
+from partnership.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from partnership.api.serializers import (
+    MULTI_LINE,
+    CheckedModelSerializer,
+    CheckedSerializer,
+    ReferenceSerializer,
+)
 from partnership.models import Pdu, Region, ServiceCategory
 
 # The years the pages take for a round's or an agreement's dates. Beyond them a term's
@@ -35,7 +43,7 @@ def _in_page_years(*names: str) -> dict:
     return {name: {"validators": [within_page_years]} for name in names}
 
 
-class LotSerializer(serializers.ModelSerializer):
+class LotSerializer(CheckedModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=ServiceCategory.objects.all()
     )
@@ -60,13 +68,13 @@ class LotInputSerializer(LotSerializer):
     funding_round = serializers.UUIDField(help_text="The id of the round to add the lot to")
 
 
-class CriterionSerializer(serializers.ModelSerializer):
+class CriterionSerializer(CheckedModelSerializer):
     class Meta:
         model = Criterion
         fields = ["id", "name", "weight"]
 
 
-class FundingRoundSerializer(serializers.ModelSerializer):
+class FundingRoundSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     regions = serializers.SlugRelatedField(
         slug_field="code",
@@ -106,10 +114,10 @@ class FundingRoundSerializer(serializers.ModelSerializer):
         )
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class ApplicationSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True)
-    lot = serializers.PrimaryKeyRelatedField(queryset=Lot.objects.all())
+    lot = ScopedPrimaryKeyRelatedField(queryset=Lot.objects.all(), scope=lot_list_visible_to)
     pdus = serializers.PrimaryKeyRelatedField(many=True, queryset=Pdu.objects.all(), required=False)
 
     class Meta:
@@ -139,12 +147,12 @@ class AnsweredBooleanField(serializers.BooleanField):
     default_empty_html = empty
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(CheckedSerializer):
     successful = AnsweredBooleanField()
-    feedback = serializers.CharField()
+    feedback = serializers.CharField(style=MULTI_LINE)
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(CheckedModelSerializer):
     application = serializers.UUIDField(source="application.public_id", read_only=True)
 
     class Meta:
@@ -153,26 +161,28 @@ class AssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class DeclarationSerializer(serializers.Serializer):
+class DeclarationSerializer(CheckedSerializer):
     has_conflict = AnsweredBooleanField()
-    details = serializers.CharField(required=False, allow_blank=True, default="")
+    details = serializers.CharField(style=MULTI_LINE, required=False, allow_blank=True, default="")
 
 
-class ScoreInputSerializer(serializers.Serializer):
+class ScoreInputSerializer(CheckedSerializer):
     criterion = serializers.IntegerField()
     score = serializers.IntegerField(min_value=0, max_value=5)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(style=MULTI_LINE, required=False, allow_blank=True, default="")
 
 
-class ScoresSerializer(serializers.Serializer):
+class ScoresSerializer(CheckedSerializer):
     scores = ScoreInputSerializer(many=True)
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(style=MULTI_LINE, required=False, allow_blank=True, default="")
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
-    application = serializers.SlugRelatedField(
-        slug_field="public_id", queryset=Application.objects.all()
+    application = ScopedSlugRelatedField(
+        slug_field="public_id",
+        queryset=Application.objects.all(),
+        scope=selectors.application_list_visible_to,
     )
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     break_clause_dates = serializers.ListField(
@@ -199,11 +209,11 @@ class AgreementSerializer(serializers.ModelSerializer):
         extra_kwargs = _in_page_years("starts_on", "ends_on")
 
 
-class StatusSerializer(serializers.Serializer):
+class StatusSerializer(CheckedSerializer):
     status = serializers.ChoiceField(choices=Agreement.Status.choices)
 
 
-class MarketHealthQuerySerializer(serializers.Serializer):
+class MarketHealthQuerySerializer(CheckedSerializer):
     """The filters of the market-health trends: a region and a span of years."""
 
     MAX_YEARS = 20
@@ -249,7 +259,7 @@ def _percent(help_text: str) -> serializers.DecimalField:
     )
 
 
-class MarketTrendSerializer(serializers.Serializer):
+class MarketTrendSerializer(CheckedSerializer):
     """One region's year of rounds awarded or closed (dated by when applications closed)."""
 
     region = serializers.CharField()
@@ -274,17 +284,17 @@ class MarketTrendSerializer(serializers.Serializer):
     contracts_awarded = serializers.IntegerField(help_text="Pounds")
 
 
-class MarketTrendListSerializer(serializers.Serializer):
+class MarketTrendListSerializer(CheckedSerializer):
     results = MarketTrendSerializer(many=True)
 
 
-class AlertSubjectSerializer(serializers.Serializer):
+class AlertSubjectSerializer(CheckedSerializer):
     type = serializers.ChoiceField(choices=["service", "agreement"])
     id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
     name = serializers.CharField()
 
 
-class AlertSerializer(serializers.ModelSerializer):
+class AlertSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     period = serializers.CharField(source="period_code", help_text="The month, as YYYY-MM")
     subject = serializers.SerializerMethodField()

@@ -138,7 +138,7 @@ class LotViewSet(
 
     def scoped_queryset(self, user):
         return (
-            Lot.objects.filter(funding_round__in=selectors.round_list_visible_to(user=user))
+            selectors.lot_list_visible_to(user=user)
             .select_related("funding_round", "category")
             .prefetch_related("pdus")
         )
@@ -187,7 +187,9 @@ class ApplicationViewSet(
     )
     def create(self, request, *args, **kwargs):
         """Start or update your organisation's draft application to a lot."""
-        incoming = serializers.ApplicationSerializer(data=request.data)
+        incoming = serializers.ApplicationSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         lot, pdus = data.pop("lot"), data.pop("pdus", [])
@@ -295,12 +297,6 @@ class AgreementViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         application = data.pop("application")
-        if (
-            not selectors.application_list_visible_to(user=self.request.user)
-            .filter(pk=application.pk)
-            .exists()
-        ):
-            raise ValidationError({"application": ["Give the id of an application you can see"]})
         if hasattr(application, "agreement"):
             raise Conflict("This application already has an agreement")
         with domain_errors():

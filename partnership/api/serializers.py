@@ -12,22 +12,48 @@ from partnership.models import (
     ServiceCategory,
     User,
 )
+from partnership.validators import multi_line, single_line
+
+# How a declared field says it holds several lines, as DRF marks a model's TextField.
+MULTI_LINE = {"base_template": "textarea.html"}
 
 
-class ReferenceSerializer(serializers.Serializer):
+class CheckedTextMixin:
+    """Text fields refuse control characters: all of them on one line, all but line breaks
+    and tabs in text of several lines (a `textarea` field, as DRF marks a model's TextField).
+    Every serializer that takes input mixes this in (a test checks)."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            if isinstance(field, serializers.CharField) and not field.read_only:
+                multiline = field.style.get("base_template") == MULTI_LINE["base_template"]
+                field.validators.append(multi_line if multiline else single_line)
+        return fields
+
+
+class CheckedSerializer(CheckedTextMixin, serializers.Serializer):
+    pass
+
+
+class CheckedModelSerializer(CheckedTextMixin, serializers.ModelSerializer):
+    pass
+
+
+class ReferenceSerializer(CheckedSerializer):
     """`{id, name}` of a related object."""
 
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class RegionSerializer(serializers.ModelSerializer):
+class RegionSerializer(CheckedModelSerializer):
     class Meta:
         model = Region
         fields = ["id", "code", "name"]
 
 
-class PduSerializer(serializers.ModelSerializer):
+class PduSerializer(CheckedModelSerializer):
     region = RegionSerializer()
 
     class Meta:
@@ -35,19 +61,19 @@ class PduSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "region"]
 
 
-class ComplexityLevelSerializer(serializers.ModelSerializer):
+class ComplexityLevelSerializer(CheckedModelSerializer):
     class Meta:
         model = ComplexityLevel
         fields = ["level", "description"]
 
 
-class DesiredOutcomeSerializer(serializers.ModelSerializer):
+class DesiredOutcomeSerializer(CheckedModelSerializer):
     class Meta:
         model = DesiredOutcome
         fields = ["id", "description"]
 
 
-class ServiceCategorySerializer(serializers.ModelSerializer):
+class ServiceCategorySerializer(CheckedModelSerializer):
     complexity_levels = ComplexityLevelSerializer(many=True)
     desired_outcomes = DesiredOutcomeSerializer(many=True)
 
@@ -56,7 +82,7 @@ class ServiceCategorySerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "description", "complexity_levels", "desired_outcomes"]
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(CheckedModelSerializer):
     pdu = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
     commissioning_body = serializers.SerializerMethodField()
@@ -108,7 +134,7 @@ class MeSerializer(serializers.ModelSerializer):
         return getattr(token, "scope", "session")
 
 
-class NotificationSerializer(serializers.ModelSerializer):
+class NotificationSerializer(CheckedModelSerializer):
     unread = serializers.BooleanField(source="is_unread", read_only=True)
 
     class Meta:

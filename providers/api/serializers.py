@@ -5,7 +5,12 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from partnership.api.serializers import ReferenceSerializer
+from partnership.api.serializers import (
+    MULTI_LINE,
+    CheckedModelSerializer,
+    CheckedSerializer,
+    ReferenceSerializer,
+)
 from partnership.models import Pdu, Region, ServiceCategory
 from providers.models import Organisation, Population, Service
 from providers.referral_fields import REFERRAL_FIELDS
@@ -19,7 +24,7 @@ def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
-class RegionReferenceSerializer(serializers.Serializer):
+class RegionReferenceSerializer(CheckedSerializer):
     id = serializers.IntegerField()
     code = serializers.CharField()
     name = serializers.CharField()
@@ -50,7 +55,7 @@ PROFILE_FIELD_MAPPING = {
 }
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(CheckedModelSerializer):
     serializer_field_mapping = PROFILE_FIELD_MAPPING
     head_office_region = RegionReferenceSerializer(allow_null=True)
     size_band = serializers.CharField(read_only=True)
@@ -74,7 +79,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganisationInputSerializer(serializers.ModelSerializer):
+class OrganisationInputSerializer(CheckedModelSerializer):
     serializer_field_mapping = PROFILE_FIELD_MAPPING
     head_office_region = serializers.SlugRelatedField(
         slug_field="code", queryset=Region.objects.all(), allow_null=True, required=False
@@ -88,7 +93,7 @@ class OrganisationInputSerializer(serializers.ModelSerializer):
         fields = ORGANISATION_PROFILE_FIELDS
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class ServiceSerializer(CheckedModelSerializer):
     organisation = serializers.SerializerMethodField()
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     pdus = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
@@ -120,9 +125,9 @@ class ServiceSerializer(serializers.ModelSerializer):
         return {"id": service.organisation_id, "name": service.organisation.name}
 
 
-class ServiceInputSerializer(serializers.Serializer):
+class ServiceInputSerializer(CheckedSerializer):
     name = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    description = serializers.CharField(style=MULTI_LINE)
     categories = serializers.SlugRelatedField(
         slug_field="slug", many=True, queryset=ServiceCategory.objects.all(), allow_empty=False
     )

@@ -42,7 +42,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            member = services.staff_invite(
+            services.staff_invite(
                 organisation=request.user.organisation, by=request.user, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -52,7 +52,7 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"{member.full_name} has been invited. They will get an email with a link to set a password.",
+                f"{form.cleaned_data['full_name']} has been invited. They will get an email with a link to set a password.",
             )
             return redirect("providers:staff")
     return render(request, "providers/staff/invite.html", {"form": form})

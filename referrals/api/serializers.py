@@ -3,8 +3,11 @@
 from django.utils import timezone
 from rest_framework import serializers
 
+from partnership.api.fields import ScopedPrimaryKeyRelatedField
+from partnership.api.serializers import MULTI_LINE, CheckedModelSerializer, CheckedSerializer
 from partnership.models import ComplexityLevel, DesiredOutcome
 from providers.models import Service
+from providers.selectors import service_list_visible_to
 from referrals.models import (
     DeclineReason,
     Referral,
@@ -22,7 +25,7 @@ def _blank_choice(choices) -> serializers.ChoiceField:
     return serializers.ChoiceField(choices=choices.choices, allow_blank=True, read_only=True)
 
 
-class ReferralSerializer(serializers.ModelSerializer):
+class ReferralSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     service = serializers.SerializerMethodField()
     organisation = serializers.SerializerMethodField()
@@ -141,19 +144,23 @@ _PLAIN_FIELDS = [
 ]
 
 
-class ReferralCreateSerializer(serializers.Serializer):
-    service = serializers.PrimaryKeyRelatedField(queryset=Service.objects.all())
+class ReferralCreateSerializer(CheckedSerializer):
+    service = ScopedPrimaryKeyRelatedField(
+        queryset=Service.objects.all(), scope=service_list_visible_to
+    )
     crn = serializers.CharField(max_length=7)
 
 
-class ReferralUpdateSerializer(serializers.ModelSerializer):
+class ReferralUpdateSerializer(CheckedModelSerializer):
     complexity_level = serializers.PrimaryKeyRelatedField(
         queryset=ComplexityLevel.objects.all(), allow_null=True, required=False
     )
     desired_outcomes = serializers.PrimaryKeyRelatedField(
         queryset=DesiredOutcome.objects.all(), many=True, required=False
     )
-    amendment_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+    amendment_reason = serializers.CharField(
+        style=MULTI_LINE, required=False, allow_blank=True, write_only=True
+    )
 
     class Meta:
         model = Referral
@@ -161,8 +168,10 @@ class ReferralUpdateSerializer(serializers.ModelSerializer):
         extra_kwargs = {"crn": {"required": False}}
 
 
-class RiskSerializer(serializers.ModelSerializer):
-    amendment_reason = serializers.CharField(required=False, allow_blank=True, write_only=True)
+class RiskSerializer(CheckedModelSerializer):
+    amendment_reason = serializers.CharField(
+        style=MULTI_LINE, required=False, allow_blank=True, write_only=True
+    )
 
     class Meta:
         model = RiskInformation
@@ -170,7 +179,7 @@ class RiskSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
-class RiskDocumentSerializer(serializers.ModelSerializer):
+class RiskDocumentSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     uploaded_by = serializers.CharField(source="uploaded_by.full_name", read_only=True)
 
@@ -188,11 +197,11 @@ class RiskDocumentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RiskDocumentUploadSerializer(serializers.Serializer):
+class RiskDocumentUploadSerializer(CheckedSerializer):
     file = serializers.FileField()
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(CheckedModelSerializer):
     actor = serializers.CharField(source="actor.full_name", read_only=True)
     # Empty for events that are not a change of status.
     from_status = _blank_choice(Status)
@@ -204,27 +213,27 @@ class EventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReturnSerializer(serializers.Serializer):
-    reason = serializers.CharField(help_text="What information is missing")
+class ReturnSerializer(CheckedSerializer):
+    reason = serializers.CharField(style=MULTI_LINE, help_text="What information is missing")
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(CheckedSerializer):
     reason = serializers.ChoiceField(choices=DeclineReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(style=MULTI_LINE, required=False, allow_blank=True, default="")
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(CheckedSerializer):
     reason = serializers.ChoiceField(choices=WithdrawReason.choices)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(style=MULTI_LINE, required=False, allow_blank=True, default="")
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(CheckedSerializer):
     caseworker = serializers.IntegerField(
         help_text="The id of a member of your organisation's staff"
     )
 
 
-class SessionSerializer(serializers.ModelSerializer):
+class SessionSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     recorded_by = serializers.CharField(source="recorded_by.full_name", read_only=True)
 
@@ -247,7 +256,7 @@ class SessionSerializer(serializers.ModelSerializer):
         extra_kwargs = {"kind": {"default": Session.Kind.SESSION}}
 
 
-class ConcernSerializer(serializers.ModelSerializer):
+class ConcernSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     raised_by = serializers.CharField(source="raised_by.full_name", read_only=True)
 
@@ -267,16 +276,16 @@ class ConcernSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "raised_by", "raised_at", "acknowledged_at"]
 
 
-class OutcomeResultSerializer(serializers.Serializer):
+class OutcomeResultSerializer(CheckedSerializer):
     desired_outcome = serializers.IntegerField()
     result = serializers.ChoiceField(choices=["achieved", "partially_achieved", "not_achieved"])
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = serializers.CharField(style=MULTI_LINE, required=False, allow_blank=True, default="")
 
 
-class EndOfServiceReportSerializer(serializers.Serializer):
+class EndOfServiceReportSerializer(CheckedSerializer):
     closing_reason = serializers.ChoiceField(
         choices=["completed", "disengaged", "recalled", "moved_area", "other"]
     )
-    summary = serializers.CharField()
+    summary = serializers.CharField(style=MULTI_LINE)
     outcomes = OutcomeResultSerializer(many=True)
     sent_at = serializers.DateTimeField(read_only=True)

@@ -23,7 +23,6 @@ from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, Conflict, PayloadTo
 from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import User
-from providers.selectors import service_list_visible_to
 from referrals import documents, selectors, services, workflow
 from referrals.api import serializers
 from referrals.filters import ReferralFilter, referral_status_filter
@@ -111,11 +110,11 @@ class ReferralViewSet(
     )
     def create(self, request):
         """Start a draft referral of a person (by CRN) to a service."""
-        incoming = serializers.ReferralCreateSerializer(data=request.data)
+        incoming = serializers.ReferralCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         incoming.is_valid(raise_exception=True)
         service = incoming.validated_data["service"]
-        if not service_list_visible_to(user=request.user).filter(pk=service.pk).exists():
-            raise ValidationError({"service": ["Choose a service from the directory"]})
         with domain_errors():
             referral, created = services.referral_start(
                 practitioner=request.user,
