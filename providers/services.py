@@ -8,7 +8,7 @@ from datetime import date
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -138,9 +138,16 @@ def staff_invite(
     email = email.strip().lower()
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationError({"email": "Someone with this email address already has an account"})
-    user = User.objects.create_user(
-        email=email, full_name=full_name, role=role, organisation=organisation
-    )
+    # Two invitations of one address at once: the unique constraint decides, as a field error.
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, full_name=full_name, role=role, organisation=organisation
+            )
+    except IntegrityError as exc:
+        raise ValidationError(
+            {"email": "Someone with this email address already has an account"}
+        ) from exc
     user.set_unusable_password()
     user.save(update_fields=["password"])
     link = reverse(
