@@ -21,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.contrib.auth.tokens import default_token_generator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -308,7 +308,10 @@ def recovery_code_check(*, user: User, code: str) -> StaticDevice | None:
 
 @transaction.atomic
 def recovery_codes_make(*, user: User) -> list[str]:
-    """New recovery codes for `user`, replacing any they had; shown to them once."""
+    """New recovery codes for `user`, replacing any they had; shown to them once.
+
+    Under a lock on the user, so that parallel calls leave one device and its codes."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
@@ -337,8 +340,9 @@ def two_factor_verified(request: HttpRequest, device) -> None:
 def totp_device_confirm(*, request: HttpRequest, device: TOTPDevice) -> list[str]:
     """Turn on two-factor sign-in with a newly checked app: this session counts as verified,
     the user's other sessions end (they never gave a second factor) and new recovery codes
-    are returned to show once."""
+    are returned to show once. Under a lock on the user, so one app is left, not two."""
     user = request.user
+    User.objects.select_for_update().filter(pk=user.pk).first()
     device.confirmed = True
     device.name = TOTP_DEVICE_NAME
     device.save(update_fields=["confirmed", "name"])
@@ -364,27 +368,35 @@ def two_factor_turn_off(*, request: HttpRequest) -> None:
 # Password reset ------------------------------------------------------------------------
 
 
-def password_reset_refused_for(request: HttpRequest) -> bool:
-    """Whether this client address has asked for as many reset emails as an hour allows."""
-    since = timezone.now() - timedelta(hours=1)
+@transaction.atomic
+def password_reset_claim(request: HttpRequest) -> bool:
+    """Record a reset request from this client address, or refuse it (False) when the
+    address has made as many as an hour allows. Requests from one address are counted one
+    at a time, under a lock on the address, so parallel requests never pass the limit."""
+    address = client_ip_address(request)
+    # No row stands for an address, so a transaction-scoped advisory lock on it does.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            [f"password-reset:{address}"],
+        )
+    now = timezone.now()
     recent = PasswordResetRequest.objects.filter(
-        ip_address=client_ip_address(request), requested_at__gte=since
+        ip_address=address, requested_at__gte=now - timedelta(hours=1)
     ).count()
-    return recent >= settings.PASSWORD_RESET_REQUESTS_PER_HOUR
-
-
-def password_reset_record(request: HttpRequest) -> None:
-    PasswordResetRequest.objects.create(ip_address=client_ip_address(request))
+    if recent >= settings.PASSWORD_RESET_REQUESTS_PER_HOUR:
+        return False
+    PasswordResetRequest.objects.create(ip_address=address)
     # Requests older than the throttle's hour count for nothing; keep the table small.
-    PasswordResetRequest.objects.filter(
-        requested_at__lt=timezone.now() - timedelta(days=1)
-    ).delete()
+    PasswordResetRequest.objects.filter(requested_at__lt=now - timedelta(days=1)).delete()
+    return True
 
 
 @transaction.atomic
 def password_reset_send(*, user: User) -> bool:
     """Email `user` a link to choose a new password, through the notification layer; a few
-    an hour at most per account. True when one was sent."""
+    an hour at most per account, counted under a lock on the account. True when one was sent."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
     since = timezone.now() - timedelta(hours=1)
     if (
         Notification.objects.filter(

@@ -158,12 +158,11 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password-reset-sent")
 
     def post(self, request, *args, **kwargs):
-        if auth.password_reset_refused_for(request):
+        if not auth.password_reset_claim(request):
             return render(request, "auth/password_reset_refused.html", status=429)
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
-        auth.password_reset_record(self.request)
         form.save()
         return redirect(self.success_url)
 

@@ -62,3 +62,26 @@ class HealthCheckMiddleware:
         if request.path == "/readyz":
             return health.readyz(request)
         return self.get_response(request)
+
+
+class RequestBodyLimitMiddleware:
+    """Refuses a request whose declared body is larger than `REQUEST_BODY_MAX_BYTES` with a
+    413, before anything reads it. The CSRF check reads a POST's form (file parts included,
+    which `DATA_UPLOAD_MAX_MEMORY_SIZE` does not count) in its `process_view`, and DRF's
+    session authentication does the same, both before any view could look at the length.
+    Under WSGI a body is never read past its Content-Length, so the declared length bounds
+    what is received; a chunked body without one reads as empty."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.REQUEST_BODY_MAX_BYTES:
+            from partnership.views import error_413
+
+            return error_413(request)
+        return self.get_response(request)

@@ -130,6 +130,21 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/403.html", status=403)
 
 
+def error_413(request: HttpRequest) -> HttpResponse:
+    """A body larger than the portal takes (see RequestBodyLimitMiddleware)."""
+    largest = f"{settings.RISK_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB"
+    if _wants_problem(request):
+        return problem_response(
+            413, f"The request is too large: a risk document must be smaller than {largest}."
+        )
+    return render(
+        request,
+        "errors/413.html",
+        {"largest": largest, "back_to": request.path},
+        status=413,
+    )
+
+
 def error_500(request: HttpRequest) -> HttpResponse:
     if _wants_problem(request):
         return problem_response(500, "Something went wrong on our side. Try again later.")

@@ -8,7 +8,7 @@ from datetime import date
 
 from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -128,6 +128,23 @@ def agreement_sign(
     return signature
 
 
+def _staff_invite_existing(existing: User, *, organisation: Organisation) -> None:
+    """An invitation to an address that has an account: the inviter is told what they would
+    be told of a new address, and the account's holder hears of it (and can ask service
+    support to move them). Only the organisation's own staff are named as such."""
+    if existing.organisation_id == organisation.pk:
+        raise ValidationError({"email": "This person is already one of your staff"})
+    notification_send(
+        recipients=[existing],
+        kind="staff_invited_existing",
+        title=f"You were invited to join {organisation.name}",
+        body=(
+            "You already have an account, so nothing has changed. If you are moving to "
+            "this organisation, ask service support to move your account."
+        ),
+    )
+
+
 @transaction.atomic
 def staff_invite(
     *, organisation: Organisation, by: User, email: str, full_name: str, role: str
@@ -141,23 +158,17 @@ def staff_invite(
     email = email.strip().lower()
     existing = User.objects.filter(email__iexact=email).first()
     if existing is not None:
-        if existing.organisation_id == organisation.pk:
-            raise ValidationError({"email": "This person is already one of your staff"})
-        # The inviter is told what they would be told of a new address; the account's
-        # holder hears of the invitation and can ask service support to move them.
-        notification_send(
-            recipients=[existing],
-            kind="staff_invited_existing",
-            title=f"You were invited to join {organisation.name}",
-            body=(
-                "You already have an account, so nothing has changed. If you are moving to "
-                "this organisation, ask service support to move your account."
-            ),
+        return _staff_invite_existing(existing, organisation=organisation)
+    # Two invitations of one address at once: the unique constraint decides.
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email, full_name=full_name, role=role, organisation=organisation
+            )
+    except IntegrityError:
+        return _staff_invite_existing(
+            User.objects.get(email__iexact=email), organisation=organisation
         )
-        return None
-    user = User.objects.create_user(
-        email=email, full_name=full_name, role=role, organisation=organisation
-    )
     user.set_unusable_password()
     user.save(update_fields=["password"])
     link = reverse(

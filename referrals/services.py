@@ -211,13 +211,18 @@ def risk_update(
 
 @transaction.atomic
 def document_add(*, referral: Referral, by: User, name: str, content: bytes) -> RiskDocument:
-    """Attach a risk document after checking what it really is; nothing is stored if refused."""
+    """Attach a risk document after checking what it really is; nothing is stored if refused.
+
+    The file is checked before the referral's row is locked; then parallel uploads count
+    one after another under the lock and never pass `RISK_DOCUMENTS_PER_REFERRAL` together."""
+    _require_editable(referral, by)
+    kind = documents.check_document(name, content)
+    referral = Referral.objects.select_for_update().get(pk=referral.pk)
     _require_editable(referral, by)
     if referral.documents.count() >= settings.RISK_DOCUMENTS_PER_REFERRAL:
         raise documents.DocumentRejected(
             f"A referral can have at most {settings.RISK_DOCUMENTS_PER_REFERRAL} risk documents: remove one first"
         )
-    kind = documents.check_document(name, content)
     storage_name, digest = documents.store(content)
     # If the row cannot be saved, the file goes too: nothing is kept that is not listed.
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -139,8 +140,13 @@ def document_list(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            if upload.size > documents.settings.RISK_DOCUMENT_MAX_BYTES:
-                raise documents.DocumentRejected("The selected file must be smaller than 10 MB")
+            # An oversized body never gets here (RequestBodyLimitMiddleware); this is the
+            # file itself, refused before it is read into memory.
+            if upload.size > settings.RISK_DOCUMENT_MAX_BYTES:
+                raise documents.DocumentRejected(
+                    "The selected file must be smaller than "
+                    f"{documents.size_label(settings.RISK_DOCUMENT_MAX_BYTES)}"
+                )
             services.document_add(
                 referral=referral, by=request.user, name=upload.name, content=upload.read()
             )

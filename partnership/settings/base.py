@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any body is read: CSRF reads a POST's body in process_view, after this runs.
+    "partnership.middleware.RequestBodyLimitMiddleware",
     # Records who made each tracked change (audit history, django-pghistory).
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -352,6 +354,15 @@ PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitation and reset links last 3 d
 # Risk documents: size per file, files per referral.
 RISK_DOCUMENT_MAX_BYTES = env.int("RISK_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 RISK_DOCUMENTS_PER_REFERRAL = env.int("RISK_DOCUMENTS_PER_REFERRAL", default=10)
+# A Word or ODT file's archive: what its members may add up to when opened, and how many.
+RISK_DOCUMENT_MAX_EXPANDED_BYTES = env.int(
+    "RISK_DOCUMENT_MAX_EXPANDED_BYTES", default=100 * 1024 * 1024
+)
+RISK_DOCUMENT_MAX_MEMBERS = env.int("RISK_DOCUMENT_MAX_MEMBERS", default=1000)
+# No request body larger than one document and its form is read (refused from Content-Length).
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES", default=RISK_DOCUMENT_MAX_BYTES + 64 * 1024
+)
 # Requests may carry one document and its form; anything bigger is refused before reading.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
