@@ -9,6 +9,7 @@ from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog
 from axes.models import AccessLog as AxesAccessLog
 from django.contrib import admin
+from django.contrib.admin import widgets
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -65,14 +66,14 @@ class SupportAdmin(admin.ModelAdmin):
 
     - Filters only by the declared `list_filter` and `date_hierarchy`; a lookup of any
       other field from the query string (`?summary__startswith=V`) is a 400.
-    - `hidden_fields` are never searched, filtered or ordered by (a check says so).
+    - `hidden_fields` are never searched or filtered by (a system check refuses it).
     - With `personal_data`, each list, detail and history page read is reported through
-      `personal_data_read`, so that reads of people's data are logged.
+      `personal_data_read`; the referrals app logs those of rows about a referral.
     """
 
     # The rows hold personal data (of staff or of people on probation) or risk data.
     personal_data: bool = False
-    # Fields whose values the admin never shows; nor may a search, filter or order reach them.
+    # Fields whose values the admin never shows; nor may a search or a filter reach them.
     hidden_fields: frozenset[str] = frozenset()
     # Why service support reads these rows, for the access log.
     access_log_why: str = "service support administration"
@@ -84,8 +85,6 @@ class SupportAdmin(admin.ModelAdmin):
 
     def limit_choices_lookup(self, key: str, values: list[str]) -> bool:
         """Whether a raw-id popup's `limit_choices_to` lookup explains this parameter."""
-        from django.contrib.admin import widgets
-
         for fk_lookup in self.model._meta.related_fkey_lookups:
             fk_lookup = fk_lookup() if callable(fk_lookup) else fk_lookup
             allowed = widgets.url_params_from_lookup_dict(fk_lookup)
