@@ -7,4 +7,10 @@ class PartnershipConfig(AppConfig):
 
     def ready(self) -> None:
         # Sign-in and session signal handlers (sessions recorded, ended on deactivation).
-        from partnership import auth  # noqa: F401
+        from partnership import auth
+        from partnership.services import notification_kind_links_to_set_password
+
+        # The reset link is minted when the email is sent, never stored.
+        notification_kind_links_to_set_password(
+            kind=auth.PASSWORD_RESET_KIND, url_name="password-reset-confirm"
+        )

@@ -20,15 +20,13 @@ import segno
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.signals import user_logged_in, user_logged_out
-from django.contrib.auth.tokens import default_token_generator
 from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode, urlsafe_base64_encode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
@@ -395,7 +393,9 @@ def password_reset_claim(request: HttpRequest) -> bool:
 @transaction.atomic
 def password_reset_send(*, user: User) -> bool:
     """Email `user` a link to choose a new password, through the notification layer; a few
-    an hour at most per account, counted under a lock on the account. True when one was sent."""
+    an hour at most per account, counted under a lock on the account. True when one was
+    sent. The link is minted when the email is sent (`PartnershipConfig.ready`), never
+    stored with the notification."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     since = timezone.now() - timedelta(hours=1)
     if (
@@ -405,13 +405,6 @@ def password_reset_send(*, user: User) -> bool:
         >= PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR
     ):
         return False
-    link = reverse(
-        "password-reset-confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
     days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
     sent = notification_send(
         recipients=[user],
@@ -422,6 +415,5 @@ def password_reset_send(*, user: User) -> bool:
             f"link to choose a new password. The link works once and expires in {days} days.\n\n"
             "If it was not you, you can ignore this email: your password has not changed."
         ),
-        link=link,
     )
     return bool(sent)

@@ -12,12 +12,11 @@ changed: reading them is reading risk data, which only the referral's own users 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.admin.views.main import ChangeList
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from partnership.admin import ReadOnlyAdmin
+from partnership.admin import DeclaredFiltersChangeList, ReadOnlyAdmin
 from partnership.models import Role, User
 
 HIDDEN = "changed (not shown)"
@@ -71,17 +70,16 @@ class ChangeKindFilter(admin.SimpleListFilter):
         return queryset.filter(pgh_label=self.value()) if self.value() else queryset
 
 
-class HistoryChangeList(ChangeList):
+class HistoryChangeList(DeclaredFiltersChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.model_admin.describe_events(self.result_list)
 
 
 class HistoryAdmin(ReadOnlyAdmin):
-    """Read-only, `admin` role only, with who changed which fields of what."""
+    """Read-only, `admin` role only, with who changed which fields of what. The values of
+    the tracked model's `hidden_fields` are never shown, searched or filtered by."""
 
-    # The tracked model's fields whose values are not shown.
-    hidden_fields: frozenset[str] = frozenset()
     # A foreign key of the snapshot whose object names the tracked one in the list.
     label_related: str | None = None
     list_display = ["when", "change_kind", "object_link", "changed_by", "changes"]

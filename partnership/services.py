@@ -6,11 +6,16 @@ import logging
 import secrets
 from collections.abc import Iterable
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import BadHeaderError, EmailMessage
 from django.db import IntegrityError, transaction
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from partnership.models import ApiToken, Notification, PendingTask, User
 from partnership.selectors import api_token_digest
@@ -22,6 +27,29 @@ TOKEN_PREFIX = "pp_"
 
 class TransientEmailError(Exception):
     """Email delivery failed in a way worth retrying (network, provider outage)."""
+
+
+# Notification kinds whose email carries a one-time link to set the recipient's password,
+# with the name of the page it opens (taking `uidb64` and `token`). The link is minted
+# when the email is sent and never stored, so no row, admin page or backup holds one.
+_SET_PASSWORD_LINK_PAGES: dict[str, str] = {}
+
+
+def notification_kind_links_to_set_password(*, kind: str, url_name: str) -> None:
+    """Declare that the emails of notifications of `kind` carry a link to set a password,
+    to the page named `url_name`; each app declares its own kinds when it is ready."""
+    _SET_PASSWORD_LINK_PAGES[kind] = url_name
+
+
+def link_carries_secret(link: str) -> bool:
+    """Whether a portal path opens a page that takes a one-time token from the path."""
+    if not link:
+        return False
+    try:
+        match = resolve(urlsplit(link).path)
+    except Resolver404:
+        return False
+    return "token" in match.kwargs
 
 
 @transaction.atomic
@@ -80,7 +108,11 @@ def notification_send(
     """Notify each recipient in the portal and, if asked, by email after the transaction commits.
 
     With a `dedupe_key`, a recipient already notified of that event is not notified again.
+    A `link` holding a one-time token is refused: such a link is minted at sending (see
+    `notification_kind_links_to_set_password`), never stored.
     """
+    if link_carries_secret(link):
+        raise ValueError(f"A link with a one-time token is never stored ({kind} notification)")
     created = []
     for recipient in recipients:
         if not recipient.is_active:
@@ -156,6 +188,14 @@ def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -
         )
         if notification is None:
             return False
+        if not _may_carry_set_password_link(notification):
+            notification.email_status = Notification.EmailStatus.FAILED
+            notification.save(update_fields=["email_status"])
+            logger.warning(
+                "Email for notification %s not sent: its link to set a password has lapsed",
+                notification_id,
+            )
+            return False
         message = EmailMessage(
             subject=f"{settings.SERVICE_NAME}: {notification.title}",
             body=_email_body(notification),
@@ -193,14 +233,37 @@ def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -
     return True
 
 
+def _may_carry_set_password_link(notification: Notification) -> bool:
+    """A link to set a password goes only to an active account, within the link's lifetime
+    counted from the request (a late retry must not extend it)."""
+    if notification.kind not in _SET_PASSWORD_LINK_PAGES:
+        return True
+    lifetime = timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT)
+    return notification.recipient.is_active and timezone.now() - notification.created_at < lifetime
+
+
+def _set_password_link(notification: Notification) -> str:
+    """A fresh one-time link for the recipient: each attempt (a retry, a redelivery) mints
+    its own, valid until the password changes or the link's lifetime passes."""
+    user = notification.recipient
+    return reverse(
+        _SET_PASSWORD_LINK_PAGES[notification.kind],
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
 def _email_body(notification: Notification) -> str:
+    base_url = settings.PORTAL_BASE_URL.rstrip("/")
     parts = [notification.title]
     if notification.body:
         parts.append(notification.body)
-    if notification.link:
-        parts.append(
-            f"Open it in the portal: {settings.PORTAL_BASE_URL.rstrip('/')}{notification.link}"
-        )
+    if notification.kind in _SET_PASSWORD_LINK_PAGES:
+        parts.append(f"Set your password: {base_url}{_set_password_link(notification)}")
+    elif notification.link:
+        parts.append(f"Open it in the portal: {base_url}{notification.link}")
     parts.append(f"You are getting this email because you use {settings.SERVICE_NAME}.")
     return "\n\n".join(parts)
 

@@ -6,13 +6,9 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from partnership.models import Pdu, Role, ServiceCategory, User
 from partnership.services import notification_send
@@ -26,6 +22,8 @@ from providers.models import (
 from providers.selectors import agreement_current
 
 logger = logging.getLogger(__name__)
+
+STAFF_INVITED_KIND = "staff_invited"
 
 ORGANISATION_PROFILE_FIELDS = [
     "name",
@@ -149,7 +147,8 @@ def _staff_invite_existing(existing: User, *, organisation: Organisation) -> Non
 def staff_invite(
     *, organisation: Organisation, by: User, email: str, full_name: str, role: str
 ) -> User | None:
-    """Add a caseworker or admin to an organisation and email them a link to set a password.
+    """Add a caseworker or admin to an organisation and email them a link to set a password
+    (minted when the email is sent, see `ProvidersConfig.ready`).
 
     An address that already has an account elsewhere gets no new account (None), and the
     inviter learns nothing of it: the answer is the same as for a new address."""
@@ -171,19 +170,11 @@ def staff_invite(
         )
     user.set_unusable_password()
     user.save(update_fields=["password"])
-    link = reverse(
-        "providers:invitation-accept",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
     notification_send(
         recipients=[user],
-        kind="staff_invited",
+        kind=STAFF_INVITED_KIND,
         title=f"{by.full_name} has invited you to join {organisation.name}",
         body="Set your password to start using the portal. The link works once and expires in 3 days.",
-        link=link,
     )
     return user
 

@@ -618,6 +618,28 @@ def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -
     return documents.path_of(document.storage_name).read_bytes()
 
 
+@transaction.atomic
+def access_log_admin_read(*, referral_ids: list[int], by: User, what: str, why: str) -> int:
+    """Log service support's read of admin rows about these referrals (history, the access
+    log, notifications): one row per referral, channel "admin". Returns how many."""
+    referrals = Referral.objects.filter(pk__in=set(referral_ids)).only("pk", "crn")
+    rows = [
+        AccessLog(
+            user=by,
+            user_email=by.email,
+            referral=referral,
+            crn=referral.crn,
+            what=what[:100],
+            why=why[:200],
+            channel="admin",
+            outcome=AccessLog.Outcome.GRANTED,
+        )
+        for referral in referrals
+    ]
+    AccessLog.objects.bulk_create(rows)
+    return len(rows)
+
+
 # Outcome feedback ---------------------------------------------------------------------------
 
 
