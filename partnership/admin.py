@@ -183,6 +183,7 @@ class UserAdmin(SupportAdmin, BaseUserAdmin):
     ]
     list_filter = ["role", "is_active"]
     search_fields = ["email", "full_name"]
+    actions = ["two_factor_unlock"]
     fieldsets = [
         (None, {"fields": ["email", "full_name", "password"]}),
         ("Role and context", {"fields": ["role", "pdu", "organisation", "commissioning_body"]}),
@@ -205,6 +206,15 @@ class UserAdmin(SupportAdmin, BaseUserAdmin):
             },
         ),
     ]
+
+    @admin.action(
+        description="Unlock two-factor sign-in of the selected users", permissions=["change"]
+    )
+    def two_factor_unlock(self, request, queryset):
+        from partnership.auth import two_factor_unlock
+
+        unlocked = sum(two_factor_unlock(user=user) for user in queryset)
+        self.message_user(request, f"Two-factor sign-in unlocked for {unlocked} user(s)")
 
 
 @admin.register(Region)

@@ -2,8 +2,9 @@
 sessions, password reset emails.
 
 Sign-in is by email and password (`partnership.backends`), then, where it is needed, a code
-from an authenticator app (django-otp TOTP) or a recovery code used once (django-otp static
-tokens). django-axes counts failed sign-ins per email address and per client address.
+from an authenticator app (django-otp TOTP) or a recovery code used once (kept only as
+salted password hashes). django-axes counts failed sign-ins per email address and per client
+address; wrong second-factor codes in a row lock the account until service support unlocks it.
 Every browser session a user signs in with is recorded, so that deactivating them, a
 password reset or turning on two-factor sign-in can end the others.
 """
@@ -19,6 +20,7 @@ from importlib import import_module
 import segno
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.hashers import check_password, get_hasher, identify_hasher, make_password
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.db import connection, transaction
 from django.db.models.signals import post_save
@@ -26,6 +28,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -33,7 +36,15 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from partnership.models import Notification, PasswordResetRequest, User, UserSession
+from partnership.models import (
+    Notification,
+    PasswordResetRequest,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    TwoFactorLockout,
+    User,
+    UserSession,
+)
 from partnership.services import notification_send
 
 logger = logging.getLogger(__name__)
@@ -287,44 +298,160 @@ def code_attempt_refused_for(device) -> int | None:
     return max(1, int((locked_until - timezone.now()).total_seconds()) + 1)
 
 
+def two_factor_locked(*, user: User) -> bool:
+    """Whether `user`'s second factor is locked after too many wrong codes in a row."""
+    return TwoFactorLockout.objects.filter(user=user, locked_at__isnull=False).exists()
+
+
+@transaction.atomic
+def two_factor_attempt_record(*, user: User, succeeded: bool) -> None:
+    """Count a wrong code against `user` (locking the account at TWO_FACTOR_FAILURE_LIMIT in
+    a row), or clear the count after a right one."""
+    if succeeded:
+        TwoFactorLockout.objects.filter(user=user, locked_at__isnull=True).delete()
+        return
+    lockout, _ = TwoFactorLockout.objects.select_for_update().get_or_create(user=user)
+    lockout.failures += 1
+    lockout.last_failure_at = timezone.now()
+    if lockout.locked_at is None and lockout.failures >= settings.TWO_FACTOR_FAILURE_LIMIT:
+        lockout.locked_at = lockout.last_failure_at
+        logger.warning("Two-factor sign-in locked for user %s after wrong codes", user.pk)
+    lockout.save(update_fields=["failures", "last_failure_at", "locked_at"])
+
+
+@transaction.atomic
+def two_factor_unlock(*, user: User) -> bool:
+    """Service support's unlock after a two-factor lockout: the count of wrong codes and
+    the devices' waits start again. True when the account was locked."""
+    removed, _ = TwoFactorLockout.objects.filter(user=user).delete()
+    for model in (TOTPDevice, StaticDevice):
+        model.objects.filter(user=user).update(
+            throttling_failure_count=0, throttling_failure_timestamp=None
+        )
+    if removed:
+        logger.info("Two-factor sign-in unlocked for user %s", user.pk)
+    return bool(removed)
+
+
 @transaction.atomic
 def totp_code_check(*, device: TOTPDevice, code: str) -> bool:
     """Whether `code` is the app's current code. Wrong codes slow further tries (django-otp
-    throttling); a code is accepted once."""
+    throttling) and count towards the lockout; a code is accepted once."""
     device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
-    return bool(device.verify_token(code))
+    if not device.confirmed:
+        # Setting up an app proves nothing yet: its wrong codes lock nothing.
+        return bool(device.verify_token(code))
+    # Checked under the device's lock, so that tries at once cannot pass the limit.
+    if two_factor_locked(user=device.user):
+        return False
+    verified = bool(device.verify_token(code))
+    two_factor_attempt_record(user=device.user, succeeded=verified)
+    return verified
+
+
+def _recovery_code_hashes(codes: list[str]) -> list[str]:
+    """`codes` as password hashes, with one salt for the set so that checking a code costs
+    one hash however many codes are left."""
+    hasher = get_hasher()
+    salt = hasher.salt()
+    return [make_password(code, salt=salt, hasher=hasher) for code in codes]
+
+
+def _recovery_code_matching(device: StaticDevice, code: str) -> RecoveryCode | None:
+    """The device's stored code that `code` hashes to, or None (compared in constant time)."""
+    candidates: dict[str, str] = {}
+    match = None
+    for stored in device.code_hashes.order_by("pk"):
+        prefix = stored.code_hash.rpartition("$")[0]
+        if prefix not in candidates:
+            candidates[prefix] = _hash_like(code, stored.code_hash)
+        candidate = candidates[prefix]
+        same = (
+            constant_time_compare(candidate, stored.code_hash)
+            if candidate
+            else check_password(code, stored.code_hash)
+        )
+        if same and match is None:
+            match = stored
+    return match
+
+
+def _hash_like(code: str, encoded: str) -> str:
+    """`code` hashed with the hasher, salt and work factor of `encoded`; "" for a hasher
+    whose parameters are not just those."""
+    try:
+        hasher = identify_hasher(encoded)
+        params = hasher.decode(encoded)
+    except (ValueError, NotImplementedError):
+        return ""
+    extra = set(params) - {"algorithm", "hash", "salt", "iterations"}
+    if extra:
+        return ""
+    if "iterations" in params:
+        return hasher.encode(code, params["salt"], params["iterations"])
+    return hasher.encode(code, params["salt"])
+
+
+def recovery_code_use(*, device: StaticDevice, code: str) -> bool:
+    """Whether `code` is one of the device's unused recovery codes; a right one is used up.
+    Wrong codes slow further tries as django-otp's own static device does. Call it with
+    the device locked."""
+    allowed, _ = device.verify_is_allowed()
+    if not allowed:
+        return False
+    match = _recovery_code_matching(device, code)
+    if match is None:
+        device.throttle_increment()
+        return False
+    match.delete()
+    device.throttle_reset(commit=False)
+    device.set_last_used_timestamp(commit=False)
+    device.save()
+    return True
 
 
 @transaction.atomic
-def recovery_code_check(*, user: User, code: str) -> StaticDevice | None:
-    """The recovery codes' device when `code` is one of them (it is used up), or None."""
-    device = StaticDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+def recovery_code_check(*, user: User, code: str) -> RecoveryCodeDevice | None:
+    """The recovery codes' device when `code` is one of them (it is used up), or None.
+    Wrong codes count towards the lockout."""
+    device = (
+        RecoveryCodeDevice.objects.select_for_update().filter(user=user, confirmed=True).first()
+    )
     if device is None or code_attempt_refused_for(device) is not None:
         return None
-    return device if device.verify_token(code) else None
+    if two_factor_locked(user=user):
+        return None
+    verified = device.verify_token(code)
+    two_factor_attempt_record(user=user, succeeded=verified)
+    return device if verified else None
 
 
 @transaction.atomic
 def recovery_codes_make(*, user: User) -> list[str]:
-    """New recovery codes for `user`, replacing any they had; shown to them once.
-
-    Under a lock on the user, so that parallel calls leave one device and its codes."""
+    """New recovery codes for `user`, replacing any they had; shown to them once and
+    stored only as hashes. Under a lock on the user, so that parallel calls leave one
+    device and its codes."""
     User.objects.select_for_update().filter(pk=user.pk).first()
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_DEVICE_NAME, defaults={"confirmed": True}
     )
     StaticDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
     device.token_set.all().delete()
+    device.code_hashes.all().delete()
     codes: set[str] = set()
     while len(codes) < RECOVERY_CODE_COUNT:
         codes.add(StaticToken.random_token())
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    ordered = sorted(codes)
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, code_hash=code_hash)
+        for code_hash in _recovery_code_hashes(ordered)
+    )
     logger.info("Recovery codes made for user %s", user.pk)
-    return sorted(codes)
+    return ordered
 
 
 def recovery_codes_left(*, user: User) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return RecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 def two_factor_verified(request: HttpRequest, device) -> None:

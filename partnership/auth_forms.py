@@ -9,6 +9,9 @@ from partnership import auth
 from partnership.backends import account_may_sign_in
 from partnership.forms import GovukFormMixin
 
+# Says no more than that: not why, nor whether the code given was right.
+LOCKED_MESSAGE = "Your account is locked. Contact service support to unlock it"
+
 
 def _wait_message(seconds: int) -> str:
     wait = f"{seconds} seconds" if seconds < 120 else f"{(seconds + 59) // 60} minutes"
@@ -76,16 +79,83 @@ class RecoveryCodeForm(GovukFormMixin, forms.Form):
 
     def clean_code(self) -> str:
         code = re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
-        from django_otp.plugins.otp_static.models import StaticDevice
-
-        holder = StaticDevice.objects.filter(user=self.user, confirmed=True).first()
-        wait = auth.code_attempt_refused_for(holder) if holder is not None else None
-        if wait is not None:
-            raise forms.ValidationError(_wait_message(wait))
+        _recovery_code_wait_check(self.user)
         self.device = auth.recovery_code_check(user=self.user, code=code)
         if self.device is None:
             raise forms.ValidationError(
                 "The recovery code is not right, or has been used. Enter another one"
+            )
+        return code
+
+
+def _recovery_code_wait_check(user) -> None:
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    holder = StaticDevice.objects.filter(user=user, confirmed=True).first()
+    wait = auth.code_attempt_refused_for(holder) if holder is not None else None
+    if wait is not None:
+        raise forms.ValidationError(_wait_message(wait))
+
+
+class TwoFactorTurnOffForm(GovukFormMixin, forms.Form):
+    """Turning two-factor sign-in off takes the password and a fresh second factor: a code
+    from the app or an unused recovery code (which it uses up)."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your password"},
+    )
+    code = forms.CharField(
+        label="Code from your authenticator app, or a recovery code",
+        help_text="The 6-digit code your app shows now, or one of your recovery codes",
+        max_length=40,
+        error_messages={
+            "required": "Enter the code from your authenticator app or a recovery code"
+        },
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["code"].widget.attrs.update(
+            {
+                "class": "govuk-input govuk-input--width-10",
+                "autocomplete": "one-time-code",
+                "spellcheck": "false",
+                "autocapitalize": "none",
+            }
+        )
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("The password is not right. Enter your password")
+        return password
+
+    def clean_code(self) -> str:
+        code = re.sub(r"[\s-]", "", self.cleaned_data["code"]).lower()
+        if auth.two_factor_locked(user=self.user):
+            raise forms.ValidationError(LOCKED_MESSAGE)
+        # A wrong password stops here, before a code is tried or used up.
+        if "password" in self._errors:
+            return code
+        if re.fullmatch(r"\d{6}", code):
+            device = auth.totp_device_for(user=self.user)
+            wait = auth.code_attempt_refused_for(device) if device is not None else None
+            if wait is not None:
+                raise forms.ValidationError(_wait_message(wait))
+            verified = device is not None and auth.totp_code_check(device=device, code=code)
+        else:
+            _recovery_code_wait_check(self.user)
+            verified = auth.recovery_code_check(user=self.user, code=code) is not None
+        if not verified:
+            if auth.two_factor_locked(user=self.user):
+                raise forms.ValidationError(LOCKED_MESSAGE)
+            raise forms.ValidationError(
+                "The code is not right. Enter the code your authenticator app shows now, "
+                "or a recovery code you have not used"
             )
         return code
 

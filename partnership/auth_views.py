@@ -17,6 +17,7 @@ from partnership.auth_forms import (
     GovukSetPasswordForm,
     RecoveryCodeForm,
     TotpCodeForm,
+    TwoFactorTurnOffForm,
 )
 
 
@@ -28,11 +29,18 @@ def _with_next(url_name: str, next_url: str) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
 
 
-def _two_factor_page(request: HttpRequest, template: str, context: dict) -> HttpResponse:
+def _two_factor_page(
+    request: HttpRequest, template: str, context: dict, status: int = 200
+) -> HttpResponse:
     # No service navigation until the second factor is given: it would lead nowhere.
     if auth.two_factor_pending(request):
         context = {**context, "navigation": None}
-    return render(request, template, context)
+    return render(request, template, context, status=status)
+
+
+def _locked(request: HttpRequest) -> HttpResponse:
+    """The page for an account locked after too many wrong codes: no code is checked."""
+    return _two_factor_page(request, "auth/two_factor_locked.html", {}, status=403)
 
 
 @login_required
@@ -44,6 +52,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     device = auth.totp_device_for(user=request.user)
     if device is None:
         return redirect(_with_next("two-factor-set-up", next_url))
+    if auth.two_factor_locked(user=request.user):
+        return _locked(request)
     form = TotpCodeForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
         auth.two_factor_verified(request, device)
@@ -57,6 +67,8 @@ def two_factor_recovery_code(request: HttpRequest) -> HttpResponse:
     next_url = _next_url(request)
     if not auth.two_factor_pending(request):
         return redirect(next_url)
+    if auth.two_factor_locked(user=request.user):
+        return _locked(request)
     form = RecoveryCodeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         auth.two_factor_verified(request, form.device)
@@ -139,14 +151,22 @@ def account_security(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def two_factor_turn_off(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor sign-in off, with the password and a fresh code: a session left
+    open somewhere is not enough to take the second factor away."""
     if settings.TWO_FACTOR_REQUIRED:
         messages.error(request, "Two-factor sign-in is required for everyone and stays on")
         return redirect("account-security")
-    auth.two_factor_turn_off(request=request)
-    messages.success(request, "Two-factor sign-in is off")
-    return redirect("account-security")
+    if auth.totp_device_for(user=request.user) is None:
+        return redirect("account-security")
+    form = TwoFactorTurnOffForm(
+        request.POST if request.method == "POST" else None, user=request.user
+    )
+    if request.method == "POST" and form.is_valid():
+        auth.two_factor_turn_off(request=request)
+        messages.success(request, "Two-factor sign-in is off")
+        return redirect("account-security")
+    return render(request, "auth/two_factor_turn_off.html", {"form": form})
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice
 
 
 class Region(models.Model):
@@ -383,3 +384,41 @@ class PendingTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} recorded {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecoveryCodeDevice(StaticDevice):
+    """A user's recovery codes, checked against `RecoveryCode` hashes: the codes themselves
+    are never stored (see `partnership.auth.recovery_code_check`)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "recovery codes"
+        verbose_name_plural = "recovery codes"
+
+    def verify_token(self, token) -> bool:
+        from partnership.auth import recovery_code_use
+
+        return recovery_code_use(device=self, code=token)
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code, as a salted password hash; deleted once used."""
+
+    device = models.ForeignKey(StaticDevice, on_delete=models.CASCADE, related_name="code_hashes")
+    code_hash = models.CharField(max_length=128)
+
+    def __str__(self) -> str:
+        return f"Recovery code of device {self.device_id}"
+
+
+class TwoFactorLockout(models.Model):
+    """Wrong second-factor codes in a row for one user; at TWO_FACTOR_FAILURE_LIMIT the
+    account is locked until service support unlocks it (deleting this row)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="two_factor_lockout")
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(default=timezone.now)
+    locked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Two-factor failures of user {self.user_id}"

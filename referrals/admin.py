@@ -69,6 +69,8 @@ class RetentionRunAdmin(ReadOnlyAdmin):
         "retention_years",
         "closed_before",
         "referrals_anonymised",
+        "drafts_flagged",
+        "drafts_deleted",
         "documents_deleted",
         "history_events_deleted",
         "finished_at",

@@ -509,9 +509,28 @@ class RetentionRun(models.Model):
     referrals_anonymised = models.PositiveIntegerField(default=0)
     documents_deleted = models.PositiveIntegerField(default=0)
     history_events_deleted = models.PositiveIntegerField(default=0)
+    drafts_flagged = models.PositiveIntegerField(
+        default=0, help_text="Untouched drafts whose practitioner was told they will be deleted"
+    )
+    drafts_deleted = models.PositiveIntegerField(
+        default=0, help_text="Drafts deleted, still untouched after the notice"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
 
     def __str__(self) -> str:
         return f"Retention run of {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class DraftExpiryNotice(models.Model):
+    """The notice to a draft's practitioner that the untouched draft will be deleted; an
+    edit after it means a new notice is needed before the draft can go."""
+
+    referral = models.OneToOneField(
+        Referral, on_delete=models.CASCADE, related_name="expiry_notice"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Expiry notice for {self.referral} at {self.sent_at:%Y-%m-%d}"

@@ -25,8 +25,9 @@ def referral_reminders_send() -> int:
     max_retries=3,
 )
 def referral_retention_apply() -> dict[str, int]:
-    """Anonymise closed referrals past the retention period; a long backlog carries on in
-    a next run queued by this one."""
+    """Anonymise closed referrals past the retention period, flag untouched drafts and
+    delete those flagged long enough ago; a long backlog carries on in a next run queued
+    by this one."""
     summary = retention.retention_apply(
         trigger="schedule", deadline=time.monotonic() + RETENTION_TASK_SECONDS
     )
@@ -34,6 +35,8 @@ def referral_retention_apply() -> dict[str, int]:
         referral_retention_apply.delay()
     return {
         "referrals_anonymised": summary.referrals_anonymised,
+        "drafts_flagged": summary.drafts_flagged,
+        "drafts_deleted": summary.drafts_deleted,
         "documents_deleted": summary.documents_deleted,
         "history_events_deleted": summary.history_events_deleted,
     }

@@ -12,6 +12,6 @@ def clear_stored_secret_links(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("partnership", "0005_user_session_password_reset_request")]
+    dependencies = [("partnership", "0006_hashed_recovery_codes")]
 
     operations = [migrations.RunPython(clear_stored_secret_links, migrations.RunPython.noop)]

@@ -162,6 +162,9 @@ SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=3
 # always on under production settings. Anyone may turn it on from their account.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
 OTP_TOTP_ISSUER = SERVICE_NAME
+# Wrong second-factor codes in a row (app or recovery codes) that lock the account until
+# service support unlocks it (the user admin's action, or `manage.py two_factor_unlock`).
+TWO_FACTOR_FAILURE_LIMIT = env.int("TWO_FACTOR_FAILURE_LIMIT", default=10)
 # Lockout: 10 failed sign-ins within 5 minutes pause sign-in for that email address and,
 # separately, for that client address, until 5 minutes after the last failure.
 AXES_FAILURE_LIMIT = 10
@@ -396,6 +399,10 @@ AGREEMENT_END_WARNING_MONTHS = env.int("AGREEMENT_END_WARNING_MONTHS", default=6
 
 # Closed referrals are anonymised this many years after they closed (referrals/retention.py).
 REFERRAL_RETENTION_YEARS = env.int("REFERRAL_RETENTION_YEARS", default=6)
+# A draft untouched this many days is flagged to its practitioner, and deleted this many
+# days after the notice unless it was changed since (referrals/retention.py).
+DRAFT_STALE_DAYS = env.int("DRAFT_STALE_DAYS", default=90)
+DRAFT_DELETE_AFTER_NOTICE_DAYS = env.int("DRAFT_DELETE_AFTER_NOTICE_DAYS", default=30)
 # Audit history (django-pghistory): only requests that can change data open a context.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Where `make backup` writes database dumps and the private files beside them.

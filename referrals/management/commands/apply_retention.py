@@ -20,7 +20,9 @@ def os_user() -> str:
 class Command(BaseCommand):
     help = (
         "Anonymise closed referrals past the retention period (REFERRAL_RETENTION_YEARS "
-        "after they closed) now, with progress; --dry-run only counts them."
+        "after they closed), flag drafts untouched for DRAFT_STALE_DAYS and delete those "
+        "flagged DRAFT_DELETE_AFTER_NOTICE_DAYS ago, now, with progress; --dry-run only "
+        "counts them."
     )
 
     def add_arguments(self, parser):
@@ -57,6 +59,10 @@ class Command(BaseCommand):
             )
         if dry_run:
             self.stdout.write(
+                f"Untouched drafts: {summary.drafts_due_notice} due a notice to their "
+                f"practitioner, {summary.drafts_due_deletion} due deletion."
+            )
+            self.stdout.write(
                 self.style.SUCCESS(
                     f"Dry run: {summary.referrals_due} referrals and {summary.documents_due} "
                     "risk documents are due; nothing was changed."
@@ -66,7 +72,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Retention run {summary.run.pk} done: {summary.referrals_anonymised} referrals "
-                f"anonymised, {summary.documents_deleted} risk documents and "
+                f"anonymised, {summary.drafts_flagged} untouched drafts flagged and "
+                f"{summary.drafts_deleted} deleted, {summary.documents_deleted} risk documents and "
                 f"{summary.history_events_deleted} history events deleted."
             )
         )
