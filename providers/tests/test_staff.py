@@ -55,14 +55,26 @@ def test_an_invited_member_of_staff_sets_a_password_once_and_signs_in(client, ad
     assert "This link does not work" in again
 
 
-def test_inviting_an_existing_email_is_refused(client, admin):
+def test_inviting_an_address_with_an_account_elsewhere_makes_no_account(client, admin):
     existing = UserFactory(email="taken@example.org")
     page = client.post(
         "/organisation/staff/invite/",
         {"full_name": "X", "email": existing.email, "role": "caseworker"},
+        follow=True,
     ).content.decode()
-    assert "Someone with this email address already has an account" in page
+    assert "X has been invited" in page
     assert User.objects.filter(email="taken@example.org").count() == 1
+    existing.refresh_from_db()
+    assert existing.organisation_id != admin.organisation_id
+
+
+def test_inviting_one_of_your_own_staff_again_is_refused(client, admin):
+    member = UserFactory(role=Role.CASEWORKER, organisation=admin.organisation)
+    page = client.post(
+        "/organisation/staff/invite/",
+        {"full_name": "X", "email": member.email, "role": "caseworker"},
+    ).content.decode()
+    assert "This person is already one of your staff" in page
 
 
 def test_a_deactivated_member_cannot_sign_in(client, admin):
