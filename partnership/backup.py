@@ -12,7 +12,8 @@ documents, which are not in the database) as a tar beside it; and their restore.
 - afterwards it says which migrations differ from the code and which risk documents have
   no file.
 
-The binaries are PostgreSQL's own: from `PG_BIN_DIR` if set, else those shipped with the
+Both run as the owner role (DATABASE_OWNER_URL, when set), which owns the tables; a
+restore gives the app role its grants again. The binaries are PostgreSQL's own: from `PG_BIN_DIR` if set, else those shipped with the
 embedded server (pgserver), else from PATH. Passwords go to them in the environment,
 never on a command line.
 """
@@ -30,7 +31,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 DUMP_SUFFIX = ".dump"
 MEDIA_SUFFIX = ".private.tar"
@@ -113,7 +113,10 @@ def libpq_environment(settings_dict: dict) -> dict[str, str]:
 
 
 def _settings_dict(settings_dict: dict | None) -> dict:
-    return settings_dict if settings_dict is not None else connection.settings_dict
+    """The database asked for, else the portal's, reached as its owner role."""
+    from partnership.db_roles import owner_settings_dict
+
+    return settings_dict if settings_dict is not None else owner_settings_dict()
 
 
 def psql_rows(sql: str, *, settings_dict: dict | None = None) -> list[list[str]]:
@@ -269,6 +272,26 @@ def _documents_without_file(settings_dict: dict) -> int:
     return sum(not (folder / name).is_file() for (name,) in rows)
 
 
+def _grants_restore(settings_dict: dict) -> None:
+    """The archive is loaded without its privileges: the app role gets its grants again."""
+    import psycopg2
+
+    from partnership.db_roles import connect_params, grants_apply
+
+    app = getattr(settings, "DATABASE_APP_ROLE", "")
+    conn = psycopg2.connect(**connect_params(settings_dict))
+    try:
+        with conn, conn.cursor() as cursor:
+            cursor.execute(
+                "SELECT current_user, EXISTS (SELECT FROM pg_roles WHERE rolname = %s)", [app]
+            )
+            current, exists = cursor.fetchone()
+            if app and exists and current != app:
+                grants_apply(cursor, app=app)
+    finally:
+        conn.close()
+
+
 def restore(
     *,
     path: Path,
@@ -353,6 +376,7 @@ def restore(
             "The restore failed (see above) and was rolled back: the database is as it was"
         )
     result.tables = _table_count(settings_dict)
+    _grants_restore(settings_dict)
 
     media = media_path_for(path)
     if include_media and media.is_file():

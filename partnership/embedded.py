@@ -3,6 +3,12 @@
 `make run` and `make test` call `embedded_services()` through the launcher: any of
 DATABASE_URL or REDIS_URL already in the environment is used as it is; a missing one is
 served from a data folder under `var/`, so a second run reuses the same data.
+
+The embedded Postgres listens on no TCP address, only on a unix socket in its data folder,
+which only the account running it may enter (0700, and the socket itself 0700). Its
+superuser signs in only by peer authentication, as the account that started it; the
+portal's owner and app roles (partnership/db_roles.py) only with their passwords
+(scram-sha-256), generated once into `var/…/db-roles.json` (0600).
 """
 
 from __future__ import annotations
@@ -11,12 +17,16 @@ import contextlib
 import hashlib
 import logging
 import os
+import pwd
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
+
+from partnership import db_roles
 
 logger = logging.getLogger(__name__)
 # pgserver asks platformdirs for a runtime folder it does not need; its fallback is fine.
@@ -25,6 +35,11 @@ warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 DATABASE_NAME = "partnership"
+SUPERUSER = "postgres"
+# Settings of ours, included from postgresql.conf.
+CONF_FILE = "partnership.conf"
+# The owner and app roles' passwords, beside the data folder.
+PASSWORDS_FILE = "db-roles.json"
 # A unix socket path must fit in sockaddr_un (108 bytes on Linux) with the socket's file name.
 _MAX_SOCKET_DIR = 80
 
@@ -59,23 +74,98 @@ def _socket_safe_dir(path: Path) -> Path:
     return Path(tempfile.gettempdir()) / f"partnership-{digest}"
 
 
-def postgres_url(socket_dir: Path, name: str = DATABASE_NAME) -> str:
+def postgres_url(
+    socket_dir: Path, name: str = DATABASE_NAME, user: str = SUPERUSER, password: str = ""
+) -> str:
     """A libpq URL for a database served on a unix socket folder."""
-    return f"postgres://postgres@/{name}?host={socket_dir}"
+    auth = f"{quote(user, safe='')}:{quote(password, safe='')}" if password else user
+    return f"postgres://{auth}@/{name}?host={socket_dir}"
 
 
-def start_postgres(data_dir: Path) -> tuple[Any, str]:
-    """Start (or join) a Postgres 16 server on `data_dir` and make sure our database exists."""
+def _os_user() -> str:
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _configuration(os_user: str) -> dict[str, str]:
+    """The files, by name in the data folder, that lock the server down."""
+    return {
+        "pg_hba.conf": (
+            "# Written by partnership/embedded.py at each start.\n"
+            "# The superuser: only the account that runs the portal, by its OS identity.\n"
+            "local   all   postgres   peer map=portal\n"
+            "# Everyone else (the owner and app roles): a password, on the socket only.\n"
+            "local   all   all        scram-sha-256\n"
+        ),
+        "pg_ident.conf": f"# Written by partnership/embedded.py.\nportal   {os_user}   postgres\n",
+        CONF_FILE: (
+            "# Written by partnership/embedded.py: no TCP, a socket only its owner may use.\n"
+            "listen_addresses = ''\n"
+            "unix_socket_permissions = 0700\n"
+            "password_encryption = 'scram-sha-256'\n"
+        ),
+    }
+
+
+def _write_configuration(pgdata: Path) -> bool:
+    """Write the lock-down files into the data folder; True if any changed."""
+    owner = pgdata.stat()
+    files = _configuration(_os_user())
+    main_conf = pgdata / "postgresql.conf"
+    text = main_conf.read_text()
+    include = f"include_if_exists = '{CONF_FILE}'\n"
+    changed = False
+    if include not in text:
+        main_conf.write_text(text + "\n" + include)
+        changed = True
+    for name, content in files.items():
+        path = pgdata / name
+        if path.is_file() and path.read_text() == content:
+            continue
+        path.write_text(content)
+        # The server may run as another account (pgserver's own when started by root).
+        os.chown(path, owner.st_uid, owner.st_gid)
+        path.chmod(0o600)
+        changed = True
+    pgdata.chmod(0o700)
+    return changed
+
+
+def start_postgres(data_dir: Path) -> tuple[Any, Path]:
+    """Start (or join) a Postgres 16 server on `data_dir`, locked down; returns the server and
+    its socket folder."""
     import pgserver
+    from pgserver._commands import pg_ctl
 
     pgdata = _socket_safe_dir(data_dir)
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     server = pgserver.get_server(pgdata, cleanup_mode="stop")
-    # DATABASE_NAME is a constant of ours, never input.
-    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")  # noqa: S608
-    if "1 row" not in exists:
-        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
-    return server, postgres_url(pgdata)
+    if _write_configuration(pgdata):
+        # A first start (or an older folder) ran with pgserver's open settings: restart, or
+        # at least reload when another process shares the server.
+        server.cleanup()
+        server = pgserver.get_server(pgdata, cleanup_mode="stop")
+        pg_ctl(["reload"], pgdata=pgdata, user=server.system_user)
+    return server, pgdata
+
+
+def provision(socket_dir: Path, passwords_file: Path) -> dict[str, str]:
+    """Make the owner and app roles and the database, and return the URLs for both roles."""
+    passwords = db_roles.passwords_load_or_create(passwords_file)
+    db_roles.roles_provision(
+        {"USER": SUPERUSER, "OPTIONS": {"host": str(socket_dir)}},
+        database=DATABASE_NAME,
+        owner=db_roles.DEFAULT_OWNER_ROLE,
+        app=db_roles.DEFAULT_APP_ROLE,
+        passwords=passwords,
+    )
+    return {
+        "DATABASE_URL": postgres_url(
+            socket_dir, user=db_roles.DEFAULT_APP_ROLE, password=passwords.app
+        ),
+        "DATABASE_OWNER_URL": postgres_url(
+            socket_dir, user=db_roles.DEFAULT_OWNER_ROLE, password=passwords.owner
+        ),
+    }
 
 
 def start_redis(data_dir: Path) -> tuple[Any, str]:
@@ -92,8 +182,8 @@ def embedded_services(var_dir: Path, environ: Mapping[str, str] | None = None) -
     environ = os.environ if environ is None else environ
     services = EmbeddedServices()
     if not environ.get("DATABASE_URL"):
-        services._postgres, url = start_postgres(var_dir / "pg")
-        services.environ["DATABASE_URL"] = url
+        services._postgres, socket_dir = start_postgres(var_dir / "pg")
+        services.environ.update(provision(socket_dir, var_dir / PASSWORDS_FILE))
         services.started.append("postgres")
     if not environ.get("REDIS_URL"):
         services._redis, url = start_redis(var_dir / "redis")

@@ -6,6 +6,12 @@
 
 With no DATABASE_URL or REDIS_URL, embedded servers are started under `var/` (`var/test/`
 for the suite, so it never touches the demo data) and stopped on exit.
+
+The portal runs as the database's app role and migrates as its owner role
+(partnership/db_roles.py). The embedded server gets both roles at each start. A
+DATABASE_URL of a superuser with no DATABASE_OWNER_URL (a development server, say
+postgres://postgres@127.0.0.1:5432/partnership) is used the same way: the roles are made
+with it, and the portal's processes get the two roles' URLs instead of the superuser's.
 """
 
 from __future__ import annotations
@@ -19,12 +25,15 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from partnership.embedded import running
+from partnership import db_roles
+from partnership.embedded import PASSWORDS_FILE, running
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 PYTHON = sys.executable
 DEMO_PASSWORD = "demo-partnership-2026"
+# The access log's retention runs at start and then once a day while the portal runs.
+PRUNE_EVERY_SECONDS = 24 * 60 * 60
 
 
 def _say(message: str) -> None:
@@ -63,12 +72,33 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
+def _prune_access_log(env: dict[str, str]) -> None:
+    """The access log's retention, as the owner role; a failure is reported, not fatal."""
+    result = subprocess.run(
+        [PYTHON, "manage.py", "prune_access_log"], cwd=BASE_DIR, env=env, check=False
+    )
+    if result.returncode != 0:
+        _say("the access log's retention did not run; see the output above")
+
+
+def database_roles_environ(env: dict[str, str], var_dir: Path) -> dict[str, str]:
+    """For a superuser's DATABASE_URL with no owner URL: provision the roles with it and
+    return the app and owner URLs to use instead; otherwise nothing."""
+    url = env.get("DATABASE_URL")
+    if not url or env.get("DATABASE_OWNER_URL"):
+        return {}
+    if not db_roles.is_superuser(db_roles.url_config(url)):
+        return {}
+    return db_roles.provisioned_environ(url, passwords_file=var_dir / PASSWORDS_FILE, environ=env)
+
+
 def run(env: dict[str, str]) -> int:
     """Migrate, load the demo, then serve web, worker and beat in the foreground."""
     port = env.get("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
     _say("migrating the database")
     _manage("migrate", "--no-input", env=env)
+    _prune_access_log(env)
     _say("loading demo data")
     _manage("load_demo", env=env)
     _manage("collectstatic", "--no-input", "-v", "0", env=env)
@@ -144,7 +174,11 @@ def run(env: dict[str, str]) -> int:
                 _say(f"  {account.email:<38} {account.description}")
         else:
             _say(f"the portal did not become ready; see the output above ({url}/readyz)")
+        next_prune = time.monotonic() + PRUNE_EVERY_SECONDS
         while not stopping and all(p.poll() is None for p in processes):
+            if time.monotonic() >= next_prune:
+                _prune_access_log(env)
+                next_prune += PRUNE_EVERY_SECONDS
             time.sleep(0.5)
     finally:
         _say("stopping web, worker and beat")
@@ -162,6 +196,10 @@ def main(argv: list[str]) -> int:
         for name in services.started:
             _say(f"embedded {name} started under {var_dir.relative_to(BASE_DIR)}/")
         env = {**os.environ, **services.environ}
+        roles = database_roles_environ(env, var_dir)
+        if roles:
+            _say("database roles provisioned with the superuser's DATABASE_URL")
+            env.update(roles)
         env.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings.base")
         if command == "run":
             return run(env)

@@ -1,4 +1,7 @@
-"""The benchmark's own database, on the same server as the portal's and never the same one."""
+"""The benchmark's own database, on the same server as the portal's and never the same one.
+
+The benchmark makes, migrates and fills it as the owner role (`manage.py bench` runs in
+`db_roles.as_owner()`); the web server it measures connects as the portal's own role."""
 
 from __future__ import annotations
 
@@ -67,8 +70,9 @@ def use(name: str) -> None:
 
 
 def url_for(name: str) -> str:
-    """DATABASE_URL for another process (the web server under test) to reach `name`."""
-    return database_url({**connections["default"].settings_dict, "NAME": name})
+    """DATABASE_URL for another process (the web server under test) to reach `name`, as the
+    portal's own role (the benchmark itself runs as the owner)."""
+    return database_url({**settings.DATABASES["default"], "NAME": name})
 
 
 def server_version() -> str:

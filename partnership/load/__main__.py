@@ -1,8 +1,9 @@
 """`make load`: `python -m partnership.load [load options]` through the launcher.
 
 Makes the load test's own database on the same Postgres (`LOAD_DATABASE_NAME`, default
-`partnership_load`), so the demo's data is never touched, then runs `manage.py load
---migrate` on it under the production settings.
+`partnership_load`) as the owner role (DATABASE_OWNER_URL, else DATABASE_URL), so the
+demo's data is never touched, then runs `manage.py load --migrate` on it under the
+production settings: migrations as the owner, the portal as the app role.
 """
 
 from __future__ import annotations
@@ -61,11 +62,14 @@ def main(argv: list[str]) -> int:
     if name == environ.Env.db_url_config(url)["NAME"]:
         print("LOAD_DATABASE_NAME must not be the portal's own database", file=sys.stderr)
         return 2
-    if database_create(url, name):
+    # The owner role makes the database and migrates it; the portal under load is the app role.
+    owner_url = os.environ.get("DATABASE_OWNER_URL") or url
+    if database_create(owner_url, name):
         print(f"[load] created the database {name}", flush=True)
     env = {
         **os.environ,
         "DATABASE_URL": with_database(url, name),
+        "DATABASE_OWNER_URL": with_database(owner_url, name),
         "DJANGO_SETTINGS_MODULE": "partnership.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1",

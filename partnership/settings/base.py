@@ -101,9 +101,21 @@ TEMPLATES = [
     },
 ]
 
+# The portal's own connection: the app role, which owns nothing (partnership/db_roles.py).
 DATABASES = {
     "default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/partnership")
 }
+# The owner role's connection to the same database: migrations, backup and restore, the
+# benchmark's and load test's databases and the access log's retention run as it. Unset,
+# they use DATABASE_URL (one role for everything, as in a development database).
+DATABASE_OWNER_URL = env("DATABASE_OWNER_URL", default="")
+DATABASE_OWNER = env.db_url_config(DATABASE_OWNER_URL) if DATABASE_OWNER_URL else None
+# The role given the portal's grants after each migration: DATABASE_URL's, when the owner
+# connects apart; else a role of this name, if the server has one.
+DATABASE_APP_ROLE = env(
+    "DATABASE_APP_ROLE",
+    default=DATABASES["default"]["USER"] if DATABASE_OWNER else "partnership_app",
+)
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -403,6 +415,9 @@ REFERRAL_RETENTION_YEARS = env.int("REFERRAL_RETENTION_YEARS", default=6)
 # days after the notice unless it was changed since (referrals/retention.py).
 DRAFT_STALE_DAYS = env.int("DRAFT_STALE_DAYS", default=90)
 DRAFT_DELETE_AFTER_NOTICE_DAYS = env.int("DRAFT_DELETE_AFTER_NOTICE_DAYS", default=30)
+# Rows of the risk access log are kept this many years, then deleted by
+# `manage.py prune_access_log`, which runs as the owner role (no other role may delete them).
+ACCESS_LOG_RETENTION_YEARS = env.int("ACCESS_LOG_RETENTION_YEARS", default=8)
 # Audit history (django-pghistory): only requests that can change data open a context.
 PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 # Where `make backup` writes database dumps and the private files beside them.

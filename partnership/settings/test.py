@@ -1,7 +1,7 @@
 """Test overlay: fast hashing, outbox email, plain static storage."""
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASES, STORAGES, env
+from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASE_OWNER, DATABASES, STORAGES, env
 
 DEBUG = False
 DEMO_ENABLED = True
@@ -19,6 +19,18 @@ WHITENOISE_USE_FINDERS = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Lets several suites share one server: each names its own test database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_partnership")}
+# The suite runs as the owner role: it makes the test database, migrates it and empties it
+# between tests. What the app role may and may not do is proven on a connection of its own
+# (referrals/tests/test_db_roles.py).
+if DATABASE_OWNER:
+    for key in ("USER", "PASSWORD", "HOST", "PORT"):
+        DATABASES["default"][key] = DATABASE_OWNER.get(key) or ""
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        **DATABASE_OWNER.get("OPTIONS", {}),
+    }
+# Postgres as ever, but the flush between tests says it may empty the access log too.
+DATABASES["default"]["ENGINE"] = "partnership.test_database"
 
 # Suites sharing one Redis keep their queues apart, and a killed worker's unacknowledged
 # task comes back within seconds rather than an hour.

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("referrals", "0011_provider_newest_index"),
+        ("referrals", "0012_access_log_truncate_guard"),
     ]
 
     operations = [

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from partnership.bench import dataset, run, scenarios
 from partnership.bench.progress import Progress
+from partnership.db_roles import as_owner
 
 
 class Command(BaseCommand):
@@ -48,14 +49,16 @@ class Command(BaseCommand):
             ),
             recompute_repeats=3 if small else 7,
         )
-        report = run.run(
-            scale=label,
-            database_name=options["database"],
-            rebuild=options["rebuild"],
-            output=options["output"],
-            measure=measure,
-            progress=Progress(self.stdout._out),
-        )
+        # Making databases and filling tables is the owner role's work.
+        with as_owner():
+            report = run.run(
+                scale=label,
+                database_name=options["database"],
+                rebuild=options["rebuild"],
+                output=options["output"],
+                measure=measure,
+                progress=Progress(self.stdout._out),
+            )
         self.stdout.write("")
         self.stdout.write(run.table(report))
         self.stdout.write(f"\nEvery figure: {options['output']}")
