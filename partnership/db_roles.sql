@@ -48,6 +48,13 @@ ALTER DATABASE :"database" OWNER TO :"owner";
 REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
 GRANT CONNECT, TEMPORARY ON DATABASE :"database" TO :"app";
 
+-- The portal's other databases (benchmark, load test) made earlier by a superuser are
+-- handed to the owner too, so that it can replace them.
+SELECT format('ALTER DATABASE %I OWNER TO %I', d.datname, :'owner')
+FROM pg_database d
+WHERE d.datname LIKE '%partnership%' AND NOT d.datistemplate
+  AND d.datdba <> (SELECT oid FROM pg_roles WHERE rolname = :'owner') \gexec
+
 \connect :"database"
 ALTER SCHEMA public OWNER TO :"owner";
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
