@@ -248,6 +248,22 @@ def _eligibility(lot: Lot, organisation: Organisation, pdus: list) -> list[str]:
     return problems
 
 
+def _application_draft_or_new(*, lot: Lot, by: User) -> Application:
+    """The organisation's draft for the lot, or a new one if it has not applied yet."""
+    application = Application.objects.filter(
+        lot=lot, organisation_id=by.organisation_id, status=Application.Status.DRAFT
+    ).first()
+    if application is not None:
+        return application
+    if (
+        Application.objects.filter(lot=lot, organisation_id=by.organisation_id)
+        .exclude(status=Application.Status.WITHDRAWN)
+        .exists()
+    ):
+        raise ValidationError({"lot": ["Your organisation has already applied to this lot"]})
+    return Application(lot=lot, organisation_id=by.organisation_id, created_by=by)
+
+
 @transaction.atomic
 def application_save(*, lot: Lot, by: User, data: dict, pdus: Iterable = ()) -> Application:
     """Start or update the organisation's draft application to a lot."""
@@ -260,29 +276,25 @@ def application_save(*, lot: Lot, by: User, data: dict, pdus: Iterable = ()) -> 
     problems = _eligibility(lot, by.organisation, pdus)
     if problems:
         raise ValidationError({"eligibility": problems})
-    application = Application.objects.filter(
-        lot=lot, organisation_id=by.organisation_id, status=Application.Status.DRAFT
-    ).first()
-    if application is None:
-        if (
-            Application.objects.filter(lot=lot, organisation_id=by.organisation_id)
-            .exclude(status=Application.Status.WITHDRAWN)
-            .exists()
-        ):
-            raise ValidationError({"lot": ["Your organisation has already applied to this lot"]})
-        application = Application(lot=lot, organisation_id=by.organisation_id, created_by=by)
-    for key, value in data.items():
+    for key in data:
         if key not in APPLICATION_FIELDS:
             raise ValueError(f"{key} is not an application field")
-        setattr(application, key, value)
-    application.full_clean(validate_constraints=False)
-    try:
-        with transaction.atomic():
-            application.save()
-    except IntegrityError as exc:
-        raise ValidationError(
-            {"lot": ["Your organisation has already applied to this lot"]}
-        ) from exc
+    # A first save that raced another to create the draft updates the winner's draft.
+    for attempt in range(2):
+        application = _application_draft_or_new(lot=lot, by=by)
+        for key, value in data.items():
+            setattr(application, key, value)
+        application.full_clean(validate_constraints=False)
+        try:
+            with transaction.atomic():
+                application.save()
+        except IntegrityError as exc:
+            if attempt:
+                raise ValidationError(
+                    {"lot": ["Your organisation has already applied to this lot"]}
+                ) from exc
+        else:
+            break
     if pdus:
         application.pdus.set(pdus)
     return application
@@ -502,6 +514,9 @@ def agreement_create(
         raise ValidationError(
             {"application": ["Only a successful application becomes an agreement"]}
         )
+    # Checked under the application's lock, so a second award of it waits and is refused.
+    if Agreement.objects.filter(application=application).exists():
+        raise RoundTransitionRefused(["This application already has an agreement"])
     errors = {}
     if ends_on <= starts_on:
         errors["ends_on"] = ["The end date must be after the start date"]

@@ -1,8 +1,11 @@
 """Cross-cutting response rules."""
 
+import logging
+import sys
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -85,3 +88,57 @@ class RequestBodyLimitMiddleware:
 
             return error_413(request)
         return self.get_response(request)
+
+
+logger = logging.getLogger(__name__)
+# Set on a request whose failure was an unreachable database or broker.
+OUTAGE_MARK = "_partnership_outage"
+
+
+class ServiceUnavailableMiddleware:
+    """An unreachable database or broker answers 503 with `Retry-After`: a problem document
+    under /api/, the "Sorry, the service is unavailable" page elsewhere.
+
+    Django turns an exception into a 500 inside each middleware it passes, so this one sees
+    a 500 response, not the exception, when the failure was further in (sessions,
+    authentication, axes, the view). The exception is noted on the request as it is turned
+    into that 500 (`got_request_exception`), and here the 500 becomes the 503."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+        got_request_exception.connect(_note_outage, dispatch_uid="partnership-outage")
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self.get_response(request)
+        except Exception as exc:
+            # Only when the 500 handler itself failed does an exception reach this far.
+            from partnership.api.exceptions import is_outage
+
+            if not is_outage(exc):
+                raise
+            logger.warning("%s unavailable: %s", request.path, type(exc).__name__)
+            return service_unavailable(request)
+        if response.status_code == 500 and getattr(request, OUTAGE_MARK, False):
+            return service_unavailable(request)
+        return response
+
+
+def _note_outage(sender, request: HttpRequest | None = None, **kwargs) -> None:
+    from partnership.api.exceptions import is_outage
+
+    if request is not None and is_outage(sys.exc_info()[1]):
+        setattr(request, OUTAGE_MARK, True)
+
+
+def service_unavailable(request: HttpRequest) -> HttpResponse:
+    """The 503 for an outage, rendered without the database (no context processors)."""
+    from django.template import loader
+
+    from partnership.api.exceptions import retry_after_seconds, service_unavailable_problem
+
+    if request.path.startswith("/api/"):
+        return service_unavailable_problem()
+    response = HttpResponse(loader.get_template("errors/503.html").render({}), status=503)
+    response["Retry-After"] = retry_after_seconds()
+    return response

@@ -24,6 +24,7 @@ from providers.selectors import agreement_current
 logger = logging.getLogger(__name__)
 
 STAFF_INVITED_KIND = "staff_invited"
+ORG_ID_CONSTRAINT = "organisation_org_id_unique"
 
 ORGANISATION_PROFILE_FIELDS = [
     "name",
@@ -52,10 +53,25 @@ def organisation_create(*, by: User, data: dict) -> Organisation:
     if unknown:
         raise ValueError(f"Not part of the organisation profile: {', '.join(sorted(unknown))}")
     organisation = Organisation(**data)
-    organisation.full_clean()
-    organisation.save()
+    organisation.full_clean(validate_constraints=False)
+    _organisation_save(organisation)
     organisation.refresh_from_db(fields=["size_band"])
     return organisation
+
+
+def _organisation_save(organisation: Organisation) -> None:
+    """Save; an org-id already registered is an error on `org_id`. The unique constraint
+    decides, so two registrations of one org-id at once get the same answer as one after
+    the other."""
+    try:
+        with transaction.atomic():
+            organisation.save()
+    except IntegrityError as exc:
+        if ORG_ID_CONSTRAINT not in str(exc):
+            raise
+        raise ValidationError(
+            {"org_id": ["An organisation with this org-id is already registered"]}
+        ) from exc
 
 
 @transaction.atomic
@@ -73,8 +89,8 @@ def organisation_update(*, organisation: Organisation, data: dict) -> Organisati
         organisation.verification_status = Organisation.Verification.UNVERIFIED
         organisation.verified_by = None
         organisation.verified_at = None
-    organisation.full_clean()
-    organisation.save()
+    organisation.full_clean(validate_constraints=False)
+    _organisation_save(organisation)
     organisation.refresh_from_db(fields=["size_band"])
     service_search_refresh(service_ids=organisation.services.values_list("pk", flat=True))
     return organisation
@@ -99,7 +115,13 @@ def organisation_set_verification(
 @transaction.atomic
 def agreement_publish(*, version: str, title: str, body: str) -> InformationSharingAgreement:
     """Publish a new version of the agreement: every organisation must sign it again."""
-    return InformationSharingAgreement.objects.create(version=version, title=title, body=body)
+    try:
+        with transaction.atomic():
+            return InformationSharingAgreement.objects.create(
+                version=version, title=title, body=body
+            )
+    except IntegrityError as exc:
+        raise ValidationError({"version": [f"Version {version} is already published"]}) from exc
 
 
 @transaction.atomic

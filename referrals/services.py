@@ -117,6 +117,14 @@ def _reference(referral: Referral) -> str:
     return f"{region}-{CATEGORY_ABBREVIATIONS.get(category.slug, 'GEN') if category else 'GEN'}-{1000 + referral.pk}"
 
 
+def _referral_by_idempotency_key(practitioner: User, idempotency_key: str) -> Referral | None:
+    if not idempotency_key:
+        return None
+    return Referral.objects.filter(
+        practitioner=practitioner, idempotency_key=idempotency_key
+    ).first()
+
+
 @transaction.atomic
 def referral_start(
     *, practitioner: User, service: Service, crn: str, idempotency_key: str = ""
@@ -127,12 +135,9 @@ def referral_start(
     """
     if practitioner.role != Role.PRACTITIONER or not practitioner.pdu_id:
         raise PermissionDenied("Only probation practitioners make referrals")
-    if idempotency_key:
-        existing = Referral.objects.filter(
-            practitioner=practitioner, idempotency_key=idempotency_key
-        ).first()
-        if existing:
-            return existing, False
+    existing = _referral_by_idempotency_key(practitioner, idempotency_key)
+    if existing:
+        return existing, False
     referral = Referral(
         practitioner=practitioner,
         pdu_id=practitioner.pdu_id,
@@ -143,7 +148,15 @@ def referral_start(
     referral.full_clean(exclude=["complexity_level", "reference"], validate_constraints=False)
     if service.status != Service.Status.ACTIVE:
         raise ValidationError({"service": ["This service is not taking referrals"]})
-    referral.save()
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError:
+        # A repeat that raced the first past the look-up above: the constraint decides.
+        winner = _referral_by_idempotency_key(practitioner, idempotency_key)
+        if winner is None:
+            raise
+        return winner, False
     referral.reference = _reference(referral)
     referral.save(update_fields=["reference"])
     RiskInformation.objects.create(referral=referral)
@@ -178,7 +191,14 @@ def referral_update(
             value.strip().upper() if key == "crn" and isinstance(value, str) else value,
         )
     referral.full_clean(exclude=["reference"], validate_constraints=False)
-    referral.save()
+    try:
+        with transaction.atomic():
+            referral.save()
+    except IntegrityError as exc:
+        # The only unique rule a change can break: a new CRN with its own open referral here.
+        raise workflow.InvalidTransition(
+            "This person already has an open referral to this service"
+        ) from exc
     if desired_outcomes is not None:
         referral.desired_outcomes.set(desired_outcomes)
     if sent:

@@ -58,6 +58,10 @@ def agreement_create(request: HttpRequest, public_id) -> HttpResponse:
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
+        except RoundTransitionRefused as exc:
+            # Another request made the agreement first.
+            for reason in exc.reasons:
+                form.add_error(None, reason)
         else:
             messages.success(request, f"The agreement with {application.organisation} is recorded")
             return redirect("commissioning:agreement", public_id=agreement.public_id)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -26,6 +28,59 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
+
+
+class ServiceUnavailable(exceptions.APIException):
+    """The database or the broker cannot be reached: the client should try again later."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is unavailable for a moment. Try again later."
+    default_code = "service_unavailable"
+
+
+def _outage_exception_types() -> tuple[type[BaseException], ...]:
+    """What "a dependency cannot be reached" raises: the database as Django and psycopg2
+    word it, the broker and Redis as kombu and redis-py do, and a refused connection."""
+    import psycopg2
+    from kombu.exceptions import OperationalError as BrokerOperationalError
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from redis.exceptions import TimeoutError as RedisTimeoutError
+
+    return (
+        OperationalError,
+        InterfaceError,
+        psycopg2.OperationalError,
+        psycopg2.InterfaceError,
+        BrokerOperationalError,
+        RedisConnectionError,
+        RedisTimeoutError,
+        ConnectionRefusedError,
+    )
+
+
+OUTAGE_EXCEPTIONS = _outage_exception_types()
+
+
+def is_outage(exc: BaseException | None) -> bool:
+    """Whether `exc`, or what it was raised from, says the database or broker is out of
+    reach. A programming error (any other database error: integrity, SQL, data) never is,
+    even when raised while handling an outage."""
+    if exc is None or (
+        isinstance(exc, DatabaseError) and not isinstance(exc, (OperationalError, InterfaceError))
+    ):
+        return False
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, OUTAGE_EXCEPTIONS):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def retry_after_seconds() -> str:
+    """The `Retry-After` value of a 503, from `SERVICE_UNAVAILABLE_RETRY_AFTER`."""
+    return str(settings.SERVICE_UNAVAILABLE_RETRY_AFTER)
 
 
 def problem(
@@ -55,7 +110,11 @@ def _flatten(detail) -> list[str] | dict:
 
 
 def problem_exception_handler(exc, context) -> Response | None:
-    """DRF's handler, reshaped: every API error is a problem document."""
+    """DRF's handler, reshaped: every API error is a problem document. An unreachable
+    database or broker is a 503 with `Retry-After`, wherever in the view it was raised
+    (authentication, permissions, the view itself)."""
+    if is_outage(exc):
+        exc = ServiceUnavailable()
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -79,6 +138,8 @@ def problem_exception_handler(exc, context) -> Response | None:
         body = problem(response.status_code, str(detail), code=code and code.replace("_", "-"))
     response.data = body
     response.content_type = PROBLEM_CONTENT_TYPE
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = retry_after_seconds()
     return response
 
 
@@ -87,3 +148,10 @@ def problem_response(status_code: int, detail: str) -> JsonResponse:
     return JsonResponse(
         problem(status_code, detail), status=status_code, content_type=PROBLEM_CONTENT_TYPE
     )
+
+
+def service_unavailable_problem() -> JsonResponse:
+    """The 503 problem document with `Retry-After`, for outages met outside DRF's views."""
+    response = problem_response(503, ServiceUnavailable.default_detail)
+    response["Retry-After"] = retry_after_seconds()
+    return response

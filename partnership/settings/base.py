@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Outside the rest, so that errors they raise leave with no-store too.
     "partnership.middleware.NoStoreForPersonalDataMiddleware",
+    # Above everything that reads the database (sessions, authentication, axes, views):
+    # an unreachable database or broker answers 503 with Retry-After, not 500.
+    "partnership.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -118,6 +121,12 @@ DATABASE_APP_ROLE = env(
 )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# An unreachable database fails a request in seconds (a 503), rather than hanging it.
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+)
+# What a 503 asks clients to wait, in seconds, when the database or broker cannot be reached.
+SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")

@@ -3,9 +3,11 @@
 import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from partnership.forms import apply_validation_error
 from partnership.models import Role
 from providers import selectors, services
 from providers.forms.organisation import AgreementSignForm, OrganisationProfileForm
@@ -59,11 +61,17 @@ def organisation_edit(request: HttpRequest) -> HttpResponse:
     form = OrganisationProfileForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         fresh = selectors.organisation_list_editable_by(user=request.user).get(pk=organisation.pk)
-        services.organisation_update(
-            organisation=fresh, data={name: form.cleaned_data[name] for name in form.Meta.fields}
-        )
-        messages.success(request, "Your organisation's profile has been updated")
-        return redirect("providers:organisation")
+        try:
+            services.organisation_update(
+                organisation=fresh,
+                data={name: form.cleaned_data[name] for name in form.Meta.fields},
+            )
+        except ValidationError as exc:
+            # Another organisation took the org-id between the form's check and the save.
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, "Your organisation's profile has been updated")
+            return redirect("providers:organisation")
     return render(
         request, "providers/organisation/edit.html", {"form": form, "organisation": organisation}
     )
