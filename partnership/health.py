@@ -1,4 +1,5 @@
-"""`/healthz`: the process answers. `/readyz`: database, broker and a worker all answer."""
+"""`/healthz`: the process answers. `/readyz`: database, broker and a worker all answer, in
+milliseconds: a worker is known alive by its recent heartbeat in the broker's Redis."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
 from partnership.celery import app as celery_app
+from partnership.celery import heartbeat_lifetime, workers_alive
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +37,10 @@ def check_broker() -> str | None:
 
 def check_worker() -> str | None:
     try:
-        replies = celery_app.control.ping(timeout=CHECK_TIMEOUT)
+        alive = workers_alive(celery_app, timeout=CHECK_TIMEOUT)
     except Exception as exc:  # noqa: BLE001
         return type(exc).__name__
-    return None if replies else "no worker answered a ping"
+    return None if alive else f"no worker heartbeat in the last {heartbeat_lifetime()} seconds"
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -47,7 +49,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def readyz(request: HttpRequest) -> JsonResponse:
     checks = {"database": check_database(), "broker": check_broker()}
-    # Without a broker no worker can answer; say so rather than wait for the ping to time out.
+    # Heartbeats are kept in the broker: without it no worker can be known alive.
     checks["worker"] = check_worker() if checks["broker"] is None else "broker unreachable"
     failing = [name for name, error in checks.items() if error]
     body = {

@@ -297,6 +297,9 @@ class Notification(models.Model):
     class EmailStatus(models.TextChoices):
         NOT_REQUIRED = "not_required", "Not required"
         PENDING = "pending", "Pending"
+        # Claimed by a worker and committed before the provider is called (see
+        # services.notification_email_deliver), so a crash never leaves it looking unsent.
+        SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
@@ -314,11 +317,23 @@ class Notification(models.Model):
     )
     email_attempts = models.PositiveSmallIntegerField(default=0)
     email_sent_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox"),
+            # The stalled-email sweep reads only the few emails not yet settled.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(email_status="pending"),
+                name="notification_email_pending",
+            ),
+            models.Index(
+                fields=["email_claimed_at"],
+                condition=Q(email_status="sending"),
+                name="notification_email_sending",
+            ),
             models.Index(
                 fields=["recipient"], condition=Q(read_at__isnull=True), name="notification_unread"
             ),

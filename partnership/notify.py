@@ -1,7 +1,9 @@
 """A Django email backend that sends through GOV.UK Notify.
 
 Notify sends from templates: one template whose body is `((body))` and subject
-`((subject))` carries every email the portal sends (NOTIFY_TEMPLATE_ID).
+`((subject))` carries every email the portal sends (NOTIFY_TEMPLATE_ID). Each email carries
+its message's `reference` (e.g. `notification-42`), so that `accepted` can ask Notify whether
+an email cut off mid-send reached it.
 """
 
 from django.conf import settings
@@ -31,6 +33,7 @@ class NotifyEmailBackend(BaseEmailBackend):
                         email_address=address,
                         template_id=settings.NOTIFY_TEMPLATE_ID,
                         personalisation={"subject": message.subject, "body": message.body},
+                        reference=getattr(message, "reference", None),
                     )
                 except Exception:
                     if not self.fail_silently:
@@ -38,3 +41,9 @@ class NotifyEmailBackend(BaseEmailBackend):
                     continue
                 sent += 1
         return sent
+
+    def accepted(self, reference: str) -> bool:
+        """Whether Notify holds an email sent with `reference` (it keeps them for 7 days)."""
+        self.open()
+        found = self.client.get_all_notifications(template_type="email", reference=reference)
+        return bool(found.get("notifications"))

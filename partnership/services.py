@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import BadHeaderError, EmailMessage
-from django.db import IntegrityError, transaction
+from django.core.mail import BadHeaderError, EmailMessage, get_connection
+from django.db import DatabaseError, IntegrityError, InterfaceError, connection, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -27,6 +27,25 @@ TOKEN_PREFIX = "pp_"
 
 class TransientEmailError(Exception):
     """Email delivery failed in a way worth retrying (network, provider outage)."""
+
+    def __init__(self, message: str = "", *, attempts: int = 1):
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class NotificationBusy(Exception):
+    """Another transaction holds the notification's row for now: deliver again in seconds."""
+
+
+class EmailSentNotRecorded(Exception):
+    """The provider took the email but `sent` could not be recorded (the database went away):
+    record it later with `notification_email_mark_sent`, never send it again."""
+
+    def __init__(self, *, notification_id: int, claimed_at, sent_at):
+        super().__init__(f"Email for notification {notification_id} sent but not recorded")
+        self.notification_id = notification_id
+        self.claimed_at = claimed_at
+        self.sent_at = sent_at
 
 
 # Notification kinds whose email carries a one-time link to set the recipient's password,
@@ -172,65 +191,187 @@ def notification_mark_all_read(*, user: User) -> int:
     )
 
 
+def notification_email_reference(notification_id: int) -> str:
+    """The reference an email carries to its provider (GOV.UK Notify's `reference`, and the
+    SMTP Message-ID): the same for every attempt, so the provider can tell whether it has
+    the email already."""
+    return f"notification-{notification_id}"
+
+
 def notification_email_deliver(*, notification_id: int, max_attempts: int = 6) -> bool:
     """Send a notification's email if it is still pending; True when this call sent it.
 
-    The row is locked while sending and marked sent in the same transaction, so two
-    deliveries of the same task (a redelivered message, the stalled-email sweep) send once.
+    Three steps, so that a crash or a lost database connection never sends it twice: the row
+    is claimed (`sending`, with the time) and committed, the provider is called outside any
+    transaction, and `sent` is recorded. Only the notification's row is locked, never its
+    recipient's. A delivery that finds the row locked raises `NotificationBusy` (try again
+    in seconds); one that finds it claimed leaves it to its claimant, or to
+    `notification_email_claims_settle` once the claim is stale. When the provider took the
+    email but recording it fails, `EmailSentNotRecorded` says so: record it, never resend.
     """
-    failure: Exception | None = None
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(skip_locked=True)
-            .select_related("recipient")
-            .filter(pk=notification_id, email_status=Notification.EmailStatus.PENDING)
-            .first()
+    claim = _notification_email_claim(notification_id=notification_id)
+    if claim is None:
+        return False
+    notification, message = claim
+    try:
+        message.send(fail_silently=False)
+    except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds
+        status = (
+            Notification.EmailStatus.FAILED
+            if notification.email_attempts >= max_attempts
+            else Notification.EmailStatus.PENDING
         )
-        if notification is None:
-            return False
-        if not _may_carry_set_password_link(notification):
-            notification.email_status = Notification.EmailStatus.FAILED
-            notification.save(update_fields=["email_status"])
+        Notification.objects.filter(
+            pk=notification.pk,
+            email_status=Notification.EmailStatus.SENDING,
+            email_claimed_at=notification.email_claimed_at,
+        ).update(email_status=status)
+        logger.warning("Email for notification %s failed: %s", notification_id, type(exc).__name__)
+        if status == Notification.EmailStatus.PENDING:
+            raise TransientEmailError(str(exc), attempts=notification.email_attempts) from exc
+        return False
+    sent_at = timezone.now()
+    try:
+        notification_email_mark_sent(
+            notification_id=notification.pk,
+            claimed_at=notification.email_claimed_at,
+            sent_at=sent_at,
+        )
+    except (DatabaseError, InterfaceError) as exc:
+        _close_broken_connection()
+        raise EmailSentNotRecorded(
+            notification_id=notification.pk,
+            claimed_at=notification.email_claimed_at,
+            sent_at=sent_at,
+        ) from exc
+    return True
+
+
+@transaction.atomic
+def _notification_email_claim(*, notification_id: int) -> tuple[Notification, EmailMessage] | None:
+    """Claim a pending email for sending, committed before the provider is called; None when
+    there is nothing to send (sent, claimed, failed, not wanted, or no longer exists)."""
+    notification = (
+        Notification.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("recipient")
+        .filter(pk=notification_id)
+        .first()
+    )
+    if notification is None:
+        if Notification.objects.filter(pk=notification_id).exists():
+            raise NotificationBusy(notification_id)
+        return None
+    if notification.email_status != Notification.EmailStatus.PENDING:
+        return None
+    if not _may_carry_set_password_link(notification):
+        notification.email_status = Notification.EmailStatus.FAILED
+        notification.save(update_fields=["email_status"])
+        logger.warning(
+            "Email for notification %s not sent: its link to set a password has lapsed",
+            notification_id,
+        )
+        return None
+    reference = notification_email_reference(notification.pk)
+    message = EmailMessage(
+        subject=f"{settings.SERVICE_NAME}: {notification.title}",
+        body=_email_body(notification),
+        to=[notification.recipient.email],
+        # A resend is the same message: mail systems that see this id again drop the copy.
+        headers={"Message-ID": f"<{reference}@{_email_domain()}>"},
+    )
+    message.reference = reference
+    notification.email_attempts += 1
+    try:
+        message.message()  # the headers are checked as the message is built
+    except (BadHeaderError, ValueError) as exc:
+        # No retry could build it: fail once, loudly, rather than retry for ever.
+        notification.email_status = Notification.EmailStatus.FAILED
+        notification.save(update_fields=["email_attempts", "email_status"])
+        logger.error(
+            "Email for notification %s cannot be built: %s", notification_id, type(exc).__name__
+        )
+        return None
+    notification.email_status = Notification.EmailStatus.SENDING
+    notification.email_claimed_at = timezone.now()
+    notification.save(update_fields=["email_attempts", "email_status", "email_claimed_at"])
+    return notification, message
+
+
+def notification_email_mark_sent(*, notification_id: int, claimed_at, sent_at) -> bool:
+    """Record that the provider took the email of the claim made at `claimed_at`; False if
+    that claim is no longer the row's (idempotent: a second call changes nothing)."""
+    changed = (
+        Notification.objects.filter(pk=notification_id, email_claimed_at=claimed_at)
+        .exclude(email_status=Notification.EmailStatus.SENT)
+        .update(email_status=Notification.EmailStatus.SENT, email_sent_at=sent_at)
+    )
+    return bool(changed)
+
+
+def notification_email_claims_settle(
+    *, older_than: timedelta | None = None, max_attempts: int = 6, limit: int = 500
+) -> int:
+    """Settle emails claimed longer ago than `EMAIL_SENDING_TIMEOUT`: their worker died
+    mid-send, so each may or may not have gone. The rule: when the email provider can say
+    whether it took the email (GOV.UK Notify, asked by reference) it is believed: sent, or
+    pending to be sent again. When it cannot (SMTP), the email is sent again, since a
+    repeated email does less harm than a lost one; after `max_attempts`, failed.
+    Returns how many were settled."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.EMAIL_SENDING_TIMEOUT)
+    stale = list(
+        Notification.objects.filter(
+            email_status=Notification.EmailStatus.SENDING,
+            email_claimed_at__lt=timezone.now() - older_than,
+        )
+        .order_by("email_claimed_at")
+        .values_list("pk", "email_claimed_at", "email_attempts")[:limit]
+    )
+    if not stale:
+        return 0
+    accepted = getattr(get_connection(), "accepted", None)
+    settled = 0
+    for notification_id, claimed_at, attempts in stale:
+        try:
+            took_it = accepted(notification_email_reference(notification_id)) if accepted else None
+        except Exception as exc:  # noqa: BLE001 - the provider cannot answer: ask next time
             logger.warning(
-                "Email for notification %s not sent: its link to set a password has lapsed",
+                "Email for notification %s unsettled: the provider did not answer (%s)",
+                notification_id,
+                type(exc).__name__,
+            )
+            continue
+        if took_it:
+            settled += notification_email_mark_sent(
+                notification_id=notification_id, claimed_at=claimed_at, sent_at=claimed_at
+            )
+            continue
+        status = (
+            Notification.EmailStatus.FAILED
+            if attempts >= max_attempts
+            else Notification.EmailStatus.PENDING
+        )
+        settled += Notification.objects.filter(
+            pk=notification_id,
+            email_status=Notification.EmailStatus.SENDING,
+            email_claimed_at=claimed_at,
+        ).update(email_status=status)
+        if took_it is None:
+            logger.warning(
+                "Email for notification %s was cut off mid-send; sending again (may repeat it)",
                 notification_id,
             )
-            return False
-        message = EmailMessage(
-            subject=f"{settings.SERVICE_NAME}: {notification.title}",
-            body=_email_body(notification),
-            to=[notification.recipient.email],
-        )
-        notification.email_attempts += 1
-        try:
-            message.message()  # the headers are checked as the message is built
-        except (BadHeaderError, ValueError) as exc:
-            # No retry could build it: fail once, loudly, rather than retry for ever.
-            notification.email_status = Notification.EmailStatus.FAILED
-            notification.save(update_fields=["email_attempts", "email_status"])
-            logger.error(
-                "Email for notification %s cannot be built: %s", notification_id, type(exc).__name__
-            )
-            return False
-        try:
-            message.send(fail_silently=False)
-        except Exception as exc:  # noqa: BLE001 - every backend raises its own kinds
-            failure = exc
-            if notification.email_attempts >= max_attempts:
-                notification.email_status = Notification.EmailStatus.FAILED
-            notification.save(update_fields=["email_attempts", "email_status"])
-        else:
-            notification.email_status = Notification.EmailStatus.SENT
-            notification.email_sent_at = timezone.now()
-            notification.save(update_fields=["email_attempts", "email_status", "email_sent_at"])
-    if failure is not None:
-        logger.warning(
-            "Email for notification %s failed: %s", notification_id, type(failure).__name__
-        )
-        if notification.email_status == Notification.EmailStatus.PENDING:
-            raise TransientEmailError(str(failure)) from failure
-        return False
-    return True
+    return settled
+
+
+def _email_domain() -> str:
+    return urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost"
+
+
+def _close_broken_connection() -> None:
+    """After a database error outside a transaction, reconnect on the next query."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _may_carry_set_password_link(notification: Notification) -> bool:
@@ -269,7 +410,8 @@ def _email_body(notification: Notification) -> str:
 
 
 def notification_email_stalled_ids(*, older_than: timedelta = timedelta(minutes=10)) -> list[int]:
-    """Pending emails whose task has had time to run: a lost message is sent again."""
+    """Pending emails whose task has had time to run: a lost message is sent again (a claimed
+    one is its claimant's, or `notification_email_claims_settle`'s)."""
     cutoff = timezone.now() - older_than
     return list(
         Notification.objects.filter(

@@ -370,7 +370,10 @@ def _emails(started) -> tuple[int, int]:
     )
     return (
         mine.filter(email_status=Notification.EmailStatus.SENT).count(),
-        mine.filter(email_status=Notification.EmailStatus.PENDING).count(),
+        # An email claimed but never recorded sent is as undelivered as a pending one.
+        mine.filter(
+            email_status__in=[Notification.EmailStatus.PENDING, Notification.EmailStatus.SENDING]
+        ).count(),
     )
 
 

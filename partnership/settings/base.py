@@ -276,6 +276,9 @@ DEFAULT_FROM_EMAIL = env(
 )
 NOTIFY_API_KEY = env("NOTIFY_API_KEY", default="")
 NOTIFY_TEMPLATE_ID = env("NOTIFY_TEMPLATE_ID", default="")
+# An email claimed for sending longer ago than this was cut off mid-send (the worker died):
+# the sweep settles it. Longer than the task time limit, so a live send is never cut short.
+EMAIL_SENDING_TIMEOUT = env.int("EMAIL_SENDING_TIMEOUT", default=15 * 60)
 
 # Celery: Redis broker, JSON only, idempotent tasks acknowledged late.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=celery_broker_url(REDIS_URL))
@@ -302,6 +305,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": env.int("BROKER_CONNECT_TIMEOUT", default=5),
 }
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Each worker records that it is alive this often in the broker's Redis; /readyz counts a
+# worker as gone once its last heartbeat is three intervals old.
+WORKER_HEARTBEAT_SECONDS = env.int("WORKER_HEARTBEAT_SECONDS", default=5)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 REST_FRAMEWORK = {
