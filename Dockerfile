@@ -21,7 +21,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
     DJANGO_SETTINGS_MODULE=partnership.settings.production \
-    WEB_CONCURRENCY=3
+    WEB_CONCURRENCY=3 \
+    FORWARDED_ALLOW_IPS=*
 RUN useradd --create-home --no-log-init --uid 10001 partnership
 WORKDIR /app
 
@@ -65,6 +66,7 @@ ENV PRIVATE_MEDIA_ROOT=/var/lib/partnership/private
 
 USER partnership
 EXPOSE 8000
-# Workers from WEB_CONCURRENCY (gunicorn reads it); TLS ends at a proxy in front, which
-# sets X-Forwarded-Proto.
-CMD ["gunicorn", "partnership.wsgi", "--bind", "0.0.0.0:8000", "--threads", "4", "--worker-tmp-dir", "/dev/shm", "--access-logfile", "-", "--forwarded-allow-ips", "*"]
+# gunicorn's settings are in partnership/gunicorn.conf.py (workers from WEB_CONCURRENCY,
+# threads from WEB_THREADS, timeouts); TLS and request buffering are the proxy's in front
+# (docker-compose.yml), which sets X-Forwarded-Proto.
+CMD ["gunicorn", "--config", "partnership/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--worker-tmp-dir", "/dev/shm"]

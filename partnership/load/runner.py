@@ -32,6 +32,7 @@ from partnership.servers import database_url, free_port
 BASE_DIR = Path(settings.BASE_DIR)
 BIN_DIR = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
+GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 QUEUES = ("default", "alerts")
 READY_TIMEOUT = 120
 STOP_TIMEOUT = 20
@@ -163,17 +164,15 @@ class Servers:
 
     def start(self, run_id: str) -> None:
         commands = {
+            # The portal's own gunicorn settings, as `make run` and the image use them.
             "gunicorn": [
                 str(BIN_DIR / "gunicorn"),
-                "partnership.wsgi",
+                "--config",
+                str(GUNICORN_CONFIG),
                 "--bind",
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 str(self.options.web_workers),
-                "--threads",
-                "4",
-                "--graceful-timeout",
-                "10",
             ],
             "worker": [
                 str(BIN_DIR / "celery"),
@@ -500,7 +499,8 @@ def report(result: LoadResult, options: LoadOptions) -> str:
     lines = [
         "",
         f"Load test: {options.users} users for {options.seconds} s, gunicorn "
-        f"({options.web_workers} workers x 4 threads) and a Celery worker, production settings, "
+        f"({options.web_workers} workers, partnership/gunicorn.conf.py) and a Celery worker, "
+        "production settings, "
         f"database {connection.settings_dict['NAME']}",
         f"{'journey':<24}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}",
     ]
