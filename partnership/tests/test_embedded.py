@@ -61,7 +61,7 @@ def test_unix_socket_urls_translate_for_celery_and_postgres():
             "REDIS_URL": "unix:///srv/var/redis.sock",
         }
     )
-    assert seen["options"] == {"host": "/srv/var/pg"} and seen["name"] == "partnership"
+    assert seen["options"]["host"] == "/srv/var/pg" and seen["name"] == "partnership"
     assert seen["broker"] == "redis+socket:///srv/var/redis.sock"
 
 

@@ -10,7 +10,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from partnership.demo import DEMO_ACCOUNTS
+from partnership.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from partnership.models import Role, User
 from tests.browser.axe import assert_no_axe_violations
 
@@ -159,3 +159,22 @@ def test_two_factor_sign_in_from_set_up_to_signing_in_with_a_code(sign_in, live_
     page.get_by_role("button", name="Continue").click()
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.locator(".govuk-caption-l")).to_have_text(Role.CASEWORKER.label)
+
+    # Turning it off asks for the password and a code; an empty form names both.
+    page.get_by_role("link", name="Security", exact=True).click()
+    page.get_by_role("link", name="Turn off two-factor sign-in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Turn off two-factor sign-in")
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Turn off two-factor sign-in").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("Enter your password")
+    expect(summary).to_contain_text("Enter the code from your authenticator app")
+    expect(page).to_have_title("Error: Turn off two-factor sign-in – Probation partnerships")
+    assert_no_axe_violations(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.get_by_label("Your password").fill(DEMO_PASSWORD)
+    page.get_by_label("Code from your authenticator app, or a recovery code").fill(codes[0])
+    page.get_by_role("button", name="Turn off two-factor sign-in").click()
+    expect(page.get_by_test_id("two-factor-status")).to_have_text("Off")
