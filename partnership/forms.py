@@ -98,9 +98,13 @@ def _bound_field(name: str, field: forms.Field) -> None:
         field.validators.append(
             multi_line if isinstance(field.widget, forms.Textarea) else single_line
         )
-    if isinstance(field, forms.CharField) and field.max_length is None:
+    if isinstance(field, forms.CharField) and not any(
+        isinstance(v, MaxLengthValidator) for v in field.validators
+    ):
+        # A max_length set after the field was made (as Django's sign-in form does) has no
+        # validator of its own.
         multiline = isinstance(field.widget, forms.Textarea)
-        field.max_length = TEXT_MAX_LENGTH if multiline else LINE_MAX_LENGTH
+        field.max_length = field.max_length or (TEXT_MAX_LENGTH if multiline else LINE_MAX_LENGTH)
         field.validators.append(
             MaxLengthValidator(
                 field.max_length,

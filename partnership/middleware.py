@@ -66,10 +66,10 @@ class HealthCheckMiddleware:
 
 class RequestBodyLimitMiddleware:
     """Refuses a request whose declared body is larger than the portal reads with a 413
-    (problem+json in the API, a GOV.UK page elsewhere), before anything reads it: a form with
-    a file (multipart) up to `REQUEST_BODY_MAX_BYTES`, any other body (JSON, a plain form)
-    up to `DATA_UPLOAD_MAX_MEMORY_SIZE`, past which Django would refuse to read it with a
-    bare 400. The CSRF check reads a POST's form (file parts included, which
+    (problem+json in the API, a GOV.UK page elsewhere), before anything reads it: a body read
+    into memory whole (JSON, a plain form) up to `DATA_UPLOAD_MAX_MEMORY_SIZE`, past which
+    Django would refuse it with a bare 400; a form with a file (multipart), or a body of no
+    declared type, up to `REQUEST_BODY_MAX_BYTES`. The CSRF check reads a POST's form (file parts included, which
     `DATA_UPLOAD_MAX_MEMORY_SIZE` does not count) in its `process_view`, and DRF's session
     authentication does the same, both before any view could look at the length. Under WSGI
     a body is never read past its Content-Length, so the declared length bounds what is
@@ -83,14 +83,16 @@ class RequestBodyLimitMiddleware:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        with_file = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        content_type = request.META.get("CONTENT_TYPE") or ""
+        # JSON and plain forms are read into memory whole; a file comes as multipart.
+        in_memory = bool(content_type) and not content_type.startswith("multipart/")
         largest = (
-            settings.REQUEST_BODY_MAX_BYTES if with_file else settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE if in_memory else settings.REQUEST_BODY_MAX_BYTES
         )
         if declared > largest:
             from partnership.views import error_413
 
-            return error_413(request, largest=largest if not with_file else None)
+            return error_413(request, largest=largest if in_memory else None)
         return self.get_response(request)
 
 

@@ -86,11 +86,10 @@ def _paginate(request: HttpRequest, queryset, render: Callable) -> dict:
     number = _positive_int(request, "page", 1)
     per_page = _positive_int(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     total = queryset.count()
-    # A page past the last is refused before its offset reaches the database (a bigint).
+    # A page past the last is empty, as HSDS has it, without its offset reaching the
+    # database (where a 20-digit one overflows a bigint).
     last = max(1, -(-total // per_page))
-    if number > last:
-        raise BadRequest(f"page must be from 1 to {last}, the last page")
-    rows = list(queryset[(number - 1) * per_page : number * per_page])
+    rows = list(queryset[(number - 1) * per_page : number * per_page]) if number <= last else []
     return openreferral.page(
         contents=[render(row) for row in rows], total=total, number=number, per_page=per_page
     )
