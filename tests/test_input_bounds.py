@@ -135,6 +135,8 @@ def bad_values(document: dict, name: str, schema: dict):
         else:
             for label, value in bad_values(document, name, items):
                 yield f"[{label}]", [value]
+        if items.get("type") in ("integer", "string"):
+            yield "a list of 100,000 items", [1] * 100_000
 
 
 def _api_writes():
@@ -434,6 +436,10 @@ BAD_FORM_VALUES = {
     "email": [("a million characters", HUGE), ("a NUL", "a\x00b")],
     "textarea": [("a million characters", HUGE), ("a NUL", "a\x00b")],
     "number": [("a 31-digit number", BIG_PAGE), ("-10**30", "-" + BIG_PAGE)],
+    # Choices of an object name it by id.
+    "select": [("an overflowing id", BIG_PAGE), ("a NUL", "a\x00b")],
+    "radio": [("an overflowing id", BIG_PAGE), ("a NUL", "a\x00b")],
+    "checkbox": [("an overflowing id", BIG_PAGE), ("a NUL", "a\x00b")],
 }
 # A request for a password reset is counted, valid or not, to limit how often one is made.
 RATE_LIMITS = ("partnership_passwordresetrequest",)
@@ -450,18 +456,34 @@ def test_input_bounds_page_forms_refuse_every_field_out_of_bounds(world, row, ro
     """Each field of each form on the page, sent beyond its bounds with the rest as the page
     filled them in, is shown back with an error (or refused with a 4xx); nothing is stored."""
     world, clients, _ = world
-    client = clients[role]
     url = url_for(row, world, role, scope, PATTERNS[row.pattern].kwargs)
+    problems = _form_problems(clients[role], url, f"{row.path} as {role}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("section", ["person", "sentence", "needs", "risk"])
+def test_input_bounds_referral_task_forms_refuse_every_field_out_of_bounds(world, section):
+    """The referral's task pages, on a draft and on a referral already sent (which asks for
+    the reason for each change), as the matrix walks only one of them."""
+    world, clients, extra = world
+    problems = []
+    for kwargs in [*extra["referral"], world.kwargs("referral", "practitioner", IN)]:
+        url = reverse("referrals:section", kwargs={**kwargs, "section": section})
+        problems += _form_problems(clients["practitioner"], url, url)
+    assert not problems, "\n".join(problems)
+
+
+def _form_problems(client, url: str, source: str) -> list[str]:
     with undone():
         page = client.get(url)
     if page.status_code != 200 or "text/html" not in page["Content-Type"]:
-        return
+        return []
     parser = _Forms()
     parser.feed(page.content.decode())
     problems = []
     for form in parser.forms:
         action = form["action"] or url
-        if action.startswith(("/sign-out", "/accounts/logout")) or "sign-out" in action:
+        if "sign-out" in action:
             continue
         filled = {name: value for name, _, value in form["fields"] if value is not None}
         for name, kind, _ in form["fields"]:
@@ -471,7 +493,7 @@ def test_input_bounds_page_forms_refuse_every_field_out_of_bounds(world, row, ro
                 with undone(), writes_watched() as written:
                     response = client.post(action, {**filled, name: value})
                 written = [w for w in written if not w.startswith(RATE_LIMITS)]
-                where = f"POST {action} (from {row.path}) as {role} with {name}={label}"
+                where = f"POST {action} (from {source}) with {name}={label}"
                 if response.status_code >= 500:
                     problems.append(f"{where}: {response.status_code}")
                 elif response.status_code == 200 and (
@@ -481,7 +503,7 @@ def test_input_bounds_page_forms_refuse_every_field_out_of_bounds(world, row, ro
                     problems.append(f"{where}: 200 without an error on the field")
                 if written:
                     problems.append(f"{where} wrote: {written}")
-    assert not problems, "\n".join(problems)
+    return problems
 
 
 # One place each -----------------------------------------------------------------------------
@@ -562,3 +584,29 @@ def test_input_bounds_notification_titles_fit_a_service_name_of_any_length():
     assert titles
     assert all(len(title) <= limit for title in titles)
     assert any(title.endswith("…") for title in titles)
+
+
+def test_input_bounds_date_of_birth_is_from_1900_to_today(world):
+    """Other dates take the pages' years (1900 to 2200); a date of birth is not in the future."""
+    world, clients, extra = world
+    client, token = clients["practitioner"], world.tokens["practitioner"]
+    draft = extra["referral"][0]
+    page = reverse("referrals:section", kwargs={**draft, "section": "person"})
+    api = reverse("api:referral-detail", kwargs=draft)
+    for day, month, year in [(1, 1, 2150), (31, 12, 1899), (1, 1, 1)]:
+        with undone(), writes_watched() as written:
+            response = client.post(
+                page,
+                {"date_of_birth_0": day, "date_of_birth_1": month, "date_of_birth_2": year},
+            )
+            answer = _api(
+                client,
+                "patch",
+                api,
+                dumps({"date_of_birth": f"{year:04}-{month:02}-{day:02}"}),
+                token,
+            )
+        assert 'id="id_date_of_birth-error"' in response.text, year
+        assert answer.status_code == 400
+        assert "date_of_birth" in _problem(answer)["errors"], year
+        assert not written

@@ -1,6 +1,9 @@
 """Output serializers for the shared resources."""
 
+from collections.abc import Mapping
+
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -46,6 +49,26 @@ class CheckedTextMixin:
             if not field.read_only:
                 bound_input(name, field)
         return fields
+
+    def to_internal_value(self, data):
+        # Counted before any item is read: each id of a list is a query of its own.
+        if isinstance(data, Mapping) and not isinstance(data, QueryDict):
+            too_many = {
+                name: [f"Give at most {LIST_MAX_ITEMS:,} items"]
+                for name, field in self.fields.items()
+                if isinstance(field, LISTS)
+                and not field.read_only
+                and isinstance(data.get(name), list)
+                and len(data[name]) > LIST_MAX_ITEMS
+            }
+            if too_many:
+                raise serializers.ValidationError(too_many)
+        return super().to_internal_value(data)
+
+
+# Fields that take a list; none holds more than LIST_MAX_ITEMS (108 PDUs is the most any needs).
+LISTS = (serializers.ListField, serializers.ManyRelatedField, serializers.ListSerializer)
+LIST_MAX_ITEMS = 1000
 
 
 def bound_input(name: str, field: serializers.Field) -> None:
