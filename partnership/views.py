@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from partnership import auth, selectors, services
@@ -140,6 +141,10 @@ def error_400(request: HttpRequest, exception=None, *, detail: str | None = None
         response = JsonResponse({"error": detail}, status=400)
         response["Access-Control-Allow-Origin"] = "*"
         return response
+    if exception is not None:
+        # Raised by Django itself (a host not allowed, say): a page with the portal's context
+        # could raise it again, so Django's own plain answer.
+        return defaults.bad_request(request, exception)
     return render(request, "errors/400.html", {"detail": detail}, status=400)
 
 

@@ -265,7 +265,7 @@ LIST_QUERIES = [
     ("a NUL in search", {"search": "\x00"}),
     ("a NUL in region", {"region": "\x00"}),
     ("a NUL in a filter", {"status": "\x00", "q": "a\x00"}),
-    ("a huge search", {"search": "x" * 100_000}),
+    ("a huge search", {"search": "x" * 100_000, "q": "x" * 100_000}),
     ("a date of year 1", {"updated_since": "0001-01-01T00:00:00Z", "modified_after": "0001-01-01"}),
     ("an overflowing id", {"service": BIG_PAGE, "organisation": BIG_PAGE, "period": BIG_PAGE}),
     # The browsable API renders a form for each write beside the read.
@@ -610,3 +610,18 @@ def test_input_bounds_date_of_birth_is_from_1900_to_today(world):
         assert answer.status_code == 400
         assert "date_of_birth" in _problem(answer)["errors"], year
         assert not written
+
+
+def test_input_bounds_form_of_too_many_fields_to_the_api_is_a_400_problem(world):
+    """Django refuses a form of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields; in the API
+    that is a problem document too, not Django's HTML."""
+    world, clients, _ = world
+    with undone(), writes_watched() as written:
+        response = clients["practitioner"].post(
+            reverse("api:referral-list"),
+            {f"field{n}": "x" for n in range(1500)},
+            HTTP_AUTHORIZATION=f"Bearer {world.tokens['practitioner']}",
+        )
+    assert response.status_code == 400
+    assert _problem(response)["status"] == 400
+    assert not written
