@@ -625,3 +625,78 @@ def test_input_bounds_form_of_too_many_fields_to_the_api_is_a_400_problem(world)
     assert response.status_code == 400
     assert _problem(response)["status"] == 400
     assert not written
+
+
+# Every way in is bounded in one place -----------------------------------------------------
+
+
+def _writable_fields(cls) -> list:
+    try:
+        fields = cls().get_fields()
+    except Exception:  # a serializer that needs arguments to be built
+        fields = getattr(cls, "_declared_fields", {})
+    return [field for field in fields.values() if not field.read_only]
+
+
+def test_input_bounds_every_input_serializer_and_form_takes_the_default_bounds():
+    """Any serializer that takes input, of any kind, and any form with a field mixes in the
+    class that bounds it; every reference to an object by id is an IdField."""
+    from django import forms
+    from rest_framework import serializers
+
+    from partnership.api.fields import IdField
+    from partnership.api.serializers import CheckedTextMixin
+    from partnership.forms import GovukFormMixin
+    from tests.test_control_chars import _project_classes
+
+    serializers_unbounded, loose_ids = [], []
+    for name, cls in _project_classes(serializers.Serializer).items():
+        writable = _writable_fields(cls)
+        if writable and not issubclass(cls, CheckedTextMixin):
+            serializers_unbounded.append(name)
+        for field in writable:
+            relation = getattr(field, "child_relation", field)
+            if isinstance(relation, serializers.PrimaryKeyRelatedField) and not isinstance(
+                relation, IdField
+            ):
+                loose_ids.append(f"{name}.{field.field_name}")
+    forms_unbounded = [
+        name
+        for name, cls in _project_classes(forms.BaseForm).items()
+        if cls.base_fields and not issubclass(cls, GovukFormMixin)
+    ]
+    assert not serializers_unbounded, (
+        f"Serializers without CheckedTextMixin: {serializers_unbounded}"
+    )
+    assert not loose_ids, f"Ids that take 1.5 or true: {loose_ids}"
+    assert not forms_unbounded, f"Forms without GovukFormMixin: {forms_unbounded}"
+
+
+def test_input_bounds_overflowing_id_in_a_path_is_a_404(world):
+    """An id too large for its column, in the address of any page or API read, finds
+    nothing: 404, never a database error."""
+    world, clients, _ = world
+    problems = []
+    for row in ROWS:
+        pattern = PATTERNS.get(row.pattern)
+        if row.method != "GET" or not row.kind or row.kind == "admin object" or not pattern:
+            continue
+        role = next(
+            (r for r in ROLES if r != ANONYMOUS and row.cells[r].expected(IN).status == 200),
+            None,
+        )
+        if role is None:
+            continue
+        scope = IN if row.kind in SCOPED_KINDS else ANY
+        url = original = url_for(row, world, role, scope, pattern.kwargs)
+        for value in world.kwargs(row.kind, role, scope).values():
+            if isinstance(value, int):
+                url = url.replace(f"/{value}/", f"/{BIG_PAGE}/", 1)
+        if url == original:
+            continue  # named by UUID or slug
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {world.tokens[role]}"} if is_api(url) else {}
+        with undone():
+            response = clients[role].get(url, **headers)
+        if response.status_code != 404:
+            problems.append(f"GET {url} as {role}: {response.status_code}")
+    assert not problems, "\n".join(problems)
