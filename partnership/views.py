@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views import defaults
@@ -133,6 +134,9 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
 
 def error_400(request: HttpRequest, exception=None, *, detail: str | None = None) -> HttpResponse:
     """A request the portal cannot read (a NUL byte in the address, a malformed body)."""
+    if isinstance(exception, RequestDataTooBig):
+        # A form's fields past what is read into memory, though the body's length was not.
+        return error_413(request, largest=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     detail = detail or "The request could not be read."
     if _wants_problem(request):
         return problem_response(400, detail)

@@ -700,3 +700,24 @@ def test_input_bounds_overflowing_id_in_a_path_is_a_404(world):
         if response.status_code != 404:
             problems.append(f"GET {url} as {role}: {response.status_code}")
     assert not problems, "\n".join(problems)
+
+
+def test_input_bounds_form_fields_past_memory_in_a_small_enough_body_are_a_413(world):
+    """A multipart body within a document's limit whose text fields exceed what is read into
+    memory: 413 as a problem in the API and a page elsewhere, not Django's bare 400."""
+    world, clients, extra = world
+    client = clients["practitioner"]
+    fields = {"reason": "x" * (3 * 1024 * 1024)}
+    draft = extra["referral"][0]
+    with undone(), writes_watched() as written:
+        api = client.post(
+            reverse("api:referral-documents", kwargs=draft),
+            fields,
+            HTTP_AUTHORIZATION=f"Bearer {world.tokens['practitioner']}",
+        )
+        page = client.post(
+            reverse("referrals:section", kwargs={**draft, "section": "person"}), fields
+        )
+    assert api.status_code == 413 and _problem(api)["status"] == 413
+    assert page.status_code == 413 and b"govuk-heading-l" in page.content
+    assert not written
