@@ -3,10 +3,18 @@
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.forms.renderers import TemplatesSetting
 
 from partnership.models import ApiToken
-from partnership.validators import multi_line, single_line
+from partnership.validators import (
+    INTEGER_MAX,
+    LINE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    date_range_validator,
+    multi_line,
+    single_line,
+)
 
 _WIDGET_CLASSES = {
     forms.Textarea: "govuk-textarea",
@@ -26,16 +34,16 @@ class GovukFormRenderer(TemplatesSetting):
 
 
 class GovukFormMixin:
-    """Adds GOV.UK classes to widgets and marks fields with errors."""
+    """Adds GOV.UK classes to widgets and marks fields with errors; bounds every field that
+    does not bound itself, so that nothing typed reaches the database unchecked: text has a
+    length (its column's, or `TEXT_MAX_LENGTH` in a box of several lines and
+    `LINE_MAX_LENGTH` on one line), whole numbers fit an integer column and dates are in the
+    years the pages take (a date of birth from 1900 to today)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            if isinstance(field, forms.CharField):
-                # Line breaks only where the box takes several lines: a name with "\r\nBcc:"
-                # would break the email about that person.
-                multiline = isinstance(field.widget, forms.Textarea)
-                field.validators.append(multi_line if multiline else single_line)
+            _bound_field(name, field)
             if isinstance(field.widget, forms.NumberInput):
                 # GOV.UK asks for text inputs with a numeric keyboard, not type=number.
                 attrs = {
@@ -53,6 +61,9 @@ class GovukFormMixin:
                 widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
 
     def full_clean(self):
+        # Fields a subclass adds after __init__ (an amendment reason) are bounded too.
+        for name, field in self.fields.items():
+            _bound_field(name, field)
         super().full_clean()
         for name in self.errors:
             if name not in self.fields:
@@ -69,6 +80,55 @@ class GovukFormMixin:
             error_id = f"{self[name].auto_id}-error"
             if error_id not in described:
                 widget.attrs["aria-describedby"] = f"{described} {error_id}".strip()
+
+
+def _noun(field: forms.Field, name: str) -> str:
+    label = str(field.label or name.replace("_", " "))
+    return label[0].upper() + label[1:]
+
+
+def _bound_field(name: str, field: forms.Field) -> None:
+    """Give a form field the bounds it does not declare itself (once)."""
+    if getattr(field, "bounded", False):
+        return
+    field.bounded = True
+    if isinstance(field, forms.CharField):
+        # Line breaks only where the box takes several lines: a name with "\r\nBcc:"
+        # would break the email about that person.
+        field.validators.append(
+            multi_line if isinstance(field.widget, forms.Textarea) else single_line
+        )
+    if isinstance(field, forms.CharField) and not any(
+        isinstance(v, MaxLengthValidator) for v in field.validators
+    ):
+        # A max_length set after the field was made (as Django's sign-in form does) has no
+        # validator of its own.
+        multiline = isinstance(field.widget, forms.Textarea)
+        field.max_length = field.max_length or (TEXT_MAX_LENGTH if multiline else LINE_MAX_LENGTH)
+        field.validators.append(
+            MaxLengthValidator(
+                field.max_length,
+                message=f"{_noun(field, name)} must be {field.max_length:,} characters or fewer",
+            )
+        )
+    elif isinstance(field, forms.IntegerField):
+        noun = _noun(field, name)
+        if field.max_value is None:
+            field.max_value = INTEGER_MAX
+            field.validators.append(
+                MaxValueValidator(INTEGER_MAX, message=f"{noun} must be {INTEGER_MAX:,} or less")
+            )
+        if field.min_value is None:
+            field.min_value = -INTEGER_MAX
+            field.validators.append(
+                MinValueValidator(-INTEGER_MAX, message=f"{noun} must be {-INTEGER_MAX:,} or more")
+            )
+    elif isinstance(field, (forms.DateField, GovukDateField)) and not isinstance(
+        field, forms.DateTimeField
+    ):
+        validator = date_range_validator(name)
+        if validator not in field.validators:
+            field.validators.append(validator)
 
 
 class SignInForm(GovukFormMixin, AuthenticationForm):

@@ -68,12 +68,15 @@ class HealthCheckMiddleware:
 
 
 class RequestBodyLimitMiddleware:
-    """Refuses a request whose declared body is larger than `REQUEST_BODY_MAX_BYTES` with a
-    413, before anything reads it. The CSRF check reads a POST's form (file parts included,
-    which `DATA_UPLOAD_MAX_MEMORY_SIZE` does not count) in its `process_view`, and DRF's
-    session authentication does the same, both before any view could look at the length.
-    Under WSGI a body is never read past its Content-Length, so the declared length bounds
-    what is received; a chunked body without one reads as empty."""
+    """Refuses a request whose declared body is larger than the portal reads with a 413
+    (problem+json in the API, a GOV.UK page elsewhere), before anything reads it: a body read
+    into memory whole (JSON, a plain form) up to `DATA_UPLOAD_MAX_MEMORY_SIZE`, past which
+    Django would refuse it with a bare 400; a form with a file (multipart), or a body of no
+    declared type, up to `REQUEST_BODY_MAX_BYTES`. The CSRF check reads a POST's form (file parts included, which
+    `DATA_UPLOAD_MAX_MEMORY_SIZE` does not count) in its `process_view`, and DRF's session
+    authentication does the same, both before any view could look at the length. Under WSGI
+    a body is never read past its Content-Length, so the declared length bounds what is
+    received; a chunked body without one reads as empty."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -83,10 +86,37 @@ class RequestBodyLimitMiddleware:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             declared = 0
-        if declared > settings.REQUEST_BODY_MAX_BYTES:
+        content_type = request.META.get("CONTENT_TYPE") or ""
+        # JSON and plain forms are read into memory whole; a file comes as multipart.
+        in_memory = bool(content_type) and not content_type.startswith("multipart/")
+        largest = (
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE if in_memory else settings.REQUEST_BODY_MAX_BYTES
+        )
+        if declared > largest:
             from partnership.views import error_413
 
-            return error_413(request)
+            return error_413(request, largest=largest if in_memory else None)
+        return self.get_response(request)
+
+
+class QueryNulByteMiddleware:
+    """Refuses with a 400 a request whose query string, or path, holds a NUL byte (`%00`):
+    no search or filter means one, and PostgreSQL text cannot hold it, so it would fail
+    in the database rather than as a clear answer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            from partnership.views import error_400
+
+            return error_400(
+                request, detail="The address holds a NUL character (%00), which no search takes."
+            )
         return self.get_response(request)
 
 

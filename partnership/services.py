@@ -132,6 +132,8 @@ def notification_send(
     """
     if link_carries_secret(link):
         raise ValueError(f"A link with a one-time token is never stored ({kind} notification)")
+    # Titles are built from names people chose (a service's, an organisation's): any length.
+    title = _fit(title, Notification._meta.get_field("title").max_length)
     created = []
     for recipient in recipients:
         if not recipient.is_active:
@@ -157,6 +159,15 @@ def notification_send(
         if email:
             transaction.on_commit(lambda pk=notification.pk: _notification_email_queue(pk))
     return created
+
+
+def _fit(text: str, limit: int) -> str:
+    """The text, cut with an ellipsis at a word where it can be, to at most `limit` characters."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    at_word = cut.rsplit(" ", 1)[0]
+    return (at_word if len(at_word) > limit // 2 else cut).rstrip() + "…"
 
 
 def _notification_email_queue(notification_id: int) -> None:

@@ -24,6 +24,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
 ]
 
+handler400 = "partnership.views.error_400"
 handler404 = "partnership.views.error_404"
 handler403 = "partnership.views.error_403"
 handler500 = "partnership.views.error_500"

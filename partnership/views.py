@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
 from partnership import auth, selectors, services
@@ -130,17 +132,41 @@ def error_403(request: HttpRequest, exception=None) -> HttpResponse:
     return render(request, "errors/403.html", status=403)
 
 
-def error_413(request: HttpRequest) -> HttpResponse:
-    """A body larger than the portal takes (see RequestBodyLimitMiddleware)."""
-    largest = f"{settings.RISK_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB"
+def error_400(request: HttpRequest, exception=None, *, detail: str | None = None) -> HttpResponse:
+    """A request the portal cannot read (a NUL byte in the address, a malformed body)."""
+    if isinstance(exception, RequestDataTooBig):
+        # A form's fields past what is read into memory, though the body's length was not.
+        return error_413(request, largest=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    detail = detail or "The request could not be read."
     if _wants_problem(request):
-        return problem_response(
-            413, f"The request is too large: a risk document must be smaller than {largest}."
-        )
+        return problem_response(400, detail)
+    if request.path.startswith("/openreferral/"):
+        # The Open Referral API's own error shape, open to any origin as its answers are.
+        response = JsonResponse({"error": detail}, status=400)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+    if exception is not None:
+        # Raised by Django itself (a host not allowed, say): a page with the portal's context
+        # could raise it again, so Django's own plain answer.
+        return defaults.bad_request(request, exception)
+    return render(request, "errors/400.html", {"detail": detail}, status=400)
+
+
+def error_413(request: HttpRequest, *, largest: int | None = None) -> HttpResponse:
+    """A body larger than the portal takes (see RequestBodyLimitMiddleware): `largest`
+    bytes for a body without a file, a risk document's limit for one with."""
+    if largest is None:
+        size = f"{settings.RISK_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB"
+        detail = f"The request is too large: a risk document must be smaller than {size}."
+    else:
+        size = f"{largest / (1024 * 1024):.1f} MB"
+        detail = f"The request is too large: send less than {size}."
+    if _wants_problem(request):
+        return problem_response(413, detail)
     return render(
         request,
         "errors/413.html",
-        {"largest": largest, "back_to": request.path},
+        {"largest": size, "with_file": largest is None, "back_to": request.path},
         status=413,
     )
 

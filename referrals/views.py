@@ -335,11 +335,16 @@ ACTION_FORMS = {
 }
 
 
+# The transitions a page's button makes; the others happen through what starts or ends the
+# work (the first session starts it, the end-of-service report completes it).
+PAGE_ACTIONS = frozenset({"send", "accept", "return", "decline", "withdraw", "assign"})
+
+
 @login_required
 @require_POST
 def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
     referral = _referral(request, public_id)
-    if action not in workflow.TRANSITIONS:
+    if action not in PAGE_ACTIONS or action not in workflow.TRANSITIONS:
         raise Http404("No such action")
     form = None
     if action in ACTION_FORMS:

@@ -1,7 +1,5 @@
 """Serializers of rounds, lots, applications, assessments and agreements."""
 
-from datetime import date
-
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -19,7 +17,7 @@ from commissioning.models import (
 )
 from commissioning.selectors import lot_list_visible_to
 from commissioning.trends import LONDON
-from partnership.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from partnership.api.fields import IdField, ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
 from partnership.api.serializers import (
     MULTI_LINE,
     CheckedModelSerializer,
@@ -27,16 +25,7 @@ from partnership.api.serializers import (
     ReferenceSerializer,
 )
 from partnership.models import Pdu, Region, ServiceCategory
-
-# The years the pages take for a round's or an agreement's dates. Beyond them a term's
-# arithmetic leaves the calendar, and London's times before 1847 have offsets in seconds,
-# which no RFC 3339 date-time can write.
-PAGE_YEARS = (1900, 2200)
-
-
-def within_page_years(value: date) -> None:
-    if not PAGE_YEARS[0] <= value.year <= PAGE_YEARS[1]:
-        raise serializers.ValidationError(f"Give a date from {PAGE_YEARS[0]} to {PAGE_YEARS[1]}")
+from partnership.validators import within_page_years
 
 
 def _in_page_years(*names: str) -> dict:
@@ -47,7 +36,7 @@ class LotSerializer(CheckedModelSerializer):
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=ServiceCategory.objects.all()
     )
-    pdus = serializers.PrimaryKeyRelatedField(many=True, queryset=Pdu.objects.all())
+    pdus = IdField(many=True, queryset=Pdu.objects.all())
     funding_round = serializers.UUIDField(source="funding_round.public_id", read_only=True)
 
     class Meta:
@@ -118,7 +107,7 @@ class ApplicationSerializer(CheckedModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     organisation = serializers.CharField(source="organisation.name", read_only=True)
     lot = ScopedPrimaryKeyRelatedField(queryset=Lot.objects.all(), scope=lot_list_visible_to)
-    pdus = serializers.PrimaryKeyRelatedField(many=True, queryset=Pdu.objects.all(), required=False)
+    pdus = IdField(many=True, queryset=Pdu.objects.all(), required=False)
 
     class Meta:
         model = Application

@@ -2,7 +2,40 @@
 
 from __future__ import annotations
 
+from django.http import QueryDict
 from rest_framework import serializers
+
+
+class IdField(serializers.PrimaryKeyRelatedField):
+    """A reference to another object by its integer id: a whole number in JSON, never a
+    float (DRF would read 1.5 as 1), a boolean or a string. A form (the browsable API) sends
+    only strings, so there a string of digits is taken. Every serializer's related fields are
+    this (`CheckedModelSerializer.serializer_related_field` and the scoped field below)."""
+
+    default_error_messages = {
+        "incorrect_type": "Give the id as a whole number, not {data_type}.",
+    }
+
+    def to_internal_value(self, data):
+        from_form = isinstance(getattr(self.root, "initial_data", None), QueryDict)
+        if from_form and isinstance(data, str) and data.isascii() and data.isdigit():
+            data = int(data)
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("incorrect_type", data_type=_json_type(data))
+        return super().to_internal_value(data)
+
+
+def _json_type(value) -> str:
+    """What a JSON value is, in words for an error message."""
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, float):
+        return "a number with a fraction"
+    if isinstance(value, str):
+        return "text"
+    if value is None:
+        return "null"
+    return "a list" if isinstance(value, list) else "an object"
 
 
 class ScopedRelatedMixin:
@@ -22,7 +55,7 @@ class ScopedRelatedMixin:
         return self.scope(user=user)
 
 
-class ScopedPrimaryKeyRelatedField(ScopedRelatedMixin, serializers.PrimaryKeyRelatedField):
+class ScopedPrimaryKeyRelatedField(ScopedRelatedMixin, IdField):
     pass
 
 

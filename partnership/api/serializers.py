@@ -1,8 +1,13 @@
 """Output serializers for the shared resources."""
 
+from collections.abc import Mapping
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import QueryDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from partnership.api.fields import IdField
 from partnership.models import (
     ComplexityLevel,
     DesiredOutcome,
@@ -12,24 +17,83 @@ from partnership.models import (
     ServiceCategory,
     User,
 )
-from partnership.validators import multi_line, single_line
+from partnership.validators import (
+    INTEGER_MAX,
+    LINE_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    date_range_validator,
+    multi_line,
+    single_line,
+    too_long,
+)
 
 # How a declared field says it holds several lines, as DRF marks a model's TextField.
 MULTI_LINE = {"base_template": "textarea.html"}
 
 
 class CheckedTextMixin:
-    """Text fields refuse control characters: all of them on one line, all but line breaks
-    and tabs in text of several lines (a `textarea` field, as DRF marks a model's TextField).
-    Every serializer that takes input mixes this in (a test checks)."""
+    """Every field that takes input is bounded, so that nothing a client sends reaches the
+    database unchecked. Text refuses control characters (all of them on one line, all but
+    line breaks and tabs in text of several lines, a `textarea` field as DRF marks a model's
+    TextField) and has a length: its column's, or `TEXT_MAX_LENGTH` for several lines and
+    `LINE_MAX_LENGTH` for one. Whole numbers fit an integer column, dates are in the years
+    the pages take (a date of birth from 1900 to today), and related objects are named by
+    whole-number ids (`IdField`). Every serializer that takes input mixes this in (a test
+    checks)."""
+
+    serializer_related_field = IdField
 
     def get_fields(self):
         fields = super().get_fields()
-        for field in fields.values():
-            if isinstance(field, serializers.CharField) and not field.read_only:
-                multiline = field.style.get("base_template") == MULTI_LINE["base_template"]
-                field.validators.append(multi_line if multiline else single_line)
+        for name, field in fields.items():
+            if not field.read_only:
+                bound_input(name, field)
         return fields
+
+    def to_internal_value(self, data):
+        # Counted before any item is read: each id of a list is a query of its own.
+        if isinstance(data, Mapping) and not isinstance(data, QueryDict):
+            too_many = {
+                name: [f"Give at most {LIST_MAX_ITEMS:,} items"]
+                for name, field in self.fields.items()
+                if isinstance(field, LISTS)
+                and not field.read_only
+                and isinstance(data.get(name), list)
+                and len(data[name]) > LIST_MAX_ITEMS
+            }
+            if too_many:
+                raise serializers.ValidationError(too_many)
+        return super().to_internal_value(data)
+
+
+# Fields that take a list; none holds more than LIST_MAX_ITEMS (108 PDUs is the most any needs).
+LISTS = (serializers.ListField, serializers.ManyRelatedField, serializers.ListSerializer)
+LIST_MAX_ITEMS = 1000
+
+
+def bound_input(name: str, field: serializers.Field) -> None:
+    """Give a writable field the bounds it does not declare itself."""
+    if isinstance(field, serializers.ListField):
+        bound_input(name, field.child)
+    elif isinstance(field, serializers.CharField):
+        multiline = field.style.get("base_template") == MULTI_LINE["base_template"]
+        field.validators.append(multi_line if multiline else single_line)
+        if field.max_length is None:
+            field.max_length = TEXT_MAX_LENGTH if multiline else LINE_MAX_LENGTH
+            field.validators.append(too_long(field.max_length))
+    elif isinstance(field, serializers.IntegerField):
+        if field.max_value is None:
+            field.max_value = INTEGER_MAX
+            field.validators.append(MaxValueValidator(INTEGER_MAX))
+        if field.min_value is None:
+            field.min_value = -INTEGER_MAX
+            field.validators.append(MinValueValidator(-INTEGER_MAX))
+    elif isinstance(field, serializers.DateField) and not isinstance(
+        field, serializers.DateTimeField
+    ):
+        validator = date_range_validator(field.source or name)
+        if validator not in field.validators:
+            field.validators.append(validator)
 
 
 class CheckedSerializer(CheckedTextMixin, serializers.Serializer):

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Before any body is read: CSRF reads a POST's body in process_view, after this runs.
     "partnership.middleware.RequestBodyLimitMiddleware",
+    # A NUL byte in the address is a 400 before any view takes it to the database.
+    "partnership.middleware.QueryNulByteMiddleware",
     # Records who made each tracked change (audit history, django-pghistory).
     "pghistory.middleware.HistoryMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -319,6 +321,12 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "partnership.api.permissions.TokenScopeAllows",
     ],
+    # JSON refuses non-finite numbers and deep nesting with a 400 (partnership/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "partnership.api.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "partnership.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -331,6 +339,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
 }
+
+# How deeply lists and objects may nest in a JSON body; the API's own bodies nest 3 levels.
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Probation partnerships API",

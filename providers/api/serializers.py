@@ -5,6 +5,7 @@ from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from partnership.api.fields import IdField
 from partnership.api.serializers import (
     MULTI_LINE,
     CheckedModelSerializer,
@@ -131,9 +132,7 @@ class ServiceInputSerializer(CheckedSerializer):
     categories = serializers.SlugRelatedField(
         slug_field="slug", many=True, queryset=ServiceCategory.objects.all(), allow_empty=False
     )
-    pdus = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Pdu.objects.all(), allow_empty=False
-    )
+    pdus = IdField(many=True, queryset=Pdu.objects.all(), allow_empty=False)
     delivery_settings = serializers.ListField(
         child=serializers.ChoiceField(choices=Service.Setting.choices), allow_empty=False
     )

@@ -114,5 +114,5 @@ class ServiceForm(GovukFormMixin, forms.ModelForm):
         return {name: value for name, value in self.cleaned_data.items() if name not in skip}
 
 
-class ServiceStatusForm(forms.Form):
+class ServiceStatusForm(GovukFormMixin, forms.Form):
     status = forms.ChoiceField(choices=Service.Status.choices)

@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.timezone import is_naive, make_aware
 
+from partnership.validators import PAGE_YEARS
 from providers import openreferral
 
 DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 100
+MAX_SEARCH_LENGTH = 200
 
 
 class BadRequest(Exception):
@@ -72,11 +74,22 @@ def _uuid(raw: str, name: str) -> str:
         raise BadRequest(f"{name} must be a UUID") from exc
 
 
+def _search(request: HttpRequest) -> str:
+    """The `search` text, stripped; longer than anyone would search for is a 400."""
+    text = request.GET.get("search", "").strip()
+    if len(text) > MAX_SEARCH_LENGTH:
+        raise BadRequest(f"search must be {MAX_SEARCH_LENGTH} characters or fewer")
+    return text
+
+
 def _paginate(request: HttpRequest, queryset, render: Callable) -> dict:
     number = _positive_int(request, "page", 1)
     per_page = _positive_int(request, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     total = queryset.count()
-    rows = list(queryset[(number - 1) * per_page : number * per_page])
+    # A page past the last is empty, as HSDS has it, without its offset reaching the
+    # database (where a 20-digit one overflows a bigint).
+    last = max(1, -(-total // per_page))
+    rows = list(queryset[(number - 1) * per_page : number * per_page]) if number <= last else []
     return openreferral.page(
         contents=[render(row) for row in rows], total=total, number=number, per_page=per_page
     )
@@ -117,7 +130,7 @@ def openapi(request: HttpRequest) -> dict:
 @open_data
 def service_list(request: HttpRequest) -> dict:
     services = openreferral.open_services()
-    if text := request.GET.get("search", "").strip():
+    if text := _search(request):
         services = openreferral.search_services(services, text)
     if term := request.GET.get("taxonomy_term_id"):
         category = openreferral.category_for_term(_uuid(term, "taxonomy_term_id"))
@@ -125,8 +138,11 @@ def service_list(request: HttpRequest) -> dict:
     if organisation := request.GET.get("organization_id"):
         services = services.filter(organisation__public_id=_uuid(organisation, "organization_id"))
     if after := request.GET.get("modified_after"):
-        moment = parse_datetime(after)
-        if moment is None:
+        try:
+            moment = parse_datetime(after)
+        except ValueError:
+            moment = None
+        if moment is None or not PAGE_YEARS[0] <= moment.year <= PAGE_YEARS[1]:
             raise BadRequest(
                 "modified_after must be an ISO 8601 date and time, like 2026-01-31T09:00:00Z"
             )
@@ -147,7 +163,7 @@ def service_detail(request: HttpRequest, public_id: uuid.UUID) -> dict:
 @open_data
 def organization_list(request: HttpRequest) -> dict:
     organisations = openreferral.open_organisations()
-    if text := request.GET.get("search", "").strip():
+    if text := _search(request):
         organisations = organisations.filter(name__icontains=text)
     return _paginate(request, organisations, openreferral.organization_summary)
 

@@ -3,7 +3,7 @@
 from django.utils import timezone
 from rest_framework import serializers
 
-from partnership.api.fields import ScopedPrimaryKeyRelatedField
+from partnership.api.fields import IdField, ScopedPrimaryKeyRelatedField
 from partnership.api.serializers import MULTI_LINE, CheckedModelSerializer, CheckedSerializer
 from partnership.models import ComplexityLevel, DesiredOutcome
 from providers.models import Service
@@ -152,12 +152,10 @@ class ReferralCreateSerializer(CheckedSerializer):
 
 
 class ReferralUpdateSerializer(CheckedModelSerializer):
-    complexity_level = serializers.PrimaryKeyRelatedField(
+    complexity_level = IdField(
         queryset=ComplexityLevel.objects.all(), allow_null=True, required=False
     )
-    desired_outcomes = serializers.PrimaryKeyRelatedField(
-        queryset=DesiredOutcome.objects.all(), many=True, required=False
-    )
+    desired_outcomes = IdField(queryset=DesiredOutcome.objects.all(), many=True, required=False)
     amendment_reason = serializers.CharField(
         style=MULTI_LINE, required=False, allow_blank=True, write_only=True
     )

@@ -16,10 +16,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, Conflict, PayloadTooLarge
+from partnership.api.parsers import BoundedJSONParser
 from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import User
@@ -67,7 +68,7 @@ class ReferralViewSet(
     lookup_field = "public_id"
     serializer_class = serializers.ReferralSerializer
     filterset_class = ReferralFilter
-    parser_classes = [JSONParser, MultiPartParser]
+    parser_classes = [BoundedJSONParser, MultiPartParser]
 
     def scoped_queryset(self, user):
         # The desired outcomes' ids come in the same query, in their usual order.
@@ -154,7 +155,8 @@ class ReferralViewSet(
             raise NotFound() from exc
 
     @extend_schema(responses=serializers.RiskSerializer)
-    @action(detail=True, methods=["get"])
+    # Each nested resource names its serializer, for the browsable API's forms too.
+    @action(detail=True, methods=["get"], serializer_class=serializers.RiskSerializer)
     def risk(self, request, public_id=None):
         """The referral's risk information (every read is logged)."""
         referral = self.get_object()
@@ -179,7 +181,12 @@ class ReferralViewSet(
 
     @extend_schema(responses=serializers.RiskDocumentSerializer(many=True))
     # The nested lists (documents, events, sessions, concerns) are short and come whole.
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        serializer_class=serializers.RiskDocumentSerializer,
+    )
     def documents(self, request, public_id=None):
         """The referral's risk documents."""
         referral = self.get_object()
@@ -273,7 +280,12 @@ class ReferralViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=serializers.EventSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        serializer_class=serializers.EventSerializer,
+    )
     def events(self, request, public_id=None):
         """The referral's timeline: every state change and amendment, by whom and when.
         Entries about risk information appear only to those who may read it."""
@@ -288,7 +300,12 @@ class ReferralViewSet(
             raise NotFound()
 
     @extend_schema(responses=serializers.SessionSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        serializer_class=serializers.SessionSerializer,
+    )
     def sessions(self, request, public_id=None):
         """Sessions with the person."""
         referral = self.get_object()
@@ -315,7 +332,12 @@ class ReferralViewSet(
         return Response(serializers.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.ConcernSerializer(many=True))
-    @action(detail=True, methods=["get"], pagination_class=None)
+    @action(
+        detail=True,
+        methods=["get"],
+        pagination_class=None,
+        serializer_class=serializers.ConcernSerializer,
+    )
     def concerns(self, request, public_id=None):
         """Concerns raised by the provider."""
         referral = self.get_object()
@@ -342,7 +364,12 @@ class ReferralViewSet(
         return Response(serializers.ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=serializers.EndOfServiceReportSerializer)
-    @action(detail=True, methods=["get"], url_path="end-of-service-report")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="end-of-service-report",
+        serializer_class=serializers.EndOfServiceReportSerializer,
+    )
     def end_of_service_report(self, request, public_id=None):
         """The end-of-service report, once it has been sent."""
         referral = self.get_object()
