@@ -293,6 +293,16 @@ class ReferralViewSet(
         events = services.timeline_read(referral=referral, by=request.user, channel="api", why=WHY)
         return Response(serializers.EventSerializer(events, many=True).data)
 
+    def _record(self, serializer_class, record):
+        """Record a piece of the provider's work (a session, a concern) from the body."""
+        referral = self.get_object()
+        self._require_provider(referral)
+        incoming = serializer_class(data=self.request.data)
+        incoming.is_valid(raise_exception=True)
+        with domain_errors():
+            recorded = record(referral=referral, by=self.request.user, **incoming.validated_data)
+        return Response(serializer_class(recorded).data, status=status.HTTP_201_CREATED)
+
     def _require_provider(self, referral):
         """Recording the work is for the provider's staff: anyone else gets 404."""
         user = self.request.user
@@ -321,15 +331,7 @@ class ReferralViewSet(
     @sessions.mapping.post
     def session_record(self, request, public_id=None):
         """Record a session with the person; recording the first starts the work."""
-        referral = self.get_object()
-        self._require_provider(referral)
-        incoming = serializers.SessionSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        with domain_errors():
-            session = services.session_record(
-                referral=referral, by=request.user, **incoming.validated_data
-            )
-        return Response(serializers.SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return self._record(serializers.SessionSerializer, services.session_record)
 
     @extend_schema(responses=serializers.ConcernSerializer(many=True))
     @action(
@@ -353,15 +355,7 @@ class ReferralViewSet(
     @concerns.mapping.post
     def concern_raise(self, request, public_id=None):
         """Raise a concern; urgent ones reach the practitioner at once."""
-        referral = self.get_object()
-        self._require_provider(referral)
-        incoming = serializers.ConcernSerializer(data=request.data)
-        incoming.is_valid(raise_exception=True)
-        with domain_errors():
-            concern = services.concern_raise(
-                referral=referral, by=request.user, **incoming.validated_data
-            )
-        return Response(serializers.ConcernSerializer(concern).data, status=status.HTTP_201_CREATED)
+        return self._record(serializers.ConcernSerializer, services.concern_raise)
 
     @extend_schema(responses=serializers.EndOfServiceReportSerializer)
     @action(
