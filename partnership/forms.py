@@ -5,7 +5,9 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.forms.renderers import TemplatesSetting
+from django.http import Http404
 
+from partnership.errors import DomainError, InvalidInput, NotPermitted
 from partnership.models import ApiToken
 from partnership.validators import (
     INTEGER_MAX,
@@ -253,6 +255,25 @@ class GovukDateField(forms.MultiValueField):
             return datetime.date(year, month, day)
         except ValueError as exc:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+def apply_domain_error(form: forms.Form, exc, *, fields: dict[str, str] | None = None) -> None:
+    """Put a service's refusal on the form, for the GOV.UK error summary: a Django
+    `ValidationError` field by field (see `apply_validation_error`), an `InvalidInput` on its
+    field, any other `DomainError` (a state conflict) at the top of the summary.
+
+    `NotPermitted` is not shown on a form: the page answers 404, as for anything out of the
+    user's scope (DESIGN, Access rules)."""
+    if isinstance(exc, NotPermitted):
+        raise Http404("Not permitted") from exc
+    if isinstance(exc, InvalidInput):
+        field = (fields or {}).get(exc.field, exc.field)
+        form.add_error(field if field in form.fields else None, exc.message)
+    elif isinstance(exc, DomainError):
+        for reason in exc.reasons:
+            form.add_error(None, reason)
+    else:
+        apply_validation_error(form, exc, fields=fields)
 
 
 def apply_validation_error(form: forms.Form, exc, *, fields: dict[str, str] | None = None) -> None:

@@ -172,3 +172,34 @@ def service_unavailable(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(loader.get_template("errors/503.html").render({}), status=503)
     response["Retry-After"] = retry_after_seconds()
     return response
+
+
+class DomainErrorMiddleware:
+    """A domain refusal (`partnership.errors`) that a page did not put on its form: out of
+    the user's reach is a 404, as for anything outside their scope; a state conflict or a
+    refused input is a GOV.UK page saying what must be true first, with nothing changed.
+    The API maps the same errors to problem+json in `partnership.api.exceptions`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        from django.http import Http404
+        from django.template.response import TemplateResponse
+
+        from partnership.errors import DomainError, NotPermitted
+
+        if not isinstance(exception, DomainError):
+            return None
+        if isinstance(exception, NotPermitted):
+            raise Http404("Not permitted") from exception
+        response = TemplateResponse(
+            request,
+            "errors/conflict.html",
+            {"reasons": exception.reasons},
+            status=exception.status_code,
+        )
+        return response.render()

@@ -6,11 +6,14 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from partnership.errors import DomainError, InvalidInput, NotPermitted, StateConflict
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/api/v1/problems/"
@@ -109,16 +112,33 @@ def _flatten(detail) -> list[str] | dict:
     return [str(detail)]
 
 
+def as_api_exception(exc: BaseException) -> BaseException:
+    """The domain's refusals (`partnership.errors`) and Django's as DRF's exceptions: the one
+    place that says which status each gets."""
+    if isinstance(exc, Http404):
+        return exceptions.NotFound()
+    if isinstance(exc, (PermissionDenied, NotPermitted)):
+        return exceptions.PermissionDenied(getattr(exc, "message", None) or None)
+    if isinstance(exc, StateConflict):
+        return Conflict(exc.message)
+    if isinstance(exc, InvalidInput):
+        return exceptions.ValidationError({exc.field: [exc.message]})
+    if isinstance(exc, DomainError):
+        return exceptions.ValidationError({"non_field_errors": [exc.message]})
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
+        )
+    return exc
+
+
 def problem_exception_handler(exc, context) -> Response | None:
     """DRF's handler, reshaped: every API error is a problem document. An unreachable
     database or broker is a 503 with `Retry-After`, wherever in the view it was raised
     (authentication, permissions, the view itself)."""
     if is_outage(exc):
         exc = ServiceUnavailable()
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+    exc = as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None
