@@ -1,0 +1,60 @@
+"""The shape every app's policy is declared in (partnership/rules.py)."""
+
+from types import SimpleNamespace
+
+import pytest
+import rules
+
+from partnership.errors import NotPermitted, StateConflict
+from partnership.models import Role
+from partnership.rules import Action, Policy, is_practitioner, is_provider_staff
+
+
+def _user(role, **fields):
+    return SimpleNamespace(is_authenticated=True, role=role, **fields)
+
+
+class _Thing(SimpleNamespace):
+    def get_status_display(self):
+        return self.status.capitalize()
+
+
+@rules.predicate
+def _owns(user, thing) -> bool:
+    return user.pk == thing.owner_id
+
+
+POLICY = Policy(
+    [
+        Action("open", is_practitioner & _owns, frozenset({"draft"}), target="open"),
+        Action("look", is_practitioner | is_provider_staff),
+    ]
+)
+
+
+def test_role_predicates_need_a_signed_in_user_of_that_role():
+    assert is_practitioner(_user(Role.PRACTITIONER))
+    assert not is_practitioner(_user(Role.CASEWORKER))
+    assert is_provider_staff(_user(Role.CASEWORKER)) and is_provider_staff(
+        _user(Role.PROVIDER_ADMIN)
+    )
+    assert not is_provider_staff(SimpleNamespace(is_authenticated=False, role=Role.CASEWORKER))
+
+
+def test_require_refuses_the_relationship_before_the_state():
+    stranger = _user(Role.PRACTITIONER, pk=2)
+    with pytest.raises(NotPermitted):
+        POLICY.require(stranger, "open", _Thing(owner_id=1, status="closed"))
+    owner = _user(Role.PRACTITIONER, pk=1)
+    with pytest.raises(StateConflict, match="while it is closed"):
+        POLICY.require(owner, "open", _Thing(owner_id=1, status="closed"))
+    assert POLICY.require(owner, "open", _Thing(owner_id=1, status="draft")).target == "open"
+
+
+def test_actions_for_lists_only_what_require_would_allow():
+    owner = _user(Role.PRACTITIONER, pk=1)
+    assert POLICY.actions_for(owner, _Thing(owner_id=1, status="draft")) == ["open", "look"]
+    assert POLICY.actions_for(owner, _Thing(owner_id=1, status="closed")) == ["look"]
+    assert (
+        POLICY.actions_for(_user(Role.COMMISSIONER, pk=1), _Thing(owner_id=1, status="draft")) == []
+    )
