@@ -261,19 +261,13 @@ def agreement_milestones(
     """The milestones now in view: break clauses within AGREEMENT_BREAK_CLAUSE_WARNING_DAYS
     and the end within AGREEMENT_END_WARNING_MONTHS, as ("break_clause" | "end", date)."""
     break_horizon = today + timedelta(days=settings.AGREEMENT_BREAK_CLAUSE_WARNING_DAYS)
-    end_horizon = _add_months_to_day(today, settings.AGREEMENT_END_WARNING_MONTHS)
+    end_horizon = add_months(today, settings.AGREEMENT_END_WARNING_MONTHS)
     milestones = [
         ("break_clause", day) for day in break_clause_dates if today <= day <= break_horizon
     ]
     if today <= ends_on <= end_horizon:
         milestones.append(("end", ends_on))
     return sorted(milestones, key=lambda milestone: milestone[1])
-
-
-def _add_months_to_day(day: date, months: int) -> date:
-    first = add_months(day.replace(day=1), months)
-    last_day = (add_months(first, 1) - timedelta(days=1)).day
-    return first.replace(day=min(day.day, last_day))
 
 
 def agreement_findings(*, agreement: Agreement, today: date) -> list[Finding]:

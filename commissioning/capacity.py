@@ -18,10 +18,9 @@ import gc
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
@@ -35,13 +34,19 @@ from django.db.models import (
     Subquery,
     Sum,
 )
-from django.utils import timezone
 
 from commissioning.models import Agreement, AgreementService
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
+from partnership.months import (  # noqa: F401 - the month helpers, as capacity's callers know them
+    LONDON,
+    add_months,
+    month_bounds,
+    month_elapsed,
+    month_start,
+    next_month,
+    period_code,
+)
 from providers.models import Service
-
-LONDON = ZoneInfo("Europe/London")
 
 # Referral statuses, as stored (the referrals app owns them; this module only reads).
 DEMAND_STATUSES = ("sent", "returned", "accepted", "in_progress", "completed", "declined")
@@ -55,58 +60,6 @@ INDICATOR_LABELS = {HAS_ROOM: "Has room", BUSY: "Busy", OVER: "Over capacity"}
 
 
 # Months -----------------------------------------------------------------------------------
-
-
-def month_start(period: date | datetime | str | None = None) -> date:
-    """The first day of a month given as a date, an aware datetime, "YYYY-MM" or
-    "YYYY-MM-DD"; None means this month in Europe/London."""
-    if period is None:
-        return timezone.localdate(timezone=LONDON).replace(day=1)
-    if isinstance(period, datetime):
-        return timezone.localtime(period, LONDON).date().replace(day=1)
-    if isinstance(period, str):
-        try:
-            year, month = (int(part) for part in period.strip().split("-")[:2])
-            return date(year, month, 1)
-        except ValueError as exc:
-            raise ValueError(f"A period is a month written YYYY-MM, not {period!r}") from exc
-    return period.replace(day=1)
-
-
-def next_month(first: date) -> date:
-    return (first.replace(day=1) + timedelta(days=32)).replace(day=1)
-
-
-def add_months(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def month_bounds(period: date | datetime | str | None = None) -> tuple[datetime, datetime]:
-    """The month as aware instants [start, end) in Europe/London, so that a referral sent
-    at 00:30 BST on the 1st belongs to that month and not the one before."""
-    first = month_start(period)
-    return (
-        datetime.combine(first, datetime.min.time(), LONDON),
-        datetime.combine(next_month(first), datetime.min.time(), LONDON),
-    )
-
-
-def month_elapsed(period: date | str | None = None, *, now: datetime | None = None) -> float:
-    """How much of the month has passed at `now` (default: the current time): 0 before it
-    starts, 1 once it has ended. Measured in real elapsed time, so clock changes count."""
-    start, end = month_bounds(period)
-    now = now or timezone.now()
-    if now <= start:
-        return 0.0
-    if now >= end:
-        return 1.0
-    return (now - start) / (end - start)
-
-
-def period_code(period: date | str | None = None) -> str:
-    """A month as the API writes it: YYYY-MM."""
-    return f"{month_start(period):%Y-%m}"
 
 
 # Figures ----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from commissioning.models import (
 )
 from commissioning.workflow import ROUND_TRANSITIONS, AssessmentClosed, RoundTransitionRefused
 from partnership.models import Role, User
+from partnership.months import add_months
 from partnership.services import notification_send
 from providers.models import Organisation
 
@@ -480,14 +481,6 @@ def application_decide(
     return application
 
 
-def _add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    from calendar import monthrange
-
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
-
-
 @transaction.atomic
 def agreement_create(
     *,
@@ -519,7 +512,7 @@ def agreement_create(
     errors = {}
     if ends_on <= starts_on:
         errors["ends_on"] = ["The end date must be after the start date"]
-    short = ends_on < _add_months(starts_on, funding_round.minimum_agreement_months)
+    short = ends_on < add_months(starts_on, funding_round.minimum_agreement_months)
     if (short or not break_clause_dates) and not justification.strip():
         errors["justification"] = [
             f"Explain why the term is shorter than {funding_round.minimum_agreement_months} months"
