@@ -18,7 +18,6 @@ from partnership.models import Role
 from providers.models import Service
 from providers.selectors import service_list_visible_to
 from referrals import documents, forms, selectors, services, workflow
-from referrals.documents import download_suffix
 from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
 
 WHY_PAGE = "viewed the referral page"
@@ -179,18 +178,12 @@ def document_download(request: HttpRequest, public_id, document_id) -> HttpRespo
     referral = _referral(request, public_id)
     document = get_object_or_404(referral.documents, public_id=document_id)
     try:
-        content = services.document_read(
+        file = services.document_read(
             document=document, by=request.user, channel="page", why="downloaded the document"
         )
     except PermissionDenied as exc:
         raise Http404("Not allowed") from exc
-    response = HttpResponse(content, content_type=document.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{document.public_id}{download_suffix(document.original_name)}"'
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
+    return documents.download_response(document, file)
 
 
 @login_required

@@ -62,7 +62,8 @@ def test_a_backup_restores_every_row_and_file_into_a_fresh_database(
     assert not restored.replaced and restored.safety_backup is None
     assert backup.table_row_counts(settings_dict=drill_database) == source
     assert restored.media_files == 1 and restored.documents_without_file == 0
-    assert documents.path_of(document.storage_name).read_bytes() == PDF
+    with documents.open_file(document.storage_name) as file:
+        assert file.read() == PDF
     # The same migrations as the source (which may lag files added since the suite began).
     pending = backup.migrations_in_code() - backup.migrations_applied(connection.settings_dict)
     assert restored.migrations_not_applied == sorted(pending)

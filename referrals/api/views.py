@@ -10,7 +10,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -254,18 +253,12 @@ class ReferralViewSet(
         referral = self.get_object()
         document = self._document(referral, document_id)
         try:
-            content = services.document_read(
+            file = services.document_read(
                 document=document, by=request.user, channel="api", why=WHY
             )
         except DjangoPermissionDenied as exc:
             raise NotFound() from exc
-        response = HttpResponse(content, content_type=document.content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{document.public_id}{documents.download_suffix(document.original_name)}"'
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        return documents.download_response(document, file)
 
     @extend_schema(responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")
