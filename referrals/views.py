@@ -178,12 +178,12 @@ def document_download(request: HttpRequest, public_id, document_id) -> HttpRespo
     referral = _referral(request, public_id)
     document = get_object_or_404(referral.documents, public_id=document_id)
     try:
-        file = services.document_read(
+        content = services.document_read(
             document=document, by=request.user, channel="page", why="downloaded the document"
         )
     except PermissionDenied as exc:
         raise Http404("Not allowed") from exc
-    return documents.download_response(document, file)
+    return documents.download_response(document, content)
 
 
 @login_required

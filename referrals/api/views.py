@@ -253,12 +253,12 @@ class ReferralViewSet(
         referral = self.get_object()
         document = self._document(referral, document_id)
         try:
-            file = services.document_read(
+            content = services.document_read(
                 document=document, by=request.user, channel="api", why=WHY
             )
         except DjangoPermissionDenied as exc:
             raise NotFound() from exc
-        return documents.download_response(document, file)
+        return documents.download_response(document, content)
 
     @extend_schema(responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")
