@@ -24,6 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from django.conf import settings
@@ -31,6 +32,9 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.http import FileResponse
+
+if TYPE_CHECKING:
+    from referrals.models import RiskDocument
 
 ALLOWED_DESCRIPTION = "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG"
 PASSWORD_PROTECTED = (
@@ -370,8 +374,8 @@ def _ascii_download_name(name: str) -> str:
     accents dropped from their letters, anything else outside [A-Za-z0-9 ._()-] an
     underscore."""
     stem, dot, extension = name.rpartition(".")
-    if not dot:
-        stem, extension = name, ""
+    if not (dot and extension.isascii() and extension.isalnum()):
+        stem, dot, extension = name, "", ""
     decomposed = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     plain = NOT_PLAIN_ASCII.sub("_", decomposed).strip(" ._")
     if not any(character.isalnum() for character in plain):
@@ -389,7 +393,7 @@ def content_disposition(original_name: str, content_type: str) -> str:
     )
 
 
-def download_response(document, file: File) -> FileResponse:
+def download_response(document: RiskDocument, file: File) -> FileResponse:
     """The open file of a risk document (its row: name and content type) streamed as an
     attachment that no browser renders or keeps."""
     response = FileResponse(file, content_type=document.content_type)

@@ -265,3 +265,9 @@ def test_a_document_download_is_named_after_the_uploaded_file_not_its_id(draft, 
         "attachment; filename=\"risk-document.pdf\"; filename*=UTF-8''"
         "%D0%9E%D1%86%D0%B5%D0%BD%D0%BA%D0%B0%20_%D1%80%D0%B8%D1%81%D0%BA%D0%B0_.pdf"
     )
+
+
+def test_a_document_of_no_known_kind_keeps_its_name_and_a_plain_ascii_fallback():
+    header = documents.content_disposition("rapport.été", "application/octet-stream")
+
+    assert header == "attachment; filename=\"rapport.ete\"; filename*=UTF-8''rapport.%C3%A9t%C3%A9"
