@@ -12,6 +12,10 @@ documents, which are not in the database) as a tar beside it; and their restore.
 - afterwards it says which migrations differ from the code and which risk documents have
   no file.
 
+The private files are copied from and to the private storage's folder when it is the
+filesystem (PRIVATE_MEDIA_ROOT); a bucket (PRIVATE_STORAGE=s3) is backed up by its own
+means, and only checked here for documents with no file.
+
 Both run as the owner role (DATABASE_OWNER_URL, when set), which owns the tables; a
 restore gives the app role its grants again. The binaries are PostgreSQL's own: from `PG_BIN_DIR` if set, else those shipped with the
 embedded server (pgserver), else from PATH. Passwords go to them in the environment,
@@ -191,7 +195,10 @@ def backup_create(
     """
     settings_dict = _settings_dict(settings_dict)
     dump = Path(path) if path else default_backup_path()
-    media = media_path_for(dump) if include_media else None
+    root = _private_files_root() if include_media else None
+    if include_media and root is None:
+        _say(progress, "The private files are in a bucket, not archived here: back it up too")
+    media = media_path_for(dump) if root is not None else None
     for target in filter(None, [dump, media]):
         if target.exists():
             raise BackupError(f"{target} already exists: choose another BACKUP_FILE")
@@ -219,7 +226,6 @@ def backup_create(
     backup = BackupResult(dump=dump, dump_bytes=dump.stat().st_size)
 
     if media is not None:
-        root = Path(settings.PRIVATE_MEDIA_ROOT)
         _say(progress, f"Archiving the private files in {root} to {media}")
         partial = media.with_name(media.name + ".partial")
         try:
@@ -265,11 +271,27 @@ def migrations_in_code() -> set[str]:
     return {f"{app}.{name}" for app, name in MigrationLoader(None).disk_migrations}
 
 
+def _private_files_root() -> Path | None:
+    """The private storage's folder when it is the filesystem; None for a bucket."""
+    from django.core.files.storage import FileSystemStorage, storages
+
+    storage = storages["private"]
+    return Path(storage.location) if isinstance(storage, FileSystemStorage) else None
+
+
 def _documents_without_file(settings_dict: dict) -> int:
-    # By table and folder name (referrals.documents), as this module reads any database.
+    # By table name, as this module reads any database; the files by one listing of the
+    # private storage's folder (referrals.documents), whichever storage that is.
+    from django.core.files.storage import storages
+
+    from referrals.documents import FOLDER
+
     rows = psql_rows("SELECT storage_name FROM referrals_riskdocument", settings_dict=settings_dict)
-    folder = Path(settings.PRIVATE_MEDIA_ROOT) / "risk-documents"
-    return sum(not (folder / name).is_file() for (name,) in rows)
+    try:
+        stored = set(storages["private"].listdir(FOLDER)[1])
+    except FileNotFoundError:
+        stored = set()
+    return sum(name not in stored for (name,) in rows)
 
 
 def _grants_restore(settings_dict: dict) -> None:
@@ -379,8 +401,10 @@ def restore(
     _grants_restore(settings_dict)
 
     media = media_path_for(path)
-    if include_media and media.is_file():
-        root = Path(settings.PRIVATE_MEDIA_ROOT)
+    root = _private_files_root()
+    if include_media and media.is_file() and root is None:
+        _say(progress, f"The private files are in a bucket: {media.name} is left unrestored")
+    elif include_media and media.is_file():
         root.mkdir(mode=0o700, parents=True, exist_ok=True)
         with tarfile.open(media) as archive:
             members = [member for member in archive.getmembers() if member.isfile()]

@@ -7,6 +7,7 @@ from datetime import date
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -229,12 +230,19 @@ def risk_update(
     return risk
 
 
+@documents.files_removed_on_error
 @transaction.atomic
 def document_add(*, referral: Referral, by: User, name: str, content: bytes) -> RiskDocument:
     """Attach a risk document after checking what it really is; nothing is stored if refused.
 
     The file is checked before the referral's row is locked; then parallel uploads count
-    one after another under the lock and never pass `RISK_DOCUMENTS_PER_REFERRAL` together."""
+    one after another under the lock and never pass `RISK_DOCUMENTS_PER_REFERRAL` together.
+
+    The file is written to the private storage inside the transaction, just before its
+    row, so a committed row always has its file; if the transaction fails (the row, the
+    event or the commit), `files_removed_on_error` deletes the file once it has rolled
+    back, so a failed upload leaves none. Called inside an enclosing transaction that
+    later rolls back, the file stays, named by no row."""
     _require_editable(referral, by)
     kind = documents.check_document(name, content)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
@@ -244,20 +252,15 @@ def document_add(*, referral: Referral, by: User, name: str, content: bytes) -> 
             f"A referral can have at most {settings.RISK_DOCUMENTS_PER_REFERRAL} risk documents: remove one first"
         )
     storage_name, digest = documents.store(content)
-    # If the row cannot be saved, the file goes too: nothing is kept that is not listed.
-    try:
-        document = RiskDocument.objects.create(
-            referral=referral,
-            original_name=name[:255],
-            storage_name=storage_name,
-            content_type=kind.content_type,
-            size=len(content),
-            sha256=digest,
-            uploaded_by=by,
-        )
-    except Exception:
-        documents.remove(storage_name)
-        raise
+    document = RiskDocument.objects.create(
+        referral=referral,
+        original_name=name[:255],
+        storage_name=storage_name,
+        content_type=kind.content_type,
+        size=len(content),
+        sha256=digest,
+        uploaded_by=by,
+    )
     _event(referral, kind="document_added", actor=by, note=document.original_name)
     return document
 
@@ -268,7 +271,8 @@ def document_remove(*, document: RiskDocument, by: User) -> None:
     _require_editable(referral, by)
     storage_name, name = document.storage_name, document.original_name
     document.delete()
-    transaction.on_commit(lambda: documents.remove(storage_name))
+    # The row is gone for good; a file the storage fails to delete is logged, not an error.
+    transaction.on_commit(lambda: documents.remove(storage_name), robust=True)
     _event(referral, kind="document_removed", actor=by, note=name)
 
 
@@ -626,8 +630,9 @@ def timeline_read(*, referral: Referral, by: User, channel: str, why: str) -> li
     return events
 
 
-def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -> bytes:
-    """The bytes of a risk document for a user who may read it; logged like risk_read."""
+def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -> File:
+    """A risk document's file, open for reading, for a user who may read it; logged like
+    risk_read. The caller closes it (a FileResponse does once it is sent)."""
     risk_read(
         referral=document.referral,
         by=by,
@@ -635,7 +640,7 @@ def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -
         why=why,
         what=f"risk_document:{document.public_id}",
     )
-    return documents.path_of(document.storage_name).read_bytes()
+    return documents.open_file(document.storage_name)
 
 
 @transaction.atomic

@@ -18,7 +18,6 @@ from partnership.models import Role
 from providers.models import Service
 from providers.selectors import service_list_visible_to
 from referrals import documents, forms, selectors, services, workflow
-from referrals.documents import download_suffix
 from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
 
 WHY_PAGE = "viewed the referral page"
@@ -184,13 +183,7 @@ def document_download(request: HttpRequest, public_id, document_id) -> HttpRespo
         )
     except PermissionDenied as exc:
         raise Http404("Not allowed") from exc
-    response = HttpResponse(content, content_type=document.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{document.public_id}{download_suffix(document.original_name)}"'
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
+    return documents.download_response(document, content)
 
 
 @login_required

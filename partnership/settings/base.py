@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE, NONE, SELF
 
+from .private_storage import private_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -253,13 +255,16 @@ STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules/govuk-frontend/dist/govuk"),
     ("moj", BASE_DIR / "node_modules/@ministryofjustice/frontend/moj"),
 ]
+# Private files (risk documents) live outside the web root and are served only by views:
+# on the filesystem under PRIVATE_MEDIA_ROOT, or in an S3-compatible bucket.
+PRIVATE_STORAGE = env("PRIVATE_STORAGE", default="filesystem")
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "partnership.storage.PortalStaticStorage"},
+    "private": private_storage(PRIVATE_STORAGE, env),
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
-# Private files (risk documents) live outside the web root and are served only by views.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 
 # Email: console in the embedded demo; SMTP or GOV.UK Notify chosen by EMAIL_PROVIDER.
 EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="console")

@@ -62,7 +62,8 @@ def test_a_backup_restores_every_row_and_file_into_a_fresh_database(
     assert not restored.replaced and restored.safety_backup is None
     assert backup.table_row_counts(settings_dict=drill_database) == source
     assert restored.media_files == 1 and restored.documents_without_file == 0
-    assert documents.path_of(document.storage_name).read_bytes() == PDF
+    with documents.open_file(document.storage_name) as file:
+        assert file.read() == PDF
     # The same migrations as the source (which may lag files added since the suite began).
     pending = backup.migrations_in_code() - backup.migrations_applied(connection.settings_dict)
     assert restored.migrations_not_applied == sorted(pending)
@@ -95,3 +96,30 @@ def test_a_file_that_is_not_an_archive_is_refused_before_anything_changes(tmp_pa
         backup.restore(path=bogus, settings_dict={"NAME": "nowhere", "OPTIONS": {}})
     with pytest.raises(backup.BackupError, match="does not exist"):
         backup.restore(path=tmp_path / "missing.dump", settings_dict={"NAME": "x", "OPTIONS": {}})
+
+
+@pytest.fixture
+def bucket(settings):
+    """The private storage as a bucket would be: not a folder this tooling can archive."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    }
+    return settings
+
+
+@pytest.mark.django_db
+def test_a_backup_leaves_private_files_in_a_bucket_to_the_bucket(bucket, tmp_path):
+    said = []
+    made = backup.backup_create(path=tmp_path / "db.dump", progress=said.append)
+
+    assert made.dump.is_file() and made.media is None
+    assert not list(tmp_path.glob("*.private.tar"))
+    assert any("in a bucket" in line for line in said)
+
+
+def test_documents_without_a_file_are_counted_from_the_private_storage(bucket, monkeypatch):
+    name, _ = documents.store(PDF)
+    monkeypatch.setattr(backup, "psql_rows", lambda sql, settings_dict: [(name,), ("gone",)])
+
+    assert backup._documents_without_file({}) == 1

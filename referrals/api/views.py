@@ -10,7 +10,6 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -259,13 +258,7 @@ class ReferralViewSet(
             )
         except DjangoPermissionDenied as exc:
             raise NotFound() from exc
-        response = HttpResponse(content, content_type=document.content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{document.public_id}{documents.download_suffix(document.original_name)}"'
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        return documents.download_response(document, content)
 
     @extend_schema(responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")

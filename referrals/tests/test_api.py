@@ -217,7 +217,7 @@ class TestDocuments:
                     url(sent, f"documents/{document_id}/download/"), **headers(people[who])
                 )
                 assert download.status_code == 200
-                assert download.content == content
+                assert download.getvalue() == content
                 assert download["Content-Disposition"].startswith("attachment")
                 assert download["X-Content-Type-Options"] == "nosniff"
                 assert "no-store" in download["Cache-Control"]

@@ -42,7 +42,9 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(
-                self.style.WARNING("Private files not included: back up PRIVATE_MEDIA_ROOT too.")
+                self.style.WARNING(
+                    "Private files not included: back up PRIVATE_MEDIA_ROOT (or the bucket) too."
+                )
             )
         self.stdout.write(
             "Both hold personal and risk data: keep them as carefully as the database."

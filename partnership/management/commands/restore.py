@@ -46,8 +46,8 @@ class Command(BaseCommand):
         if result.documents_without_file:
             self.stdout.write(
                 self.style.WARNING(
-                    f"{result.documents_without_file} risk documents have no file in "
-                    "PRIVATE_MEDIA_ROOT: restore the private files too."
+                    f"{result.documents_without_file} risk documents have no file in the "
+                    "private storage: restore the private files too."
                 )
             )
         if result.migrations_not_applied:
