@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from commissioning.models import Alert
+from capacity.models import Alert
 from partnership.models import Region, Role
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
