@@ -321,8 +321,9 @@ def utilisation_by_service(
     reads every row and needs no order, so the database need not sort them).
 
     The monitoring runs this over every service, so it is written as SQL in the shape the
-    database does best: the month's referrals are counted per service first, on narrow
-    rows found through the date and status indexes, and only then joined to the services.
+    database does best: the month's referrals are counted per service first (by
+    `referral_demand_by_service`, which says what counts), on narrow rows found through the
+    date and status indexes, and only then joined to the services.
     """
     first = month_start(period)
     start, end = month_bounds(first)
@@ -334,7 +335,8 @@ def utilisation_by_service(
     where = ""
     ids = _ids_of(services)
     if isinstance(ids, QuerySet):
-        narrowing, narrowing_params = _named(ids.order_by().values("pk"), "narrow")
+        ids = ids.order_by()  # a subquery's order is work for nothing
+        narrowing, narrowing_params = _named(ids, "narrow")
         where = f"WHERE s.id IN ({narrowing})"
         params.update(narrowing_params)
     elif ids is not None:

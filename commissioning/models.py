@@ -273,4 +273,3 @@ class AgreementService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} under {self.agreement}"
-

@@ -123,4 +123,3 @@ def agreement_list_visible_to(*, user: User) -> QuerySet[Agreement]:
     if user.role == Role.COMMISSIONER:
         return agreements.filter(lot__funding_round__in=round_list_visible_to(user=user))
     return agreements.none()
-

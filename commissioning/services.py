@@ -558,4 +558,3 @@ def agreement_set_status(*, agreement: Agreement, by: User, status: str) -> Agre
     agreement.status = status
     agreement.save(update_fields=["status"])
     return agreement
-
