@@ -270,6 +270,22 @@ def test_the_directory_indicator_follows_the_busy_and_amber_thresholds(settings)
     assert utilisation.capacity_indicator(None) == "over"  # no capacity at all
 
 
+def test_the_demand_views_heat_bands_are_the_alert_rules_thresholds(settings):
+    settings.CAPACITY_UNDER_USED_PERCENT = 40
+    settings.CAPACITY_AMBER_PERCENT = 90
+    settings.CAPACITY_RED_PERCENT = 120
+    shares = (None, 39.9, 40, 89.9, 90, 119.9, 120)
+    assert [utilisation.demand_heat(share) for share in shares] == [
+        "none",
+        "low",
+        "ok",
+        "ok",
+        "high",
+        "high",
+        "over",
+    ]
+
+
 def test_indicators_for_a_list_of_services_take_one_query(people, django_assert_num_queries):
     full = make_service("Full house", monthly_capacity=2)
     sent_referrals(full, 2)
