@@ -40,9 +40,10 @@ COPY partnership ./partnership
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
+COPY capacity ./capacity
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
-    && python -m compileall -q partnership providers commissioning referrals
+    && python -m compileall -q partnership providers commissioning referrals capacity
 
 COPY manage.py ./
 COPY templates ./templates

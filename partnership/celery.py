@@ -18,7 +18,10 @@ app = Celery("partnership")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = {
     # Capacity monitoring and its alerts run apart so a backlog of email never delays them.
-    "commissioning.tasks.*": {"queue": "alerts"},
+    "capacity.tasks.*": {"queue": "alerts"},
+    # Capacity's tasks under the names they had in commissioning (capacity/tasks.py).
+    "commissioning.tasks.capacity_*": {"queue": "alerts"},
+    "commissioning.tasks.agreement_milestones_for": {"queue": "alerts"},
     "partnership.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
@@ -46,7 +49,7 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/5"),
     },
     "capacity-monitoring": {
-        "task": "commissioning.tasks.capacity_monitor_run",
+        "task": "capacity.tasks.capacity_monitor_run",
         "schedule": crontab(minute="*/15"),
         # A run stuck behind a backlog is stale once the next one is due.
         "options": {"expires": 15 * 60},

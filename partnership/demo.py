@@ -101,7 +101,7 @@ APP_DEMO_LOADERS = [
     "providers.demo",
     "referrals.demo",
     "commissioning.demo",
-    "commissioning.demo_capacity",
+    "capacity.demo",
 ]
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("referrals.urls")),
     path("", include("commissioning.urls")),
+    path("", include("capacity.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

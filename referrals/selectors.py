@@ -280,3 +280,107 @@ def referrals_needing_attention(*, user: User) -> dict:
             end_of_service_report__sent_at__gte=timezone.now() - timedelta(days=14),
         ),
     }
+
+
+# Demand on services, for capacity monitoring ----------------------------------------------
+# Aggregates only, never a person: capacity's own selectors decide who sees which service's.
+# Imports are local so that this section stands apart from the rest of the module.
+
+# A referral is demand on its service in the month it was sent, unless it was withdrawn.
+DEMAND_STATUSES = (
+    Status.SENT,
+    Status.RETURNED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.COMPLETED,
+    Status.DECLINED,
+)
+# Accepted counts in the month the provider decided, whatever has happened since.
+ACCEPTED_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED)
+# The active caseload (the partial index `referral_active` covers exactly these).
+ACTIVE_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS)
+
+
+def _demand_lookup(path: str, lookup: str) -> str:
+    return f"{path}__{lookup}" if path else lookup
+
+
+def referral_demand_window(*, start, path: str = ""):
+    """The only referrals a month's figures from `start` can need: sent or decided since it
+    began, or active now (a Q over the referrals at relation `path`, "" for referrals
+    themselves). Each arm has an index, so older closed referrals are never read."""
+    from django.db.models import Q
+
+    return (
+        Q(**{_demand_lookup(path, "sent_at__gte"): start})
+        | Q(**{_demand_lookup(path, "decided_at__gte"): start})
+        | Q(**{_demand_lookup(path, "status__in"): ACTIVE_STATUSES})
+    )
+
+
+def referral_demand_counts(*, start, end, path: str = "") -> dict:
+    """Aggregates for a grouped queryset over the referrals at relation `path`: `sent` in
+    [start, end) less withdrawn, `accepted` (decided in it and accepted), `active` now."""
+    from django.db.models import Count, Q
+
+    counted = _demand_lookup(path, "id")
+    return {
+        "sent": Count(
+            counted,
+            filter=Q(
+                **{
+                    _demand_lookup(path, "sent_at__gte"): start,
+                    _demand_lookup(path, "sent_at__lt"): end,
+                    _demand_lookup(path, "status__in"): DEMAND_STATUSES,
+                }
+            ),
+        ),
+        "accepted": Count(
+            counted,
+            filter=Q(
+                **{
+                    _demand_lookup(path, "decided_at__gte"): start,
+                    _demand_lookup(path, "decided_at__lt"): end,
+                    _demand_lookup(path, "status__in"): ACCEPTED_STATUSES,
+                }
+            ),
+        ),
+        "active": Count(counted, filter=Q(**{_demand_lookup(path, "status__in"): ACTIVE_STATUSES})),
+    }
+
+
+def referral_demand_by_service(*, start, end, services=None) -> QuerySet:
+    """Demand on each service in the month [start, end), one row per service that has any:
+    `service_id`, `sent`, `accepted` and `active`, in one GROUP BY over the narrow rows the
+    date and status indexes find. `services` (ids or a queryset of them) narrows it."""
+    rows = Referral.objects.filter(referral_demand_window(start=start))
+    if services is not None:
+        rows = rows.filter(service_id__in=services)
+    return (
+        rows.order_by()
+        .values("service_id")
+        .annotate(**referral_demand_counts(start=start, end=end))
+    )
+
+
+def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
+    """Referrals by calendar month (in the time zone `tzinfo`), service and referring PDU between
+    `start` and `end`: rows of `month` (its first day), `service_id`, `pdu_id` and
+    `referrals`. `counted` is "sent" (in the month sent, less withdrawn) or "accepted" (in
+    the month the provider decided, if accepted)."""
+    from django.db.models import Count, DateField
+    from django.db.models.functions import TruncMonth
+
+    column, statuses = {
+        "sent": ("sent_at", DEMAND_STATUSES),
+        "accepted": ("decided_at", ACCEPTED_STATUSES),
+    }[counted]
+    return (
+        Referral.objects.filter(
+            **{f"{column}__gte": start, f"{column}__lt": end, "status__in": statuses}
+        )
+        .order_by()
+        .annotate(month=TruncMonth(column, output_field=DateField(), tzinfo=tzinfo))
+        .values("month", "service_id", "pdu_id")
+        .annotate(referrals=Count("id"))
+    )

@@ -11,8 +11,8 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnership.models import PendingTask, Role, User
-from partnership.services import notification_send, pending_task_record, pending_task_send
+from partnership.models import Role, User
+from partnership.services import notification_send
 from providers.models import Service
 from referrals import documents, workflow
 from referrals.models import (
@@ -25,6 +25,7 @@ from referrals.models import (
     Status,
 )
 from referrals.selectors import referral_events_visible_to, referral_risk_denial
+from referrals.signals import referral_demand_changed
 
 logger = logging.getLogger(__name__)
 
@@ -390,34 +391,16 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
     return missing
 
 
-# Named, not imported: referrals does not depend on commissioning (DESIGN, Architecture).
-CAPACITY_RECOMPUTE_TASK = "commissioning.tasks.capacity_alerts_for_service"
-
-
-def _capacity_recompute_after_commit(referral: Referral) -> None:
-    """Once the change commits, have the capacity monitor look at the service's month of
-    sending again, so alerts follow demand without waiting for the periodic run."""
+def _demand_changed(referral: Referral) -> None:
+    """Announce that the service's month of sending has changed, inside this transaction, so
+    that capacity monitoring can look at it again without waiting for its periodic run."""
     if referral.sent_at is None:
         return
-    period = f"{timezone.localtime(referral.sent_at):%Y-%m}"
-    # Recorded with the change, so that a broker outage delays the recompute but cannot lose it.
-    pending_task = pending_task_record(
-        task_name=CAPACITY_RECOMPUTE_TASK, args=[referral.service_id, period]
+    referral_demand_changed.send(
+        sender=Referral,
+        service_id=referral.service_id,
+        period=f"{timezone.localtime(referral.sent_at):%Y-%m}",
     )
-    transaction.on_commit(lambda: _capacity_recompute(pending_task))
-
-
-def _capacity_recompute(pending_task: PendingTask) -> None:
-    """Queue the recompute; a broker outage is logged and never fails the referral: the
-    recorded task is sent again once the broker answers (partnership.tasks.pending_tasks_send)."""
-    try:
-        pending_task_send(pending_task=pending_task)
-    except Exception as exc:  # noqa: BLE001 - any broker failure; the referral stands
-        logger.warning(
-            "Capacity recompute for service %s not queued (%s); it is kept and sent when the broker answers",
-            pending_task.args[0],
-            type(exc).__name__,
-        )
 
 
 def _recipients_at(organisation_id: int) -> list[User]:
@@ -477,7 +460,7 @@ def referral_send(*, referral: Referral, by: User) -> Referral:
         link=f"/referrals/{sent.public_id}/",
         dedupe_key=f"referral-sent-{sent.pk}-{sent.events.count()}",
     )
-    _capacity_recompute_after_commit(sent)
+    _demand_changed(sent)
     return sent
 
 
@@ -569,7 +552,7 @@ def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = 
             body=WithdrawReason(reason).label,
             link=f"/referrals/{referral.public_id}/",
         )
-        _capacity_recompute_after_commit(referral)
+        _demand_changed(referral)
     return referral
 
 

@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("providers.api.urls")),
     path("", include("referrals.api.urls")),
     path("", include("commissioning.api.urls")),
+    path("", include("capacity.api.urls")),
 ]

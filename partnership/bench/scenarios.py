@@ -291,19 +291,21 @@ def directory(subjects, settings: Settings) -> dict:
 
 
 def recompute(subjects, settings: Settings) -> dict:
-    from commissioning import capacity
+    from capacity import utilisation
+    from partnership import months
+    from referrals.selectors import ACCEPTED_STATUSES, ACTIVE_STATUSES, DEMAND_STATUSES
 
     now = timezone.now()
-    first = capacity.month_start(now)
-    start, end = capacity.month_bounds(first)
+    first = months.month_start(now)
+    start, end = months.month_bounds(first)
     params = {
         "start": start,
         "end": end,
         "first": first,
-        "next": capacity.next_month(first),
-        "demand": tuple(capacity.DEMAND_STATUSES),
-        "accepted": tuple(capacity.ACCEPTED_STATUSES),
-        "active": tuple(capacity.ACTIVE_STATUSES),
+        "next": months.next_month(first),
+        "demand": tuple(str(status) for status in DEMAND_STATUSES),
+        "accepted": tuple(str(status) for status in ACCEPTED_STATUSES),
+        "active": tuple(str(status) for status in ACTIVE_STATUSES),
     }
 
     def raw(_=None) -> list[tuple]:
@@ -313,7 +315,7 @@ def recompute(subjects, settings: Settings) -> dict:
 
     def portal(_=None):
         # As the monitoring's planning pass computes it (`alerts.monitor_plan`).
-        return capacity.utilisation_by_service(first, now=now, ordered=False)
+        return utilisation.utilisation_by_service(first, now=now, ordered=False)
 
     expected = {
         service_id: (sent, accepted, active, declared if total is None else total)

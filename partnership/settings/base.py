@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "providers",
     "commissioning",
     "referrals",
+    "capacity",
 ]
 
 MIDDLEWARE = [
@@ -427,7 +428,7 @@ REMINDER_ESCALATION_WORKING_DAYS = env.list(
 # The prefix of identifiers in the open-data exports (360Giving `360G-<prefix>-…`, OCDS `ocds-<prefix>-…`).
 OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")
 
-# Capacity monitoring (commissioning.alerts): thresholds as a percentage of a month's capacity.
+# Capacity monitoring (capacity.alerts): thresholds as a percentage of a month's capacity.
 CAPACITY_AMBER_PERCENT = env.int("CAPACITY_AMBER_PERCENT", default=100)
 CAPACITY_RED_PERCENT = env.int("CAPACITY_RED_PERCENT", default=150)
 # The directory calls a service "busy" from here up to amber.

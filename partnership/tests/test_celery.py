@@ -24,7 +24,7 @@ def test_celery_is_json_only_with_late_acks_and_time_limits():
 
 def test_monitoring_tasks_are_routed_to_the_alerts_queue():
     router = app.amqp.router
-    assert router.route({}, "commissioning.tasks.capacity_recompute")["queue"].name == "alerts"
+    assert router.route({}, "capacity.tasks.capacity_recompute")["queue"].name == "alerts"
     assert router.route({}, "partnership.tasks.notification_email_send")["queue"].name == "default"
 
 

@@ -26,7 +26,7 @@ from partnership.services import pending_tasks_send_due
 from partnership.tests.factories import PASSWORD, issue_token
 
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
-RECOMPUTE = "commissioning.tasks.capacity_alerts_for_service"
+RECOMPUTE = "capacity.tasks.capacity_alerts_for_service"
 
 
 def _forget_broker_connections() -> None:
@@ -220,7 +220,7 @@ def test_a_recompute_recorded_while_the_broker_was_down_runs_once_it_is_back(
     which raises the service's alert."""
     from celery.contrib.testing.worker import start_worker
 
-    from commissioning.models import Alert
+    from capacity.models import Alert
 
     referral = _referral_ready_to_send()
     _, token = issue_token(referral.practitioner, scope="write")

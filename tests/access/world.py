@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from capacity.tests.test_alert_centre import raise_alert
+from capacity.tests.test_capacity import funding_agreement
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
-from commissioning.tests.test_alert_centre import raise_alert
-from commissioning.tests.test_capacity import funding_agreement
 from commissioning.tests.test_rounds import add_lot, new_round, open_round
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.tests.factories import (
@@ -427,7 +427,7 @@ def admin_object_kwargs(pattern_path: str, names: tuple[str, ...]) -> dict:
     """The arguments of a Django admin page: an existing row of the page's model."""
     from django.apps import apps
 
-    from commissioning.models import Alert
+    from capacity.models import Alert
 
     kwargs = {}
     if "content_type_id" in names:

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from capacity.models import Alert
 from commissioning import services as commissioning
-from commissioning.models import Alert
 from partnership.models import ApiToken, Pdu, Region, Role, ServiceCategory
 from partnership.tests.factories import NotificationFactory, UserFactory, issue_token
 from providers.tests.factories import OrganisationFactory, make_service

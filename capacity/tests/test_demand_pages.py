@@ -69,3 +69,12 @@ def test_the_demand_view_is_a_commissioners_in_their_regions(client, busy_and_qu
         client.force_login(UserFactory(role=role))
         assert client.get("/demand/").status_code == 404
         assert client.get("/demand.csv").status_code == 404
+
+
+def test_the_heat_tables_key_gives_the_thresholds_in_force(client, busy_and_quiet, settings):
+    settings.CAPACITY_UNDER_USED_PERCENT = 40
+    settings.CAPACITY_AMBER_PERCENT = 90
+    settings.CAPACITY_RED_PERCENT = 120
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    page = client.get("/demand/").content.decode()
+    assert "Under 40% is under-used; 90% or more is over capacity; 120% or more" in page

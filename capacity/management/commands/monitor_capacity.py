@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from commissioning import alerts
-from commissioning.capacity import month_start
+from capacity import alerts
+from partnership.months import month_start
 
 
 class Command(BaseCommand):
@@ -26,7 +26,7 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if enqueue:
-            from commissioning.tasks import capacity_monitor_run
+            from capacity.tasks import capacity_monitor_run
 
             capacity_monitor_run.delay(f"{first:%Y-%m}")
             self.stdout.write(f"Capacity monitoring for {first:%B %Y} queued for the worker.")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from commissioning.models import Alert
+from capacity.models import Alert
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def test_the_demo_raises_over_capacity_under_used_and_milestone_alerts(settings)
     assert over.filter(service__categories__slug="accommodation").exists()
     assert open_alerts.filter(rule="agreement_milestone").exists()
     # Under-used is judged once a third of the month has passed.
-    from commissioning.capacity import month_elapsed
+    from partnership.months import month_elapsed
 
     if month_elapsed() >= settings.CAPACITY_UNDER_USED_AFTER_FRACTION:
         assert open_alerts.filter(

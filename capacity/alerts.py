@@ -9,8 +9,8 @@ one unresolved alert per subject, rule and month, so concurrent or repeated runs
 duplicate an alert; notifications carry a dedupe key per alert and severity, so nobody
 hears of the same alert at the same severity twice.
 
-Who sees alerts and acknowledging them are in `commissioning.selectors` and
-`commissioning.services`; who hears of them is `alert_recipients` here.
+Who sees alerts and acknowledging them are in `capacity.selectors` and
+`capacity.services`; who hears of them is `alert_recipients` here.
 
 Thresholds are settings: CAPACITY_AMBER_PERCENT, CAPACITY_RED_PERCENT,
 CAPACITY_HEADING_OVER_AFTER_FRACTION, CAPACITY_UNDER_USED_PERCENT,
@@ -30,16 +30,15 @@ from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from commissioning.capacity import (
-    LONDON,
+from capacity.models import Alert
+from capacity.utilisation import (
     ServiceUtilisation,
-    add_months,
-    month_start,
     utilisation_by_service,
     utilisation_for_service,
 )
-from commissioning.models import Agreement, Alert
+from commissioning.models import Agreement
 from partnership.models import Pdu, Region, Role, User
+from partnership.months import LONDON, add_months, month_start
 from partnership.services import notification_send
 from providers.models import Organisation, Service
 

@@ -8,12 +8,15 @@ completed); the active caseload is what is accepted or in progress now. Capacity
 funding agreements contract for the month, or else what the service declares.
 
 Every function here is one set-based query (aggregation in the database) whatever the
-number of referrals or services. Referrals are read by query through the service's
-reverse relation, so this module does not import the referrals app.
+number of referrals or services. What counts as demand, and which referrals a month can
+need, is the referrals app's to say (`referrals.selectors`, the demand section): this
+module places those querysets in its statements rather than naming referral tables or
+statuses itself.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -25,41 +28,36 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
-    Count,
-    Exists,
     FilteredRelation,
     OuterRef,
-    Q,
     QuerySet,
     Subquery,
     Sum,
 )
 
 from commissioning.models import Agreement, AgreementService
-from partnership.models import Pdu, Region, Role, ServiceCategory, User
-from partnership.months import (  # noqa: F401 - the month helpers, as capacity's callers know them
+from partnership.models import Pdu, Region, ServiceCategory
+from partnership.months import (
     LONDON,
     add_months,
     month_bounds,
     month_elapsed,
     month_start,
     next_month,
-    period_code,
 )
-from providers.models import Service
+from providers.models import Organisation, Service
+from referrals.selectors import (
+    referral_demand_by_month,
+    referral_demand_by_service,
+    referral_demand_counts,
+    referral_demand_window,
+)
 
-# Referral statuses, as stored (the referrals app owns them; this module only reads).
-DEMAND_STATUSES = ("sent", "returned", "accepted", "in_progress", "completed", "declined")
-ACCEPTED_STATUSES = ("accepted", "in_progress", "completed")
-ACTIVE_STATUSES = ("accepted", "in_progress")
 # Agreements that fund a month: live ones, and ended ones for the months they ran.
 FUNDING_STATUSES = (Agreement.Status.LIVE, Agreement.Status.ENDED)
 
 HAS_ROOM, BUSY, OVER = "has_room", "busy", "over"
 INDICATOR_LABELS = {HAS_ROOM: "Has room", BUSY: "Busy", OVER: "Over capacity"}
-
-
-# Months -----------------------------------------------------------------------------------
 
 
 # Figures ----------------------------------------------------------------------------------
@@ -79,6 +77,21 @@ def capacity_indicator(percent: float | None) -> str:
     if percent >= settings.CAPACITY_BUSY_PERCENT:
         return BUSY
     return HAS_ROOM
+
+
+def demand_heat(percent: float | None) -> str:
+    """The demand view's band for a share of capacity used, on the alert rules' thresholds:
+    "over" from CAPACITY_RED_PERCENT, "high" from CAPACITY_AMBER_PERCENT, "ok" from
+    CAPACITY_UNDER_USED_PERCENT, else "low"; "none" when there is no capacity."""
+    if percent is None:
+        return "none"
+    if percent >= settings.CAPACITY_RED_PERCENT:
+        return "over"
+    if percent >= settings.CAPACITY_AMBER_PERCENT:
+        return "high"
+    if percent >= settings.CAPACITY_UNDER_USED_PERCENT:
+        return "ok"
+    return "low"
 
 
 @dataclass(slots=True)
@@ -211,15 +224,6 @@ class DemandCell:
 # Querysets --------------------------------------------------------------------------------
 
 
-def _funding_for(first: date) -> QuerySet[AgreementService]:
-    """Agreement lines whose agreement funds the month starting `first`."""
-    return AgreementService.objects.filter(
-        agreement__status__in=FUNDING_STATUSES,
-        agreement__starts_on__lt=next_month(first),
-        agreement__ends_on__gte=first,
-    )
-
-
 def _ids_of(items: Iterable | QuerySet | None) -> QuerySet | list[int] | None:
     if items is None:
         return None
@@ -236,42 +240,17 @@ def _id_list(items: Iterable | QuerySet | None) -> list[int] | None:
     return [item if isinstance(item, int) else item.pk for item in items]
 
 
-def _referral_counts(prefix: str, start: datetime, end: datetime) -> dict[str, Count]:
-    """Sent, accepted and active counts over the referrals joined at `prefix`."""
-    return {
-        "sent": Count(
-            f"{prefix}__id",
-            filter=Q(
-                **{
-                    f"{prefix}__sent_at__gte": start,
-                    f"{prefix}__sent_at__lt": end,
-                    f"{prefix}__status__in": DEMAND_STATUSES,
-                }
-            ),
-        ),
-        "accepted": Count(
-            f"{prefix}__id",
-            filter=Q(
-                **{
-                    f"{prefix}__decided_at__gte": start,
-                    f"{prefix}__decided_at__lt": end,
-                    f"{prefix}__status__in": ACCEPTED_STATUSES,
-                }
-            ),
-        ),
-        "active": Count(f"{prefix}__id", filter=Q(**{f"{prefix}__status__in": ACTIVE_STATUSES})),
-    }
-
-
-def _relevant_referrals(path: str, start: datetime) -> FilteredRelation:
-    """Only the referrals a month's figures can need, joined: sent or decided since the
-    month began, or active now. Older closed referrals never reach the aggregation."""
-    return FilteredRelation(
-        path,
-        condition=Q(**{f"{path}__sent_at__gte": start})
-        | Q(**{f"{path}__decided_at__gte": start})
-        | Q(**{f"{path}__status__in": ACTIVE_STATUSES}),
+def _named(queryset: QuerySet, name: str) -> tuple[str, dict[str, Any]]:
+    """A queryset's SQL with its parameters named `name_0`, `name_1`, …, to place it in a
+    statement written with named parameters."""
+    sql, values = queryset.query.sql_with_params()
+    pieces = sql.split("%s")
+    if len(pieces) != len(values) + 1:
+        raise ValueError(f"Cannot name the parameters of {sql!r}")
+    named = pieces[0] + "".join(
+        f"%({name}_{index})s{piece}" for index, piece in enumerate(pieces[1:])
     )
+    return named, {f"{name}_{index}": value for index, value in enumerate(values)}
 
 
 # Utilisation ------------------------------------------------------------------------------
@@ -282,31 +261,34 @@ SELECT coalesce(demand.sent, 0), coalesce(demand.accepted, 0), coalesce(demand.a
        coalesce(funded.total, s.monthly_capacity),
        s.id, s.public_id::text, s.name, s.status, s.organisation_id, o.name, s.monthly_capacity,
        funded.total IS NOT NULL, s.current_wait_days
-FROM providers_service s
-JOIN providers_organisation o ON o.id = s.organisation_id
+FROM {service} s
+JOIN {organisation} o ON o.id = s.organisation_id
 LEFT JOIN (
-    -- Only the referrals a month can need: sent or decided since it began, or active now.
-    SELECT r.service_id,
-           count(*) FILTER (WHERE r.sent_at >= %(start)s AND r.sent_at < %(end)s
-                            AND r.status IN %(demand)s) AS sent,
-           count(*) FILTER (WHERE r.decided_at >= %(start)s AND r.decided_at < %(end)s
-                            AND r.status IN %(accepted)s) AS accepted,
-           count(*) FILTER (WHERE r.status IN %(active)s) AS active
-    FROM referrals_referral r
-    WHERE r.sent_at >= %(start)s OR r.decided_at >= %(start)s OR r.status IN %(active)s
-    GROUP BY r.service_id
+    -- The month's demand per service, as the referrals app counts it.
+    {{demand}}
 ) demand ON demand.service_id = s.id
 LEFT JOIN (
     -- What agreements funding the month contract for each service.
     SELECT l.service_id, sum(l.contracted_monthly_referrals) AS total
-    FROM commissioning_agreementservice l
-    JOIN commissioning_agreement a ON a.id = l.agreement_id
+    FROM {agreement_service} l
+    JOIN {agreement} a ON a.id = l.agreement_id
     WHERE a.status IN %(funding)s AND a.starts_on < %(next)s AND a.ends_on >= %(first)s
     GROUP BY l.service_id
 ) funded ON funded.service_id = s.id
-{where}
-{order}
+{{where}}
+{{order}}
 """
+
+
+@functools.cache
+def _utilisation_sql() -> str:
+    """The statement with its tables' names, as their models give them."""
+    return _UTILISATION_SQL.format(
+        service=Service._meta.db_table,
+        organisation=Organisation._meta.db_table,
+        agreement=Agreement._meta.db_table,
+        agreement_service=AgreementService._meta.db_table,
+    )
 
 
 @contextmanager
@@ -339,35 +321,37 @@ def utilisation_by_service(
     reads every row and needs no order, so the database need not sort them).
 
     The monitoring runs this over every service, so it is written as SQL in the shape the
-    database does best: the month's referrals are counted per service first, on narrow
-    rows found through the date and status indexes, and only then joined to the services.
+    database does best: the month's referrals are counted per service first (by
+    `referral_demand_by_service`, which says what counts), on narrow rows found through the
+    date and status indexes, and only then joined to the services.
     """
     first = month_start(period)
     start, end = month_bounds(first)
     params: dict[str, Any] = {
-        "start": start,
-        "end": end,
         "first": first,
         "next": next_month(first),
-        "demand": DEMAND_STATUSES,
-        "accepted": ACCEPTED_STATUSES,
-        "active": ACTIVE_STATUSES,
         "funding": tuple(str(status) for status in FUNDING_STATUSES),
     }
     where = ""
-    if (ids := _ids_of(services)) is not None:
-        if isinstance(ids, QuerySet):
-            narrowing, narrowing_params = ids.order_by().values("pk").query.sql_with_params()
-            where = "WHERE s.id IN (" + narrowing.replace("%s", "%(narrow_{})s") + ")"
-            where = where.format(*range(len(narrowing_params)))
-            params.update({f"narrow_{i}": value for i, value in enumerate(narrowing_params)})
-        else:
-            where = "WHERE s.id = ANY(%(ids)s)"
-            params["ids"] = list(ids)
+    ids = _ids_of(services)
+    if isinstance(ids, QuerySet):
+        ids = ids.order_by()  # a subquery's order is work for nothing
+        narrowing, narrowing_params = _named(ids, "narrow")
+        where = f"WHERE s.id IN ({narrowing})"
+        params.update(narrowing_params)
+    elif ids is not None:
+        if not ids:
+            return []
+        where = "WHERE s.id = ANY(%(ids)s)"
+        params["ids"] = list(ids)
+    demand, demand_params = _named(
+        referral_demand_by_service(start=start, end=end, services=ids), "demand"
+    )
+    params.update(demand_params)
     order = "ORDER BY o.name, s.name, s.id" if ordered else ""
     elapsed = month_elapsed(first, now=now)
     with connection.cursor() as cursor, _collector_paused():
-        cursor.execute(_UTILISATION_SQL.format(where=where, order=order), params)
+        cursor.execute(_utilisation_sql().format(demand=demand, where=where, order=order), params)
         rows = cursor.fetchall()
         # Positional (building 20,000 from keywords takes four times as long): the statement
         # returns the fields in their order, but for the month and its share gone.
@@ -407,12 +391,17 @@ def utilisation_by_agreement(
         rows = rows.filter(pk__in=ids)
     else:
         rows = rows.filter(starts_on__lt=next_month(first), ends_on__gte=first)
+    # Only the referrals the month can need are joined (referrals' own window on them).
+    funded = "funded_services__service__referrals"
     rows = (
         rows.annotate(
-            month_referrals=_relevant_referrals("funded_services__service__referrals", start)
+            month_referrals=FilteredRelation(
+                funded, condition=referral_demand_window(start=start, path=funded)
+            )
         )
         .annotate(
-            contracted=Subquery(contracted), **_referral_counts("month_referrals", start, end)
+            contracted=Subquery(contracted),
+            **referral_demand_counts(start=start, end=end, path="month_referrals"),
         )
         .order_by("organisation__name", "lot__title", "pk")
         .values(
@@ -490,29 +479,29 @@ capacity AS (
            sum(coalesce(c.referrals, s.monthly_capacity) * share.share) AS capacity
     FROM months m
     JOIN {service} s
-      ON s.status <> 'closed'
-     AND s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE 'Europe/London')
+      ON s.status <> %(closed)s
+     AND s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE %(zone)s)
     JOIN service_share share ON share.service_id = s.id
     JOIN {service_categories} sc ON sc.service_id = s.id
     LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
     GROUP BY 1, 2, 3
 ),
+-- Demand placed by category and by the referring PDU's region, from the referrals app's
+-- counts by month, service and PDU.
 sent AS (
-    SELECT date_trunc('month', r.sent_at AT TIME ZONE 'Europe/London')::date AS month,
-           sc.servicecategory_id AS category_id, pdu.region_id, count(*) AS referrals
-    FROM {referral} r
-    JOIN {pdu} pdu ON pdu.id = r.pdu_id
-    JOIN {service_categories} sc ON sc.service_id = r.service_id
-    WHERE r.sent_at >= %(start)s AND r.sent_at < %(end)s AND r.status IN %(demand)s
+    SELECT d.month::date AS month, sc.servicecategory_id AS category_id, pdu.region_id,
+           sum(d.referrals)::bigint AS referrals
+    FROM ({{sent}}) d
+    JOIN {pdu} pdu ON pdu.id = d.pdu_id
+    JOIN {service_categories} sc ON sc.service_id = d.service_id
     GROUP BY 1, 2, 3
 ),
 accepted AS (
-    SELECT date_trunc('month', r.decided_at AT TIME ZONE 'Europe/London')::date AS month,
-           sc.servicecategory_id AS category_id, pdu.region_id, count(*) AS referrals
-    FROM {referral} r
-    JOIN {pdu} pdu ON pdu.id = r.pdu_id
-    JOIN {service_categories} sc ON sc.service_id = r.service_id
-    WHERE r.decided_at >= %(start)s AND r.decided_at < %(end)s AND r.status IN %(accepted)s
+    SELECT d.month::date AS month, sc.servicecategory_id AS category_id, pdu.region_id,
+           sum(d.referrals)::bigint AS referrals
+    FROM ({{accepted}}) d
+    JOIN {pdu} pdu ON pdu.id = d.pdu_id
+    JOIN {service_categories} sc ON sc.service_id = d.service_id
     GROUP BY 1, 2, 3
 )
 SELECT m.month, cat.id, cat.name, reg.id, reg.name,
@@ -533,10 +522,9 @@ ORDER BY m.month, cat.name, reg.name
 """
 
 
+@functools.cache
 def _history_sql() -> str:
-    from django.apps import apps
-
-    referral = apps.get_model("referrals", "Referral")
+    """The statement with its tables' names, as their models give them."""
     return _HISTORY_SQL.format(
         service=Service._meta.db_table,
         service_pdus=Service.pdus.through._meta.db_table,
@@ -546,7 +534,6 @@ def _history_sql() -> str:
         category=ServiceCategory._meta.db_table,
         agreement=Agreement._meta.db_table,
         agreement_service=AgreementService._meta.db_table,
-        referral=referral._meta.db_table,
     )
 
 
@@ -571,21 +558,29 @@ def utilisation_history(
     first = add_months(last, -(months - 1))
     region_ids = _id_list(regions)
     category_ids = _id_list(categories)
+    start, end = month_bounds(first)[0], month_bounds(last)[1]
+    sent, sent_params = _named(
+        referral_demand_by_month(start=start, end=end, counted="sent", tzinfo=LONDON), "sent"
+    )
+    accepted, accepted_params = _named(
+        referral_demand_by_month(start=start, end=end, counted="accepted", tzinfo=LONDON),
+        "accepted",
+    )
     params = {
+        **sent_params,
+        **accepted_params,
         "first": first,
         "last": last,
-        "start": month_bounds(first)[0],
-        "end": month_bounds(last)[1],
+        "zone": str(LONDON),
+        "closed": str(Service.Status.CLOSED),
         "funding": tuple(str(status) for status in FUNDING_STATUSES),
-        "demand": DEMAND_STATUSES,
-        "accepted": ACCEPTED_STATUSES,
         "any_region": region_ids is None,
         "regions": region_ids or [],
         "any_category": category_ids is None,
         "categories": category_ids or [],
     }
     with connection.cursor() as cursor:
-        cursor.execute(_history_sql(), params)
+        cursor.execute(_history_sql().format(sent=sent, accepted=accepted), params)
         rows = cursor.fetchall()
     return [
         DemandCell(
@@ -600,35 +595,3 @@ def utilisation_history(
         )
         for month, category_id, category_name, region_id, region_name, sent, accepted, capacity in rows
     ]
-
-
-# Who sees which figures -------------------------------------------------------------------
-
-
-def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:
-    """Services whose capacity figures a user may see: commissioners, those covering a PDU
-    in their body's regions; provider admins, their own organisation's; service support, all.
-    Practitioners see only the directory's indicator, not the figures."""
-    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
-        covering = Service.pdus.through.objects.filter(
-            service_id=OuterRef("pk"),
-            pdu__region__commissioning_bodies=user.commissioning_body_id,
-        )
-        return Service.objects.filter(Exists(covering))
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
-        return Service.objects.filter(organisation_id=user.organisation_id)
-    if user.role == Role.ADMIN:
-        return Service.objects.all()
-    return Service.objects.none()
-
-
-def capacity_agreements_visible_to(*, user: User) -> QuerySet[Agreement]:
-    """Agreements whose figures a user may see: as the agreements pages (a provider admin's
-    own organisation's, a commissioner's rounds'), and all for service support."""
-    from commissioning.selectors import agreement_list_visible_to
-
-    if user.role == Role.ADMIN:
-        return Agreement.objects.all()
-    if user.role in (Role.COMMISSIONER, Role.PROVIDER_ADMIN):
-        return agreement_list_visible_to(user=user)
-    return Agreement.objects.none()

@@ -15,16 +15,17 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from commissioning import alerts, capacity, services
+from capacity import alerts, selectors, services, utilisation
+from capacity.models import Alert
 from commissioning.models import (
     Agreement,
     AgreementService,
-    Alert,
     Application,
     FundingRound,
     Lot,
 )
-from partnership.models import Notification, Pdu, Region, Role, ServiceCategory
+from partnership import months
+from partnership.models import Notification, Pdu, PendingTask, Region, Role, ServiceCategory
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from providers.tests.factories import make_service
 from referrals.models import Referral
@@ -35,7 +36,7 @@ from referrals.tests.factories import next_crn, provider_admin_for
 
 def month_instant(fraction: float, period=None) -> datetime:
     """The instant `fraction` of the way through a month (default: this month)."""
-    start, end = capacity.month_bounds(period)
+    start, end = months.month_bounds(period)
     return start + (end - start) * fraction
 
 
@@ -145,25 +146,25 @@ def people(db):
 
 
 def test_months_are_calendar_months_in_london():
-    assert capacity.month_start("2026-03") == date(2026, 3, 1)
-    assert capacity.month_start(date(2026, 3, 17)) == date(2026, 3, 1)
-    assert capacity.period_code(date(2026, 12, 5)) == "2026-12"
-    start, end = capacity.month_bounds("2026-04")
+    assert months.month_start("2026-03") == date(2026, 3, 1)
+    assert months.month_start(date(2026, 3, 17)) == date(2026, 3, 1)
+    assert months.period_code(date(2026, 12, 5)) == "2026-12"
+    start, end = months.month_bounds("2026-04")
     # April starts at midnight BST, which is 23:00 UTC on 31 March.
     assert start == datetime(2026, 3, 31, 23, tzinfo=UTC)
-    assert end == datetime(2026, 5, 1, tzinfo=capacity.LONDON)
+    assert end == datetime(2026, 5, 1, tzinfo=months.LONDON)
     # A referral sent at 00:30 BST on 1 April is April's, though it is still March in UTC.
     sent = datetime(2026, 3, 31, 23, 30, tzinfo=UTC)
-    assert capacity.month_start(sent) == date(2026, 4, 1)
+    assert months.month_start(sent) == date(2026, 4, 1)
     with pytest.raises(ValueError, match="YYYY-MM"):
-        capacity.month_start("April")
+        months.month_start("April")
 
 
 def test_the_share_of_a_month_gone_is_measured_in_london_time():
-    middle = datetime(2026, 6, 16, tzinfo=capacity.LONDON)
-    assert capacity.month_elapsed("2026-06", now=middle) == pytest.approx(0.5)
-    assert capacity.month_elapsed("2026-06", now=middle - timedelta(days=60)) == 0
-    assert capacity.month_elapsed("2026-06", now=middle + timedelta(days=60)) == 1
+    middle = datetime(2026, 6, 16, tzinfo=months.LONDON)
+    assert months.month_elapsed("2026-06", now=middle) == pytest.approx(0.5)
+    assert months.month_elapsed("2026-06", now=middle - timedelta(days=60)) == 0
+    assert months.month_elapsed("2026-06", now=middle + timedelta(days=60)) == 1
 
 
 # Utilisation per service ------------------------------------------------------------------
@@ -171,7 +172,7 @@ def test_the_share_of_a_month_gone_is_measured_in_london_time():
 
 def test_a_services_month_counts_sent_accepted_and_active_but_not_withdrawn(people):
     service, practitioner = people["service"], people["practitioner"]
-    start, _ = capacity.month_bounds()
+    start, _ = months.month_bounds()
     last_month = start - timedelta(days=3)
     now = timezone.now()
     sent_referrals(service, 3, practitioner=practitioner)
@@ -189,14 +190,14 @@ def test_a_services_month_counts_sent_accepted_and_active_but_not_withdrawn(peop
     sent_referrals(service, 1, practitioner=practitioner, status="completed", sent_at=last_month)
     sent_referrals(service, 1, practitioner=practitioner, status="draft")
 
-    (row,) = capacity.utilisation_by_service(services=[service], now=month_instant(0.5))
+    (row,) = utilisation.utilisation_by_service(services=[service], now=month_instant(0.5))
 
     assert (row.sent, row.accepted, row.active) == (6, 2, 6)
     assert (row.capacity, row.capacity_source, row.funded) == (10, "declared", False)
     assert row.percent == 60.0
     assert row.forecast == 12.0 and row.forecast_percent == 120.0
     assert row.unfunded_sent == 6
-    assert row.figures()["period"] == capacity.period_code()
+    assert row.figures()["period"] == months.period_code()
 
 
 def test_capacity_is_contracted_by_live_agreements_covering_the_month_else_declared(people):
@@ -213,12 +214,12 @@ def test_capacity_is_contracted_by_live_agreements_covering_the_month_else_decla
         40,
         by=commissioner,
         starts_on=today - timedelta(days=900),
-        ends_on=capacity.month_start() - timedelta(days=1),
+        ends_on=months.month_start() - timedelta(days=1),
     )
 
     rows = {
         row.service_id: row
-        for row in capacity.utilisation_by_service(services=[service, other, mobilising, lapsed])
+        for row in utilisation.utilisation_by_service(services=[service, other, mobilising, lapsed])
     }
 
     assert (rows[service.pk].capacity, rows[service.pk].funded) == (18, True)
@@ -230,12 +231,12 @@ def test_capacity_is_contracted_by_live_agreements_covering_the_month_else_decla
 
 def test_a_past_month_is_computed_as_it_was_with_its_forecast_equal_to_what_was_sent(people):
     service = people["service"]
-    start, _ = capacity.month_bounds()
-    last_month = capacity.month_start(start - timedelta(days=1))
+    start, _ = months.month_bounds()
+    last_month = months.month_start(start - timedelta(days=1))
     sent_referrals(service, 4, sent_at=start - timedelta(days=2))
     sent_referrals(service, 1)
 
-    (row,) = capacity.utilisation_by_service(last_month, services=[service])
+    (row,) = utilisation.utilisation_by_service(last_month, services=[service])
 
     assert row.period == last_month and row.sent == 4
     assert row.elapsed == 1 and row.forecast == 4
@@ -252,28 +253,44 @@ def test_utilisation_by_agreement_sums_its_services_against_what_it_contracts(pe
     sent_referrals(second, 3, status="accepted", decided_at=timezone.now())
     sent_referrals(second, 1, status="withdrawn")
 
-    (row,) = capacity.utilisation_by_agreement(agreements=[agreement])
+    (row,) = utilisation.utilisation_by_agreement(agreements=[agreement])
 
     assert (row.capacity, row.sent, row.accepted, row.active) == (15, 12, 3, 3)
-    assert row.percent == 80.0 and row.indicator == capacity.BUSY
-    assert [row.agreement_id for row in capacity.utilisation_by_agreement()] == [agreement.pk]
+    assert row.percent == 80.0 and row.indicator == utilisation.BUSY
+    assert [row.agreement_id for row in utilisation.utilisation_by_agreement()] == [agreement.pk]
 
 
 def test_the_directory_indicator_follows_the_busy_and_amber_thresholds(settings):
     settings.CAPACITY_BUSY_PERCENT = 80
     settings.CAPACITY_AMBER_PERCENT = 100
-    assert capacity.capacity_indicator(0) == "has_room"
-    assert capacity.capacity_indicator(79.9) == "has_room"
-    assert capacity.capacity_indicator(80) == "busy"
-    assert capacity.capacity_indicator(100) == "over"
-    assert capacity.capacity_indicator(None) == "over"  # no capacity at all
+    assert utilisation.capacity_indicator(0) == "has_room"
+    assert utilisation.capacity_indicator(79.9) == "has_room"
+    assert utilisation.capacity_indicator(80) == "busy"
+    assert utilisation.capacity_indicator(100) == "over"
+    assert utilisation.capacity_indicator(None) == "over"  # no capacity at all
+
+
+def test_the_demand_views_heat_bands_are_the_alert_rules_thresholds(settings):
+    settings.CAPACITY_UNDER_USED_PERCENT = 40
+    settings.CAPACITY_AMBER_PERCENT = 90
+    settings.CAPACITY_RED_PERCENT = 120
+    shares = (None, 39.9, 40, 89.9, 90, 119.9, 120)
+    assert [utilisation.demand_heat(share) for share in shares] == [
+        "none",
+        "low",
+        "ok",
+        "ok",
+        "high",
+        "high",
+        "over",
+    ]
 
 
 def test_indicators_for_a_list_of_services_take_one_query(people, django_assert_num_queries):
     full = make_service("Full house", monthly_capacity=2)
     sent_referrals(full, 2)
     with django_assert_num_queries(1):
-        indicators = capacity.capacity_indicators([people["service"], full])
+        indicators = utilisation.capacity_indicators([people["service"], full])
     assert indicators == {people["service"].pk: "has_room", full.pk: "over"}
 
 
@@ -294,15 +311,15 @@ def test_history_places_demand_by_the_referring_pdu_and_shares_capacity_across_r
     sent_referrals(
         spanning, 2, practitioner=UserFactory(role=Role.PRACTITIONER, pdu=north_east_pdu)
     )
-    start, _ = capacity.month_bounds()
+    start, _ = months.month_bounds()
     sent_referrals(spanning, 5, sent_at=start - timedelta(days=10))
 
-    cells = capacity.utilisation_history(
+    cells = utilisation.utilisation_history(
         months=2, regions=[manchester, north_east], categories=[accommodation]
     )
 
     by_key = {(cell.period_code, cell.region_id): cell for cell in cells}
-    this_month, last_month = capacity.period_code(), capacity.period_code(start - timedelta(days=1))
+    this_month, last_month = months.period_code(), months.period_code(start - timedelta(days=1))
     assert len(cells) == 4  # every month and region, zeros included
     assert by_key[this_month, manchester.pk].sent == 4
     assert by_key[this_month, north_east.pk].sent == 2
@@ -325,11 +342,11 @@ def test_the_utilisation_pass_takes_the_same_queries_however_many_referrals(peop
     sent_referrals(service, referrals)
 
     with CaptureQueriesContext(connection) as by_service:
-        rows = capacity.utilisation_by_service()
+        rows = utilisation.utilisation_by_service()
     with CaptureQueriesContext(connection) as by_agreement:
-        capacity.utilisation_by_agreement(agreements=[agreement])
+        utilisation.utilisation_by_agreement(agreements=[agreement])
     with CaptureQueriesContext(connection) as history:
-        capacity.utilisation_history(months=13)
+        utilisation.utilisation_history(months=13)
     with CaptureQueriesContext(connection) as plan:
         alerts.monitor_plan()
 
@@ -341,7 +358,7 @@ def test_the_utilisation_pass_takes_the_same_queries_however_many_referrals(peop
 
 
 def figures(*, sent, capacity_=10, elapsed=1.0, funded=True, status="active", wait_days=0):
-    return capacity.ServiceUtilisation(
+    return utilisation.ServiceUtilisation(
         period=date(2026, 5, 1),
         sent=sent,
         accepted=0,
@@ -429,7 +446,7 @@ def test_an_alert_is_raised_escalated_and_resolved_and_never_duplicated(people):
     alert = raised.alert
     assert raised.change == alerts.RAISED
     assert (alert.rule, alert.severity, alert.status) == ("over_capacity", "amber", "open")
-    assert alert.period == capacity.month_start() and alert.period_code == capacity.period_code()
+    assert alert.period == months.month_start() and alert.period_code == months.period_code()
     assert alert.organisation_id == service.organisation_id
     assert list(alert.regions.values_list("code", flat=True)) == ["L"]
     assert alert.figures["sent"] == 11 and alert.figures["capacity"] == 10
@@ -504,7 +521,7 @@ def test_the_database_allows_one_unresolved_alert_per_subject_rule_and_month(peo
     fields = {
         "rule": "over_capacity",
         "severity": "amber",
-        "period": capacity.month_start(),
+        "period": months.month_start(),
         "organisation": service.organisation,
         "message": "Over",
     }
@@ -583,13 +600,13 @@ def test_the_plan_looks_at_services_that_fire_or_have_an_alert_to_resolve(people
 def test_capacity_figures_are_scoped_like_alerts(people):
     service, commissioner, admin = people["service"], people["commissioner"], people["admin"]
     theirs = make_service("Someone else's")
-    assert set(capacity.capacity_services_visible_to(user=commissioner)) == {service, theirs}
-    assert set(capacity.capacity_services_visible_to(user=admin)) == {service}
-    assert not capacity.capacity_services_visible_to(user=people["elsewhere"]).exists()
-    assert not capacity.capacity_services_visible_to(user=people["practitioner"]).exists()
+    assert set(selectors.capacity_services_visible_to(user=commissioner)) == {service, theirs}
+    assert set(selectors.capacity_services_visible_to(user=admin)) == {service}
+    assert not selectors.capacity_services_visible_to(user=people["elsewhere"]).exists()
+    assert not selectors.capacity_services_visible_to(user=people["practitioner"]).exists()
     agreement = funding_agreement(service, 10, by=commissioner)
-    assert list(capacity.capacity_agreements_visible_to(user=admin)) == [agreement]
-    assert not capacity.capacity_agreements_visible_to(user=people["caseworker"]).exists()
+    assert list(selectors.capacity_agreements_visible_to(user=admin)) == [agreement]
+    assert not selectors.capacity_agreements_visible_to(user=people["caseworker"]).exists()
 
 
 # Locks ------------------------------------------------------------------------------------
@@ -613,7 +630,7 @@ def _in_another_session(function):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_monitoring_run_stops_at_once_while_one_is_under_way():
-    from commissioning.tasks import capacity_monitor_run
+    from capacity.tasks import capacity_monitor_run
 
     with alerts.monitor_lock() as acquired:
         assert acquired
@@ -646,8 +663,8 @@ def test_sending_and_withdrawing_a_referral_queue_a_recompute_after_commit(
         with django_capture_on_commit_callbacks(execute=True):
             referral = referral_services.referral_send(referral=referral, by=practitioner)
         send_task.assert_called_once_with(
-            "commissioning.tasks.capacity_alerts_for_service",
-            args=[service.pk, capacity.period_code()],
+            "capacity.tasks.capacity_alerts_for_service",
+            args=[service.pk, months.period_code()],
             retry=False,
         )
         with django_capture_on_commit_callbacks(execute=True):
@@ -655,10 +672,43 @@ def test_sending_and_withdrawing_a_referral_queue_a_recompute_after_commit(
                 referral=referral, by=practitioner, reason="needs_met"
             )
         assert send_task.call_count == 2
+    assert not PendingTask.objects.exists()  # each sent, so none is left to send again
     assert (
-        app.amqp.router.route({}, "commissioning.tasks.capacity_alerts_for_service")["queue"].name
+        app.amqp.router.route({}, "capacity.tasks.capacity_alerts_for_service")["queue"].name
         == "alerts"
     )
+
+
+def test_sending_a_referral_records_the_recompute_in_its_own_transaction(
+    people, django_capture_on_commit_callbacks
+):
+    """referrals announces the change (a signal, sent inside the service's transaction) and
+    capacity's receiver records the outbox entry there, queued only once it commits."""
+    from partnership.celery import app
+    from referrals import services as referral_services
+    from referrals.signals import referral_demand_changed
+
+    service, practitioner = people["service"], people["practitioner"]
+    referral = _complete_referral(service, practitioner)
+    heard = mock.Mock()
+    referral_demand_changed.connect(heard)
+    try:
+        with (
+            mock.patch.object(app, "send_task") as send_task,
+            mock.patch("partnership.tasks.notification_email_send.delay"),
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+        ):
+            referral_services.referral_send(referral=referral, by=practitioner)
+            (pending,) = PendingTask.objects.all()
+            send_task.assert_not_called()
+    finally:
+        referral_demand_changed.disconnect(heard)
+
+    assert heard.call_args.kwargs["service_id"] == service.pk
+    assert heard.call_args.kwargs["period"] == months.period_code()
+    assert pending.task_name == "capacity.tasks.capacity_alerts_for_service"
+    assert pending.args == [service.pk, months.period_code()]
+    assert callbacks  # queued for the commit, not before
 
 
 def test_a_referral_is_sent_even_when_the_broker_is_down(
@@ -674,7 +724,7 @@ def test_a_referral_is_sent_even_when_the_broker_is_down(
     with (
         mock.patch.object(app, "send_task", side_effect=OperationalError("Connection refused")),
         mock.patch("partnership.tasks.notification_email_send.delay"),
-        caplog.at_level(logging.WARNING, logger="referrals.services"),
+        caplog.at_level(logging.WARNING, logger="capacity.receivers"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         sent = referral_services.referral_send(referral=referral, by=practitioner)
@@ -685,6 +735,30 @@ def test_a_referral_is_sent_even_when_the_broker_is_down(
     assert "OperationalError" in record.getMessage()
     # Nothing about the person reaches the logs.
     assert referral.crn not in record.getMessage() and "Jordan" not in record.getMessage()
+    # The outbox keeps it for the sweep to send once the broker answers.
+    (pending,) = PendingTask.objects.all()
+    assert pending.args == [service.pk, months.period_code()]
+
+
+def test_capacity_tasks_keep_answering_to_the_names_they_had_in_commissioning(people):
+    """Messages and outbox entries recorded before the move name the tasks as they were."""
+    from partnership.celery import app
+
+    service = people["service"]
+    sent_referrals(service, 16)
+    for name in ("capacity_monitor_run", "capacity_alerts_for_service", "agreement_milestones_for"):
+        assert f"commissioning.tasks.{name}" in app.tasks
+        assert app.amqp.router.route({}, f"commissioning.tasks.{name}")["queue"].name == "alerts"
+        assert app.amqp.router.route({}, f"capacity.tasks.{name}")["queue"].name == "alerts"
+
+    old = app.tasks["commissioning.tasks.capacity_alerts_for_service"]
+    counts = old.apply(args=[service.pk, months.period_code()]).get()
+
+    assert counts == {"raised": 2}  # over capacity, and unfunded demand
+    assert set(Alert.objects.filter(service=service).values_list("rule", flat=True)) == {
+        "over_capacity",
+        "unfunded_demand",
+    }
 
 
 # The command ------------------------------------------------------------------------------
@@ -704,7 +778,7 @@ def test_the_command_runs_the_monitoring_here_with_progress(people, capsys):
 
 
 def test_the_command_can_hand_the_run_to_the_worker(db, capsys):
-    with mock.patch("commissioning.tasks.capacity_monitor_run.delay") as delay:
+    with mock.patch("capacity.tasks.capacity_monitor_run.delay") as delay:
         call_command("monitor_capacity", "--enqueue", "--period", "2026-05")
     delay.assert_called_once_with("2026-05")
     assert "queued for the worker" in capsys.readouterr().out
@@ -717,7 +791,7 @@ def test_the_utilisation_pass_leaves_the_garbage_collector_as_it_found_it(people
     was = gc.isenabled()
     (gc.enable if enabled else gc.disable)()
     try:
-        capacity.utilisation_by_service(now=month_instant(0.5))
+        utilisation.utilisation_by_service(now=month_instant(0.5))
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()

@@ -5,31 +5,35 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from commissioning import capacity
+from capacity import selectors, utilisation
 from commissioning.templatetags.funding import bar_width
-from commissioning.views.market import commissioner_regions
 from partnership.models import ServiceCategory
+from partnership.months import month_start
 from partnership.spreadsheets import csv_writer
+from providers.models import Service
 
 MONTHS = 13  # this month and the twelve before it
+CHART_SCALE_PERCENT = 200  # a bar fills its row at twice capacity
 
 
-def heat(percent: float | None) -> str:
-    """The heat table's band for a cell; the cell's text says the same for everyone."""
-    if percent is None:
-        return "none"
-    if percent >= 150:
-        return "over"
-    if percent >= 100:
-        return "high"
-    if percent >= 50:
-        return "ok"
-    return "low"
+def _regions(request: HttpRequest):
+    """A commissioner's regions, or the one asked for with `?region=` among them; anyone
+    else, or any other region, is a 404."""
+    regions = selectors.demand_regions_for(user=request.user)
+    if regions is None:
+        raise Http404("The demand view is for commissioners")
+    chosen = request.GET.get("region", "")
+    if chosen:
+        regions = regions.filter(code=chosen)
+        if not regions.exists():
+            raise Http404("Not one of your regions")
+    return regions.order_by("name"), chosen
 
 
 def _percent(sent: int, capacity_value: float) -> float | None:
@@ -60,7 +64,7 @@ def _grid(cells) -> tuple[list, list]:
                     "accepted": accepted,
                     "capacity": round(capacity_value, 1),
                     "percent": percent,
-                    "heat": heat(percent),
+                    "heat": utilisation.demand_heat(percent),
                 }
             )
         rows.append({"category_id": category_id, "name": name, "cells": row})
@@ -69,15 +73,15 @@ def _grid(cells) -> tuple[list, list]:
 
 @login_required
 def demand(request: HttpRequest) -> HttpResponse:
-    regions, chosen = commissioner_regions(request)
-    months, rows = _grid(capacity.utilisation_history(MONTHS, regions=regions))
+    regions, chosen = _regions(request)
+    months, rows = _grid(utilisation.utilisation_history(MONTHS, regions=regions))
     slugs = dict(ServiceCategory.objects.values_list("pk", "slug"))
     for row in rows:
         row["slug"] = slugs[row["category_id"]]
     this_month = [(row["name"], row["cells"][-1]) for row in rows]
     return render(
         request,
-        "commissioning/demand.html",
+        "capacity/demand.html",
         {
             "months": months,
             "rows": rows,
@@ -85,13 +89,19 @@ def demand(request: HttpRequest) -> HttpResponse:
                 (
                     name,
                     f"{cell['percent']}%" if cell["percent"] is not None else "No capacity",
-                    bar_width(cell["percent"] or 0, 200),
+                    bar_width(cell["percent"] or 0, CHART_SCALE_PERCENT),
                 )
                 for name, cell in this_month
             ],
             "this_month": this_month,
             "all_regions": request.user.commissioning_body.regions.order_by("name"),
             "chosen": chosen,
+            # The heat bands' thresholds, as the table's key says them.
+            "thresholds": {
+                "under_used": settings.CAPACITY_UNDER_USED_PERCENT,
+                "over": settings.CAPACITY_AMBER_PERCENT,
+                "far_over": settings.CAPACITY_RED_PERCENT,
+            },
         },
     )
 
@@ -99,40 +109,40 @@ def demand(request: HttpRequest) -> HttpResponse:
 @login_required
 def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
     """This month's services and agreements in one category, in the chosen regions."""
-    regions, chosen = commissioner_regions(request)
+    regions, chosen = _regions(request)
     category = get_object_or_404(ServiceCategory, slug=slug)
     services = (
-        capacity.capacity_services_visible_to(user=request.user)
+        selectors.capacity_services_visible_to(user=request.user)
         .filter(categories=category, pdus__region__in=regions)
-        .exclude(status="closed")
+        .exclude(status=Service.Status.CLOSED)
         .distinct()
     )
-    agreements = capacity.capacity_agreements_visible_to(user=request.user).filter(
+    agreements = selectors.capacity_agreements_visible_to(user=request.user).filter(
         lot__category=category, lot__funding_round__regions__in=regions
     )
     return render(
         request,
-        "commissioning/demand_category.html",
+        "capacity/demand_category.html",
         {
             "category": category,
-            "services": capacity.utilisation_by_service(services=services),
-            "agreements": capacity.utilisation_by_agreement(agreements=agreements.distinct()),
+            "services": utilisation.utilisation_by_service(services=services),
+            "agreements": utilisation.utilisation_by_agreement(agreements=agreements.distinct()),
             "chosen": chosen,
-            "period": capacity.month_start(),
+            "period": month_start(),
         },
     )
 
 
 @login_required
 def demand_csv(request: HttpRequest) -> HttpResponse:
-    regions, _ = commissioner_regions(request)
+    regions, _ = _regions(request)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="demand-{timezone.localdate():%Y-%m-%d}.csv"'
     )
     writer = csv_writer(response)
     writer.writerow(["month", "category", "region", "sent", "accepted", "capacity", "percent"])
-    for cell in capacity.utilisation_history(MONTHS, regions=regions):
+    for cell in utilisation.utilisation_history(MONTHS, regions=regions):
         writer.writerow(
             [
                 cell.period_code,

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from commissioning.models import Alert
+from capacity.models import Alert
 from partnership.models import Region, Role
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
@@ -116,3 +116,17 @@ def test_a_resolved_alert_cannot_be_acknowledged(client, alerts):
     client.force_login(UserFactory(role=Role.COMMISSIONER))
     response = client.post(f"/alerts/{manchester.public_id}/acknowledge/", follow=True)
     assert "nothing to acknowledge" in response.content.decode()
+
+
+def test_acknowledging_a_resolved_alert_in_the_api_is_a_400_problem(client, alerts):
+    manchester, _ = alerts
+    Alert.objects.filter(pk=manchester.pk).update(
+        status="resolved", resolved_at=manchester.opened_at
+    )
+    _, raw = issue_token(UserFactory(role=Role.COMMISSIONER), scope="write")
+    response = client.post(
+        f"/api/v1/alerts/{manchester.public_id}/acknowledge/", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "nothing to acknowledge" in response.json()["errors"]["status"][0]

@@ -18,22 +18,24 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from commissioning import alerts, capacity
-from commissioning.models import Alert
-from commissioning.tasks import (
+from capacity import alerts, utilisation
+from capacity.models import Alert
+from capacity.tasks import (
     agreement_milestones_for,
     capacity_alerts_for_service,
     capacity_monitor_run,
 )
-from commissioning.tests.test_capacity import (
+from capacity.tests.test_capacity import (
     funding_agreement,
     month_instant,
     notified,
     sent_referrals,
 )
 from conftest import wait_for
+from partnership import months
 from partnership.celery import app
-from partnership.models import Role
+from partnership.models import PendingTask, Role
+from partnership.services import pending_tasks_send_due
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import services as referral_services
@@ -100,7 +102,7 @@ def test_concurrent_runs_raise_one_red_alert_and_withdrawals_resolve_it(alerts_w
     practitioner = UserFactory(role=Role.PRACTITIONER)
     referrals = sent_referrals(service, 16, practitioner=practitioner)
     now = month_instant(0.99).isoformat()
-    period = capacity.period_code()
+    period = months.period_code()
 
     # Two periodic runs and two direct recomputes, all at once on four threads.
     capacity_monitor_run.delay(period, now)
@@ -136,7 +138,7 @@ def test_a_service_at_2_of_20_a_third_into_the_month_is_under_used(alerts_worker
     sent_referrals(quiet, 2)
 
     capacity_alerts_for_service.delay(
-        quiet.pk, capacity.period_code(), month_instant(0.34).isoformat()
+        quiet.pk, months.period_code(), month_instant(0.34).isoformat()
     )
     wait_until_idle()
 
@@ -153,10 +155,10 @@ def test_a_referral_to_a_service_with_no_live_agreement_is_unfunded_demand(alert
     funding_agreement(service, 10, by=commissioner, status="mobilising")
     sent_referrals(service, 1)
 
-    (row,) = capacity.utilisation_by_service(services=[service])
+    (row,) = utilisation.utilisation_by_service(services=[service])
     assert (row.funded, row.unfunded_sent, row.capacity_source) == (False, 1, "declared")
 
-    capacity_monitor_run.delay(capacity.period_code(), month_instant(0.2).isoformat())
+    capacity_monitor_run.delay(months.period_code(), month_instant(0.2).isoformat())
     wait_until_idle()
 
     (alert,) = Alert.objects.filter(service=service)
@@ -180,6 +182,25 @@ def test_a_break_clause_in_60_days_raises_one_milestone_alert_once(alerts_worker
     assert alert.period == break_clause.replace(day=1)
     assert alert.figures["days_until"] == 60
     assert notified(alert) == {commissioner.pk: 1}  # and not the provider
+
+
+def test_an_outbox_entry_recorded_under_the_old_task_name_still_runs(alerts_worker, gm):
+    """Recorded before capacity monitoring left commissioning, a recompute is sent by the
+    outbox's sweep under its old name, goes to the alerts queue and raises the alert."""
+    commissioner, service, admin = gm
+    funding_agreement(service, 10, by=commissioner)
+    sent_referrals(service, 16)
+    old_name = "commissioning.tasks.capacity_alerts_for_service"
+    assert app.amqp.router.route({}, old_name)["queue"].name == "alerts"
+    PendingTask.objects.create(task_name=old_name, args=[service.pk, months.period_code()])
+    PendingTask.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+
+    assert pending_tasks_send_due() == 1
+    wait_until_idle()
+
+    (alert,) = Alert.objects.filter(service=service)
+    assert (alert.rule, alert.severity, alert.figures["sent"]) == ("over_capacity", "red", 16)
+    assert not PendingTask.objects.exists()
 
 
 # A worker killed mid-task ------------------------------------------------------------------
@@ -259,7 +280,7 @@ def test_a_worker_killed_mid_task_loses_nothing(committed_db, gm, tmp_path):
     funding_agreement(service, 10, by=commissioner)
     sent_referrals(service, 16)
     now = month_instant(0.99).isoformat()
-    period = capacity.period_code()
+    period = months.period_code()
     key = alerts.subject_lock_key(service_id=service.pk)
     app.control.purge()
 
@@ -291,7 +312,7 @@ def test_a_worker_killed_mid_task_loses_nothing(committed_db, gm, tmp_path):
 
     doomed_log = (tmp_path / "doomed.log").read_text()
     survivor_log = (tmp_path / "survivor.log").read_text()
-    task = "commissioning.tasks.capacity_alerts_for_service"
+    task = "capacity.tasks.capacity_alerts_for_service"
     assert f"{task}[" in doomed_log and "succeeded" not in doomed_log
     assert f"{task}[" in survivor_log and "succeeded" in survivor_log
 

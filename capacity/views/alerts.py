@@ -14,8 +14,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from commissioning import selectors, services
-from commissioning.models import Alert
+from capacity import selectors, services
+from capacity.models import Alert
 from partnership.models import Role
 
 ALERT_ROLES = (Role.COMMISSIONER, Role.PROVIDER_ADMIN)
@@ -64,7 +64,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     query = "&".join(f"{key}={value}" for key, value in chosen.items() if value)
     return render(
         request,
-        "commissioning/alerts.html",
+        "capacity/alerts.html",
         {
             "page": page,
             "chosen": chosen,
@@ -79,7 +79,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_detail(request: HttpRequest, public_id) -> HttpResponse:
     alert = get_object_or_404(_alerts(request), public_id=public_id)
-    return render(request, "commissioning/alert.html", {"alert": alert})
+    return render(request, "capacity/alert.html", {"alert": alert})
 
 
 @login_required
@@ -92,4 +92,4 @@ def alert_acknowledge(request: HttpRequest, public_id) -> HttpResponse:
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, "The alert is acknowledged")
-    return redirect("commissioning:alert", public_id=alert.public_id)
+    return redirect("capacity:alert", public_id=alert.public_id)

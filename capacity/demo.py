@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from commissioning import alerts, capacity
+from capacity import alerts
 from partnership.models import User
+from partnership.months import month_bounds
 from providers.models import Service
+from referrals.selectors import referral_demand_by_service
 
 # Referrals sent this month, in total, per service: against capacities of 12 (contracted),
 # 6 and 20 a month.
@@ -32,12 +34,9 @@ NAMES = [
 
 
 def _sent_this_month(service: Service) -> int:
-    start, end = capacity.month_bounds()
-    return (
-        service.referrals.filter(sent_at__gte=start, sent_at__lt=end)
-        .exclude(status="withdrawn")
-        .count()
-    )
+    start, end = month_bounds()
+    demand = list(referral_demand_by_service(start=start, end=end, services=[service.pk]))
+    return demand[0]["sent"] if demand else 0
 
 
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
