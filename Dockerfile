@@ -38,9 +38,12 @@ COPY partnership ./partnership
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
+# The tools beside the apps: backup and restore run in a container (README, "Backup and
+# restore"); the launcher's embedded servers are never started here.
+COPY tooling ./tooling
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
-    && python -m compileall -q partnership providers commissioning referrals
+    && python -m compileall -q partnership providers commissioning referrals tooling
 
 COPY manage.py ./
 COPY templates ./templates

@@ -19,11 +19,17 @@ import yaml
 from django.conf import settings
 from django.db import connection
 
-from partnership.servers import database_url, free_port
+from partnership.db_roles import database_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 GUNICORN_CONFIG = BASE_DIR / "partnership" / "gunicorn.conf.py"
 BIN_DIR = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _get(port: int, path: str, timeout: float) -> int:
@@ -34,7 +40,7 @@ def _get(port: int, path: str, timeout: float) -> int:
 @pytest.fixture
 def gunicorn(db):
     """gunicorn with the portal's config on a free loopback port; yields the port."""
-    port = free_port()
+    port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(connection.settings_dict),

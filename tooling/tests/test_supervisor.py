@@ -16,9 +16,9 @@ import psycopg2
 import pytest
 import redis
 
-from partnership.embedded import embedded_services
-from partnership.servers import free_port
-from partnership.supervisor import ProcessChild, Supervisor
+from tooling.embedded import embedded_services
+from tooling.servers import free_port
+from tooling.supervisor import ProcessChild, Supervisor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -260,7 +260,7 @@ def test_supervised_launcher_brings_back_worker_and_redis_and_stops_on_ctrl_c(
     for name in ("REDIS_URL", "DATABASE_OWNER_URL", "TEST_DATABASE_NAME", "CELERY_BROKER_URL"):
         env.pop(name, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "partnership.launcher", "run"],
+        [sys.executable, "-m", "tooling.launcher", "run"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,
