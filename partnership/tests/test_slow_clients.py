@@ -181,9 +181,8 @@ def test_slow_client_compose_proxy_buffers_whole_requests_within_the_portal_limi
 
 
 def test_slow_client_every_gunicorn_start_uses_the_one_config():
+    # The launcher's and the load test's: tooling/tests/test_entry_points.py.
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     assert '"--config", "partnership/gunicorn.conf.py"' in dockerfile
-    runner = (BASE_DIR / "partnership" / "load" / "runner.py").read_text()
-    assert "gunicorn.conf.py" in runner
     unit = (BASE_DIR / "docs" / "deploy" / "partnership-web.service").read_text()
     assert "--config partnership/gunicorn.conf.py" in unit

@@ -63,20 +63,28 @@ def test_summary_reports_percentiles_in_milliseconds():
 
 
 @pytest.mark.slow
-def test_bench_small_writes_every_scenario(tmp_path):
+def test_bench_small_writes_every_scenario(tmp_path, launcher_database):
+    database_url, roles = launcher_database
     output = tmp_path / "latest.json"
-    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_partnership')}_bench_small"
-    args = f"--database {name} --rebuild --repeats 5 --http-seconds 1 --output {output}"
+    args = ["--rebuild", "--repeats", "5", "--http-seconds", "1", "--output", str(output)]
+    env = {
+        **os.environ,
+        **roles,
+        "DATABASE_URL": database_url,
+        "PARTNERSHIP_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "partnership.settings.base",
+    }
+    env.pop("DATABASE_OWNER_URL", None)
     completed = subprocess.run(
         [
             *(sys.executable, "-m", "tooling.launcher", "exec"),
-            *(sys.executable, "-m", "tooling.bench", "--scale", "small", *args.split()),
+            *(sys.executable, "-m", "tooling.bench", "--scale", "small", *args),
         ],
         cwd=BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "partnership.settings.base"},
+        env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Building the dataset" in completed.stdout

@@ -68,6 +68,19 @@ def test_entry_points_the_makefile_runs_the_tools_through_the_launcher():
     assert f'{launcher} exec $(PY) -m tooling.restore "$(BACKUP_FILE)"' in recipes["restore"]
 
 
+def test_entry_points_the_launcher_and_the_load_test_serve_with_the_portals_gunicorn_config(
+    tmp_path,
+):
+    from tooling import launcher
+    from tooling.load import runner
+
+    config = BASE_DIR / "partnership" / "gunicorn.conf.py"
+    assert config.is_file()
+    assert launcher.GUNICORN_CONFIG == runner.GUNICORN_CONFIG == config
+    (web,) = [child for child in launcher.portal_children({}, tmp_path) if child.name == "web"]
+    assert web.command[web.command.index("--config") + 1] == str(config)
+
+
 @pytest.mark.parametrize(
     ("module", "says"),
     [

@@ -9,10 +9,8 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psutil
-import psycopg2
 import pytest
 import redis
 
@@ -178,37 +176,6 @@ def _wait_for(predicate, seconds: float, what: str):
             return value
         time.sleep(0.5)
     raise AssertionError(f"not within {seconds} s: {what}")
-
-
-def _admin(url: str):
-    parts = urlsplit(url)
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=parts.username or "postgres",
-        password=parts.password,
-        host=parts.hostname,
-        port=parts.port or 5432,
-    )
-    conn.autocommit = True
-    return conn
-
-
-@pytest.fixture
-def launcher_database():
-    """A database and roles of its own on the suite's server, dropped afterwards."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres://postgres@"):
-        pytest.skip("needs a superuser DATABASE_URL")
-    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_partnership')}_launcher"
-    roles = {"DATABASE_OWNER_ROLE": f"{name}_owner", "DATABASE_APP_ROLE": f"{name}_app"}
-    parts = urlsplit(url)
-    yield f"{parts.scheme}://{parts.netloc}/{name}", roles
-    conn = _admin(url)
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        for role in roles.values():
-            cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
-    conn.close()
 
 
 class Output(threading.Thread):
