@@ -41,9 +41,12 @@ COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
 COPY capacity ./capacity
+# The tools beside the apps: backup and restore run in a container (README, "Backup and
+# restore"); the launcher's embedded servers are never started here.
+COPY tooling ./tooling
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
-    && python -m compileall -q partnership providers commissioning referrals capacity
+    && python -m compileall -q partnership providers commissioning referrals capacity tooling
 
 COPY manage.py ./
 COPY templates ./templates

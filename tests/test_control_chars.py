@@ -23,10 +23,8 @@ def _project_classes(base):
     for app in APPS:
         package = importlib.import_module(app)
         for info in pkgutil.walk_packages(package.__path__, f"{app}."):
-            skipped = (".tests", ".migrations", ".bench", ".load", ".settings", ".management")
-            if any(part in info.name for part in skipped) or info.name.endswith(
-                (".wsgi", ".asgi", ".launcher")
-            ):
+            skipped = (".tests", ".migrations", ".settings", ".management")
+            if any(part in info.name for part in skipped) or info.name.endswith((".wsgi", ".asgi")):
                 continue
             module = importlib.import_module(info.name)
             for _, cls in inspect.getmembers(module, inspect.isclass):

@@ -1,7 +1,7 @@
 """Settings shared by every environment, read from the environment (django-environ).
 
 `test` and `production` are small overlays on this module. With no DATABASE_URL or
-REDIS_URL the launcher (`partnership.launcher`) starts embedded servers and sets them.
+REDIS_URL the launcher (`python -m tooling.launcher`) starts embedded servers and sets them.
 """
 
 from datetime import timedelta

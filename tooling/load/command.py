@@ -1,10 +1,13 @@
+"""The load test's command: against the configured database. `python -m tooling.load`
+(`make load`) runs it on a database of its own."""
+
 import json
 import os
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from partnership.load import runner
+from tooling.load import runner
 
 
 class Command(BaseCommand):

@@ -22,7 +22,7 @@ from datetime import datetime
 from django.db import connection
 from django.utils import timezone
 
-from partnership.bench.progress import Progress
+from tooling.bench.progress import Progress
 
 # Bump when the shape of the generated data changes, so old datasets are rebuilt.
 DATASET_VERSION = 5

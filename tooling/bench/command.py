@@ -1,13 +1,14 @@
-"""Benchmark the portal at up to ten times national scale against raw SQL in the same run."""
+"""The benchmark's command, `python -m tooling.bench` (`make bench`): the portal at up to ten
+times national scale against raw SQL in the same run."""
 
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from partnership.bench import dataset, run, scenarios
-from partnership.bench.progress import Progress
 from partnership.db_roles import as_owner
+from tooling.bench import dataset, run, scenarios
+from tooling.bench.progress import Progress
 
 
 class Command(BaseCommand):

@@ -10,8 +10,8 @@ import psycopg2
 import pytest
 import redis
 
-from partnership.embedded import embedded_services, postgres_url
 from partnership.settings.base import celery_broker_url
+from tooling.embedded import embedded_services, postgres_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -97,7 +97,7 @@ def test_without_urls_embedded_postgres_and_redis_start_under_the_folder_and_ser
 def test_only_the_missing_server_is_embedded(tmp_path, monkeypatch):
     started = []
     monkeypatch.setattr(
-        "partnership.embedded.start_redis", lambda d: started.append("redis") or (None, "unix:///x")
+        "tooling.embedded.start_redis", lambda d: started.append("redis") or (None, "unix:///x")
     )
     services = embedded_services(tmp_path, {"DATABASE_URL": "postgres://given/db"})
     assert services.started == ["redis"] and started == ["redis"]

@@ -8,11 +8,12 @@ from unittest import mock
 import pytest
 from django.core.management import CommandError, call_command
 
-from partnership.load import runner
-from partnership.load.runner import check_referrals, database_url, redis_urls
 from partnership.models import ApiToken
 from referrals.models import Referral, Status
 from referrals.tests.factories import referral_in
+from tooling.load import runner
+from tooling.load.command import Command as LoadCommand
+from tooling.load.runner import check_referrals, database_url, redis_urls
 
 
 @pytest.mark.slow
@@ -22,7 +23,7 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
     figures_path = tmp_path / "figures.json"
 
     call_command(
-        "load",
+        LoadCommand(),
         seconds=3,
         users=2,
         organisations=2,
@@ -128,7 +129,7 @@ def test_a_failed_run_exits_non_zero_and_still_writes_its_figures(tmp_path):
         mock.patch.object(runner, "run", return_value=failed),
         pytest.raises(CommandError, match="1 sent referrals are missing"),
     ):
-        call_command("load", seconds=1, users=1, json_path=str(figures_path))
+        call_command(LoadCommand(), seconds=1, users=1, json_path=str(figures_path))
     figures = json.loads(figures_path.read_text())
     assert figures["passed"] is False
     assert figures["referrals_lost"] == ["NW-ACC-1001"]

@@ -1,14 +1,18 @@
 """The benchmark: `make bench SCALE=small` builds its dataset, runs every scenario against
-its ceiling (each checks that both give the same answer) and writes the JSON."""
+its ceiling (each checks that both give the same answer) and writes the JSON.
+
+The end-to-end test runs the target's command (the launcher's `exec` of `python -m
+tooling.bench`) without make's install step; test_entry_points checks the target names it."""
 
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from partnership.bench import dataset, scenarios
+from tooling.bench import dataset, scenarios
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -59,17 +63,28 @@ def test_summary_reports_percentiles_in_milliseconds():
 
 
 @pytest.mark.slow
-def test_make_bench_small_writes_every_scenario(tmp_path):
+def test_bench_small_writes_every_scenario(tmp_path, launcher_database):
+    database_url, roles = launcher_database
     output = tmp_path / "latest.json"
-    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_partnership')}_bench_small"
-    args = f"--database {name} --rebuild --repeats 5 --http-seconds 1 --output {output}"
+    args = ["--rebuild", "--repeats", "5", "--http-seconds", "1", "--output", str(output)]
+    env = {
+        **os.environ,
+        **roles,
+        "DATABASE_URL": database_url,
+        "PARTNERSHIP_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "partnership.settings.base",
+    }
+    env.pop("DATABASE_OWNER_URL", None)
     completed = subprocess.run(
-        ["make", "--no-print-directory", "bench", "SCALE=small", f"ARGS={args}"],
+        [
+            *(sys.executable, "-m", "tooling.launcher", "exec"),
+            *(sys.executable, "-m", "tooling.bench", "--scale", "small", *args),
+        ],
         cwd=BASE_DIR,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "partnership.settings.base"},
+        env=env,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=900,
     )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     assert "Building the dataset" in completed.stdout

@@ -9,7 +9,7 @@ import psycopg2
 import pytest
 
 from partnership.db_roles import connect_params, url_config
-from partnership.embedded import PASSWORDS_FILE, embedded_services
+from tooling.embedded import PASSWORDS_FILE, embedded_services
 
 
 @pytest.fixture(scope="module")

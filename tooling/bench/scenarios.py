@@ -24,8 +24,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partnership.bench import ceiling
-from partnership.bench.http import gunicorn, hammer
+from tooling.bench import ceiling
+from tooling.bench.http import gunicorn, hammer
 
 # Realistic searches: the words a practitioner types and the category they pick.
 SEARCHES = [
@@ -210,7 +210,7 @@ def _inbox_http(subjects, settings: Settings, env: dict[str, str]) -> dict:
         # authenticated API request costs in Django, DRF and the token lookup, before a list.
         floor = load(port, "/api/v1/me/", headers)
     with gunicorn(
-        "partnership.bench.ceiling:application",
+        "tooling.bench.ceiling:application",
         env,
         ready_path=f"/?organisation={subjects.provider_organisation_id}",
         **options,

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from partnership.servers import free_port
+from tooling.servers import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 

@@ -1,8 +1,9 @@
 """Backups: the database as a pg_dump custom-format archive, and the private files (risk
 documents, which are not in the database) as a tar beside it; and their restore.
 
-`make backup` writes `var/backups/<UTC timestamp>.dump` and `<same>.private.tar` (or the
-`BACKUP_FILE` asked for). `make restore BACKUP_FILE=...` puts both back:
+`make backup` (`python -m tooling.backup`) writes `var/backups/<UTC timestamp>.dump` and
+`<same>.private.tar` (or the `BACKUP_FILE` asked for). `make restore BACKUP_FILE=...`
+(`python -m tooling.restore`) puts both back:
 
 - it reads the archive first and says what it holds, before changing anything;
 - into a database with tables, only with the database's name as confirmation
@@ -17,16 +18,15 @@ filesystem (PRIVATE_MEDIA_ROOT); a bucket (PRIVATE_STORAGE=s3) is backed up by i
 means, and only checked here for documents with no file.
 
 Both run as the owner role (DATABASE_OWNER_URL, when set), which owns the tables; a
-restore gives the app role its grants again. The binaries are PostgreSQL's own: from `PG_BIN_DIR` if set, else those shipped with the
-embedded server (pgserver), else from PATH. Passwords go to them in the environment,
-never on a command line.
+restore gives the app role its grants again. The binaries are PostgreSQL's own: from
+`PG_BIN_DIR` if set, else those shipped with the embedded server (pgserver), else from
+PATH (`partnership.db_roles.pg_binary`). Passwords go to them in the environment, never on
+a command line.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import shutil
 import subprocess
 import tarfile
 from collections.abc import Callable
@@ -35,6 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
+
+from partnership import db_roles
+from partnership.db_roles import libpq_environment
 
 DUMP_SUFFIX = ".dump"
 MEDIA_SUFFIX = ".private.tar"
@@ -79,48 +82,15 @@ def _say(progress: Callable[[str], None] | None, message: str) -> None:
 
 def pg_binary(name: str) -> str:
     """The path of a PostgreSQL client program (pg_dump, pg_restore, psql)."""
-    configured = os.environ.get("PG_BIN_DIR")
-    candidates = [Path(configured) / name] if configured else []
-    # Found, not imported: importing pgserver has side effects this does not need.
-    embedded = importlib.util.find_spec("pgserver")
-    if embedded and embedded.submodule_search_locations:
-        for folder in embedded.submodule_search_locations:
-            candidates.append(Path(folder) / "pginstall" / "bin" / name)
-    for candidate in candidates:
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    found = shutil.which(name)
-    if not found:
-        raise BackupError(f"{name} was not found: install the PostgreSQL client or set PG_BIN_DIR")
-    return found
-
-
-def libpq_environment(settings_dict: dict) -> dict[str, str]:
-    """The environment that points libpq programs at a Django database."""
-    options = settings_dict.get("OPTIONS") or {}
-    values = {
-        "PGHOST": settings_dict.get("HOST") or options.get("host"),
-        "PGPORT": settings_dict.get("PORT") or options.get("port"),
-        "PGUSER": settings_dict.get("USER"),
-        "PGPASSWORD": settings_dict.get("PASSWORD"),
-        "PGDATABASE": settings_dict.get("NAME"),
-        "PGSSLMODE": options.get("sslmode"),
-        "PGSSLROOTCERT": options.get("sslrootcert"),
-        "PGSSLCERT": options.get("sslcert"),
-        "PGSSLKEY": options.get("sslkey"),
-        "PGPASSFILE": options.get("passfile"),
-        "PGSERVICE": options.get("service"),
-    }
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
-    environment.update({key: str(value) for key, value in values.items() if value})
-    return environment
+    try:
+        return db_roles.pg_binary(name)
+    except FileNotFoundError as exc:
+        raise BackupError(str(exc)) from exc
 
 
 def _settings_dict(settings_dict: dict | None) -> dict:
     """The database asked for, else the portal's, reached as its owner role."""
-    from partnership.db_roles import owner_settings_dict
-
-    return settings_dict if settings_dict is not None else owner_settings_dict()
+    return settings_dict if settings_dict is not None else db_roles.owner_settings_dict()
 
 
 def psql_rows(sql: str, *, settings_dict: dict | None = None) -> list[list[str]]:
@@ -298,10 +268,8 @@ def _grants_restore(settings_dict: dict) -> None:
     """The archive is loaded without its privileges: the app role gets its grants again."""
     import psycopg2
 
-    from partnership.db_roles import connect_params, grants_apply
-
     app = getattr(settings, "DATABASE_APP_ROLE", "")
-    conn = psycopg2.connect(**connect_params(settings_dict))
+    conn = psycopg2.connect(**db_roles.connect_params(settings_dict))
     try:
         with conn, conn.cursor() as cursor:
             cursor.execute(
@@ -309,7 +277,7 @@ def _grants_restore(settings_dict: dict) -> None:
             )
             current, exists = cursor.fetchone()
             if app and exists and current != app:
-                grants_apply(cursor, app=app)
+                db_roles.grants_apply(cursor, app=app)
     finally:
         conn.close()
 
@@ -346,7 +314,8 @@ def restore(
         raise RestoreRefused(
             f"Database {database} has {tables} tables: restoring replaces all of them. "
             "Stop the web server, worker and beat, then run again confirming its name: "
-            f"CONFIRM={database} with make restore, --confirm {database} with manage.py restore"
+            f"CONFIRM={database} with make restore, "
+            f"--confirm {database} with python -m tooling.restore"
         )
     result = RestoreResult(database=database, tables=0, replaced=bool(tables))
     if tables and safety_backup:

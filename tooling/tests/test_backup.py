@@ -6,10 +6,10 @@ import stat
 import pytest
 from django.db import connection
 
-from partnership import backup
 from referrals import documents, services
 from referrals.models import Status
 from referrals.tests.factories import referral_in
+from tooling import backup
 
 PDF = b"%PDF-1.4\n%%EOF\n"
 

@@ -1,4 +1,4 @@
-"""The load test's journeys, for locust (`partnership.load.runner` starts it).
+"""The load test's journeys, for locust (`tooling.load.runner` starts it).
 
 Practitioners search the directory, open services, list their PDU's referrals and make and
 send complete referrals; provider admins read their inbox and accept what arrives. Every

@@ -1,23 +1,22 @@
-"""`make load`: `python -m partnership.load [load options]` through the launcher.
+"""`make load`: `python -m tooling.load [load options]` through the launcher.
 
 Makes the load test's own database on the same Postgres (`LOAD_DATABASE_NAME`, default
 `partnership_load`) as the owner role (DATABASE_OWNER_URL, else DATABASE_URL), so the
-demo's data is never touched, then runs `manage.py load --migrate` on it under the
-production settings: migrations as the owner, the portal as the app role.
+demo's data is never touched, then runs the load command (tooling/load/command.py) with
+`--migrate` on it under the production settings: migrations as the owner, the portal as
+the app role.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
+from tooling.command import main as command_main
 
 
 def with_database(url: str, name: str) -> str:
@@ -66,19 +65,21 @@ def main(argv: list[str]) -> int:
     owner_url = os.environ.get("DATABASE_OWNER_URL") or url
     if database_create(owner_url, name):
         print(f"[load] created the database {name}", flush=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": with_database(url, name),
-        "DATABASE_OWNER_URL": with_database(owner_url, name),
-        "DJANGO_SETTINGS_MODULE": "partnership.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EMAIL_PROVIDER": "locmem",
-        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
-    }
+    # Before Django is set up in this process: the settings read these.
+    os.environ.update(
+        {
+            "DATABASE_URL": with_database(url, name),
+            "DATABASE_OWNER_URL": with_database(owner_url, name),
+            "DJANGO_SETTINGS_MODULE": "partnership.settings.production",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "EMAIL_PROVIDER": "locmem",
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+        }
+    )
     print(f"[load] migrating {name}", flush=True)
-    command = [sys.executable, "manage.py", "load", "--migrate", *argv]
-    return subprocess.run(command, cwd=BASE_DIR, env=env, check=False).returncode  # noqa: S603
+    command_main("tooling.load.command:Command", "tooling.load", ["--migrate", *argv])
+    return 0
 
 
 if __name__ == "__main__":

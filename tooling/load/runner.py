@@ -26,13 +26,14 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from partnership.load.seed import EMAIL_DOMAIN, load_seed, load_tokens_revoke
-from partnership.servers import database_url, free_port
+from partnership.db_roles import database_url
+from tooling.load.seed import EMAIL_DOMAIN, load_seed, load_tokens_revoke
+from tooling.servers import free_port
 
 BASE_DIR = Path(settings.BASE_DIR)
 BIN_DIR = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
-GUNICORN_CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
+GUNICORN_CONFIG = BASE_DIR / "partnership" / "gunicorn.conf.py"
 QUEUES = ("default", "alerts")
 READY_TIMEOUT = 120
 STOP_TIMEOUT = 20

@@ -139,15 +139,15 @@ def _configuration(os_user: str) -> dict[str, str]:
     """The files, by name in the data folder, that lock the server down."""
     return {
         "pg_hba.conf": (
-            "# Written by partnership/embedded.py at each start.\n"
+            "# Written by tooling/embedded.py at each start.\n"
             "# The superuser: only the account that runs the portal, by its OS identity.\n"
             "local   all   postgres   peer map=portal\n"
             "# Everyone else (the owner and app roles): a password, on the socket only.\n"
             "local   all   all        scram-sha-256\n"
         ),
-        "pg_ident.conf": f"# Written by partnership/embedded.py.\nportal   {os_user}   postgres\n",
+        "pg_ident.conf": f"# Written by tooling/embedded.py.\nportal   {os_user}   postgres\n",
         CONF_FILE: (
-            "# Written by partnership/embedded.py: no TCP, a socket only its owner may use.\n"
+            "# Written by tooling/embedded.py: no TCP, a socket only its owner may use.\n"
             "listen_addresses = ''\n"
             "unix_socket_permissions = 0700\n"
             "password_encryption = 'scram-sha-256'\n"

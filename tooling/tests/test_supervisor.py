@@ -9,16 +9,14 @@ import threading
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import psutil
-import psycopg2
 import pytest
 import redis
 
-from partnership.embedded import embedded_services
-from partnership.servers import free_port
-from partnership.supervisor import ProcessChild, Supervisor
+from tooling.embedded import embedded_services
+from tooling.servers import free_port
+from tooling.supervisor import ProcessChild, Supervisor
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -180,37 +178,6 @@ def _wait_for(predicate, seconds: float, what: str):
     raise AssertionError(f"not within {seconds} s: {what}")
 
 
-def _admin(url: str):
-    parts = urlsplit(url)
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=parts.username or "postgres",
-        password=parts.password,
-        host=parts.hostname,
-        port=parts.port or 5432,
-    )
-    conn.autocommit = True
-    return conn
-
-
-@pytest.fixture
-def launcher_database():
-    """A database and roles of its own on the suite's server, dropped afterwards."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres://postgres@"):
-        pytest.skip("needs a superuser DATABASE_URL")
-    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_partnership')}_launcher"
-    roles = {"DATABASE_OWNER_ROLE": f"{name}_owner", "DATABASE_APP_ROLE": f"{name}_app"}
-    parts = urlsplit(url)
-    yield f"{parts.scheme}://{parts.netloc}/{name}", roles
-    conn = _admin(url)
-    with conn.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        for role in roles.values():
-            cursor.execute(f'DROP ROLE IF EXISTS "{role}"')
-    conn.close()
-
-
 class Output(threading.Thread):
     def __init__(self, stream):
         super().__init__(daemon=True)
@@ -260,7 +227,7 @@ def test_supervised_launcher_brings_back_worker_and_redis_and_stops_on_ctrl_c(
     for name in ("REDIS_URL", "DATABASE_OWNER_URL", "TEST_DATABASE_NAME", "CELERY_BROKER_URL"):
         env.pop(name, None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "partnership.launcher", "run"],
+        [sys.executable, "-m", "tooling.launcher", "run"],
         cwd=BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

@@ -1,4 +1,4 @@
-"""Runs the portal's processes with their servers: `python -m partnership.launcher COMMAND`.
+"""Runs the portal's processes with their servers: `python -m tooling.launcher COMMAND`.
 
     run               migrate, load demo data, then web, Celery worker and beat until Ctrl-C
     test [ARGS...]    the whole pytest suite (arguments passed on)
@@ -8,7 +8,7 @@ With no DATABASE_URL or REDIS_URL, embedded servers are started under `var/` (`v
 for the suite, so it never touches the demo data; PARTNERSHIP_VAR_DIR names another
 folder) and stopped on exit.
 
-`run` supervises what it starts (partnership/supervisor.py): a web server, worker, beat or
+`run` supervises what it starts (tooling/supervisor.py): a web server, worker, beat or
 embedded server that dies is started again after 1, 2, 4… seconds, and everything stops
 on Ctrl-C or SIGTERM, or when one keeps failing. It serves on HOST:PORT, by default
 127.0.0.1:8000: the loopback only, unless HOST says otherwise.
@@ -33,11 +33,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from partnership import db_roles
-from partnership.embedded import PASSWORDS_FILE, EmbeddedServices, running
-from partnership.supervisor import ProcessChild, Supervisor
+from tooling.embedded import PASSWORDS_FILE, EmbeddedServices, running
+from tooling.supervisor import ProcessChild, Supervisor
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-GUNICORN_CONFIG = Path(__file__).with_name("gunicorn.conf.py")
+GUNICORN_CONFIG = BASE_DIR / "partnership" / "gunicorn.conf.py"
 PYTHON = sys.executable
 READY_TIMEOUT_SECONDS = 120
 DEMO_PASSWORD = "demo-partnership-2026"

@@ -1,4 +1,4 @@
-"""`manage.py bench`: build or reuse the dataset, run the scenarios, report and write JSON."""
+"""`python -m tooling.bench`: build or reuse the dataset, run the scenarios, report, write JSON."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
-from partnership.bench import database, dataset, scenarios
-from partnership.bench.progress import Progress
+from tooling.bench import database, dataset, scenarios
+from tooling.bench.progress import Progress
 
 # DESIGN.md's targets.
 INBOX_THROUGHPUT_RATIO_MIN = 0.5

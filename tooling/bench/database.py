@@ -1,7 +1,8 @@
 """The benchmark's own database, on the same server as the portal's and never the same one.
 
-The benchmark makes, migrates and fills it as the owner role (`manage.py bench` runs in
-`db_roles.as_owner()`); the web server it measures connects as the portal's own role."""
+The benchmark makes, migrates and fills it as the owner role (`python -m tooling.bench`
+runs in `db_roles.as_owner()`); the web server it measures connects as the portal's own
+role."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.db import connections
 from psycopg2 import sql
 
-from partnership.servers import database_url
+from partnership.db_roles import database_url
 
 
 def _server_connection():
