@@ -35,12 +35,13 @@ RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))
     && rm /tmp/requirements.txt
 
 COPY partnership ./partnership
+COPY notifications ./notifications
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
-    && python -m compileall -q partnership providers commissioning referrals
+    && python -m compileall -q partnership notifications providers commissioning referrals
 
 COPY manage.py ./
 COPY templates ./templates

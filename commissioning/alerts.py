@@ -39,8 +39,8 @@ from commissioning.capacity import (
     utilisation_for_service,
 )
 from commissioning.models import Agreement, Alert
+from notifications.services import notification_send
 from partnership.models import Pdu, Region, Role, User
-from partnership.services import notification_send
 from providers.models import Organisation, Service
 
 Rule = Alert.Rule

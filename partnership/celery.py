@@ -19,6 +19,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = {
     # Capacity monitoring and its alerts run apart so a backlog of email never delays them.
     "commissioning.tasks.*": {"queue": "alerts"},
+    "notifications.tasks.*": {"queue": "default"},
     "partnership.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
@@ -38,11 +39,11 @@ app.conf.beat_schedule = {
         "options": {"expires": 12 * 60 * 60},
     },
     "redeliver-stalled-notification-email": {
-        "task": "partnership.tasks.notification_email_redeliver_stalled",
+        "task": "notifications.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),
     },
     "send-recorded-tasks": {
-        "task": "partnership.tasks.pending_tasks_send",
+        "task": "notifications.tasks.pending_tasks_send",
         "schedule": crontab(minute="*/5"),
     },
     "capacity-monitoring": {

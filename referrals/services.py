@@ -10,8 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnership.models import PendingTask, Role, User
-from partnership.services import notification_send, pending_task_record, pending_task_send
+from notifications.models import PendingTask
+from notifications.selectors import staff_of_organisation
+from notifications.services import notification_send, pending_task_record, pending_task_send
+from partnership.models import Role, User
 from providers.models import Service
 from referrals import documents, workflow
 from referrals.models import (
@@ -405,7 +407,7 @@ def _capacity_recompute_after_commit(referral: Referral) -> None:
 
 def _capacity_recompute(pending_task: PendingTask) -> None:
     """Queue the recompute; a broker outage is logged and never fails the referral: the
-    recorded task is sent again once the broker answers (partnership.tasks.pending_tasks_send)."""
+    recorded task is sent again once the broker answers (notifications.tasks.pending_tasks_send)."""
     try:
         pending_task_send(pending_task=pending_task)
     except Exception as exc:  # noqa: BLE001 - any broker failure; the referral stands
@@ -417,13 +419,7 @@ def _capacity_recompute(pending_task: PendingTask) -> None:
 
 
 def _recipients_at(organisation_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            organisation_id=organisation_id,
-            role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER],
-            is_active=True,
-        )
-    )
+    return list(staff_of_organisation(organisation_id))
 
 
 def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:

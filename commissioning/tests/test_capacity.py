@@ -24,7 +24,8 @@ from commissioning.models import (
     FundingRound,
     Lot,
 )
-from partnership.models import Notification, Pdu, Region, Role, ServiceCategory
+from notifications.models import Notification
+from partnership.models import Pdu, Region, Role, ServiceCategory
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from providers.tests.factories import make_service
 from referrals.models import Referral
@@ -641,7 +642,7 @@ def test_sending_and_withdrawing_a_referral_queue_a_recompute_after_commit(
     referral = _complete_referral(service, practitioner)
     with (
         mock.patch.object(app, "send_task") as send_task,
-        mock.patch("partnership.tasks.notification_email_send.delay"),
+        mock.patch("notifications.tasks.notification_email_send.delay"),
     ):
         with django_capture_on_commit_callbacks(execute=True):
             referral = referral_services.referral_send(referral=referral, by=practitioner)
@@ -673,7 +674,7 @@ def test_a_referral_is_sent_even_when_the_broker_is_down(
     referral = _complete_referral(service, practitioner)
     with (
         mock.patch.object(app, "send_task", side_effect=OperationalError("Connection refused")),
-        mock.patch("partnership.tasks.notification_email_send.delay"),
+        mock.patch("notifications.tasks.notification_email_send.delay"),
         caplog.at_level(logging.WARNING, logger="referrals.services"),
         django_capture_on_commit_callbacks(execute=True),
     ):
