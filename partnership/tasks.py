@@ -1,4 +1,4 @@
-"""Housekeeping of sign-in: ids in, one service call."""
+"""Housekeeping of sign-in, on beat's schedule: expired sessions cleared."""
 
 from celery import shared_task
 
