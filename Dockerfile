@@ -37,6 +37,7 @@ RUN python -c "import os, tomllib; project = tomllib.load(open('pyproject.toml',
     && rm /tmp/requirements.txt
 
 COPY partnership ./partnership
+COPY notifications ./notifications
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
@@ -46,7 +47,7 @@ COPY capacity ./capacity
 COPY tooling ./tooling
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
-    && python -m compileall -q partnership providers commissioning referrals capacity tooling
+    && python -m compileall -q partnership notifications providers commissioning referrals capacity tooling
 
 COPY manage.py ./
 COPY templates ./templates

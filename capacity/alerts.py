@@ -37,9 +37,10 @@ from capacity.utilisation import (
     utilisation_for_service,
 )
 from commissioning.models import Agreement
-from partnership.models import Pdu, Region, Role, User
+from notifications.selectors import commissioners_for_regions, staff_of_organisation
+from notifications.services import notification_send
+from partnership.models import Pdu, Region, User
 from partnership.months import LONDON, add_months, month_start
-from partnership.services import notification_send
 from providers.models import Organisation, Service
 
 Rule = Alert.Rule
@@ -460,13 +461,10 @@ def _resolve(alert: Alert) -> AlertChange:
 def alert_recipients(alert: Alert) -> QuerySet[User]:
     """Who hears of an alert: commissioners whose body covers one of its regions, and for
     the provider rules the organisation's provider admins."""
-    hears = Q(
-        role=Role.COMMISSIONER,
-        commissioning_body__regions__in=alert.regions.values("pk"),
-    )
+    hears = commissioners_for_regions(alert.regions.values("pk"))
     if alert.rule in PROVIDER_RULES:
-        hears |= Q(role=Role.PROVIDER_ADMIN, organisation_id=alert.organisation_id)
-    return User.objects.filter(hears, is_active=True).distinct().order_by("pk")
+        hears |= staff_of_organisation(alert.organisation_id, admins_only=True)
+    return hears.order_by("pk")
 
 
 def _notify(alert: Alert, finding: Finding) -> None:

@@ -7,8 +7,8 @@ import logging
 from django.db import transaction
 
 from capacity.tasks import capacity_alerts_for_service
-from partnership.models import PendingTask
-from partnership.services import pending_task_record, pending_task_send
+from notifications.models import PendingTask
+from notifications.services import pending_task_record, pending_task_send
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 def capacity_recompute_on_demand_change(sender, *, service_id: int, period: str, **kwargs) -> None:
     """Have the service's month looked at again once the change commits. The task is
     recorded in the change's own transaction (the outbox), so that a broker outage delays the
-    recompute but cannot lose it: `partnership.tasks.pending_tasks_send` sends it later."""
+    recompute but cannot lose it: `notifications.tasks.pending_tasks_send` sends it later."""
     pending_task = pending_task_record(
         task_name=capacity_alerts_for_service.name, args=[service_id, period]
     )

@@ -24,9 +24,9 @@ from commissioning.models import (
     Score,
 )
 from commissioning.workflow import ROUND_TRANSITIONS, AssessmentClosed, RoundTransitionRefused
+from notifications.services import notification_send
 from partnership.models import Role, User
 from partnership.months import add_months
-from partnership.services import notification_send
 from providers.models import Organisation
 
 Status = FundingRound.Status

@@ -22,6 +22,7 @@ app.conf.task_routes = {
     # Capacity's tasks under the names they had in commissioning (capacity/tasks.py).
     "commissioning.tasks.capacity_*": {"queue": "alerts"},
     "commissioning.tasks.agreement_milestones_for": {"queue": "alerts"},
+    "notifications.tasks.*": {"queue": "default"},
     "partnership.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
@@ -41,11 +42,11 @@ app.conf.beat_schedule = {
         "options": {"expires": 12 * 60 * 60},
     },
     "redeliver-stalled-notification-email": {
-        "task": "partnership.tasks.notification_email_redeliver_stalled",
+        "task": "notifications.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),
     },
     "send-recorded-tasks": {
-        "task": "partnership.tasks.pending_tasks_send",
+        "task": "notifications.tasks.pending_tasks_send",
         "schedule": crontab(minute="*/5"),
     },
     "capacity-monitoring": {

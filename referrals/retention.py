@@ -39,8 +39,8 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from partnership.models import Notification
-from partnership.services import notification_send
+from notifications.models import Notification
+from notifications.services import notification_send
 from referrals import documents
 from referrals.models import (
     CLOSED_STATUSES,

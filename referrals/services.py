@@ -11,8 +11,9 @@ from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from notifications.selectors import staff_of_organisation
+from notifications.services import notification_send
 from partnership.models import Role, User
-from partnership.services import notification_send
 from providers.models import Service
 from referrals import documents, workflow
 from referrals.models import (
@@ -404,13 +405,7 @@ def _demand_changed(referral: Referral) -> None:
 
 
 def _recipients_at(organisation_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            organisation_id=organisation_id,
-            role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER],
-            is_active=True,
-        )
-    )
+    return list(staff_of_organisation(organisation_id))
 
 
 def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from partnership.api.serializers import CheckedTextMixin
 from partnership.forms import GovukFormMixin
 
-APPS = ("partnership", "providers", "commissioning", "referrals")
+APPS = ("partnership", "notifications", "providers", "commissioning", "referrals")
 
 
 def _project_classes(base):
@@ -121,8 +121,8 @@ def test_control_char_api_refuses_single_line_but_keeps_multi_line_text(client, 
 def test_control_char_email_that_cannot_be_built_fails_once(db, caplog):
     from django.core import mail
 
-    from partnership.models import Notification
-    from partnership.services import notification_email_deliver
+    from notifications.models import Notification
+    from notifications.services import notification_email_deliver
     from partnership.tests.factories import UserFactory
 
     recipient = UserFactory()

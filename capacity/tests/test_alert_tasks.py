@@ -32,10 +32,11 @@ from capacity.tests.test_capacity import (
     sent_referrals,
 )
 from conftest import wait_for
+from notifications.models import PendingTask
+from notifications.services import pending_tasks_send_due
 from partnership import months
 from partnership.celery import app
-from partnership.models import PendingTask, Role
-from partnership.services import pending_tasks_send_due
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import services as referral_services

@@ -24,8 +24,9 @@ from commissioning.models import (
     FundingRound,
     Lot,
 )
+from notifications.models import Notification, PendingTask
 from partnership import months
-from partnership.models import Notification, Pdu, PendingTask, Region, Role, ServiceCategory
+from partnership.models import Pdu, Region, Role, ServiceCategory
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from providers.tests.factories import make_service
 from referrals.models import Referral
@@ -658,7 +659,7 @@ def test_sending_and_withdrawing_a_referral_queue_a_recompute_after_commit(
     referral = _complete_referral(service, practitioner)
     with (
         mock.patch.object(app, "send_task") as send_task,
-        mock.patch("partnership.tasks.notification_email_send.delay"),
+        mock.patch("notifications.tasks.notification_email_send.delay"),
     ):
         with django_capture_on_commit_callbacks(execute=True):
             referral = referral_services.referral_send(referral=referral, by=practitioner)
@@ -695,7 +696,7 @@ def test_sending_a_referral_records_the_recompute_in_its_own_transaction(
     try:
         with (
             mock.patch.object(app, "send_task") as send_task,
-            mock.patch("partnership.tasks.notification_email_send.delay"),
+            mock.patch("notifications.tasks.notification_email_send.delay"),
             django_capture_on_commit_callbacks(execute=False) as callbacks,
         ):
             referral_services.referral_send(referral=referral, by=practitioner)
@@ -723,7 +724,7 @@ def test_a_referral_is_sent_even_when_the_broker_is_down(
     referral = _complete_referral(service, practitioner)
     with (
         mock.patch.object(app, "send_task", side_effect=OperationalError("Connection refused")),
-        mock.patch("partnership.tasks.notification_email_send.delay"),
+        mock.patch("notifications.tasks.notification_email_send.delay"),
         caplog.at_level(logging.WARNING, logger="capacity.receivers"),
         django_capture_on_commit_callbacks(execute=True),
     ):

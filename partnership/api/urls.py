@@ -11,7 +11,6 @@ router.include_root_view = False
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("pdus", views.PduViewSet, basename="pdu")
 router.register("service-categories", views.ServiceCategoryViewSet, basename="service-category")
-router.register("notifications", views.NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -33,6 +32,7 @@ urlpatterns = [
         name="docs",
     ),
     path("", include(router.urls)),
+    path("", include("notifications.api.urls")),
     path("", include("providers.api.urls")),
     path("", include("referrals.api.urls")),
     path("", include("commissioning.api.urls")),

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "partnership",
+    "notifications",
     "providers",
     "commissioning",
     "referrals",
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnership.context_processors.portal",
+                "notifications.context_processors.unread",
                 "csp.context_processors.nonce",
             ],
         },
@@ -272,7 +274,7 @@ EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="console")
 EMAIL_BACKEND = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "notify": "partnership.notify.NotifyEmailBackend",
+    "notify": "notifications.notify.NotifyEmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }[EMAIL_PROVIDER]
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")

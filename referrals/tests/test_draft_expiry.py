@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from referrals import documents, retention, selectors, services
 from referrals.models import (

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import selectors, services, workflow

@@ -12,8 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 
+from notifications.models import Notification
 from partnership.celery import app
-from partnership.models import Notification
 from referrals import documents, retention, services
 from referrals.models import (
     AccessLog,

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import services, workflow

@@ -24,13 +24,9 @@ from capacity.tests.test_capacity import funding_agreement
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
 from commissioning.tests.test_rounds import add_lot, new_round, open_round
+from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
-from partnership.tests.factories import (
-    CommissioningBodyFactory,
-    NotificationFactory,
-    UserFactory,
-    issue_token,
-)
+from partnership.tests.factories import CommissioningBodyFactory, UserFactory, issue_token
 from providers.models import Service, TrainingRecord
 from providers.services import service_set_status, staff_invite
 from providers.tests.factories import OrganisationFactory, make_service

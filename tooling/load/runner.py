@@ -363,7 +363,7 @@ def failures(record: dict, workdir: Path, servers: Servers) -> str:
 
 
 def _emails(started) -> tuple[int, int]:
-    from partnership.models import Notification
+    from notifications.models import Notification
 
     mine = Notification.objects.filter(
         created_at__gte=started, recipient__email__endswith=f"@{EMAIL_DOMAIN}"

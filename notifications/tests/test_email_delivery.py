@@ -27,11 +27,12 @@ from django.test import override_settings
 from django.utils import timezone
 
 from conftest import wait_for
-from partnership import services
+from notifications import services
+from notifications.models import Notification
+from notifications.notify import NotifyEmailBackend
+from notifications.tasks import notification_email_redeliver_stalled, notification_email_send
 from partnership.celery import app
-from partnership.models import Notification, User
-from partnership.notify import NotifyEmailBackend
-from partnership.tasks import notification_email_redeliver_stalled, notification_email_send
+from partnership.models import User
 from partnership.tests.factories import UserFactory
 
 Status = Notification.EmailStatus
@@ -282,7 +283,7 @@ class NotifyHolding:
 def notify(client: NotifyHolding):
     with (
         override_settings(
-            EMAIL_BACKEND="partnership.notify.NotifyEmailBackend", NOTIFY_TEMPLATE_ID="t-1"
+            EMAIL_BACKEND="notifications.notify.NotifyEmailBackend", NOTIFY_TEMPLATE_ID="t-1"
         ),
         mock.patch.object(
             NotifyEmailBackend, "open", lambda backend: setattr(backend, "client", client)
