@@ -178,14 +178,55 @@ def test_architecture_only_rules_modules_check_roles_and_relationships():
     assert not offenders, "Role or relationship checks outside rules.py:\n" + "\n".join(offenders)
 
 
-def _is_method_test(node: ast.Compare) -> bool:
-    """`request.method` compared with GET or HEAD (or the safe methods) in any way: a view
-    that writes because a request is not a GET lets HEAD write."""
-    left = node.left
-    if not (isinstance(left, ast.Attribute) and left.attr == "method"):
-        return False
-    text = ast.unparse(node.comparators[0])
-    return "GET" in text or "HEAD" in text or "SAFE_METHODS" in text
+def _method_compare(node) -> tuple[ast.cmpop, bool] | None:
+    """For `request.method <op> <methods>`: the operator, and whether HEAD is among the
+    methods (written out, or as DRF's SAFE_METHODS)."""
+    if not (
+        isinstance(node, ast.Compare)
+        and isinstance(node.left, ast.Attribute)
+        and node.left.attr == "method"
+        and len(node.ops) == 1
+    ):
+        return None
+    methods = ast.unparse(node.comparators[0])
+    return node.ops[0], "HEAD" in methods or "SAFE_METHODS" in methods
+
+
+def _writes_when_not_get(tree: ast.Module) -> list[ast.AST]:
+    """Tests that send a HEAD down a write path: `method != "GET"` (or `not in` a list
+    without HEAD) anywhere, and `if method == "GET": ... else: <a call>`."""
+    found = []
+    for node in ast.walk(tree):
+        compared = _method_compare(node)
+        if compared and isinstance(compared[0], (ast.NotEq, ast.NotIn)) and not compared[1]:
+            found.append(node)
+        if isinstance(node, (ast.If, ast.IfExp)):
+            compared = _method_compare(node.test)
+            orelse = node.orelse if isinstance(node.orelse, list) else [node.orelse]
+            calls = any(isinstance(n, ast.Call) for part in orelse for n in ast.walk(part))
+            reads_only_get = (
+                compared
+                and isinstance(compared[0], (ast.Eq, ast.In))
+                and "GET" in ast.unparse(node.test.comparators[0])
+            )
+            if reads_only_get and not compared[1] and calls:
+                found.append(node.test)
+    return found
+
+
+@pytest.mark.parametrize(
+    "source, flagged",
+    [
+        ("if request.method != 'GET':\n    save()", True),
+        ("if request.method not in ('GET', 'OPTIONS'):\n    save()", True),
+        ("if request.method == 'GET':\n    show()\nelse:\n    save()", True),
+        ("if request.method in ('GET', 'HEAD'):\n    show()\nelse:\n    save()", False),
+        ("if request.method not in SAFE_METHODS:\n    save()", False),
+        ("token = pop() if request.method == 'GET' else None", False),
+    ],
+)
+def test_architecture_method_check_finds_writes_on_head(source, flagged):
+    assert bool(_writes_when_not_get(ast.parse(source))) is flagged
 
 
 @pytest.mark.parametrize("app", DOMAIN_APPS)
@@ -193,7 +234,6 @@ def test_architecture_writes_dispatch_on_their_own_method(app):
     offenders = [
         f"{_where(path, node.lineno)}: {ast.unparse(node)}"
         for path in _sources(app)
-        for node in ast.walk(_tree(path))
-        if isinstance(node, ast.Compare) and _is_method_test(node)
+        for node in _writes_when_not_get(_tree(path))
     ]
     assert not offenders, "Views deciding a write from 'not GET':\n" + "\n".join(offenders)
