@@ -19,6 +19,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from partnership.errors import InvalidInput
+
 ALLOWED_DESCRIPTION = "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG"
 PASSWORD_PROTECTED = (
     "The selected file is password protected: remove the password and upload it again"
@@ -68,8 +70,11 @@ MARKUP_SIGNATURE = re.compile(
 )
 
 
-class DocumentRejected(Exception):
-    """The file is not one the portal accepts; the message says why."""
+class DocumentRejected(InvalidInput):
+    """The file is not one the portal accepts; the message says why (on the field `file`)."""
+
+    def __init__(self, message: str = "", **kwargs):
+        super().__init__(message, field="file", **kwargs)
 
 
 def size_label(size: int) -> str:
