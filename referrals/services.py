@@ -588,6 +588,7 @@ def referral_assign(*, referral: Referral, by: User, caseworker: User) -> Referr
 def _access_logged(
     *, referral: Referral, by: User, channel: str, why: str, what: str, denial: str | None
 ) -> None:
+    """One row of the risk access log: a read (`denial` None) or a refused request."""
     AccessLog.objects.create(
         user=by,
         user_email=by.email,
@@ -696,7 +697,9 @@ def session_record(
 
     rules.require(by, "record_session", referral)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
-    rules.require(by, "record_session", referral)
+    rules.require(
+        by, "record_session", referral
+    )  # again under the lock: a decision may have closed it
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": ["The date of the session must be today or in the past"]})
     session = Session(
@@ -740,7 +743,9 @@ def concern_raise(
 
     rules.require(by, "raise_concern", referral)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
-    rules.require(by, "raise_concern", referral)
+    rules.require(
+        by, "raise_concern", referral
+    )  # again under the lock: a decision may have closed it
     concern = Concern(
         referral=referral,
         urgency=urgency,

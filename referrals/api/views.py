@@ -178,10 +178,12 @@ class ReferralViewSet(
     def documents(self, request, public_id=None):
         """The referral's risk documents (a list that names any is a logged read)."""
         referral = self.get_object()
-        self._risk_in_scope(referral)
-        listed = services.document_list_read(
-            referral=referral, by=request.user, channel="api", why=WHY
-        )
+        try:
+            listed = services.document_list_read(
+                referral=referral, by=request.user, channel="api", why=WHY
+            )
+        except NotPermitted as exc:
+            raise NotFound() from exc  # out of scope for them; nothing was read
         return Response(serializers.RiskDocumentSerializer(listed, many=True).data)
 
     @extend_schema(

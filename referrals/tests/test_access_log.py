@@ -106,9 +106,7 @@ def test_listing_documents_logs_a_read_only_when_it_names_one(client, sent):
     assert rows(practitioner) == [("risk_documents", "granted")]
 
 
-def test_a_put_of_risk_logs_the_read_its_response_carries_and_refusals_write_nothing(
-    client, sent
-):
+def test_a_put_of_risk_logs_the_read_its_response_carries_and_refusals_write_nothing(client, sent):
     path = f"/api/v1/referrals/{sent.public_id}/risk/"
     body = {"summary": "Threats to staff.", "amendment_reason": "New information from police"}
     untrained, trained = untrained_at(sent), trained_caseworker_for(sent.service)
