@@ -418,13 +418,19 @@ def _recipients_at(organisation_id: int) -> list[User]:
     )
 
 
-def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:
-    """Lock, check the declared transition, apply it and record it on the timeline."""
-    referral = (
+def _locked(referral: Referral) -> Referral:
+    """The referral's row, locked for a change and read afresh: the caller's copy may be
+    older than the state the rules must be asked about."""
+    return (
         Referral.objects.select_for_update()
         .select_related("service", "pdu__region")
         .get(pk=referral.pk)
     )
+
+
+def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:
+    """Apply a declared transition to a referral the caller has locked (and asked the rules
+    about), and record it on the timeline."""
     transition = rules.require(by, action, referral)
     before = referral.status
     if transition.target:
@@ -439,12 +445,9 @@ def _transition(referral: Referral, *, action: str, by: User, note: str = "", **
 @transaction.atomic
 def referral_send(*, referral: Referral, by: User) -> Referral:
     """Send a complete referral to the provider, who is told in the portal and by email."""
+    locked = _locked(referral)
     # A second click of the same send changes nothing: the sender gets the referral back.
-    if rules.permitted(by, "send", referral) and referral.status == Status.SENT:
-        return referral
-    rules.require(by, "send", referral)
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
-    if locked.status == Status.SENT:
+    if locked.status == Status.SENT and rules.permitted(by, "send", locked):
         return locked
     rules.require(by, "send", locked)
     missing = referral_missing(locked)
@@ -480,6 +483,7 @@ def _tell_practitioner(referral: Referral, *, kind: str, title: str, body: str =
 @transaction.atomic
 def referral_accept(*, referral: Referral, by: User) -> Referral:
     """The provider takes the referral on; the practitioner is told."""
+    referral = _locked(referral)
     rules.require(by, "accept", referral)
     referral = _transition(referral, action="accept", by=by, decided_at=timezone.now())
     _tell_practitioner(
@@ -491,6 +495,7 @@ def referral_accept(*, referral: Referral, by: User) -> Referral:
 @transaction.atomic
 def referral_return(*, referral: Referral, by: User, reason: str) -> Referral:
     """Send the referral back to the practitioner for the information the reason asks for."""
+    referral = _locked(referral)
     rules.require(by, "return", referral)
     if not reason.strip():
         raise ValidationError({"reason": ["Say what information is missing"]})
@@ -511,6 +516,7 @@ def referral_decline(*, referral: Referral, by: User, reason: str, note: str = "
     """Decline the referral with a coded reason (and a note when the reason is "other")."""
     from referrals.models import DeclineReason
 
+    referral = _locked(referral)
     rules.require(by, "decline", referral)
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": ["Select a reason for declining"]})
@@ -540,6 +546,7 @@ def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = 
     is told."""
     from referrals.models import WithdrawReason
 
+    referral = _locked(referral)
     rules.require(by, "withdraw", referral)
     if reason not in WithdrawReason.values:
         raise ValidationError({"reason": ["Select a reason for withdrawing"]})
@@ -569,6 +576,7 @@ def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = 
 @transaction.atomic
 def referral_assign(*, referral: Referral, by: User, caseworker: User) -> Referral:
     """A provider admin assigns the referral to a member of their organisation's staff."""
+    referral = _locked(referral)
     rules.require(by, "assign", referral)
     # The assignee is one of the receiving organisation's staff, as the assigner is.
     if not (caseworker.is_active and rules.is_receiving_staff(caseworker, referral)):
@@ -695,11 +703,8 @@ def session_record(
     appointment tells the practitioner."""
     from referrals.models import Session
 
-    rules.require(by, "record_session", referral)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
-    rules.require(
-        by, "record_session", referral
-    )  # again under the lock: a decision may have closed it
+    rules.require(by, "record_session", referral)
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": ["The date of the session must be today or in the past"]})
     session = Session(
@@ -741,11 +746,8 @@ def concern_raise(
     """Raise a concern; the practitioner hears at once (in the portal and by email)."""
     from referrals.models import Concern
 
-    rules.require(by, "raise_concern", referral)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
-    rules.require(
-        by, "raise_concern", referral
-    )  # again under the lock: a decision may have closed it
+    rules.require(by, "raise_concern", referral)
     concern = Concern(
         referral=referral,
         urgency=urgency,
@@ -796,11 +798,10 @@ def report_send(
     """Send the end-of-service report: every desired outcome judged; completes the referral."""
     from referrals.models import EndOfServiceReport, OutcomeResult
 
-    rules.require(by, "write_report", referral)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    rules.require(by, "write_report", referral)
     if EndOfServiceReport.objects.filter(referral=referral).exists():
         raise StateConflict("The end-of-service report has already been sent")
-    rules.require(by, "write_report", referral)
     errors: dict[str, list[str]] = {}
     expected = {o.pk: o for o in referral.desired_outcomes.all()}
     for outcome_id, outcome in expected.items():

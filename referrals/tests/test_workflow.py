@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from partnership.errors import NotPermitted, StateConflict
 from partnership.models import Notification, Role
@@ -281,3 +282,25 @@ class TestVisibility:
             UserFactory(role=Role.ADMIN),
         ):
             assert not referral_list_visible_to(user=outsider).exists()
+
+
+def test_the_rules_are_asked_about_the_referral_as_it_is_not_the_callers_copy():
+    draft = referral_in(Status.DRAFT)
+    stale = Referral.objects.get(pk=draft.pk)  # a copy read while it was a draft
+    services.referral_send(referral=draft, by=draft.practitioner)
+    admin = provider_admin_for(draft.service)
+    returned = services.referral_return(referral=stale, by=admin, reason="Add the sentence")
+    assert returned.status == Status.RETURNED
+    accepted = referral_in(Status.SENT)
+    stale = Referral.objects.get(pk=accepted.pk)
+    services.referral_accept(referral=accepted, by=provider_admin_for(accepted.service))
+    services.session_record(
+        referral=stale,
+        by=provider_admin_for(accepted.service),
+        kind="first_contact",
+        held_on=timezone.localdate(),
+        mode="phone",
+        attendance="attended",
+    )
+    accepted.refresh_from_db()
+    assert accepted.status == Status.IN_PROGRESS
