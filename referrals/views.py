@@ -214,6 +214,7 @@ def check_answers(request: HttpRequest, public_id) -> HttpResponse:
         "referrals/check_answers.html",
         {
             "referral": referral,
+            "actions": rules.actions_for(request.user, referral),
             "risk": risk,
             "missing": missing,
             "documents": referral.documents.all(),

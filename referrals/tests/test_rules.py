@@ -296,3 +296,16 @@ def test_the_detail_page_asks_for_risk_only_of_those_who_may_read_it(world):
         assert client.get(f"/referrals/{referral.public_id}/").status_code == 200
         transaction.set_rollback(True)
     risk_read.assert_not_called()
+
+
+@pytest.mark.parametrize("status", sorted(NOT_CLOSED))
+def test_checking_the_answers_offers_sending_only_when_it_is_allowed(world, status):
+    referral = world.referrals[status]
+    client = Client()
+    client.force_login(world.people[REFERRER])
+    with transaction.atomic():
+        response = client.get(f"/referrals/{referral.public_id}/check/")
+        transaction.set_rollback(True)
+    assert response.status_code == 200
+    sends = 'data-action="send"' in response.content.decode()
+    assert sends is (status in (Status.DRAFT, Status.RETURNED))
