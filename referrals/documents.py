@@ -36,6 +36,8 @@ from django.http import FileResponse
 if TYPE_CHECKING:
     from referrals.models import RiskDocument
 
+from partnership.errors import InvalidInput
+
 ALLOWED_DESCRIPTION = "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG"
 PASSWORD_PROTECTED = (
     "The selected file is password protected: remove the password and upload it again"
@@ -86,8 +88,11 @@ MARKUP_SIGNATURE = re.compile(
 )
 
 
-class DocumentRejected(Exception):
-    """The file is not one the portal accepts; the message says why."""
+class DocumentRejected(InvalidInput):
+    """The file is not one the portal accepts; the message says why (on the field `file`)."""
+
+    def __init__(self, message: str = "", **kwargs):
+        super().__init__(message, field="file", **kwargs)
 
 
 def size_label(size: int) -> str:
