@@ -5,9 +5,16 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, QuerySet
 
 from capacity.models import Alert
+from capacity.rules import (
+    has_alert_centre,
+    is_organisation_admin,
+    is_regional_commissioner,
+    sees_demand,
+    sees_every_figure,
+)
 from commissioning.models import Agreement
 from commissioning.selectors import agreement_list_visible_to
-from partnership.models import Region, Role, User
+from partnership.models import Region, User
 from providers.models import Service
 
 
@@ -17,13 +24,13 @@ def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
     alerts = Alert.objects.select_related(
         "service", "agreement__lot", "agreement__organisation", "organisation"
     )
-    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
+    if is_regional_commissioner(user):
         return alerts.filter(
             pk__in=Alert.regions.through.objects.filter(
                 region__in=user.commissioning_body.regions.all()
             ).values("alert_id")
         )
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+    if is_organisation_admin(user):
         return alerts.filter(organisation_id=user.organisation_id)
     return alerts.none()
 
@@ -37,15 +44,15 @@ def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:
     """Services whose capacity figures a user may see: commissioners, those covering a PDU
     in their body's regions; provider admins, their own organisation's; service support, all.
     Practitioners see only the directory's indicator, not the figures."""
-    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
+    if is_regional_commissioner(user):
         covering = Service.pdus.through.objects.filter(
             service_id=OuterRef("pk"),
             pdu__region__commissioning_bodies=user.commissioning_body_id,
         )
         return Service.objects.filter(Exists(covering))
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+    if is_organisation_admin(user):
         return Service.objects.filter(organisation_id=user.organisation_id)
-    if user.role == Role.ADMIN:
+    if sees_every_figure(user):
         return Service.objects.all()
     return Service.objects.none()
 
@@ -53,9 +60,9 @@ def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:
 def capacity_agreements_visible_to(*, user: User) -> QuerySet[Agreement]:
     """Agreements whose figures a user may see: as the agreements pages (a provider admin's
     own organisation's, a commissioner's rounds'), and all for service support."""
-    if user.role == Role.ADMIN:
+    if sees_every_figure(user):
         return Agreement.objects.all()
-    if user.role in (Role.COMMISSIONER, Role.PROVIDER_ADMIN):
+    if has_alert_centre(user):
         return agreement_list_visible_to(user=user)
     return Agreement.objects.none()
 
@@ -63,6 +70,6 @@ def capacity_agreements_visible_to(*, user: User) -> QuerySet[Agreement]:
 def demand_regions_for(*, user: User) -> QuerySet[Region] | None:
     """The regions whose demand a user may see: a commissioner's body's regions. None for
     anyone else, who is answered as if the demand view did not exist."""
-    if user.role != Role.COMMISSIONER or not user.commissioning_body_id:
+    if not sees_demand(user):
         return None
     return user.commissioning_body.regions.all()

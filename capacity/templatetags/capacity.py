@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import template
 
 from capacity import selectors, utilisation
-from partnership.models import Role
+from capacity.rules import is_offered_alternatives
 
 register = template.Library()
 
@@ -52,7 +52,7 @@ def capacity_state(service) -> dict | None:
 def capacity_alternatives(service, user, state):
     """For a practitioner on an over-capacity service: services of the same kind covering
     their PDU that have room this month."""
-    if not state or state["key"] != utilisation.OVER or user.role != Role.PRACTITIONER:
+    if not state or state["key"] != utilisation.OVER or not is_offered_alternatives(user):
         return {"alternatives": []}
     from providers.models import Service
 

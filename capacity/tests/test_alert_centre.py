@@ -118,7 +118,8 @@ def test_a_resolved_alert_cannot_be_acknowledged(client, alerts):
     assert "nothing to acknowledge" in response.content.decode()
 
 
-def test_acknowledging_a_resolved_alert_in_the_api_is_a_400_problem(client, alerts):
+def test_acknowledging_a_resolved_alert_in_the_api_is_a_409_problem(client, alerts):
+    """Acknowledging is not possible once the alert is resolved: a state conflict."""
     manchester, _ = alerts
     Alert.objects.filter(pk=manchester.pk).update(
         status="resolved", resolved_at=manchester.opened_at
@@ -127,6 +128,19 @@ def test_acknowledging_a_resolved_alert_in_the_api_is_a_400_problem(client, aler
     response = client.post(
         f"/api/v1/alerts/{manchester.public_id}/acknowledge/", HTTP_AUTHORIZATION=f"Bearer {raw}"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
-    assert "nothing to acknowledge" in response.json()["errors"]["status"][0]
+    assert "nothing to acknowledge" in response.json()["detail"]
+    assert Alert.objects.get(pk=manchester.pk).acknowledged_at is None
+
+
+def test_the_alert_page_offers_acknowledging_only_while_it_is_open(client, alerts):
+    manchester, _ = alerts
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    page = client.get(f"/alerts/{manchester.public_id}/").content.decode()
+    assert ">Acknowledge</button>" in page
+    Alert.objects.filter(pk=manchester.pk).update(
+        status="acknowledged", acknowledged_at=manchester.opened_at
+    )
+    page = client.get(f"/alerts/{manchester.public_id}/").content.decode()
+    assert ">Acknowledge</button>" not in page

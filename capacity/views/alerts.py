@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from capacity import selectors, services
 from capacity.models import Alert
-from partnership.models import Role
+from capacity.rules import alert_actions_for, has_alert_centre
+from partnership.errors import StateConflict
 
-ALERT_ROLES = (Role.COMMISSIONER, Role.PROVIDER_ADMIN)
 RECENT_DAYS = 30
 SHOW = {
     "current": "Needing attention",
@@ -28,7 +27,7 @@ SHOW = {
 
 
 def _alerts(request: HttpRequest):
-    if request.user.role not in ALERT_ROLES:
+    if not has_alert_centre(request.user):
         raise Http404("The alert centre is for commissioners and providers' admins")
     return selectors.alert_list_visible_to(user=request.user)
 
@@ -79,7 +78,11 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def alert_detail(request: HttpRequest, public_id) -> HttpResponse:
     alert = get_object_or_404(_alerts(request), public_id=public_id)
-    return render(request, "capacity/alert.html", {"alert": alert})
+    return render(
+        request,
+        "capacity/alert.html",
+        {"alert": alert, "actions": alert_actions_for(request.user, alert)},
+    )
 
 
 @login_required
@@ -88,8 +91,8 @@ def alert_acknowledge(request: HttpRequest, public_id) -> HttpResponse:
     alert = get_object_or_404(_alerts(request), public_id=public_id)
     try:
         services.alert_acknowledge(alert=alert, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    except StateConflict as exc:
+        messages.error(request, exc.message)
     else:
         messages.success(request, "The alert is acknowledged")
     return redirect("capacity:alert", public_id=alert.public_id)
