@@ -43,7 +43,7 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     from datetime import date
 
     from referrals import services as referral_services
-    from referrals.demo import _make
+    from referrals.demo import demo_referral_make
 
     practitioner = users["practitioner@demo.example"]
     admin = users["provider-admin@demo.example"]
@@ -54,7 +54,7 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         women = "womens-services" in service.categories.values_list("slug", flat=True)
         for number in range(_sent_this_month(service), wanted):
             first, last = NAMES[number % len(NAMES)]
-            referral, created = _make(
+            referral, created = demo_referral_make(
                 practitioner,
                 service,
                 f"E{month}{index}{number:02d}",

@@ -19,6 +19,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from notifications.models import Notification, PendingTask
+from partnership import auth
 from partnership.celery import app as celery_app
 from partnership.models import User
 
@@ -429,3 +430,37 @@ def pending_tasks_send_due(
                 break
             sent += 1
     return sent
+
+
+# Password resets -------------------------------------------------------------------------
+
+PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR = 3
+
+
+@transaction.atomic
+def password_reset_notify(*, user: User) -> bool:
+    """Email `user` a link to choose a new password, through the notification layer; a few
+    an hour at most per account, counted under a lock on the account. True when one was
+    sent. The link is minted when the email is sent (`NotificationsConfig.ready`), never
+    stored with the notification."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    since = timezone.now() - timedelta(hours=1)
+    if (
+        Notification.objects.filter(
+            recipient=user, kind=auth.PASSWORD_RESET_KIND, created_at__gte=since
+        ).count()
+        >= PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR
+    ):
+        return False
+    days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
+    sent = notification_send(
+        recipients=[user],
+        kind=auth.PASSWORD_RESET_KIND,
+        title="Reset your password",
+        body=(
+            "Someone asked to reset the password of your account. If it was you, follow the "
+            f"link to choose a new password. The link works once and expires in {days} days.\n\n"
+            "If it was not you, you can ignore this email: your password has not changed."
+        ),
+    )
+    return bool(sent)

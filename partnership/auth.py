@@ -36,8 +36,6 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from notifications.models import Notification
-from notifications.services import notification_send
 from partnership.models import (
     PasswordResetRequest,
     RecoveryCode,
@@ -59,7 +57,6 @@ RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
 RECOVERY_DEVICE_NAME = "Recovery codes"
 PASSWORD_RESET_KIND = "password_reset"
-PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR = 3
 
 
 # Lockout (django-axes) ----------------------------------------------------------------
@@ -515,32 +512,3 @@ def password_reset_claim(request: HttpRequest) -> bool:
     # Requests older than the throttle's hour count for nothing; keep the table small.
     PasswordResetRequest.objects.filter(requested_at__lt=now - timedelta(days=1)).delete()
     return True
-
-
-@transaction.atomic
-def password_reset_send(*, user: User) -> bool:
-    """Email `user` a link to choose a new password, through the notification layer; a few
-    an hour at most per account, counted under a lock on the account. True when one was
-    sent. The link is minted when the email is sent (`PartnershipConfig.ready`), never
-    stored with the notification."""
-    User.objects.select_for_update().filter(pk=user.pk).first()
-    since = timezone.now() - timedelta(hours=1)
-    if (
-        Notification.objects.filter(
-            recipient=user, kind=PASSWORD_RESET_KIND, created_at__gte=since
-        ).count()
-        >= PASSWORD_RESET_EMAILS_PER_ACCOUNT_PER_HOUR
-    ):
-        return False
-    days = settings.PASSWORD_RESET_TIMEOUT // (24 * 60 * 60)
-    sent = notification_send(
-        recipients=[user],
-        kind=PASSWORD_RESET_KIND,
-        title="Reset your password",
-        body=(
-            "Someone asked to reset the password of your account. If it was you, follow the "
-            f"link to choose a new password. The link works once and expires in {days} days.\n\n"
-            "If it was not you, you can ignore this email: your password has not changed."
-        ),
-    )
-    return bool(sent)

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from partnership import auth
 from partnership.backends import account_may_sign_in
 from partnership.forms import GovukFormMixin
+from partnership.signals import password_reset_requested
 
 # Says no more than that: not why, nor whether the code given was right.
 LOCKED_MESSAGE = "Your account is locked. Contact service support to unlock it"
@@ -180,7 +181,7 @@ class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
     def save(self, *args, **kwargs) -> None:
         for user in self.get_users(self.cleaned_data["email"]):
             if account_may_sign_in(user):
-                auth.password_reset_send(user=user)
+                password_reset_requested.send(sender=type(user), user=user)
 
 
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):

@@ -10,7 +10,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from notifications import selectors as notification_selectors
 from partnership import auth, selectors, services
 from partnership.api.exceptions import problem_response
 from partnership.forms import ApiTokenForm, SignInForm
@@ -54,11 +53,7 @@ class SignOutView(auth_views.LogoutView):
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {
-        "recent_notifications": notification_selectors.notification_list_for(user=user)[:5],
-    }
-    return render(request, HOME_TEMPLATES[user.role], context)
+    return render(request, HOME_TEMPLATES[request.user.role])
 
 
 @login_required

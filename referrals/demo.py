@@ -91,7 +91,7 @@ RISK = {
 }
 
 
-def _make(
+def demo_referral_make(
     practitioner: User,
     service: Service,
     crn: str,
@@ -136,7 +136,9 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     housing = Service.objects.get(organisation=admin.organisation, name="Housing first steps")
     made = 0
     for state, crn, first, last, born, sex, reason in PEOPLE:
-        referral, created = _make(practitioner, housing, crn, first, last, born, sex, reason)
+        referral, created = demo_referral_make(
+            practitioner, housing, crn, first, last, born, sex, reason
+        )
         if not created:
             continue
         made += 1
@@ -163,7 +165,7 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         organisation=users["other-provider@demo.example"].organisation,
         name="Women's centre support",
     )
-    referral, created = _make(
+    referral, created = demo_referral_make(
         london,
         women,
         "L200001",
@@ -202,7 +204,7 @@ def _outcome_history(practitioner, service, admin, caseworker) -> int:
     today = timezone.localdate()
     made = 0
     for index, (crn, first, last, born, finished) in enumerate(HISTORY):
-        referral, created = _make(
+        referral, created = demo_referral_make(
             practitioner,
             service,
             crn,

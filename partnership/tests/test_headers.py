@@ -304,7 +304,8 @@ def test_server_errors_and_refused_requests_are_never_stored(client, practitione
     client.force_login(practitioner)
     client.raise_request_exception = False
     with mock.patch(
-        "notifications.selectors.notification_list_for", side_effect=RuntimeError("boom")
+        "notifications.templatetags.notifications.notification_list_for",
+        side_effect=RuntimeError("boom"),
     ):
         error = client.get("/")
     assert error.status_code == 500
