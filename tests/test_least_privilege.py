@@ -9,8 +9,7 @@ import pytest
 from django.core import mail
 
 from commissioning.models import Application
-from commissioning.tests.test_api import auth
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, auth, new_round, open_round
 from partnership.models import Notification, Role, User
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import OrganisationFactory, make_service

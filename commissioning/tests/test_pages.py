@@ -6,7 +6,7 @@ from django.utils import timezone
 from commissioning import selectors, services
 from commissioning.forms import LONDON
 from commissioning.models import Application, AssessorAssignment, FundingRound
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, new_round, open_round
 from partnership.models import Pdu, Region, Role, ServiceCategory
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import OrganisationFactory, make_service

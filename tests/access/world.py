@@ -21,9 +21,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
+from commissioning.tests.factories import add_lot, new_round, open_round
 from commissioning.tests.test_alert_centre import raise_alert
 from commissioning.tests.test_capacity import funding_agreement
-from commissioning.tests.test_rounds import add_lot, new_round, open_round
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.tests.factories import (
     CommissioningBodyFactory,
