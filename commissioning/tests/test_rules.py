@@ -354,3 +354,8 @@ def test_only_the_lead_is_the_lead(world):
             assert not rules.is_lead_commissioner(user, world.round), role
     # An assessor of the lead body is not its commissioner.
     assert not rules.is_lead_commissioner(world.users["lead body's assessor"], world.round)
+
+
+def test_each_action_is_in_one_table_so_its_name_finds_it():
+    names = [name for policy in rules.POLICIES.values() for name in policy.actions]
+    assert len(names) == len(set(names)) == len(rules.POLICY_OF_ACTION)

@@ -19,12 +19,15 @@ def make_service(
     pdus=("Manchester North",),
     **data,
 ):
-    """A service created through the service layer, so its search document is built."""
+    """A service created through the service layer (by an admin of the organisation, made
+    if it has none), so its search document is built."""
     from partnership.models import Pdu, ServiceCategory
     from providers.services import service_create
 
+    organisation = organisation or OrganisationFactory()
     return service_create(
-        organisation=organisation or OrganisationFactory(),
+        organisation=organisation,
+        by=admin_of(organisation),
         data={
             "name": name,
             "description": data.pop("description", "Support for people on probation."),
@@ -35,3 +38,12 @@ def make_service(
         categories=ServiceCategory.objects.filter(slug__in=slugs),
         pdus=Pdu.objects.filter(name__in=pdus),
     )
+
+
+def admin_of(organisation):
+    """An admin of the organisation: its first, or a new one."""
+    from partnership.models import Role, User
+    from partnership.tests.factories import UserFactory
+
+    admin = User.objects.filter(organisation=organisation, role=Role.PROVIDER_ADMIN).first()
+    return admin or UserFactory(role=Role.PROVIDER_ADMIN, organisation=organisation)

@@ -199,7 +199,7 @@ def build_world() -> World:
     service = make_service("Housing support", organisation=ours)
     other_service = make_service("Thames housing", organisation=theirs, pdus=("Lambeth",))
     closed_service = make_service("Old drop-in", organisation=theirs, pdus=("Lambeth",))
-    service_set_status(service=closed_service, status=Service.Status.CLOSED)
+    service_set_status(service=closed_service, by=other_admin, status=Service.Status.CLOSED)
     trained = trained_caseworker_for(service)
     untrained = UserFactory(role=Role.CASEWORKER, organisation=ours)
     trained_caseworker_for(other_service)
