@@ -43,20 +43,23 @@ Applications (`APPLICATIONS`; a state is the application's status and its round'
 Assessments (`ASSESSMENTS`, an assessor's assignment to an application; "open" while the
 application awaits its decision in a round taking or assessing applications, else "closed"):
 
-| action           | who                                               | states |
-|------------------|---------------------------------------------------|--------|
-| declare_conflict | the assigned assessor                             | open   |
+| action           | who                                                | states |
+|------------------|----------------------------------------------------|--------|
+| declare_conflict | the assigned assessor                              | open   |
 | score            | the assigned assessor, having declared no conflict | open   |
 
 Agreements (`AGREEMENTS`; states are the agreement's status). Creating one is
 `create_agreement` on the successful application, as the agreement does not exist yet:
 
-| action     | who               | states               |
-|------------|-------------------|----------------------|
-| set_status | lead commissioner | mobilising, live     |
-| go_live    | lead commissioner | mobilising → live    |
-| end        | lead commissioner | live → ended         |
+| action     | who               | states                        |
+|------------|-------------------|-------------------------------|
+| set_status | lead commissioner | mobilising, live              |
+| go_live    | lead commissioner | mobilising → live             |
+| end        | lead commissioner | live → ended                  |
 | terminate  | lead commissioner | mobilising, live → terminated |
+
+`set_status` is any change at all, asked first: someone it is not for is refused before
+the status they asked for is read; then the change itself (`AGREEMENT_STEPS`).
 
 What is done to no object yet is asked of `None` (`FUNDING`): `list_rounds`
 (commissioners, assessors and providers' admins), `create_round` (a commissioner of a
