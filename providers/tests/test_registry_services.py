@@ -8,11 +8,11 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from partnership.errors import NotPermitted
-from partnership.models import Role
+from partnership.models import Pdu, Role, ServiceCategory
 from partnership.tests.factories import UserFactory
 from providers import selectors, services
 from providers.models import Organisation, Service, SizeBand, TrainingRecord
-from providers.tests.factories import OrganisationFactory, admin_of, make_service
+from providers.tests.factories import OrganisationFactory, admin_of
 from providers.validators import validate_org_id
 
 pytestmark = pytest.mark.django_db
@@ -101,8 +101,27 @@ def test_an_invalid_profile_change_saves_nothing():
     assert organisation.name == "Before"
 
 
-def _service(organisation, name="Service", description="Support.", **data):
-    return make_service(name, organisation=organisation, description=description, **data)
+def _service(
+    organisation,
+    name="Service",
+    description="Support.",
+    slugs=("accommodation",),
+    pdus=("Manchester North",),
+    **data,
+):
+    return services.service_create(
+        organisation=organisation,
+        by=admin_of(organisation),
+        data={
+            "name": name,
+            "description": description,
+            "delivery_settings": ["community"],
+            "monthly_capacity": 10,
+            **data,
+        },
+        categories=ServiceCategory.objects.filter(slug__in=slugs),
+        pdus=Pdu.objects.filter(name__in=pdus),
+    )
 
 
 def test_search_finds_a_service_by_its_category_s_other_names():
