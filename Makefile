@@ -1,5 +1,6 @@
 # Probation partnerships: `make run` serves the portal, `make test` runs the whole suite.
 # With no DATABASE_URL or REDIS_URL both start an embedded Postgres and Redis under var/.
+# The launcher and the tools (load test, benchmark, backup, restore) are in tooling/.
 
 PYTHON_BIN ?= python3.11
 VENV := .venv
@@ -10,10 +11,10 @@ export PORT
 .PHONY: run test install install-python install-frontend lint format clean manage load bench backup restore
 
 run: install
-	$(PY) -m partnership.launcher run
+	$(PY) -m tooling.launcher run
 
 test: install
-	$(PY) -m partnership.launcher test $(ARGS)
+	$(PY) -m tooling.launcher test $(ARGS)
 
 install: install-python install-frontend
 
@@ -45,25 +46,25 @@ format: install-python
 
 # Run any manage.py command against the same servers: make manage ARGS="createsuperuser"
 manage: install
-	$(PY) -m partnership.launcher exec $(PY) manage.py $(ARGS)
+	$(PY) -m tooling.launcher exec $(PY) manage.py $(ARGS)
 
 # A bounded load test on its own database (LOAD_SECONDS, default 30; LOAD_USERS, default 20)
 load: install
-	$(PY) -m partnership.launcher exec $(PY) -m partnership.load $(ARGS)
+	$(PY) -m tooling.launcher exec $(PY) -m tooling.load $(ARGS)
 
 # The benchmark on its own database: SCALE=full (1,000,000 referrals), tenth, small or a factor
 SCALE ?= full
 bench: install
-	$(PY) -m partnership.launcher exec $(PY) manage.py bench --scale $(SCALE) $(ARGS)
+	$(PY) -m tooling.launcher exec $(PY) -m tooling.bench --scale $(SCALE) $(ARGS)
 
 # The database and the private files to var/backups/<timestamp>.dump (or BACKUP_FILE=...)
 backup: install-python
-	$(PY) -m partnership.launcher exec $(PY) manage.py backup $(if $(BACKUP_FILE),--file "$(BACKUP_FILE)")
+	$(PY) -m tooling.launcher exec $(PY) -m tooling.backup $(if $(BACKUP_FILE),--file "$(BACKUP_FILE)")
 
 # make restore BACKUP_FILE=var/backups/<timestamp>.dump [CONFIRM=<database name, to replace it>]
 restore: install-python
 	@test -n "$(BACKUP_FILE)" || { echo "Say which backup: make restore BACKUP_FILE=var/backups/<timestamp>.dump"; exit 2; }
-	$(PY) -m partnership.launcher exec $(PY) manage.py restore "$(BACKUP_FILE)" $(if $(CONFIRM),--confirm "$(CONFIRM)")
+	$(PY) -m tooling.launcher exec $(PY) -m tooling.restore "$(BACKUP_FILE)" $(if $(CONFIRM),--confirm "$(CONFIRM)")
 
 clean:
 	rm -rf var/test staticfiles static/build

@@ -7,7 +7,6 @@ from django.db.models import Q, QuerySet
 from commissioning import rules
 from commissioning.models import (
     Agreement,
-    Alert,
     Application,
     AssessorAssignment,
     FundingRound,
@@ -151,24 +150,3 @@ def agreement_list_visible_to(*, user: User) -> QuerySet[Agreement]:
     if rules.is_commissioner(user):
         return agreements.filter(lot__funding_round__in=round_list_visible_to(user=user))
     return agreements.none()
-
-
-def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
-    """Commissioners: alerts in their body's regions. Provider admins: their organisation's.
-    Nobody else has an alert centre (practitioners see capacity in the directory instead)."""
-    alerts = Alert.objects.select_related(
-        "service", "agreement__lot", "agreement__organisation", "organisation"
-    )
-    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
-        return alerts.filter(
-            pk__in=Alert.regions.through.objects.filter(
-                region__in=user.commissioning_body.regions.all()
-            ).values("alert_id")
-        )
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
-        return alerts.filter(organisation_id=user.organisation_id)
-    return alerts.none()
-
-
-def alert_open_count(*, user: User) -> int:
-    return alert_list_visible_to(user=user).filter(status__in=[Alert.Status.OPEN]).count()

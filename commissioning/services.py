@@ -15,7 +15,6 @@ from commissioning import rules
 from commissioning.models import (
     Agreement,
     AgreementService,
-    Alert,
     Application,
     AssessorAssignment,
     Criterion,
@@ -24,10 +23,10 @@ from commissioning.models import (
     RoundComment,
     Score,
 )
+from notifications.services import notification_send
 from partnership.errors import InvalidInput, StateConflict
 from partnership.models import Role, User
 from partnership.months import add_months
-from partnership.services import notification_send
 from providers.models import Organisation
 
 LONDON = ZoneInfo("Europe/London")
@@ -504,20 +503,3 @@ def agreement_set_status(*, agreement: Agreement, by: User, status: str) -> Agre
     agreement.status = rules.require(by, step, agreement).target
     agreement.save(update_fields=["status"])
     return agreement
-
-
-@transaction.atomic
-def alert_acknowledge(*, alert: Alert, by: User) -> Alert:
-    """Someone has seen the alert and is acting on it. It stays unresolved (a re-run still
-    escalates or resolves it); acknowledging twice changes nothing."""
-    alert = Alert.objects.select_for_update().get(pk=alert.pk)
-    if alert.status == Alert.Status.RESOLVED:
-        raise ValidationError(
-            {"status": ["This alert is resolved: there is nothing to acknowledge"]}
-        )
-    if alert.status == Alert.Status.OPEN:
-        alert.status = Alert.Status.ACKNOWLEDGED
-        alert.acknowledged_at = timezone.now()
-        alert.acknowledged_by = by
-        alert.save(update_fields=["status", "acknowledged_at", "acknowledged_by"])
-    return alert

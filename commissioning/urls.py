@@ -4,10 +4,8 @@ from django.urls import path
 
 from commissioning.views import (
     agreements,
-    alerts,
     applications,
     assessment,
-    demand,
     market,
     rounds,
 )
@@ -62,14 +60,4 @@ urlpatterns = [
         "agreements/<uuid:public_id>/status/", agreements.agreement_status, name="agreement-status"
     ),
     path("market-health/", market.market_overview, name="market-health"),
-    path("demand/", demand.demand, name="demand"),
-    path("demand.csv", demand.demand_csv, name="demand-csv"),
-    path("demand/<slug:slug>/", demand.demand_category, name="demand-category"),
-    path("alerts/", alerts.alert_list, name="alerts"),
-    path("alerts/<uuid:public_id>/", alerts.alert_detail, name="alert"),
-    path(
-        "alerts/<uuid:public_id>/acknowledge/",
-        alerts.alert_acknowledge,
-        name="alert-acknowledge",
-    ),
 ]

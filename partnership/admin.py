@@ -25,13 +25,11 @@ from partnership.models import (
     CommissioningBody,
     ComplexityLevel,
     DesiredOutcome,
-    Notification,
     Pdu,
     Region,
     ServiceCategory,
     User,
 )
-from partnership.services import link_carries_secret
 
 # Sent when service support reads admin rows holding personal or risk data (sender: the
 # model; `rows`, `user`, `view`, `model_admin`): the app that owns the risk access log
@@ -269,38 +267,6 @@ class ApiTokenAdmin(SupportAdmin):
 
     def has_add_permission(self, request):
         return False  # tokens are issued by their owners or the command, never shown here
-
-
-SECRET_LINK_WITHHELD = "(a one-time link, sent by email only)"
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    personal_data = True
-    list_display = ["title", "recipient", "kind", "created_at", "read_at", "email_status"]
-    list_filter = ["kind", "email_status"]
-    readonly_fields = [
-        "recipient",
-        "kind",
-        "title",
-        "body",
-        "portal_link",
-        "dedupe_key",
-        "created_at",
-        "read_at",
-        "email_status",
-        "email_attempts",
-        "email_sent_at",
-    ]
-    fields = readonly_fields
-    hidden_fields = frozenset({"link"})
-
-    @admin.display(description="link")
-    def portal_link(self, notification):
-        # A row written before links to set a password were minted at sending may hold one.
-        if link_carries_secret(notification.link):
-            return SECRET_LINK_WITHHELD
-        return notification.link
 
 
 # Other apps' models, on the same base -------------------------------------------------

@@ -8,10 +8,11 @@ class PartnershipConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from notifications.services import notification_kind_links_to_set_password
+
         # Sign-in and session signal handlers (sessions recorded, ended on deactivation).
         from partnership import auth
         from partnership.db_roles import grants_after_migrate
-        from partnership.services import notification_kind_links_to_set_password
 
         # The reset link is minted when the email is sent, never stored.
         notification_kind_links_to_set_password(

@@ -36,8 +36,9 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from notifications.models import Notification
+from notifications.services import notification_send
 from partnership.models import (
-    Notification,
     PasswordResetRequest,
     RecoveryCode,
     RecoveryCodeDevice,
@@ -45,7 +46,6 @@ from partnership.models import (
     User,
     UserSession,
 )
-from partnership.services import notification_send
 
 logger = logging.getLogger(__name__)
 

@@ -18,7 +18,11 @@ app = Celery("partnership")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_routes = {
     # Capacity monitoring and its alerts run apart so a backlog of email never delays them.
-    "commissioning.tasks.*": {"queue": "alerts"},
+    "capacity.tasks.*": {"queue": "alerts"},
+    # Capacity's tasks under the names they had in commissioning (capacity/tasks.py).
+    "commissioning.tasks.capacity_*": {"queue": "alerts"},
+    "commissioning.tasks.agreement_milestones_for": {"queue": "alerts"},
+    "notifications.tasks.*": {"queue": "default"},
     "partnership.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
@@ -38,15 +42,15 @@ app.conf.beat_schedule = {
         "options": {"expires": 12 * 60 * 60},
     },
     "redeliver-stalled-notification-email": {
-        "task": "partnership.tasks.notification_email_redeliver_stalled",
+        "task": "notifications.tasks.notification_email_redeliver_stalled",
         "schedule": crontab(minute="*/10"),
     },
     "send-recorded-tasks": {
-        "task": "partnership.tasks.pending_tasks_send",
+        "task": "notifications.tasks.pending_tasks_send",
         "schedule": crontab(minute="*/5"),
     },
     "capacity-monitoring": {
-        "task": "commissioning.tasks.capacity_monitor_run",
+        "task": "capacity.tasks.capacity_monitor_run",
         "schedule": crontab(minute="*/15"),
         # A run stuck behind a backlog is stale once the next one is due.
         "options": {"expires": 15 * 60},

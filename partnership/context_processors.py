@@ -1,10 +1,10 @@
-"""What every page's layout needs: service name, navigation and the unread count."""
+"""What every page's layout needs: service name and navigation (the unread count comes from
+`notifications.context_processors.unread`)."""
 
 from django.conf import settings
 from django.http import HttpRequest
 
 from partnership.navigation import navigation_for
-from partnership.selectors import notification_unread_count
 
 
 def portal(request: HttpRequest) -> dict:
@@ -16,5 +16,4 @@ def portal(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["navigation"] = navigation_for(user.role, request.path)
-        context["unread_notifications"] = notification_unread_count(user=user)
     return context

@@ -11,20 +11,29 @@
   cannot set `session_replication_role`.
 
 Roles and the database are made by a superuser running `db_roles.sql` (`roles_provision`):
-the launcher does it for the embedded server and for a superuser DATABASE_URL, the test
-suite for its own database, the Postgres container at its first start.
+the launcher (tooling/launcher.py) does it for the embedded server and for a superuser
+DATABASE_URL, the test suite for its own database, the Postgres container at its first
+start.
+
+The helpers that reach PostgreSQL from outside Django's connection (`url_config`,
+`database_url`, `connect_params`, `libpq_environment`, `pg_binary`) are here because
+provisioning needs them; the tooling package (backup and restore, the benchmark, the load
+test) uses them too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import secrets
+import shutil
 import subprocess
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 SQL_FILE = Path(__file__).with_name("db_roles.sql")
 DEFAULT_OWNER_ROLE = "partnership_owner"
@@ -60,6 +69,63 @@ def url_config(url: str) -> dict:
     return environ.Env.db_url_config(url)
 
 
+def database_url(settings_dict: Mapping) -> str:
+    """A DATABASE_URL for the database a Django connection's settings describe."""
+    user = quote(settings_dict.get("USER") or "", safe="")
+    password = settings_dict.get("PASSWORD") or ""
+    auth = f"{user}:{quote(password, safe='')}" if password else user
+    host = settings_dict.get("HOST") or ""
+    query = {key: str(value) for key, value in (settings_dict.get("OPTIONS") or {}).items()}
+    if host.startswith("/"):  # a unix socket folder travels as ?host=
+        query["host"], host = host, ""
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    netloc = f"{auth}@{host}{port}" if auth else f"{host}{port}"
+    url = f"postgres://{netloc}/{quote(settings_dict['NAME'])}"
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def pg_binary(name: str) -> str:
+    """The path of a PostgreSQL client program (pg_dump, pg_restore, psql); FileNotFoundError
+    when there is none."""
+    configured = os.environ.get("PG_BIN_DIR")
+    candidates = [Path(configured) / name] if configured else []
+    # Found, not imported: importing pgserver has side effects this does not need.
+    embedded = importlib.util.find_spec("pgserver")
+    if embedded and embedded.submodule_search_locations:
+        for folder in embedded.submodule_search_locations:
+            candidates.append(Path(folder) / "pginstall" / "bin" / name)
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(name)
+    if not found:
+        raise FileNotFoundError(
+            f"{name} was not found: install the PostgreSQL client or set PG_BIN_DIR"
+        )
+    return found
+
+
+def libpq_environment(settings_dict: Mapping) -> dict[str, str]:
+    """The environment that points libpq programs at a Django database."""
+    options = settings_dict.get("OPTIONS") or {}
+    values = {
+        "PGHOST": settings_dict.get("HOST") or options.get("host"),
+        "PGPORT": settings_dict.get("PORT") or options.get("port"),
+        "PGUSER": settings_dict.get("USER"),
+        "PGPASSWORD": settings_dict.get("PASSWORD"),
+        "PGDATABASE": settings_dict.get("NAME"),
+        "PGSSLMODE": options.get("sslmode"),
+        "PGSSLROOTCERT": options.get("sslrootcert"),
+        "PGSSLCERT": options.get("sslcert"),
+        "PGSSLKEY": options.get("sslkey"),
+        "PGPASSFILE": options.get("passfile"),
+        "PGSERVICE": options.get("service"),
+    }
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+    environment.update({key: str(value) for key, value in values.items() if value})
+    return environment
+
+
 def roles_provision(
     admin: Mapping,
     *,
@@ -70,8 +136,6 @@ def roles_provision(
 ) -> None:
     """Make (or bring up to date) the two roles and `database`, as the superuser whose
     connection settings `admin` are (db_roles.sql, run by psql)."""
-    from partnership.backup import libpq_environment, pg_binary
-
     environment = libpq_environment({**admin, "NAME": "postgres"})
     if passwords is not None:
         environment["PARTNERSHIP_OWNER_PASSWORD"] = passwords.owner
@@ -134,8 +198,6 @@ def provisioned_environ(
 ) -> dict[str, str]:
     """Provision the roles as the superuser of `admin_url`, on its database, and return
     DATABASE_URL (the app role) and DATABASE_OWNER_URL (the owner) for the same database."""
-    from partnership.servers import database_url
-
     admin = url_config(admin_url)
     owner = environ.get("DATABASE_OWNER_ROLE") or DEFAULT_OWNER_ROLE
     app = environ.get("DATABASE_APP_ROLE") or DEFAULT_APP_ROLE

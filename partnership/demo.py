@@ -101,7 +101,7 @@ APP_DEMO_LOADERS = [
     "providers.demo",
     "referrals.demo",
     "commissioning.demo",
-    "commissioning.demo_capacity",
+    "capacity.demo",
 ]
 
 
@@ -112,8 +112,8 @@ def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
 
     from django.db import transaction
 
+    from notifications.services import notification_send
     from partnership.models import CommissioningBody, Pdu, Region, User
-    from partnership.services import notification_send
     from providers.demo import ensure_demo_organisations
 
     counts = {"commissioning_bodies": 0, "accounts": 0, "notifications": 0}

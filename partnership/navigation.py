@@ -33,7 +33,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("Organisation", "providers:organisation"),
         NavItem("Services", "providers:services"),
         NavItem("Funding", "commissioning:opportunities"),
-        NavItem("Alerts", "commissioning:alerts"),
+        NavItem("Alerts", "capacity:alerts"),
         NOTIFICATIONS,
     ],
     Role.CASEWORKER: [
@@ -48,8 +48,8 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("Funding rounds", "commissioning:rounds"),
         NavItem("Organisations", "providers:organisations"),
         NavItem("Find a service", "providers:directory"),
-        NavItem("Demand", "commissioning:demand"),
-        NavItem("Alerts", "commissioning:alerts"),
+        NavItem("Demand", "capacity:demand"),
+        NavItem("Alerts", "capacity:alerts"),
         NOTIFICATIONS,
     ],
     Role.ASSESSOR: [

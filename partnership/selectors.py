@@ -1,4 +1,4 @@
-"""Reads shared by every app: users' tokens and notifications."""
+"""Reads shared by every app: users, their tokens, and the reference lists."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from partnership.models import ApiToken, Notification, Pdu, Region, ServiceCategory, User
+from partnership.models import ApiToken, Pdu, Region, ServiceCategory, User
 from partnership.prepared import PreparedStatement
 
 
@@ -59,16 +59,6 @@ def user_with_context(*, user_id: int) -> User:
 def api_token_list_for(*, user: User) -> QuerySet[ApiToken]:
     """A user's own tokens, newest first."""
     return ApiToken.objects.filter(user=user)
-
-
-def notification_list_for(*, user: User) -> QuerySet[Notification]:
-    """A user's notifications, newest first."""
-    return Notification.objects.filter(recipient=user)
-
-
-def notification_unread_count(*, user: User) -> int:
-    """How many of a user's notifications are unread (served by a partial index)."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
 def region_list() -> QuerySet[Region]:

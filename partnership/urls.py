@@ -10,9 +10,7 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", views.SignOutView.as_view(), name="sign-out"),
     path("", include("partnership.auth_urls")),
-    path("notifications/", views.notification_list, name="notifications"),
-    path("notifications/read-all/", views.notification_read_all, name="notifications-read-all"),
-    path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
+    path("", include("notifications.urls")),
     path("account/api-tokens/", views.api_token_list, name="api-tokens"),
     path("account/api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("healthz", health.healthz, name="healthz"),
@@ -21,6 +19,7 @@ urlpatterns = [
     path("", include("providers.urls")),
     path("", include("referrals.urls")),
     path("", include("commissioning.urls")),
+    path("", include("capacity.urls")),
     path("django-admin/", admin.site.urls),
 ]
 

@@ -1,4 +1,4 @@
-"""Shared pages: sign in and out, each role's home page, notifications, API tokens, errors."""
+"""Shared pages: sign in and out, each role's home page, API tokens, errors."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
+from notifications import selectors as notification_selectors
 from partnership import auth, selectors, services
 from partnership.api.exceptions import problem_response
 from partnership.forms import ApiTokenForm, SignInForm
@@ -55,33 +56,9 @@ class SignOutView(auth_views.LogoutView):
 def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     context = {
-        "recent_notifications": selectors.notification_list_for(user=user)[:5],
+        "recent_notifications": notification_selectors.notification_list_for(user=user)[:5],
     }
     return render(request, HOME_TEMPLATES[user.role], context)
-
-
-@login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.notification_list_for(user=request.user)[:100]
-    return render(request, "notifications/list.html", {"notifications": notifications})
-
-
-@login_required
-@require_POST
-def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(selectors.notification_list_for(user=request.user), pk=pk)
-    services.notification_mark_read(notification=notification)
-    if notification.link and request.POST.get("open"):
-        return redirect(notification.link)
-    return redirect("notifications")
-
-
-@login_required
-@require_POST
-def notification_read_all(request: HttpRequest) -> HttpResponse:
-    count = services.notification_mark_all_read(user=request.user)
-    messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked as read")
-    return redirect("notifications")
 
 
 @login_required

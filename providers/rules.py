@@ -43,7 +43,11 @@ staff, or None).
 
 from __future__ import annotations
 
+from datetime import date
+
 import rules
+from django.db.models import Q
+from django.utils import timezone
 
 from partnership.models import User
 from partnership.rules import (
@@ -53,7 +57,7 @@ from partnership.rules import (
     is_provider_admin,
     is_service_support,
 )
-from providers.models import Organisation, Service
+from providers.models import Organisation, Service, TrainingRecord
 
 # Relationships -----------------------------------------------------------------------------
 
@@ -83,6 +87,29 @@ def is_admin_of_its_organisation(user, obj) -> bool:
 @rules.predicate
 def is_themselves(user, member) -> bool:
     return member is not None and user.pk == member.pk
+
+
+# Risk training: what reading a referral's risk information needs (with the organisation's
+# signed information-sharing agreement). The rule is written here once.
+
+
+def current_risk_training_q(prefix: str = "", on: date | None = None) -> Q:
+    """A filter for users holding risk-awareness training that is current on a date (today
+    by default): completed by then and not yet expired. `prefix` reaches the users through a
+    relation ("staff__" from an organisation)."""
+    on = on or timezone.localdate()
+    p = f"{prefix}training_records__"
+    return Q(**{f"{p}kind": TrainingRecord.Kind.RISK_AWARENESS, f"{p}completed_on__lte": on}) & (
+        Q(**{f"{p}expires_on__isnull": True}) | Q(**{f"{p}expires_on__gte": on})
+    )
+
+
+@rules.predicate
+def has_current_risk_training(user, *, on: date | None = None) -> bool:
+    """Whether the user holds risk-awareness training current today (or `on` a date)."""
+    if not getattr(user, "pk", None):
+        return False
+    return User.objects.filter(current_risk_training_q(on=on), pk=user.pk).exists()
 
 
 # Organisations -----------------------------------------------------------------------------

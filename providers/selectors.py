@@ -25,6 +25,7 @@ from providers.models import (
     Service,
     TrainingRecord,
 )
+from providers.rules import current_risk_training_q, has_current_risk_training
 
 SEARCH_CONFIG = "english"
 
@@ -61,7 +62,6 @@ def organisation_list_for_commissioner(*, user: User) -> QuerySet[Organisation]:
         return Organisation.objects.none()
     region_ids = list(user.commissioning_body.regions.values_list("pk", flat=True))
     covering = Service.objects.filter(organisation=OuterRef("pk"), pdus__region__in=region_ids)
-    today = timezone.localdate()
     return (
         Organisation.objects.filter(Q(head_office_region__in=region_ids) | Exists(covering))
         .select_related("head_office_region")
@@ -72,13 +72,7 @@ def organisation_list_for_commissioner(*, user: User) -> QuerySet[Organisation]:
             staff_count=Count("staff", filter=Q(staff__is_active=True), distinct=True),
             trained_staff_count=Count(
                 "staff",
-                filter=Q(staff__is_active=True)
-                & Q(staff__training_records__kind=TrainingRecord.Kind.RISK_AWARENESS)
-                & Q(staff__training_records__completed_on__lte=today)
-                & (
-                    Q(staff__training_records__expires_on__isnull=True)
-                    | Q(staff__training_records__expires_on__gte=today)
-                ),
+                filter=Q(staff__is_active=True) & current_risk_training_q("staff__"),
                 distinct=True,
             ),
         )
@@ -112,37 +106,16 @@ def organisation_has_signed_current_agreement(*, organisation: Organisation) -> 
 # Staff and training -----------------------------------------------------------------------
 
 
-def current_risk_training_q(prefix: str = "", on: date | None = None) -> Q:
-    """A filter for users holding current risk training (prefix for related lookups)."""
-    on = on or timezone.localdate()
-    p = f"{prefix}training_records__"
-    return Q(**{f"{p}kind": TrainingRecord.Kind.RISK_AWARENESS, f"{p}completed_on__lte": on}) & (
-        Q(**{f"{p}expires_on__isnull": True}) | Q(**{f"{p}expires_on__gte": on})
-    )
-
-
 def user_has_current_risk_training(*, user: User, on: date | None = None) -> bool:
     """Whether a member of provider staff has risk training that is current on a date."""
-    on = on or timezone.localdate()
-    return TrainingRecord.objects.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=on),
-        staff_member=user,
-        kind=TrainingRecord.Kind.RISK_AWARENESS,
-        completed_on__lte=on,
-    ).exists()
+    return has_current_risk_training(user, on=on)
 
 
 def staff_list_for(*, user: User) -> QuerySet[User]:
     """A provider admin's colleagues, with whether each has current risk training."""
     if not (is_provider_admin(user) and has_organisation(user)):
         return User.objects.none()
-    today = timezone.localdate()
-    current = TrainingRecord.objects.filter(
-        Q(expires_on__isnull=True) | Q(expires_on__gte=today),
-        staff_member=OuterRef("pk"),
-        kind=TrainingRecord.Kind.RISK_AWARENESS,
-        completed_on__lte=today,
-    )
+    current = User.objects.filter(current_risk_training_q(), pk=OuterRef("pk"))
     return (
         User.objects.filter(organisation_id=user.organisation_id)
         .annotate(has_current_risk_training=Exists(current))

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from notifications.services import notification_send
 from partnership.models import Pdu, Role, ServiceCategory, User
-from partnership.services import notification_send
 from providers import rules
 from providers.models import (
     AgreementSignature,

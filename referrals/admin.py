@@ -9,9 +9,9 @@ import re
 from django.contrib import admin
 from django.dispatch import receiver
 
+from notifications.models import Notification
 from partnership.admin import ReadOnlyAdmin, personal_data_read
 from partnership.history_admin import HistoryAdmin
-from partnership.models import Notification
 from referrals import services
 from referrals.models import (
     AccessLog,

@@ -1,23 +1,42 @@
-"""Risk documents: type checked by content as well as name, stored outside the web root.
+"""Risk documents: type checked by content as well as name, kept in the private storage.
 
 A document is accepted only when its bytes are one kind and nothing else: an office
 document's archive is measured from its directory before any member is read, and read
 back within those limits; images and PDFs may not also be a web page or carry an archive.
+
+Files are written, read and deleted only through `STORAGES["private"]` (the filesystem
+under PRIVATE_MEDIA_ROOT, or a bucket: partnership/settings/private_storage.py), under
+`risk-documents/<random name>`; a download is streamed from there and named after the
+uploaded file, made safe.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import secrets
 import struct
+import unicodedata
 import zipfile
 import zlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.http import FileResponse
+
+if TYPE_CHECKING:
+    from referrals.models import RiskDocument
+
+from partnership.errors import InvalidInput
 
 ALLOWED_DESCRIPTION = "PDF, Word (DOCX), OpenDocument text (ODT), JPEG or PNG"
 PASSWORD_PROTECTED = (
@@ -42,6 +61,7 @@ DOCX = FileKind(
 ODT = FileKind((".odt",), "application/vnd.oasis.opendocument.text", "OpenDocument text (ODT)")
 JPEG = FileKind((".jpg", ".jpeg"), "image/jpeg", "JPEG")
 PNG = FileKind((".png",), "image/png", "PNG")
+KINDS = (PDF, DOCX, ODT, JPEG, PNG)
 
 # DOCX and ODT are written with these two methods only; bzip2, LZMA and the rest are refused.
 OFFICE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
@@ -68,8 +88,11 @@ MARKUP_SIGNATURE = re.compile(
 )
 
 
-class DocumentRejected(Exception):
-    """The file is not one the portal accepts; the message says why."""
+class DocumentRejected(InvalidInput):
+    """The file is not one the portal accepts; the message says why (on the field `file`)."""
+
+    def __init__(self, message: str = "", **kwargs):
+        super().__init__(message, field="file", **kwargs)
 
 
 def size_label(size: int) -> str:
@@ -239,24 +262,149 @@ def check_document(name: str, content: bytes) -> FileKind:
     return kind
 
 
+# The private storage's folder for risk documents; rows keep the name within it.
+FOLDER = "risk-documents"
+# The files a service wrapped in `files_removed_on_error` has stored so far.
+_stored: ContextVar[list[str] | None] = ContextVar("risk_documents_stored", default=None)
+
+
+def private_storage() -> Storage:
+    return storages["private"]
+
+
+def _key(storage_name: str) -> str:
+    return f"{FOLDER}/{storage_name}"
+
+
 def store(content: bytes) -> tuple[str, str]:
-    """Write the bytes under a random name; returns the name and their SHA-256."""
-    root = Path(settings.PRIVATE_MEDIA_ROOT) / "risk-documents"
-    root.mkdir(parents=True, exist_ok=True)
-    name = secrets.token_hex(24)
-    (root / name).write_bytes(content)
-    return name, hashlib.sha256(content).hexdigest()
+    """Write the bytes to the private storage under a new random name; returns the name
+    and their SHA-256."""
+    saved = private_storage().save(_key(secrets.token_hex(24)), ContentFile(content))
+    storage_name = saved.removeprefix(f"{FOLDER}/")
+    stored = _stored.get()
+    if stored is not None:
+        stored.append(storage_name)
+    return storage_name, hashlib.sha256(content).hexdigest()
 
 
-def path_of(storage_name: str) -> Path:
-    return Path(settings.PRIVATE_MEDIA_ROOT) / "risk-documents" / storage_name
+def files_removed_on_error(service):
+    """Wrap a service that calls `store` in its transaction (outside its
+    `transaction.atomic`): if the service fails, its transaction has rolled back, and the
+    files it stored are deleted before the error goes on.
+
+    Django runs nothing on rollback; this covers the service's own transaction. A file
+    whose row is rolled back by an enclosing transaction stays, named by no row."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        stored: list[str] = []
+        token = _stored.set(stored)
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            for storage_name in stored:
+                remove(storage_name)
+            raise
+        finally:
+            _stored.reset(token)
+
+    return wrapper
+
+
+def open_file(storage_name: str) -> File:
+    """The stored file, open for reading; FileNotFoundError when it is not there."""
+    return private_storage().open(_key(storage_name), "rb")
+
+
+def exists(storage_name: str) -> bool:
+    return private_storage().exists(_key(storage_name))
 
 
 def remove(storage_name: str) -> None:
-    path_of(storage_name).unlink(missing_ok=True)
+    """Delete the stored file; nothing happens when it is already gone."""
+    private_storage().delete(_key(storage_name))
 
 
-def download_suffix(name: str) -> str:
-    """The file's extension for a download name, when it is a plain short one."""
-    suffix = Path(name).suffix.lower()
-    return suffix if suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 6 else ""
+# A download's name in UTF-8 bytes at most, extension included: within what any
+# filesystem allows (255) once a browser adds " (1)".
+DOWNLOAD_NAME_MAX_BYTES = 150
+DOWNLOAD_NAME_FALLBACK = "risk-document"
+# Dropped from names: control and format characters (NUL, CR, LF, bidirectional overrides
+# such as U+202E, zero-width ones), line and paragraph separators, surrogates, private use
+# and unassigned code points.
+UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Replaced in names: quotes, and what a filesystem refuses or reads as a path.
+RESERVED_CHARACTERS = frozenset('"\\/:*?<>|')
+NOT_PLAIN_ASCII = re.compile(r"[^A-Za-z0-9 ._()-]+")
+
+
+def _clean(text: str) -> str:
+    kept = []
+    for character in text:
+        category = unicodedata.category(character)
+        if category in UNSAFE_CATEGORIES:
+            continue
+        if character in RESERVED_CHARACTERS:
+            kept.append("_")
+        elif category == "Zs":
+            kept.append(" ")
+        else:
+            kept.append(character)
+    return re.sub(r" {2,}", " ", "".join(kept))
+
+
+def download_name(original_name: str, content_type: str) -> str:
+    """The uploaded file's name made safe to offer as a download's: its last path part,
+    without control, format or reserved characters, with the extension of the kind its
+    content was checked to be, within DOWNLOAD_NAME_MAX_BYTES."""
+    name = unicodedata.normalize("NFC", original_name)
+    # The last part of a path written either way, before anything else is judged.
+    name = _clean(re.split(r"[/\\]", name)[-1])
+    kind = next((kind for kind in KINDS if kind.content_type == content_type), None)
+    stem, dot, suffix = name.rpartition(".")
+    if kind is None:
+        extension = ""
+    elif dot and f".{suffix.lower()}" in kind.extensions:
+        extension, name = f".{suffix.lower()}", stem
+    else:
+        extension = kind.extensions[0]
+    limit = DOWNLOAD_NAME_MAX_BYTES - len(extension.encode())
+    # Cut on a character's boundary; leading dots would hide the file or climb a path.
+    stem = name.encode()[:limit].decode(errors="ignore").strip(" .")
+    return (stem or DOWNLOAD_NAME_FALLBACK) + extension
+
+
+def _ascii_download_name(name: str) -> str:
+    """A plain ASCII version of a safe download name, for clients without `filename*`:
+    accents dropped from their letters, anything else outside [A-Za-z0-9 ._()-] an
+    underscore."""
+    stem, dot, extension = name.rpartition(".")
+    if not (dot and extension.isascii() and extension.isalnum()):
+        stem, dot, extension = name, "", ""
+    decomposed = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    plain = NOT_PLAIN_ASCII.sub("_", decomposed).strip(" ._")
+    if not any(character.isalnum() for character in plain):
+        plain = DOWNLOAD_NAME_FALLBACK
+    return f"{plain}.{extension}" if dot else plain
+
+
+def content_disposition(original_name: str, content_type: str) -> str:
+    """`attachment` with the safe name twice: plain ASCII in `filename`, and in full as
+    UTF-8 in `filename*` (RFC 6266), which browsers prefer."""
+    name = download_name(original_name, content_type)
+    return (
+        f'attachment; filename="{_ascii_download_name(name)}"; '
+        f"filename*=UTF-8''{quote(name, safe='')}"
+    )
+
+
+def download_response(document: RiskDocument, file: File) -> FileResponse:
+    """The open file of a risk document (its row: name and content type) streamed as an
+    attachment that no browser renders or keeps."""
+    response = FileResponse(file, content_type=document.content_type)
+    response["Content-Disposition"] = content_disposition(
+        document.original_name, document.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

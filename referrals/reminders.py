@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
-from partnership.models import Role, User
-from partnership.services import notification_send
+from notifications.selectors import commissioners_for_regions, staff_of_organisation
+from notifications.services import notification_send
+from partnership.models import User
 from partnership.working_days import add_working_days
 from referrals.models import Referral, Reminder, Session, Status
 
@@ -54,26 +55,10 @@ def _recipients(referral: Referral, level: str) -> list[User]:
     if level == Reminder.Level.PROVIDER:
         if referral.assigned_to_id:
             return [referral.assigned_to]
-        return list(
-            User.objects.filter(
-                organisation_id=organisation_id,
-                is_active=True,
-                role__in=[Role.CASEWORKER, Role.PROVIDER_ADMIN],
-            )
-        )
+        return list(staff_of_organisation(organisation_id))
     if level == Reminder.Level.PROVIDER_ADMIN:
-        return list(
-            User.objects.filter(
-                organisation_id=organisation_id, is_active=True, role=Role.PROVIDER_ADMIN
-            )
-        )
-    return list(
-        User.objects.filter(
-            role=Role.COMMISSIONER,
-            is_active=True,
-            commissioning_body__regions=referral.pdu.region_id,
-        ).distinct()
-    )
+        return list(staff_of_organisation(organisation_id, admins_only=True))
+    return list(commissioners_for_regions([referral.pdu.region_id]))
 
 
 def reminders_send(*, today: date | None = None) -> int:

@@ -39,8 +39,8 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from partnership.models import Notification
-from partnership.services import notification_send
+from notifications.models import Notification
+from notifications.services import notification_send
 from referrals import documents
 from referrals.models import (
     CLOSED_STATUSES,
@@ -164,10 +164,12 @@ def referrals_due(*, closed_before: datetime) -> QuerySet[Referral]:
 
 
 def _remove_files(storage_names: list[str]) -> None:
+    """Delete the files from the private storage, each on its own: one that fails is
+    logged (a bucket's errors are not OSErrors) and the rest still go."""
     for storage_name in storage_names:
         try:
             documents.remove(storage_name)
-        except OSError as exc:
+        except Exception as exc:
             logger.warning(
                 "A risk document file could not be removed (%s); its row is gone",
                 type(exc).__name__,

@@ -10,14 +10,12 @@ from statistics import median
 from django.db.models import Max, Min, QuerySet
 from django.utils import timezone
 
-from partnership.models import Role, User
+from partnership.models import User
 from partnership.prepared import PreparedStatement
+from partnership.rules import is_practitioner
 from partnership.working_days import working_days_between
-from providers.selectors import (
-    organisation_has_signed_current_agreement,
-    user_has_current_risk_training,
-)
-from referrals.models import RISK_EVENT_KINDS, AccessLog, Referral, ReferralEvent, Status
+from referrals import rules
+from referrals.models import RISK_EVENT_KINDS, Referral, ReferralEvent, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +29,12 @@ class ReferralScope:
 
 
 def referral_scope_for(*, user: User) -> ReferralScope | None:
-    """Practitioners: their PDU's referrals (their own included). Provider staff: referrals
-    sent to their organisation's services (never drafts). Everyone else: none, since
-    commissioners never see a person's identity."""
-    if user.role == Role.PRACTITIONER and user.pdu_id:
+    """The queryset form of `rules.can_see`. Practitioners: their PDU's referrals (their own
+    included). Provider staff: referrals sent to their organisation's services (never
+    drafts). Everyone else: none, since commissioners never see a person's identity."""
+    if rules.is_pdu_practitioner(user):
         return ReferralScope(column="pdu_id", value=user.pdu_id, drafts=True)
-    if user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER) and user.organisation_id:
+    if rules.is_organisation_staff(user):
         return ReferralScope(column="organisation_id", value=user.organisation_id, drafts=False)
     return None
 
@@ -137,47 +135,18 @@ def referral_rows_visible_to(*, user: User, status: str | None = None) -> Referr
     return ReferralRows(referral_scope_for(user=user), status)
 
 
-def referral_risk_denial(*, user: User, referral: Referral) -> str | None:
-    """Why this user may not read the referral's risk information, or None if they may.
-
-    The referring PDU may; provider staff only with current risk training while their
-    organisation's information-sharing agreement is signed.
-    """
-    if user.role == Role.PRACTITIONER:
-        return None if user.pdu_id == referral.pdu_id else "another PDU's referral"
-    if user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER):
-        if (
-            user.organisation_id != referral.service.organisation_id
-            or referral.status == Status.DRAFT
-        ):
-            return "another organisation's referral"
-        if not organisation_has_signed_current_agreement(
-            organisation=referral.service.organisation
-        ):
-            return "the information-sharing agreement is not signed"
-        if not user_has_current_risk_training(user=user):
-            return "no current risk training"
-        return None
-    return "role without access to risk information"
-
-
-def referral_events_visible_to(*, user: User, referral: Referral) -> list[ReferralEvent]:
+def referral_events_visible_to(
+    *, user: User, referral: Referral, risk_readable: bool | None = None
+) -> list[ReferralEvent]:
     """The referral's timeline as this user may see it: entries that carry risk information
-    only for those who may read the referral's risk (`referral_risk_denial`)."""
+    only for those who may read the referral's risk (`risk_readable`, asked of the rules
+    when the caller has not already)."""
+    if risk_readable is None:
+        risk_readable = rules.allows(user, "read_risk", referral)
     events = referral.events.select_related("actor")
-    if referral_risk_denial(user=user, referral=referral) is not None:
+    if not risk_readable:
         events = events.exclude(kind__in=RISK_EVENT_KINDS)
     return list(events)
-
-
-def access_log_for(*, crn: str = "", user_email: str = "") -> QuerySet[AccessLog]:
-    """Admins' audit query: reads of risk data by CRN or by user."""
-    log = AccessLog.objects.select_related("referral")
-    if crn:
-        log = log.filter(crn=crn.strip().upper())
-    if user_email:
-        log = log.filter(user_email__iexact=user_email.strip())
-    return log
 
 
 # Track record -----------------------------------------------------------------------------
@@ -267,7 +236,7 @@ def referrals_needing_attention(*, user: User) -> dict:
     referrals and end-of-service reports of the last two weeks."""
     from referrals.models import Concern
 
-    if user.role != Role.PRACTITIONER:
+    if not is_practitioner(user):
         return {}
     visible = referral_list_visible_to(user=user).filter(practitioner=user)
     return {
@@ -280,3 +249,107 @@ def referrals_needing_attention(*, user: User) -> dict:
             end_of_service_report__sent_at__gte=timezone.now() - timedelta(days=14),
         ),
     }
+
+
+# Demand on services, for capacity monitoring ----------------------------------------------
+# Aggregates only, never a person: capacity's own selectors decide who sees which service's.
+# Imports are local so that this section stands apart from the rest of the module.
+
+# A referral is demand on its service in the month it was sent, unless it was withdrawn.
+DEMAND_STATUSES = (
+    Status.SENT,
+    Status.RETURNED,
+    Status.ACCEPTED,
+    Status.IN_PROGRESS,
+    Status.COMPLETED,
+    Status.DECLINED,
+)
+# Accepted counts in the month the provider decided, whatever has happened since.
+ACCEPTED_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED)
+# The active caseload (the partial index `referral_active` covers exactly these).
+ACTIVE_STATUSES = (Status.ACCEPTED, Status.IN_PROGRESS)
+
+
+def _demand_lookup(path: str, lookup: str) -> str:
+    return f"{path}__{lookup}" if path else lookup
+
+
+def referral_demand_window(*, start, path: str = ""):
+    """The only referrals a month's figures from `start` can need: sent or decided since it
+    began, or active now (a Q over the referrals at relation `path`, "" for referrals
+    themselves). Each arm has an index, so older closed referrals are never read."""
+    from django.db.models import Q
+
+    return (
+        Q(**{_demand_lookup(path, "sent_at__gte"): start})
+        | Q(**{_demand_lookup(path, "decided_at__gte"): start})
+        | Q(**{_demand_lookup(path, "status__in"): ACTIVE_STATUSES})
+    )
+
+
+def referral_demand_counts(*, start, end, path: str = "") -> dict:
+    """Aggregates for a grouped queryset over the referrals at relation `path`: `sent` in
+    [start, end) less withdrawn, `accepted` (decided in it and accepted), `active` now."""
+    from django.db.models import Count, Q
+
+    counted = _demand_lookup(path, "id")
+    return {
+        "sent": Count(
+            counted,
+            filter=Q(
+                **{
+                    _demand_lookup(path, "sent_at__gte"): start,
+                    _demand_lookup(path, "sent_at__lt"): end,
+                    _demand_lookup(path, "status__in"): DEMAND_STATUSES,
+                }
+            ),
+        ),
+        "accepted": Count(
+            counted,
+            filter=Q(
+                **{
+                    _demand_lookup(path, "decided_at__gte"): start,
+                    _demand_lookup(path, "decided_at__lt"): end,
+                    _demand_lookup(path, "status__in"): ACCEPTED_STATUSES,
+                }
+            ),
+        ),
+        "active": Count(counted, filter=Q(**{_demand_lookup(path, "status__in"): ACTIVE_STATUSES})),
+    }
+
+
+def referral_demand_by_service(*, start, end, services=None) -> QuerySet:
+    """Demand on each service in the month [start, end), one row per service that has any:
+    `service_id`, `sent`, `accepted` and `active`, in one GROUP BY over the narrow rows the
+    date and status indexes find. `services` (ids or a queryset of them) narrows it."""
+    rows = Referral.objects.filter(referral_demand_window(start=start))
+    if services is not None:
+        rows = rows.filter(service_id__in=services)
+    return (
+        rows.order_by()
+        .values("service_id")
+        .annotate(**referral_demand_counts(start=start, end=end))
+    )
+
+
+def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
+    """Referrals by calendar month (in the time zone `tzinfo`), service and referring PDU between
+    `start` and `end`: rows of `month` (its first day), `service_id`, `pdu_id` and
+    `referrals`. `counted` is "sent" (in the month sent, less withdrawn) or "accepted" (in
+    the month the provider decided, if accepted)."""
+    from django.db.models import Count, DateField
+    from django.db.models.functions import TruncMonth
+
+    column, statuses = {
+        "sent": ("sent_at", DEMAND_STATUSES),
+        "accepted": ("decided_at", ACCEPTED_STATUSES),
+    }[counted]
+    return (
+        Referral.objects.filter(
+            **{f"{column}__gte": start, f"{column}__lt": end, "status__in": statuses}
+        )
+        .order_by()
+        .annotate(month=TruncMonth(column, output_field=DateField(), tzinfo=tzinfo))
+        .values("month", "service_id", "pdu_id")
+        .annotate(referrals=Count("id"))
+    )

@@ -6,14 +6,17 @@ import logging
 from datetime import date
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnership.models import PendingTask, Role, User
-from partnership.services import notification_send, pending_task_record, pending_task_send
+from notifications.selectors import staff_of_organisation
+from notifications.services import notification_send
+from partnership.errors import NotPermitted, StateConflict
+from partnership.models import User
 from providers.models import Service
-from referrals import documents, workflow
+from referrals import documents, rules
 from referrals.models import (
     RISK_EVENT_KINDS,
     AccessLog,
@@ -23,7 +26,8 @@ from referrals.models import (
     RiskInformation,
     Status,
 )
-from referrals.selectors import referral_events_visible_to, referral_risk_denial
+from referrals.selectors import referral_events_visible_to
+from referrals.signals import referral_demand_changed
 
 logger = logging.getLogger(__name__)
 
@@ -133,8 +137,7 @@ def referral_start(
 
     With an idempotency key, a repeat of the same request returns the first referral.
     """
-    if practitioner.role != Role.PRACTITIONER or not practitioner.pdu_id:
-        raise PermissionDenied("Only probation practitioners make referrals")
+    rules.require_can_refer(practitioner)
     existing = _referral_by_idempotency_key(practitioner, idempotency_key)
     if existing:
         return existing, False
@@ -164,19 +167,12 @@ def referral_start(
     return referral, True
 
 
-def _require_editable(referral: Referral, user: User) -> None:
-    if user.role != Role.PRACTITIONER or user.pdu_id != referral.pdu_id:
-        raise PermissionDenied("Only the referring PDU's practitioners change a referral")
-    if referral.status in (Status.DECLINED, Status.WITHDRAWN, Status.COMPLETED):
-        raise workflow.InvalidTransition("A closed referral cannot be changed")
-
-
 @transaction.atomic
 def referral_update(
     *, referral: Referral, by: User, data: dict, desired_outcomes=None, amendment_reason: str = ""
 ) -> Referral:
     """Save a section of a referral. After it is sent, a change needs a recorded reason."""
-    _require_editable(referral, by)
+    rules.require(by, "edit", referral)
     sent = referral.status not in (Status.DRAFT, Status.RETURNED)
     if sent and not amendment_reason.strip():
         raise ValidationError(
@@ -196,9 +192,7 @@ def referral_update(
             referral.save()
     except IntegrityError as exc:
         # The only unique rule a change can break: a new CRN with its own open referral here.
-        raise workflow.InvalidTransition(
-            "This person already has an open referral to this service"
-        ) from exc
+        raise StateConflict("This person already has an open referral to this service") from exc
     if desired_outcomes is not None:
         referral.desired_outcomes.set(desired_outcomes)
     if sent:
@@ -211,7 +205,7 @@ def risk_update(
     *, referral: Referral, by: User, data: dict, amendment_reason: str = ""
 ) -> RiskInformation:
     """Save the referral's risk information."""
-    _require_editable(referral, by)
+    rules.require(by, "edit", referral)
     sent = referral.status not in (Status.DRAFT, Status.RETURNED)
     if sent and not amendment_reason.strip():
         raise ValidationError(
@@ -229,46 +223,50 @@ def risk_update(
     return risk
 
 
+@documents.files_removed_on_error
 @transaction.atomic
 def document_add(*, referral: Referral, by: User, name: str, content: bytes) -> RiskDocument:
     """Attach a risk document after checking what it really is; nothing is stored if refused.
 
     The file is checked before the referral's row is locked; then parallel uploads count
-    one after another under the lock and never pass `RISK_DOCUMENTS_PER_REFERRAL` together."""
-    _require_editable(referral, by)
+    one after another under the lock and never pass `RISK_DOCUMENTS_PER_REFERRAL` together.
+
+    The file is written to the private storage inside the transaction, just before its
+    row, so a committed row always has its file; if the transaction fails (the row, the
+    event or the commit), `files_removed_on_error` deletes the file once it has rolled
+    back, so a failed upload leaves none. Called inside an enclosing transaction that
+    later rolls back, the file stays, named by no row."""
+    rules.require(by, "upload_document", referral)
     kind = documents.check_document(name, content)
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
-    _require_editable(referral, by)
+    rules.require(by, "upload_document", referral)
     if referral.documents.count() >= settings.RISK_DOCUMENTS_PER_REFERRAL:
         raise documents.DocumentRejected(
             f"A referral can have at most {settings.RISK_DOCUMENTS_PER_REFERRAL} risk documents: remove one first"
         )
     storage_name, digest = documents.store(content)
-    # If the row cannot be saved, the file goes too: nothing is kept that is not listed.
-    try:
-        document = RiskDocument.objects.create(
-            referral=referral,
-            original_name=name[:255],
-            storage_name=storage_name,
-            content_type=kind.content_type,
-            size=len(content),
-            sha256=digest,
-            uploaded_by=by,
-        )
-    except Exception:
-        documents.remove(storage_name)
-        raise
+    document = RiskDocument.objects.create(
+        referral=referral,
+        original_name=name[:255],
+        storage_name=storage_name,
+        content_type=kind.content_type,
+        size=len(content),
+        sha256=digest,
+        uploaded_by=by,
+    )
     _event(referral, kind="document_added", actor=by, note=document.original_name)
     return document
 
 
 @transaction.atomic
 def document_remove(*, document: RiskDocument, by: User) -> None:
+    """Remove a risk document; its file goes once the removal commits."""
     referral = document.referral
-    _require_editable(referral, by)
+    rules.require(by, "remove_document", referral)
     storage_name, name = document.storage_name, document.original_name
     document.delete()
-    transaction.on_commit(lambda: documents.remove(storage_name))
+    # The row is gone for good; a file the storage fails to delete is logged, not an error.
+    transaction.on_commit(lambda: documents.remove(storage_name), robust=True)
     _event(referral, kind="document_removed", actor=by, note=name)
 
 
@@ -386,54 +384,36 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
     return missing
 
 
-# Named, not imported: referrals does not depend on commissioning (DESIGN, Architecture).
-CAPACITY_RECOMPUTE_TASK = "commissioning.tasks.capacity_alerts_for_service"
-
-
-def _capacity_recompute_after_commit(referral: Referral) -> None:
-    """Once the change commits, have the capacity monitor look at the service's month of
-    sending again, so alerts follow demand without waiting for the periodic run."""
+def _demand_changed(referral: Referral) -> None:
+    """Announce that the service's month of sending has changed, inside this transaction, so
+    that capacity monitoring can look at it again without waiting for its periodic run."""
     if referral.sent_at is None:
         return
-    period = f"{timezone.localtime(referral.sent_at):%Y-%m}"
-    # Recorded with the change, so that a broker outage delays the recompute but cannot lose it.
-    pending_task = pending_task_record(
-        task_name=CAPACITY_RECOMPUTE_TASK, args=[referral.service_id, period]
+    referral_demand_changed.send(
+        sender=Referral,
+        service_id=referral.service_id,
+        period=f"{timezone.localtime(referral.sent_at):%Y-%m}",
     )
-    transaction.on_commit(lambda: _capacity_recompute(pending_task))
-
-
-def _capacity_recompute(pending_task: PendingTask) -> None:
-    """Queue the recompute; a broker outage is logged and never fails the referral: the
-    recorded task is sent again once the broker answers (partnership.tasks.pending_tasks_send)."""
-    try:
-        pending_task_send(pending_task=pending_task)
-    except Exception as exc:  # noqa: BLE001 - any broker failure; the referral stands
-        logger.warning(
-            "Capacity recompute for service %s not queued (%s); it is kept and sent when the broker answers",
-            pending_task.args[0],
-            type(exc).__name__,
-        )
 
 
 def _recipients_at(organisation_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            organisation_id=organisation_id,
-            role__in=[Role.PROVIDER_ADMIN, Role.CASEWORKER],
-            is_active=True,
-        )
-    )
+    return list(staff_of_organisation(organisation_id))
 
 
-def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:
-    """Lock, check the declared transition, apply it and record it on the timeline."""
-    referral = (
+def _locked(referral: Referral) -> Referral:
+    """The referral's row, locked for a change and read afresh: the caller's copy may be
+    older than the state the rules must be asked about."""
+    return (
         Referral.objects.select_for_update()
         .select_related("service", "pdu__region")
         .get(pk=referral.pk)
     )
-    transition = workflow.check(action, referral.status, by.role)
+
+
+def _transition(referral: Referral, *, action: str, by: User, note: str = "", **fields) -> Referral:
+    """Apply a declared transition to a referral the caller has locked (and asked the rules
+    about), and record it on the timeline."""
+    transition = rules.require(by, action, referral)
     before = referral.status
     if transition.target:
         referral.status = transition.target
@@ -447,14 +427,11 @@ def _transition(referral: Referral, *, action: str, by: User, note: str = "", **
 @transaction.atomic
 def referral_send(*, referral: Referral, by: User) -> Referral:
     """Send a complete referral to the provider, who is told in the portal and by email."""
-    if by.role != Role.PRACTITIONER or by.pdu_id != referral.pdu_id:
-        raise PermissionDenied("Only the referring PDU's practitioners send a referral")
-    if referral.status == Status.SENT:
-        return referral  # a second click of the same send changes nothing
-    locked = Referral.objects.select_for_update().get(pk=referral.pk)
-    if locked.status == Status.SENT:
+    locked = _locked(referral)
+    # A second click of the same send changes nothing: the sender gets the referral back.
+    if locked.status == Status.SENT and rules.permitted(by, "send", locked):
         return locked
-    workflow.check("send", locked.status, by.role)
+    rules.require(by, "send", locked)
     missing = referral_missing(locked)
     if missing:
         raise ReferralIncomplete(missing)
@@ -462,9 +439,7 @@ def referral_send(*, referral: Referral, by: User) -> Referral:
         with transaction.atomic():
             sent = _transition(locked, action="send", by=by, sent_at=timezone.now())
     except IntegrityError as exc:
-        raise workflow.InvalidTransition(
-            "This person already has an open referral to this service"
-        ) from exc
+        raise StateConflict("This person already has an open referral to this service") from exc
     notification_send(
         recipients=_recipients_at(sent.service.organisation_id),
         kind="referral_sent",
@@ -473,7 +448,7 @@ def referral_send(*, referral: Referral, by: User) -> Referral:
         link=f"/referrals/{sent.public_id}/",
         dedupe_key=f"referral-sent-{sent.pk}-{sent.events.count()}",
     )
-    _capacity_recompute_after_commit(sent)
+    _demand_changed(sent)
     return sent
 
 
@@ -489,6 +464,9 @@ def _tell_practitioner(referral: Referral, *, kind: str, title: str, body: str =
 
 @transaction.atomic
 def referral_accept(*, referral: Referral, by: User) -> Referral:
+    """The provider takes the referral on; the practitioner is told."""
+    referral = _locked(referral)
+    rules.require(by, "accept", referral)
     referral = _transition(referral, action="accept", by=by, decided_at=timezone.now())
     _tell_practitioner(
         referral, kind="referral_accepted", title=f"Referral {referral.reference} accepted"
@@ -498,6 +476,9 @@ def referral_accept(*, referral: Referral, by: User) -> Referral:
 
 @transaction.atomic
 def referral_return(*, referral: Referral, by: User, reason: str) -> Referral:
+    """Send the referral back to the practitioner for the information the reason asks for."""
+    referral = _locked(referral)
+    rules.require(by, "return", referral)
     if not reason.strip():
         raise ValidationError({"reason": ["Say what information is missing"]})
     referral = _transition(
@@ -514,8 +495,11 @@ def referral_return(*, referral: Referral, by: User, reason: str) -> Referral:
 
 @transaction.atomic
 def referral_decline(*, referral: Referral, by: User, reason: str, note: str = "") -> Referral:
+    """Decline the referral with a coded reason (and a note when the reason is "other")."""
     from referrals.models import DeclineReason
 
+    referral = _locked(referral)
+    rules.require(by, "decline", referral)
     if reason not in DeclineReason.values:
         raise ValidationError({"reason": ["Select a reason for declining"]})
     if reason == DeclineReason.OTHER and not note.strip():
@@ -540,10 +524,12 @@ def referral_decline(*, referral: Referral, by: User, reason: str, note: str = "
 
 @transaction.atomic
 def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = "") -> Referral:
+    """The referring PDU withdraws the referral with a coded reason; once sent, the provider
+    is told."""
     from referrals.models import WithdrawReason
 
-    if by.pdu_id != referral.pdu_id:
-        raise PermissionDenied("Only the referring PDU's practitioners withdraw a referral")
+    referral = _locked(referral)
+    rules.require(by, "withdraw", referral)
     if reason not in WithdrawReason.values:
         raise ValidationError({"reason": ["Select a reason for withdrawing"]})
     if reason == WithdrawReason.OTHER and not note.strip():
@@ -565,21 +551,17 @@ def referral_withdraw(*, referral: Referral, by: User, reason: str, note: str = 
             body=WithdrawReason(reason).label,
             link=f"/referrals/{referral.public_id}/",
         )
-        _capacity_recompute_after_commit(referral)
+        _demand_changed(referral)
     return referral
 
 
 @transaction.atomic
 def referral_assign(*, referral: Referral, by: User, caseworker: User) -> Referral:
-    if (
-        caseworker.organisation_id != referral.service.organisation_id
-        or caseworker.role
-        not in (
-            Role.CASEWORKER,
-            Role.PROVIDER_ADMIN,
-        )
-        or not caseworker.is_active
-    ):
+    """A provider admin assigns the referral to a member of their organisation's staff."""
+    referral = _locked(referral)
+    rules.require(by, "assign", referral)
+    # The assignee is one of the receiving organisation's staff, as the assigner is.
+    if not (caseworker.is_active and rules.is_receiving_staff(caseworker, referral)):
         raise ValidationError({"caseworker": ["Choose a member of your organisation's staff"]})
     referral = _transition(
         referral, action="assign", by=by, note=caseworker.full_name, assigned_to=caseworker
@@ -593,14 +575,10 @@ def referral_assign(*, referral: Referral, by: User, caseworker: User) -> Referr
     return referral
 
 
-def risk_read(
-    *, referral: Referral, by: User, channel: str, why: str, what: str = "risk_information"
-):
-    """Return the referral's risk information if the user may read it; every attempt is logged.
-
-    Raises PermissionDenied (after logging the denial) otherwise.
-    """
-    denial = referral_risk_denial(user=by, referral=referral)
+def _access_logged(
+    *, referral: Referral, by: User, channel: str, why: str, what: str, denial: str | None
+) -> None:
+    """One row of the risk access log: a read (`denial` None) or a refused request."""
     AccessLog.objects.create(
         user=by,
         user_email=by.email,
@@ -611,23 +589,53 @@ def risk_read(
         channel=channel,
         outcome=AccessLog.Outcome.GRANTED if denial is None else AccessLog.Outcome.DENIED,
     )
+
+
+def risk_read(
+    *, referral: Referral, by: User, channel: str, why: str, what: str = "risk_information"
+):
+    """Return the referral's risk information if the user may read it; the read is logged,
+    and so is a refusal (call it only when risk is asked for: `rules.allows` tells first).
+
+    Raises NotPermitted (after logging the refusal) otherwise.
+    """
+    denial = rules.risk_denial(by, referral)
+    _access_logged(referral=referral, by=by, channel=channel, why=why, what=what, denial=denial)
     if denial is not None:
         logger.info("Risk access refused for user %s on referral %s", by.pk, referral.pk)
-        raise PermissionDenied("You cannot see this referral's risk information")
-    return referral.risk
+        raise NotPermitted("You cannot see this referral's risk information")
+    # Read afresh: the referral may carry the risk as it was before a change just saved.
+    return RiskInformation.objects.get(referral=referral)
 
 
 def timeline_read(*, referral: Referral, by: User, channel: str, why: str) -> list:
     """The referral's timeline as the user may see it; when it carries risk information
     (a risk amendment's reason, a document's name), the read is logged like `risk_read`."""
-    events = referral_events_visible_to(user=by, referral=referral)
-    if any(event.kind in RISK_EVENT_KINDS for event in events):
-        risk_read(referral=referral, by=by, channel=channel, why=why, what="timeline")
+    readable = rules.allows(by, "read_risk", referral)
+    events = referral_events_visible_to(user=by, referral=referral, risk_readable=readable)
+    if readable and any(event.kind in RISK_EVENT_KINDS for event in events):
+        _access_logged(
+            referral=referral, by=by, channel=channel, why=why, what="timeline", denial=None
+        )
     return events
 
 
-def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -> bytes:
-    """The bytes of a risk document for a user who may read it; logged like risk_read."""
+def document_list_read(*, referral: Referral, by: User, channel: str, why: str) -> list:
+    """The referral's risk documents for a user who may read its risk; a list that names
+    any is a read of risk information, logged like `risk_read`. Raises NotPermitted, with
+    nothing logged, for anyone else: they did not ask for risk information itself."""
+    rules.require(by, "read_risk", referral)
+    listed = list(referral.documents.select_related("uploaded_by"))
+    if listed:
+        _access_logged(
+            referral=referral, by=by, channel=channel, why=why, what="risk_documents", denial=None
+        )
+    return listed
+
+
+def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -> File:
+    """A risk document's file, open for reading, for a user who may read it; logged like
+    risk_read. The caller closes it (a FileResponse does once it is sent)."""
     risk_read(
         referral=document.referral,
         by=by,
@@ -635,7 +643,7 @@ def document_read(*, document: RiskDocument, by: User, channel: str, why: str) -
         why=why,
         what=f"risk_document:{document.public_id}",
     )
-    return documents.path_of(document.storage_name).read_bytes()
+    return documents.open_file(document.storage_name)
 
 
 @transaction.atomic
@@ -663,14 +671,6 @@ def access_log_admin_read(*, referral_ids: list[int], by: User, what: str, why: 
 # Outcome feedback ---------------------------------------------------------------------------
 
 
-def _require_provider_of(referral: Referral, user: User) -> None:
-    if (
-        user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER)
-        or user.organisation_id != referral.service.organisation_id
-    ):
-        raise PermissionDenied("Only the provider's staff record the work on a referral")
-
-
 @transaction.atomic
 def session_record(
     *,
@@ -686,12 +686,8 @@ def session_record(
     appointment tells the practitioner."""
     from referrals.models import Session
 
-    _require_provider_of(referral, by)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
-    if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
-        raise workflow.InvalidTransition(
-            "Sessions are recorded once a referral is accepted and until it ends"
-        )
+    rules.require(by, "record_session", referral)
     if held_on > timezone.localdate():
         raise ValidationError({"held_on": ["The date of the session must be today or in the past"]})
     session = Session(
@@ -733,12 +729,8 @@ def concern_raise(
     """Raise a concern; the practitioner hears at once (in the portal and by email)."""
     from referrals.models import Concern
 
-    _require_provider_of(referral, by)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
-    if referral.status not in (Status.ACCEPTED, Status.IN_PROGRESS):
-        raise workflow.InvalidTransition(
-            "Concerns are raised while the service is working with the person"
-        )
+    rules.require(by, "raise_concern", referral)
     concern = Concern(
         referral=referral,
         urgency=urgency,
@@ -768,8 +760,7 @@ def concern_raise(
 @transaction.atomic
 def concern_acknowledge(*, concern, by: User):
     """The referring PDU's practitioner acknowledges a concern (once)."""
-    if by.role != Role.PRACTITIONER or by.pdu_id != concern.referral.pdu_id:
-        raise PermissionDenied("Only the referring PDU's practitioners acknowledge a concern")
+    rules.require(by, "acknowledge_concern", concern.referral)
     if concern.acknowledged_at is None:
         concern.acknowledged_by = by
         concern.acknowledged_at = timezone.now()
@@ -790,11 +781,10 @@ def report_send(
     """Send the end-of-service report: every desired outcome judged; completes the referral."""
     from referrals.models import EndOfServiceReport, OutcomeResult
 
-    _require_provider_of(referral, by)
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    rules.require(by, "write_report", referral)
     if EndOfServiceReport.objects.filter(referral=referral).exists():
-        raise workflow.InvalidTransition("The end-of-service report has already been sent")
-    workflow.check("complete", referral.status, by.role)
+        raise StateConflict("The end-of-service report has already been sent")
     errors: dict[str, list[str]] = {}
     expected = {o.pk: o for o in referral.desired_outcomes.all()}
     for outcome_id, outcome in expected.items():

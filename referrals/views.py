@@ -7,18 +7,18 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from partnership.forms import apply_validation_error
-from partnership.models import Role
+from partnership.errors import DomainError, NotPermitted, StateConflict
+from partnership.forms import apply_domain_error
+from partnership.rules import is_practitioner, is_provider_staff
 from providers.models import Service
 from providers.selectors import service_list_visible_to
-from referrals import documents, forms, selectors, services, workflow
-from referrals.documents import download_suffix
+from referrals import documents, forms, rules, selectors, services
 from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
 
 WHY_PAGE = "viewed the referral page"
@@ -38,15 +38,17 @@ def _referral(request: HttpRequest, public_id) -> Referral:
 
 
 def _editable(request: HttpRequest, public_id) -> Referral:
+    """A referral the user may change now; the pages of changing it are not there otherwise
+    (a closed referral's too)."""
     referral = _referral(request, public_id)
-    if request.user.role != Role.PRACTITIONER or referral.status in CLOSED_STATUSES:
+    if not rules.allows(request.user, "edit", referral):
         raise Http404("Not editable")
     return referral
 
 
 @login_required
 def start(request: HttpRequest, service_pk: int) -> HttpResponse:
-    if request.user.role != Role.PRACTITIONER:
+    if not rules.is_pdu_practitioner(request.user):
         raise Http404("Only practitioners make referrals")
     service = get_object_or_404(
         service_list_visible_to(user=request.user), pk=service_pk, status=Service.Status.ACTIVE
@@ -57,8 +59,8 @@ def start(request: HttpRequest, service_pk: int) -> HttpResponse:
             referral, _ = services.referral_start(
                 practitioner=request.user, service=service, crn=form.cleaned_data["crn"]
             )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
         else:
             return redirect("referrals:task-list", public_id=referral.public_id)
     return render(request, "referrals/start.html", {"form": form, "service": service})
@@ -96,11 +98,6 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
     title, form_class = SECTIONS[section]
     instance = referral.risk if section == "risk" else referral
     needs_reason = referral.status not in (Status.DRAFT, Status.RETURNED)
-    if section == "risk":
-        # Showing the saved risk to the practitioner is a read of risk data too.
-        services.risk_read(
-            referral=referral, by=request.user, channel="page", why="editing the referral's risk"
-        )
     form = form_class(request.POST or None, instance=instance, needs_reason=needs_reason)
     if request.method == "POST" and form.is_valid():
         data = {
@@ -121,13 +118,18 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
                     amendment_reason=reason,
                     desired_outcomes=form.cleaned_data.get("desired_outcomes"),
                 )
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
         else:
             if needs_reason:
                 messages.success(request, f"{title} updated")
                 return redirect("referrals:detail", public_id=referral.public_id)
             return redirect("referrals:task-list", public_id=referral.public_id)
+    if section == "risk":
+        # The page shows the saved risk to the practitioner: a read of risk data too.
+        services.risk_read(
+            referral=referral, by=request.user, channel="page", why="editing the referral's risk"
+        )
     return render(
         request, "referrals/section.html", {"referral": referral, "form": form, "title": title}
     )
@@ -150,10 +152,8 @@ def document_list(request: HttpRequest, public_id) -> HttpResponse:
             services.document_add(
                 referral=referral, by=request.user, name=upload.name, content=upload.read()
             )
-        except documents.DocumentRejected as exc:
-            form.add_error("file", str(exc))
-        except (ValidationError, workflow.InvalidTransition) as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
         else:
             messages.success(request, f"{upload.name} has been uploaded")
             return redirect("referrals:documents", public_id=referral.public_id)
@@ -178,43 +178,36 @@ def document_remove(request: HttpRequest, public_id, document_id) -> HttpRespons
 def document_download(request: HttpRequest, public_id, document_id) -> HttpResponse:
     referral = _referral(request, public_id)
     document = get_object_or_404(referral.documents, public_id=document_id)
-    try:
-        content = services.document_read(
-            document=document, by=request.user, channel="page", why="downloaded the document"
-        )
-    except PermissionDenied as exc:
-        raise Http404("Not allowed") from exc
-    response = HttpResponse(content, content_type=document.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="{document.public_id}{download_suffix(document.original_name)}"'
+    # Refused, the read is logged and the page answers 404 (NotPermitted).
+    content = services.document_read(
+        document=document, by=request.user, channel="page", why="downloaded the document"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    return response
+    return documents.download_response(document, content)
 
 
 @login_required
 def check_answers(request: HttpRequest, public_id) -> HttpResponse:
     referral = _editable(request, public_id)
-    risk = services.risk_read(
-        referral=referral, by=request.user, channel="page", why="checking answers before sending"
-    )
     missing = services.referral_missing(referral)
     if request.method == "POST":
         try:
             services.referral_send(referral=referral, by=request.user)
         except services.ReferralIncomplete as exc:
             missing = exc.missing
-        except workflow.InvalidTransition as exc:
+        except StateConflict as exc:
             messages.error(request, str(exc))
             return redirect("referrals:check-answers", public_id=referral.public_id)
         else:
             return redirect("referrals:confirmation", public_id=referral.public_id)
+    risk = services.risk_read(
+        referral=referral, by=request.user, channel="page", why="checking answers before sending"
+    )
     return render(
         request,
         "referrals/check_answers.html",
         {
             "referral": referral,
+            "actions": rules.actions_for(request.user, referral),
             "risk": risk,
             "missing": missing,
             "documents": referral.documents.all(),
@@ -231,7 +224,7 @@ def confirmation(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.PRACTITIONER:
+    if not is_practitioner(request.user):
         raise Http404("Practitioners only")
     scope = "pdu" if request.GET.get("show") == "pdu" else "mine"
     referrals = selectors.referral_list_visible_to(user=request.user)
@@ -272,7 +265,7 @@ INBOX_TABS = {
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    if request.user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER):
+    if not is_provider_staff(request.user):
         raise Http404("Provider staff only")
     tab = request.GET.get("tab", "new")
     if tab not in INBOX_TABS:
@@ -295,11 +288,13 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = _referral(request, public_id)
-    try:
+    actions = rules.actions_for(request.user, referral)
+    # Risk is shown, and its read logged, only to those who may read it: for anyone else
+    # the page simply leaves it out, and nothing is logged, since nothing was asked for.
+    risk_readable = "read_risk" in actions
+    risk = None
+    if risk_readable:
         risk = services.risk_read(referral=referral, by=request.user, channel="page", why=WHY_PAGE)
-    except PermissionDenied:
-        risk = None
-    actions = workflow.actions_for(referral.status, request.user.role)
     return render(
         request,
         "referrals/detail.html",
@@ -307,9 +302,11 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
             "referral": referral,
             "risk": risk,
             "actions": actions,
-            "documents": referral.documents.all() if risk is not None else [],
+            "documents": referral.documents.all() if risk_readable else [],
             # The page's risk read above is logged; its timeline shows risk notes only then.
-            "events": selectors.referral_events_visible_to(user=request.user, referral=referral),
+            "events": selectors.referral_events_visible_to(
+                user=request.user, referral=referral, risk_readable=risk_readable
+            ),
             "outcomes": referral.desired_outcomes.all(),
             "return_form": forms.ReturnForm(prefix="return"),
             "decline_form": forms.DeclineForm(prefix="decline"),
@@ -317,13 +314,9 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
             "assign_form": forms.AssignForm(organisation_id=referral.service.organisation_id)
             if "assign" in actions
             else None,
-            "can_edit": request.user.role == Role.PRACTITIONER
-            and referral.status not in CLOSED_STATUSES,
             "sessions": referral.sessions.all(),
             "concerns": referral.concerns.select_related("raised_by", "acknowledged_by"),
             "report": getattr(referral, "end_of_service_report", None),
-            "working": request.user.role in (Role.PROVIDER_ADMIN, Role.CASEWORKER)
-            and referral.status in (Status.ACCEPTED, Status.IN_PROGRESS),
         },
     )
 
@@ -335,8 +328,7 @@ ACTION_FORMS = {
 }
 
 
-# The transitions a page's button makes; the others happen through what starts or ends the
-# work (the first session starts it, the end-of-service report completes it).
+# The transitions a page's button makes (sending's is on the check-answers page).
 PAGE_ACTIONS = frozenset({"send", "accept", "return", "decline", "withdraw", "assign"})
 
 
@@ -344,7 +336,7 @@ PAGE_ACTIONS = frozenset({"send", "accept", "return", "decline", "withdraw", "as
 @require_POST
 def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
     referral = _referral(request, public_id)
-    if action not in PAGE_ACTIONS or action not in workflow.TRANSITIONS:
+    if action not in PAGE_ACTIONS:
         raise Http404("No such action")
     form = None
     if action in ACTION_FORMS:
@@ -371,35 +363,31 @@ def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
     }
     try:
         updated = calls[action]()
-    except (workflow.InvalidTransition, PermissionDenied, PermissionError) as exc:
+    except NotPermitted as exc:
+        raise Http404("Not permitted") from exc
+    except DomainError as exc:
         messages.error(request, str(exc))
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(
-            request, f"Referral {updated.reference}: {workflow.TRANSITIONS[action].label.lower()}"
+            request, f"Referral {updated.reference}: {rules.POLICY[action].label.lower()}"
         )
     return redirect("referrals:detail", public_id=referral.public_id)
 
 
-def _provider_referral(request: HttpRequest, public_id) -> Referral:
-    """A referral the user's organisation is working: anyone else gets 404."""
+def _record(request, public_id, action, form_class, template, save, *, form_kwargs=None):
+    """A form of the provider's work on a referral (a session, a concern, the report). It
+    opens only when the action is allowed: 404 for anyone it is not for, and a page saying
+    it cannot be done now when the referral's state forbids it (409)."""
     referral = _referral(request, public_id)
-    if request.user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER):
-        raise Http404("Provider staff only")
-    return referral
-
-
-def _record(request, public_id, form_class, template, save, *, form_kwargs=None):
-    referral = _provider_referral(request, public_id)
+    rules.require(request.user, action, referral)
     form = form_class(request.POST or None, **(form_kwargs(referral) if form_kwargs else {}))
     if request.method == "POST" and form.is_valid():
         try:
             message = save(referral, form)
-        except workflow.InvalidTransition as exc:
-            form.add_error(None, str(exc))
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
         else:
             messages.success(request, message)
             return redirect("referrals:detail", public_id=referral.public_id)
@@ -412,7 +400,9 @@ def session_add(request: HttpRequest, public_id) -> HttpResponse:
         services.session_record(referral=referral, by=request.user, **form.cleaned_data)
         return "Session recorded"
 
-    return _record(request, public_id, forms.SessionForm, "referrals/session_form.html", save)
+    return _record(
+        request, public_id, "record_session", forms.SessionForm, "referrals/session_form.html", save
+    )
 
 
 @login_required
@@ -421,7 +411,9 @@ def concern_add(request: HttpRequest, public_id) -> HttpResponse:
         services.concern_raise(referral=referral, by=request.user, **form.cleaned_data)
         return "Concern raised: the probation practitioner has been told"
 
-    return _record(request, public_id, forms.ConcernForm, "referrals/concern_form.html", save)
+    return _record(
+        request, public_id, "raise_concern", forms.ConcernForm, "referrals/concern_form.html", save
+    )
 
 
 @login_required
@@ -439,6 +431,7 @@ def report_send(request: HttpRequest, public_id) -> HttpResponse:
     return _record(
         request,
         public_id,
+        "write_report",
         forms.ReportForm,
         "referrals/report_form.html",
         save,
@@ -451,9 +444,7 @@ def report_send(request: HttpRequest, public_id) -> HttpResponse:
 def concern_acknowledge(request: HttpRequest, public_id, concern_id) -> HttpResponse:
     referral = _referral(request, public_id)
     concern = get_object_or_404(referral.concerns, public_id=concern_id)
-    try:
-        services.concern_acknowledge(concern=concern, by=request.user)
-    except PermissionDenied as exc:
-        raise Http404("Not yours to acknowledge") from exc
+    # Anyone but the referring PDU gets 404 (NotPermitted).
+    services.concern_acknowledge(concern=concern, by=request.user)
     messages.success(request, "Concern acknowledged")
     return redirect("referrals:detail", public_id=referral.public_id)

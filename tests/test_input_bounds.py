@@ -571,7 +571,8 @@ def test_input_bounds_id_of_the_wrong_type_refers_nowhere(world):
 def test_input_bounds_notification_titles_fit_a_service_name_of_any_length():
     """A service's name fills its column: a referral to it still notifies, its title cut to
     fit with an ellipsis."""
-    from partnership.models import Notification, Role
+    from notifications.models import Notification
+    from partnership.models import Role
     from partnership.tests.factories import UserFactory
     from providers.tests.factories import make_service
 

@@ -10,7 +10,8 @@ from django.core import mail
 
 from commissioning.models import Application
 from commissioning.tests.factories import add_lot, apply, auth, new_round, open_round
-from partnership.models import Notification, Role, User
+from notifications.models import Notification
+from partnership.models import Role, User
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import OrganisationFactory, make_service
 from referrals import services as referrals

@@ -1,14 +1,12 @@
 """Serializers of rounds, lots, applications, assessments and agreements."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
 from commissioning import selectors
 from commissioning.models import (
     Agreement,
-    Alert,
     Application,
     AssessorAssignment,
     Criterion,
@@ -22,7 +20,6 @@ from partnership.api.serializers import (
     MULTI_LINE,
     CheckedModelSerializer,
     CheckedSerializer,
-    ReferenceSerializer,
 )
 from partnership.models import Pdu, Region, ServiceCategory
 from partnership.validators import within_page_years
@@ -275,49 +272,3 @@ class MarketTrendSerializer(CheckedSerializer):
 
 class MarketTrendListSerializer(CheckedSerializer):
     results = MarketTrendSerializer(many=True)
-
-
-class AlertSubjectSerializer(CheckedSerializer):
-    type = serializers.ChoiceField(choices=["service", "agreement"])
-    id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
-    name = serializers.CharField()
-
-
-class AlertSerializer(CheckedModelSerializer):
-    id = serializers.UUIDField(source="public_id", read_only=True)
-    period = serializers.CharField(source="period_code", help_text="The month, as YYYY-MM")
-    subject = serializers.SerializerMethodField()
-    organisation = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Alert
-        fields = [
-            "id",
-            "rule",
-            "severity",
-            "status",
-            "period",
-            "subject",
-            "organisation",
-            "message",
-            "figures",
-            "opened_at",
-            "escalated_at",
-            "acknowledged_at",
-            "resolved_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(AlertSubjectSerializer)
-    def get_subject(self, alert: Alert) -> dict:
-        if alert.service_id:
-            return {"type": "service", "id": str(alert.service_id), "name": alert.service.name}
-        return {
-            "type": "agreement",
-            "id": str(alert.agreement.public_id),
-            "name": str(alert.agreement),
-        }
-
-    @extend_schema_field(ReferenceSerializer)
-    def get_organisation(self, alert: Alert) -> dict:
-        return {"id": alert.organisation_id, "name": alert.organisation.name}

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from commissioning.api import capacity, views
+from commissioning.api import views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -12,11 +12,6 @@ router.register("lots", views.LotViewSet, basename="lot")
 router.register("applications", views.ApplicationViewSet, basename="application")
 router.register("assessments", views.AssessmentViewSet, basename="assessment")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
-router.register("alerts", views.AlertViewSet, basename="alert")
-router.register("capacity/services", capacity.ServiceCapacityViewSet, basename="capacity-service")
-router.register(
-    "capacity/agreements", capacity.AgreementCapacityViewSet, basename="capacity-agreement"
-)
 
 urlpatterns = [
     path("exports/360giving/", views.GivingExportView.as_view(), name="export-360giving"),

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django_filters import rest_framework as filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -23,7 +20,6 @@ from commissioning.api import serializers
 from commissioning.market import market_health
 from commissioning.models import (
     Agreement,
-    Alert,
     Application,
     AssessorAssignment,
     FundingRound,
@@ -392,45 +388,3 @@ class OcdsCsvExportView(CsvExportView):
     def rows(self, request):
         json_uri = request.build_absolute_uri(reverse("api:export-ocds"))
         return exports.ocds_csv_rows(exports.ocds_package(base_uri=json_uri))
-
-
-class AlertFilter(filters.FilterSet):
-    rule = filters.ChoiceFilter(choices=Alert.Rule.choices)
-    severity = filters.ChoiceFilter(choices=Alert.Severity.choices)
-    status = filters.ChoiceFilter(choices=Alert.Status.choices)
-    period = filters.CharFilter(method="filter_period", help_text="A month, as YYYY-MM")
-
-    class Meta:
-        model = Alert
-        fields = ["rule", "severity", "status", "period"]
-
-    def filter_period(self, queryset, name, value):
-        try:
-            month = datetime.strptime(value, "%Y-%m").date()
-        except ValueError as exc:
-            raise ValidationError({"period": ["Give the month as YYYY-MM, like 2026-11"]}) from exc
-        return queryset.filter(period=month)
-
-
-class AlertViewSet(
-    UserScopedViewMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
-):
-    """Capacity and agreement alerts: commissioners see their regions', providers' admins
-    their organisation's; nobody else has any. Acknowledging says it is being dealt with."""
-
-    model = Alert
-    lookup_field = "public_id"
-    serializer_class = serializers.AlertSerializer
-    filterset_class = AlertFilter
-
-    def scoped_queryset(self, user):
-        return selectors.alert_list_visible_to(user=user).order_by("-opened_at", "-id")
-
-    @extend_schema(request=None, responses=serializers.AlertSerializer)
-    @action(detail=True, methods=["post"])
-    def acknowledge(self, request, public_id=None):
-        alert = services.alert_acknowledge(alert=self.get_object(), by=request.user)
-        return Response(serializers.AlertSerializer(alert).data)

@@ -55,34 +55,3 @@ def govuk_time(value) -> str:
         minutes = f":{local.minute:02d}" if local.minute else ""
         clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
     return f"{clock} on {local.day} {local:%B %Y}"
-
-
-FIGURE_LABELS = {
-    "sent": "Referrals sent this month",
-    "accepted": "Accepted this month",
-    "active": "Active caseload",
-    "caseload": "Active caseload",
-    "capacity": "Capacity a month",
-    "percent": "Capacity used",
-    "forecast": "Forecast referrals by the month's end",
-    "forecast_percent": "Forecast share of capacity",
-}
-
-
-@register.filter
-def figure_rows(figures) -> list[tuple[str, str]]:
-    """An alert's figures as (label, value) rows, in a stable order, percentages marked."""
-    rows = []
-    for key, value in (figures or {}).items():
-        label = FIGURE_LABELS.get(key) or key.replace("_", " ").capitalize()
-        shown = f"{value}%" if key.endswith("percent") and value is not None else value
-        rows.append((label, "Not known" if shown is None else shown))
-    return rows
-
-
-@register.inclusion_tag("commissioning/_alert_count.html", takes_context=True)
-def open_alerts(context):
-    """The home page's count of alerts not yet acknowledged, for those with an alert centre."""
-    from commissioning.selectors import alert_open_count
-
-    return {"count": alert_open_count(user=context["user"])}

@@ -11,7 +11,6 @@ from partnership.api.fields import IdField
 from partnership.models import (
     ComplexityLevel,
     DesiredOutcome,
-    Notification,
     Pdu,
     Region,
     ServiceCategory,
@@ -196,12 +195,3 @@ class MeSerializer(CheckedModelSerializer):
     def get_token_scope(self, user: User) -> str:
         token = getattr(self.context.get("request"), "auth", None)
         return getattr(token, "scope", "session")
-
-
-class NotificationSerializer(CheckedModelSerializer):
-    unread = serializers.BooleanField(source="is_unread", read_only=True)
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "title", "body", "link", "created_at", "read_at", "unread"]
-        read_only_fields = fields

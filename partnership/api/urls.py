@@ -11,7 +11,6 @@ router.include_root_view = False
 router.register("regions", views.RegionViewSet, basename="region")
 router.register("pdus", views.PduViewSet, basename="pdu")
 router.register("service-categories", views.ServiceCategoryViewSet, basename="service-category")
-router.register("notifications", views.NotificationViewSet, basename="notification")
 
 app_name = "api"
 urlpatterns = [
@@ -33,7 +32,9 @@ urlpatterns = [
         name="docs",
     ),
     path("", include(router.urls)),
+    path("", include("notifications.api.urls")),
     path("", include("providers.api.urls")),
     path("", include("referrals.api.urls")),
     path("", include("commissioning.api.urls")),
+    path("", include("capacity.api.urls")),
 ]

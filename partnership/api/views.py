@@ -1,17 +1,12 @@
 """The shared API resources: me, regions, PDUs and service categories."""
 
 import django_filters
-from django import forms
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, viewsets
-from rest_framework.decorators import action
-from rest_framework.response import Response
 
-from partnership import selectors, services
+from partnership import selectors
 from partnership.api import serializers
-from partnership.api.scoping import UserScopedViewMixin
-from partnership.models import Notification, Pdu
+from partnership.models import Pdu
 
 
 class MeView(generics.RetrieveAPIView):
@@ -53,49 +48,3 @@ class PduViewSet(viewsets.ReadOnlyModelViewSet):
 class ServiceCategoryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.ServiceCategorySerializer
     queryset = selectors.service_category_list()
-
-
-class TrueOrFalseField(forms.NullBooleanField):
-    """`true` or `false` as the schema says, or left out; django-filter's own boolean reads
-    anything else as no filter, which would answer a typo with every notification."""
-
-    widget = forms.TextInput
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if value not in ("true", "false"):
-            raise ValidationError("Give true or false", code="invalid")
-        return value == "true"
-
-
-class TrueOrFalseFilter(django_filters.BooleanFilter):
-    field_class = TrueOrFalseField
-
-
-class NotificationFilter(django_filters.FilterSet):
-    unread = TrueOrFalseFilter(
-        field_name="read_at", lookup_expr="isnull", help_text="Only unread (true) or read (false)"
-    )
-
-    class Meta:
-        model = Notification
-        fields = ["unread", "kind"]
-
-
-class NotificationViewSet(UserScopedViewMixin, viewsets.ReadOnlyModelViewSet):
-    """The signed-in user's own notifications, newest first."""
-
-    model = Notification
-    serializer_class = serializers.NotificationSerializer
-    filterset_class = NotificationFilter
-
-    def scoped_queryset(self, user):
-        return selectors.notification_list_for(user=user)
-
-    @extend_schema(request=None, responses=serializers.NotificationSerializer)
-    @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
-        """Mark one notification as read."""
-        notification = services.notification_mark_read(notification=self.get_object())
-        return Response(self.get_serializer(notification).data)

@@ -1,7 +1,7 @@
 """Settings shared by every environment, read from the environment (django-environ).
 
 `test` and `production` are small overlays on this module. With no DATABASE_URL or
-REDIS_URL the launcher (`partnership.launcher`) starts embedded servers and sets them.
+REDIS_URL the launcher (`python -m tooling.launcher`) starts embedded servers and sets them.
 """
 
 from datetime import timedelta
@@ -9,6 +9,8 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+
+from .private_storage import private_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -49,9 +51,11 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "partnership",
+    "notifications",
     "providers",
     "commissioning",
     "referrals",
+    "capacity",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnership.context_processors.portal",
+                "notifications.context_processors.unread",
                 "csp.context_processors.nonce",
             ],
         },
@@ -253,20 +258,23 @@ STATICFILES_DIRS = [
     ("govuk", BASE_DIR / "node_modules/govuk-frontend/dist/govuk"),
     ("moj", BASE_DIR / "node_modules/@ministryofjustice/frontend/moj"),
 ]
+# Private files (risk documents) live outside the web root and are served only by views:
+# on the filesystem under PRIVATE_MEDIA_ROOT, or in an S3-compatible bucket.
+PRIVATE_STORAGE = env("PRIVATE_STORAGE", default="filesystem")
+PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "partnership.storage.PortalStaticStorage"},
+    "private": private_storage(PRIVATE_STORAGE, env),
 }
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=False)
-# Private files (risk documents) live outside the web root and are served only by views.
-PRIVATE_MEDIA_ROOT = Path(env("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 
 # Email: console in the embedded demo; SMTP or GOV.UK Notify chosen by EMAIL_PROVIDER.
 EMAIL_PROVIDER = env("EMAIL_PROVIDER", default="console")
 EMAIL_BACKEND = {
     "console": "django.core.mail.backends.console.EmailBackend",
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
-    "notify": "partnership.notify.NotifyEmailBackend",
+    "notify": "notifications.notify.NotifyEmailBackend",
     "locmem": "django.core.mail.backends.locmem.EmailBackend",
 }[EMAIL_PROVIDER]
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
@@ -427,7 +435,7 @@ OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")
 MARKET_HHI_MODERATELY_CONCENTRATED = env.int("MARKET_HHI_MODERATELY_CONCENTRATED", default=1500)
 MARKET_HHI_HIGHLY_CONCENTRATED = env.int("MARKET_HHI_HIGHLY_CONCENTRATED", default=2500)
 
-# Capacity monitoring (commissioning.alerts): thresholds as a percentage of a month's capacity.
+# Capacity monitoring (capacity.alerts): thresholds as a percentage of a month's capacity.
 CAPACITY_AMBER_PERCENT = env.int("CAPACITY_AMBER_PERCENT", default=100)
 CAPACITY_RED_PERCENT = env.int("CAPACITY_RED_PERCENT", default=150)
 # The directory calls a service "busy" from here up to amber.

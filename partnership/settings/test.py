@@ -1,7 +1,14 @@
-"""Test overlay: fast hashing, outbox email, plain static storage."""
+"""Test overlay: fast hashing, outbox email, plain static storage, private files in a
+temporary folder."""
+
+import atexit
+import shutil
+import tempfile
+from pathlib import Path
 
 from .base import *  # noqa: F403
 from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASE_OWNER, DATABASES, STORAGES, env
+from .private_storage import FILESYSTEM
 
 DEBUG = False
 DEMO_ENABLED = True
@@ -12,7 +19,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Whatever the environment says: the suite's files never reach a real folder or bucket.
+    "private": FILESYSTEM,
 }
+# A folder of this run's own, gone when it ends; tests that look at the files set their own.
+PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="partnership-private-"))
+atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
 WHITENOISE_AUTOREFRESH = True
 # Static files straight from their folders: the suite never runs collectstatic.
 WHITENOISE_USE_FINDERS = True

@@ -19,21 +19,17 @@ from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from partnership import auth
-from partnership.admin import DeclaredFiltersChangeList, SupportAdmin
-from partnership.models import Notification, Role, User
-from partnership.services import (
+from notifications.models import Notification
+from notifications.services import (
     TransientEmailError,
     notification_email_deliver,
     notification_send,
 )
-from partnership.tests.factories import (
-    PASSWORD,
-    NotificationFactory,
-    UserFactory,
-    emailed_link,
-    issue_token,
-)
+from notifications.tests.factories import NotificationFactory, emailed_link
+from partnership import auth
+from partnership.admin import DeclaredFiltersChangeList, SupportAdmin
+from partnership.models import Role, User
+from partnership.tests.factories import PASSWORD, UserFactory, issue_token
 from providers.services import staff_invite
 from referrals import services as referral_services
 from referrals.admin import RiskInformationHistoryAdmin
@@ -226,7 +222,7 @@ def test_admin_lookup_every_admin_read_of_referral_data_is_logged(client, suppor
     assert logged(admin_url(Notification, "change", notification.pk)) == {referral.pk}
     row = AccessLog.objects.filter(user=support, referral=referral).latest("pk")
     assert (row.crn, row.user_email) == (referral.crn, support.email)
-    assert row.what == "admin_detail:partnership.notification"
+    assert row.what == "admin_detail:notifications.notification"
     # A refused lookup shows nothing, so logs nothing.
     count = AccessLog.objects.count()
     assert refused(client.get(RISK_HISTORY, {"summary__startswith": "P"}))
@@ -360,14 +356,17 @@ def test_admin_secret_a_link_with_a_token_is_never_stored():
 def test_admin_secret_stored_links_are_cleared_by_the_migration():
     from importlib import import_module
 
-    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
 
     migration = import_module("partnership.migrations.0007_notification_secrets")
+    # The models as they were at that migration (Notification was then partnership's).
+    state = MigrationLoader(connection).project_state(("partnership", "0007_notification_secrets"))
     user = UserFactory()
     stored = NotificationFactory(recipient=user, kind="staff_invited", link="/invitations/MQ/x-1/")
     kept = NotificationFactory(recipient=user, kind="concern", link="/referrals/x/")
 
-    migration.clear_stored_secret_links(apps, None)
+    migration.clear_stored_secret_links(state.apps, None)
 
     stored.refresh_from_db()
     kept.refresh_from_db()

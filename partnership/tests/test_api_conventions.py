@@ -9,9 +9,10 @@ from django.utils import timezone
 from openapi_spec_validator import validate
 from rest_framework import exceptions
 
+from notifications.tests.factories import NotificationFactory
 from partnership.api.exceptions import problem_exception_handler
 from partnership.models import Pdu, Role
-from partnership.tests.factories import NotificationFactory, UserFactory
+from partnership.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

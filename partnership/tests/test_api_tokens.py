@@ -7,8 +7,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from notifications.tests.factories import NotificationFactory
 from partnership.models import ApiToken, Role
-from partnership.tests.factories import NotificationFactory, UserFactory, issue_token
+from partnership.tests.factories import UserFactory, issue_token
 
 pytestmark = pytest.mark.django_db
 

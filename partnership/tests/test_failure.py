@@ -19,14 +19,14 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from conftest import wait_for
+from notifications.models import Notification, PendingTask
+from notifications.services import pending_tasks_send_due
 from partnership import health
 from partnership.celery import app
-from partnership.models import Notification, PendingTask
-from partnership.services import pending_tasks_send_due
 from partnership.tests.factories import PASSWORD, issue_token
 
 UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
-RECOMPUTE = "commissioning.tasks.capacity_alerts_for_service"
+RECOMPUTE = "capacity.tasks.capacity_alerts_for_service"
 
 
 def _forget_broker_connections() -> None:
@@ -182,35 +182,6 @@ def test_a_recorded_task_is_forgotten_once_the_broker_takes_it(django_capture_on
     assert not PendingTask.objects.exists()
 
 
-@pytest.mark.django_db
-def test_the_sweep_sends_recorded_tasks_oldest_first_and_stops_while_the_broker_is_down():
-    from django.utils import timezone
-
-    old = timezone.now() - timedelta(minutes=10)
-    first = PendingTask.objects.create(task_name=RECOMPUTE, args=[1, "2026-11"], created_at=old)
-    second = PendingTask.objects.create(
-        task_name=RECOMPUTE, args=[2, "2026-11"], created_at=old + timedelta(seconds=1)
-    )
-    fresh = PendingTask.objects.create(task_name=RECOMPUTE, args=[3, "2026-11"])
-
-    with redis_unreachable():
-        assert pending_tasks_send_due() == 0
-    first.refresh_from_db()
-    assert first.attempts == 1
-    assert PendingTask.objects.count() == 3
-
-    with mock.patch.object(app, "send_task") as send_task:
-        assert pending_tasks_send_due() == 2
-    assert [c.kwargs["args"] for c in send_task.call_args_list] == [[1, "2026-11"], [2, "2026-11"]]
-    assert list(PendingTask.objects.all()) == [fresh]
-    assert not PendingTask.objects.filter(pk=second.pk).exists()
-
-
-def test_beat_runs_the_sweep_of_recorded_tasks():
-    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
-    assert "partnership.tasks.pending_tasks_send" in schedule
-
-
 @pytest.mark.celery
 def test_a_recompute_recorded_while_the_broker_was_down_runs_once_it_is_back(
     committed_db, api_client
@@ -220,7 +191,7 @@ def test_a_recompute_recorded_while_the_broker_was_down_runs_once_it_is_back(
     which raises the service's alert."""
     from celery.contrib.testing.worker import start_worker
 
-    from commissioning.models import Alert
+    from capacity.models import Alert
 
     referral = _referral_ready_to_send()
     _, token = issue_token(referral.practitioner, scope="write")

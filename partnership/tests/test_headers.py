@@ -304,7 +304,7 @@ def test_server_errors_and_refused_requests_are_never_stored(client, practitione
     client.force_login(practitioner)
     client.raise_request_exception = False
     with mock.patch(
-        "partnership.selectors.notification_list_for", side_effect=RuntimeError("boom")
+        "notifications.selectors.notification_list_for", side_effect=RuntimeError("boom")
     ):
         error = client.get("/")
     assert error.status_code == 500

@@ -6,8 +6,9 @@ from django.contrib.auth.hashers import check_password
 from django.test import RequestFactory
 from django_otp.plugins.otp_static.models import StaticDevice
 
+from notifications.models import Notification
 from partnership import auth
-from partnership.models import Notification, PasswordResetRequest, RecoveryCode
+from partnership.models import PasswordResetRequest, RecoveryCode
 from partnership.tests.concurrency import run_together
 from partnership.tests.factories import UserFactory
 

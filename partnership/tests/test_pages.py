@@ -3,8 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from notifications.tests.factories import NotificationFactory
 from partnership.models import Role
-from partnership.tests.factories import PASSWORD, NotificationFactory, UserFactory
+from partnership.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

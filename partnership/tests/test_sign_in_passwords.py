@@ -12,9 +12,11 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from partnership.models import Notification, PasswordResetRequest, Role, User
-from partnership.services import notification_email_deliver
-from partnership.tests.factories import PASSWORD, UserFactory, emailed_link
+from notifications.models import Notification
+from notifications.services import notification_email_deliver
+from notifications.tests.factories import emailed_link
+from partnership.models import PasswordResetRequest, Role, User
+from partnership.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 

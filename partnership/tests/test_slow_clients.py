@@ -19,11 +19,17 @@ import yaml
 from django.conf import settings
 from django.db import connection
 
-from partnership.servers import database_url, free_port
+from partnership.db_roles import database_url
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 GUNICORN_CONFIG = BASE_DIR / "partnership" / "gunicorn.conf.py"
 BIN_DIR = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def _get(port: int, path: str, timeout: float) -> int:
@@ -34,7 +40,7 @@ def _get(port: int, path: str, timeout: float) -> int:
 @pytest.fixture
 def gunicorn(db):
     """gunicorn with the portal's config on a free loopback port; yields the port."""
-    port = free_port()
+    port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": database_url(connection.settings_dict),
@@ -175,9 +181,8 @@ def test_slow_client_compose_proxy_buffers_whole_requests_within_the_portal_limi
 
 
 def test_slow_client_every_gunicorn_start_uses_the_one_config():
+    # The launcher's and the load test's: tooling/tests/test_entry_points.py.
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
     assert '"--config", "partnership/gunicorn.conf.py"' in dockerfile
-    runner = (BASE_DIR / "partnership" / "load" / "runner.py").read_text()
-    assert "gunicorn.conf.py" in runner
     unit = (BASE_DIR / "docs" / "deploy" / "partnership-web.service").read_text()
     assert "--config partnership/gunicorn.conf.py" in unit

@@ -6,8 +6,10 @@ import pytest
 from django.http import HttpRequest
 from django.utils import timezone
 
-from partnership.models import Notification, Role, User
-from partnership.tests.factories import UserFactory, emailed_link
+from notifications.models import Notification
+from notifications.tests.factories import emailed_link
+from partnership.models import Role, User
+from partnership.tests.factories import UserFactory
 from providers.models import TrainingRecord
 
 pytestmark = pytest.mark.django_db

@@ -1,30 +1,32 @@
-"""`/api/v1/referrals/` with nested risk, documents and events, and the workflow's actions."""
+"""`/api/v1/referrals/` with nested risk, documents and events, and the referral's actions.
+
+Who may do what is asked of `referrals.rules` by the services; their refusals reach the
+client through the API's exception handler (`partnership.api.exceptions`): 403, 409, 400.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import uuid
 
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import OuterRef
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, Conflict, PayloadTooLarge
+from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, PayloadTooLarge
 from partnership.api.parsers import BoundedJSONParser
 from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
+from partnership.errors import NotPermitted
 from partnership.models import User
-from referrals import documents, selectors, services, workflow
+from referrals import documents, rules, selectors, services
 from referrals.api import serializers
 from referrals.filters import ReferralFilter, referral_status_filter
 from referrals.models import Referral
@@ -32,25 +34,6 @@ from referrals.models import Referral
 WHY = "API request"
 # What a risk document can be, and so the types a download is served as.
 DOCUMENT_KINDS = (documents.PDF, documents.DOCX, documents.ODT, documents.JPEG, documents.PNG)
-
-
-@contextlib.contextmanager
-def domain_errors():
-    """The service layer's refusals as API errors: 400, 403 or 409."""
-    try:
-        yield
-    except services.ReferralIncomplete as exc:
-        raise ValidationError(exc.missing) from exc
-    except workflow.InvalidTransition as exc:
-        raise Conflict(str(exc)) from exc
-    except (DjangoPermissionDenied, PermissionError) as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except documents.DocumentRejected as exc:
-        raise ValidationError({"file": [str(exc)]}) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
-        ) from exc
 
 
 class ReferralViewSet(
@@ -116,13 +99,12 @@ class ReferralViewSet(
         )
         incoming.is_valid(raise_exception=True)
         service = incoming.validated_data["service"]
-        with domain_errors():
-            referral, created = services.referral_start(
-                practitioner=request.user,
-                service=service,
-                crn=incoming.validated_data["crn"],
-                idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
-            )
+        referral, created = services.referral_start(
+            practitioner=request.user,
+            service=service,
+            crn=incoming.validated_data["crn"],
+            idempotency_key=request.headers.get("Idempotency-Key", "")[:100],
+        )
         return self._out(referral, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
@@ -136,23 +118,30 @@ class ReferralViewSet(
         data = dict(incoming.validated_data)
         outcomes = data.pop("desired_outcomes", None)
         reason = data.pop("amendment_reason", "")
-        with domain_errors():
-            services.referral_update(
-                referral=referral,
-                by=request.user,
-                data=data,
-                desired_outcomes=outcomes,
-                amendment_reason=reason,
-            )
+        services.referral_update(
+            referral=referral,
+            by=request.user,
+            data=data,
+            desired_outcomes=outcomes,
+            amendment_reason=reason,
+        )
         return self._out(referral)
 
-    def _risk_or_404(self, referral: Referral):
+    def _risk_read(self, referral: Referral):
+        """The risk, for a response that carries it: the read is logged, and so is a refusal,
+        which is a 404 (risk information is out of the user's scope)."""
         try:
             return services.risk_read(
                 referral=referral, by=self.request.user, channel="api", why=WHY
             )
-        except DjangoPermissionDenied as exc:
+        except NotPermitted as exc:
             raise NotFound() from exc
+
+    def _risk_in_scope(self, referral: Referral) -> None:
+        """Risk and its documents are out of scope (404) for whoever may not read them; asking
+        this is not a read, so nothing is logged."""
+        if not rules.allows(self.request.user, "read_risk", referral):
+            raise NotFound()
 
     @extend_schema(responses=serializers.RiskSerializer)
     # Each nested resource names its serializer, for the browsable API's forms too.
@@ -160,7 +149,7 @@ class ReferralViewSet(
     def risk(self, request, public_id=None):
         """The referral's risk information (every read is logged)."""
         referral = self.get_object()
-        return Response(serializers.RiskSerializer(self._risk_or_404(referral)).data)
+        return Response(serializers.RiskSerializer(self._risk_read(referral)).data)
 
     # Writes have handlers of their own: HEAD reaches only the read above.
     @extend_schema(request=serializers.RiskSerializer, responses=serializers.RiskSerializer)
@@ -168,16 +157,14 @@ class ReferralViewSet(
     def risk_update(self, request, public_id=None):
         """Change the referral's risk information; after sending, with an `amendment_reason`."""
         referral = self.get_object()
-        self._risk_or_404(referral)
+        self._risk_in_scope(referral)
         incoming = serializers.RiskSerializer(referral.risk, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         reason = data.pop("amendment_reason", "")
-        with domain_errors():
-            risk = services.risk_update(
-                referral=referral, by=request.user, data=data, amendment_reason=reason
-            )
-        return Response(serializers.RiskSerializer(risk).data)
+        services.risk_update(referral=referral, by=request.user, data=data, amendment_reason=reason)
+        # The response carries the risk information as saved: a read, logged as one.
+        return Response(serializers.RiskSerializer(self._risk_read(referral)).data)
 
     @extend_schema(responses=serializers.RiskDocumentSerializer(many=True))
     # The nested lists (documents, events, sessions, concerns) are short and come whole.
@@ -188,14 +175,15 @@ class ReferralViewSet(
         serializer_class=serializers.RiskDocumentSerializer,
     )
     def documents(self, request, public_id=None):
-        """The referral's risk documents."""
+        """The referral's risk documents (a list that names any is a logged read)."""
         referral = self.get_object()
-        self._risk_or_404(referral)
-        return Response(
-            serializers.RiskDocumentSerializer(
-                referral.documents.select_related("uploaded_by"), many=True
-            ).data
-        )
+        try:
+            listed = services.document_list_read(
+                referral=referral, by=request.user, channel="api", why=WHY
+            )
+        except NotPermitted as exc:
+            raise NotFound() from exc  # out of scope for them; nothing was read
+        return Response(serializers.RiskDocumentSerializer(listed, many=True).data)
 
     @extend_schema(
         request={"multipart/form-data": serializers.RiskDocumentUploadSerializer},
@@ -208,7 +196,7 @@ class ReferralViewSet(
     def document_upload(self, request, public_id=None):
         """Upload a risk document as multipart field `file` (10 MB at most)."""
         referral = self.get_object()
-        self._risk_or_404(referral)
+        self._risk_in_scope(referral)
         # Refuse an oversized upload from its declared length, before reading the body.
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
         if declared > settings.RISK_DOCUMENT_MAX_BYTES + 64 * 1024:
@@ -224,10 +212,9 @@ class ReferralViewSet(
             raise PayloadTooLarge(
                 f"A risk document must be smaller than {settings.RISK_DOCUMENT_MAX_BYTES // (1024 * 1024)} MB"
             )
-        with domain_errors():
-            document = services.document_add(
-                referral=referral, by=request.user, name=upload.name, content=upload.read()
-            )
+        document = services.document_add(
+            referral=referral, by=request.user, name=upload.name, content=upload.read()
+        )
         return Response(
             serializers.RiskDocumentSerializer(document).data, status=status.HTTP_201_CREATED
         )
@@ -257,26 +244,17 @@ class ReferralViewSet(
             content = services.document_read(
                 document=document, by=request.user, channel="api", why=WHY
             )
-        except DjangoPermissionDenied as exc:
-            raise NotFound() from exc
-        response = HttpResponse(content, content_type=document.content_type)
-        response["Content-Disposition"] = (
-            f'attachment; filename="{document.public_id}{documents.download_suffix(document.original_name)}"'
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "no-store"
-        return response
+        except NotPermitted as exc:
+            raise NotFound() from exc  # the refusal is logged
+        return documents.download_response(document, content)
 
     @extend_schema(responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")
     def remove_document(self, request, public_id=None, document_id=None):
         """Remove a risk document."""
         referral = self.get_object()
-        self._risk_or_404(referral)
-        with domain_errors():
-            services.document_remove(
-                document=self._document(referral, document_id), by=request.user
-            )
+        self._risk_in_scope(referral)
+        services.document_remove(document=self._document(referral, document_id), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(responses=serializers.EventSerializer(many=True))
@@ -296,18 +274,10 @@ class ReferralViewSet(
     def _record(self, serializer_class, record):
         """Record a piece of the provider's work (a session, a concern) from the body."""
         referral = self.get_object()
-        self._require_provider(referral)
         incoming = serializer_class(data=self.request.data)
         incoming.is_valid(raise_exception=True)
-        with domain_errors():
-            recorded = record(referral=referral, by=self.request.user, **incoming.validated_data)
+        recorded = record(referral=referral, by=self.request.user, **incoming.validated_data)
         return Response(serializer_class(recorded).data, status=status.HTTP_201_CREATED)
-
-    def _require_provider(self, referral):
-        """Recording the work is for the provider's staff: anyone else gets 404."""
-        user = self.request.user
-        if user.organisation_id is None or user.organisation_id != referral.service.organisation_id:
-            raise NotFound()
 
     @extend_schema(responses=serializers.SessionSerializer(many=True))
     @action(
@@ -380,19 +350,17 @@ class ReferralViewSet(
     def report_send(self, request, public_id=None):
         """Send the end-of-service report: once, for an accepted referral (409 otherwise)."""
         referral = self.get_object()
-        self._require_provider(referral)
         incoming = serializers.EndOfServiceReportSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
         outcomes = {o["desired_outcome"]: (o["result"], o["comment"]) for o in data["outcomes"]}
-        with domain_errors():
-            report = services.report_send(
-                referral=referral,
-                by=request.user,
-                closing_reason=data["closing_reason"],
-                summary=data["summary"],
-                outcomes=outcomes,
-            )
+        report = services.report_send(
+            referral=referral,
+            by=request.user,
+            closing_reason=data["closing_reason"],
+            summary=data["summary"],
+            outcomes=outcomes,
+        )
         return Response(_report_data(report), status=status.HTTP_201_CREATED)
 
     def _act(self, request, call, input_serializer=None):
@@ -402,9 +370,7 @@ class ReferralViewSet(
             incoming = input_serializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             data = incoming.validated_data
-        with domain_errors():
-            referral = call(referral, data)
-        return self._out(referral)
+        return self._out(call(referral, data))
 
     @extend_schema(request=None, responses=serializers.ReferralSerializer)
     @action(detail=True, methods=["post"])

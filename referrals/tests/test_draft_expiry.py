@@ -8,7 +8,8 @@ import pytest
 import time_machine
 from django.core.management import call_command
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from referrals import documents, retention, selectors, services
 from referrals.models import (
@@ -92,7 +93,7 @@ def test_data_protection_a_draft_untouched_for_90_days_is_flagged_once(committed
 def test_data_protection_a_flagged_draft_is_deleted_30_days_after_the_notice(committed):
     draft = draft_with_a_document()
     storage_name = RiskDocument.objects.get(referral=draft).storage_name
-    assert documents.path_of(storage_name).exists()
+    assert documents.exists(storage_name)
     assert ReferralHistory.objects.filter(pgh_obj_id=draft.pk).exists()
     noticed_at = STARTED + timedelta(days=90, hours=1)
     run_at(noticed_at)
@@ -109,7 +110,7 @@ def test_data_protection_a_flagged_draft_is_deleted_30_days_after_the_notice(com
     assert not Referral.objects.filter(pk=draft.pk).exists()
     assert not RiskInformation.objects.filter(referral_id=draft.pk).exists()
     assert not RiskDocument.objects.filter(referral_id=draft.pk).exists()
-    assert not documents.path_of(storage_name).exists()
+    assert not documents.exists(storage_name)
     assert not ReferralEvent.objects.filter(referral_id=draft.pk).exists()
     assert not ReferralHistory.objects.filter(pgh_obj_id=draft.pk).exists()
     assert not RiskInformationHistory.objects.filter(referral_id=draft.pk).exists()

@@ -91,17 +91,35 @@ def test_a_report_for_a_referral_never_accepted_is_refused(client):
     referral = referral_in(Status.SENT)
     client.force_login(provider_admin_for(referral.service))
     outcome = referral.desired_outcomes.first()
-    page = client.post(
-        f"/referrals/{referral.public_id}/end-of-service-report/",
+    path = f"/referrals/{referral.public_id}/end-of-service-report/"
+    # No form that would fail on submit: the page says why it cannot be done now.
+    shown = client.get(path)
+    assert shown.status_code == 409
+    assert "This cannot be done now" in shown.content.decode()
+    assert "this one is sent" in shown.content.decode()
+    assert 'name="summary"' not in shown.content.decode()
+    posted = client.post(
+        path,
         {
             f"outcome_{outcome.pk}": "achieved",
             "closing_reason": "completed",
             "summary": "x",
         },
-    ).content.decode()
-    assert "cannot be complete" in page
+    )
+    assert posted.status_code == 409
     referral.refresh_from_db()
     assert referral.status == Status.SENT
+
+
+@pytest.mark.parametrize("path", ["/sessions/add/", "/concerns/add/", "/end-of-service-report/"])
+def test_the_work_forms_of_a_closed_referral_say_it_cannot_be_done_now(client, path):
+    referral = referral_in(Status.DECLINED)
+    client.force_login(provider_admin_for(referral.service))
+    response = client.get(f"/referrals/{referral.public_id}{path}")
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "This cannot be done now" in page and "declined" in page
+    assert "<form" not in page.split('id="main-content"')[-1]
 
 
 def test_the_service_page_shows_the_track_record_or_why_not(client):

@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 import pytest
-from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.errors import NotPermitted, StateConflict
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
-from referrals import selectors, services, workflow
+from referrals import selectors, services
 from referrals.models import Status
 from referrals.tests.factories import provider_admin_for, referral_in
 
@@ -91,10 +92,10 @@ def test_a_referral_goes_through_sessions_a_concern_and_the_report():
 def test_a_report_cannot_be_sent_twice_or_before_acceptance():
     referral = referral_in(Status.ACCEPTED)
     run_to_completion(referral)
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(StateConflict):
         run_to_completion(referral)
     sent_only = referral_in(Status.SENT)
-    with pytest.raises(workflow.InvalidTransition):
+    with pytest.raises(StateConflict):
         services.report_send(
             referral=sent_only,
             by=provider_admin_for(sent_only.service),
@@ -124,7 +125,7 @@ def test_every_desired_outcome_must_be_judged():
 def test_only_the_providers_staff_record_the_work():
     referral = referral_in(Status.ACCEPTED)
     for outsider in (referral.practitioner, UserFactory(role=Role.CASEWORKER)):
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotPermitted):
             services.session_record(
                 referral=referral,
                 by=outsider,

@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.models import Role
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from referrals.models import Referral, Reminder, Status
 from referrals.reminders import reminders_send

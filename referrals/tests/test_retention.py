@@ -12,8 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.forms.models import model_to_dict
 
+from notifications.models import Notification
 from partnership.celery import app
-from partnership.models import Notification
 from referrals import documents, retention, services
 from referrals.models import (
     AccessLog,
@@ -122,7 +122,7 @@ def everything_about(referral: Referral) -> dict:
         "anonymised_at": referral.anonymised_at,
         "risk": model_to_dict(RiskInformation.objects.get(referral=referral)),
         "documents": list(RiskDocument.objects.filter(referral=referral).values()),
-        "files": sorted(p.name for p in documents.path_of("x").parent.glob("*")),
+        "files": sorted(documents.private_storage().listdir(documents.FOLDER)[1]),
         "sessions": list(Session.objects.filter(referral=referral).values()),
         "concerns": list(Concern.objects.filter(referral=referral).values()),
         "reports": list(EndOfServiceReport.objects.filter(referral=referral).values()),
@@ -156,7 +156,7 @@ def test_a_referral_closed_six_years_and_a_day_ago_is_anonymised_and_its_documen
     outcomes = list(referral.desired_outcomes.values_list("pk", flat=True))
     results = list(OutcomeResult.objects.filter(report__referral=referral).values("result"))
     sessions = list(Session.objects.filter(referral=referral).values("held_on", "attendance"))
-    assert documents.path_of(document.storage_name).exists()
+    assert documents.exists(document.storage_name)
     missed = Notification.objects.get(kind="session_missed")
     assert referral.reference in missed.title
     assert COMPLETE_PERSON["first_name"] not in missed.title  # no names in email subjects
@@ -192,7 +192,7 @@ def test_a_referral_closed_six_years_and_a_day_ago_is_anonymised_and_its_documen
     for name, blank in retention.RISK_FIELDS_CLEARED.items():
         assert getattr(risk, name) == blank, name
     assert not RiskDocument.objects.filter(referral=referral).exists()
-    assert not documents.path_of(document.storage_name).exists()
+    assert not documents.exists(document.storage_name)
     assert not Session.objects.filter(referral=referral).exclude(engagement_notes="").exists()
     assert Concern.objects.get(referral=referral).what_happened == ""
     assert Concern.objects.get(referral=referral).actions_taken == ""

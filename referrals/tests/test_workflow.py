@@ -3,13 +3,16 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
-from partnership.models import Notification, Role
+from notifications.models import Notification
+from partnership.errors import NotPermitted, StateConflict
+from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
-from referrals import services, workflow
+from referrals import rules, services
 from referrals.models import AccessLog, Referral, Status
 from referrals.tests.factories import (
     COMPLETE_RISK,
@@ -77,7 +80,7 @@ def test_sending_tells_the_providers_staff_once_however_often_it_is_sent():
 def test_one_open_referral_per_person_and_service():
     first = referral_in(Status.SENT, crn="X111111")
     second = referral_in(Status.DRAFT, service=first.service, crn="X111111")
-    with pytest.raises(workflow.InvalidTransition, match="already has an open referral"):
+    with pytest.raises(StateConflict, match="already has an open referral"):
         services.referral_send(referral=second, by=second.practitioner)
     second.refresh_from_db()
     assert second.status == Status.DRAFT
@@ -128,7 +131,7 @@ def test_changing_a_sent_referral_needs_a_reason_and_is_on_the_timeline():
 @pytest.mark.parametrize(
     ("status", "action"),
     [
-        (Status.DRAFT, "accept"),
+        (Status.RETURNED, "accept"),
         (Status.ACCEPTED, "decline"),
         (Status.DECLINED, "withdraw"),
         (Status.WITHDRAWN, "send"),
@@ -136,9 +139,39 @@ def test_changing_a_sent_referral_needs_a_reason_and_is_on_the_timeline():
 )
 def test_invalid_transitions_are_refused(status, action):
     referral = referral_in(status)
-    role = Role.PRACTITIONER if action in ("send", "withdraw") else Role.PROVIDER_ADMIN
-    with pytest.raises(workflow.InvalidTransition):
-        workflow.check(action, referral.status, role)
+    by = (
+        referral.practitioner
+        if action in ("send", "withdraw")
+        else provider_admin_for(referral.service)
+    )
+    with pytest.raises(StateConflict, match=f"that is {referral.get_status_display().lower()}"):
+        rules.require(by, action, referral)
+
+
+def test_a_closed_referral_cannot_be_changed_and_nothing_is_saved():
+    referral = referral_in(Status.WITHDRAWN)
+    with pytest.raises(StateConflict, match="withdrawn cannot be changed"):
+        services.referral_update(
+            referral=referral,
+            by=referral.practitioner,
+            data={"phone": "0161 000 0000"},
+            amendment_reason="New phone",
+        )
+    referral.refresh_from_db()
+    assert referral.phone != "0161 000 0000"
+
+
+def test_the_provider_never_acts_on_a_draft_and_another_pdu_never_sends():
+    draft = referral_in(Status.DRAFT)
+    with pytest.raises(NotPermitted):
+        services.referral_accept(referral=draft, by=provider_admin_for(draft.service))
+    other_pdu = UserFactory(
+        role=Role.PRACTITIONER, pdu=draft.pdu.region.pdus.exclude(pk=draft.pdu_id).first()
+    )
+    with pytest.raises(NotPermitted):
+        services.referral_send(referral=draft, by=other_pdu)
+    draft.refresh_from_db()
+    assert draft.status == Status.DRAFT
 
 
 def test_declines_and_withdrawals_need_a_coded_reason():
@@ -190,7 +223,7 @@ class TestRiskAccess:
         from providers.services import agreement_publish
 
         agreement_publish(version="9.0", title="New agreement", body="New terms")
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(NotPermitted):
             services.risk_read(referral=referral, by=trained, channel="api", why="deciding")
         assert list(AccessLog.objects.order_by("id").values_list("outcome", flat=True)) == [
             "granted",
@@ -210,7 +243,7 @@ class TestRiskAccess:
             UserFactory(role=Role.COMMISSIONER),
             UserFactory(role=Role.CASEWORKER),
         ):
-            with pytest.raises(PermissionDenied):
+            with pytest.raises(NotPermitted):
                 services.risk_read(referral=referral, by=person, channel="page", why="viewed")
         assert AccessLog.objects.filter(outcome="denied").count() == 4
         assert not AccessLog.objects.filter(outcome="granted").exists()
@@ -250,3 +283,25 @@ class TestVisibility:
             UserFactory(role=Role.ADMIN),
         ):
             assert not referral_list_visible_to(user=outsider).exists()
+
+
+def test_the_rules_are_asked_about_the_referral_as_it_is_not_the_callers_copy():
+    draft = referral_in(Status.DRAFT)
+    stale = Referral.objects.get(pk=draft.pk)  # a copy read while it was a draft
+    services.referral_send(referral=draft, by=draft.practitioner)
+    admin = provider_admin_for(draft.service)
+    returned = services.referral_return(referral=stale, by=admin, reason="Add the sentence")
+    assert returned.status == Status.RETURNED
+    accepted = referral_in(Status.SENT)
+    stale = Referral.objects.get(pk=accepted.pk)
+    services.referral_accept(referral=accepted, by=provider_admin_for(accepted.service))
+    services.session_record(
+        referral=stale,
+        by=provider_admin_for(accepted.service),
+        kind="first_contact",
+        held_on=timezone.localdate(),
+        mode="phone",
+        attendance="attended",
+    )
+    accepted.refresh_from_db()
+    assert accepted.status == Status.IN_PROGRESS

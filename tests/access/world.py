@@ -19,18 +19,14 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from capacity.tests.test_alert_centre import raise_alert
+from capacity.tests.test_capacity import funding_agreement
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
-from commissioning.tests.test_alert_centre import raise_alert
-from commissioning.tests.test_capacity import funding_agreement
+from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
-from partnership.tests.factories import (
-    CommissioningBodyFactory,
-    NotificationFactory,
-    UserFactory,
-    issue_token,
-)
+from partnership.tests.factories import CommissioningBodyFactory, UserFactory, issue_token
 from providers.models import Service, TrainingRecord
 from providers.services import service_set_status, staff_invite
 from providers.tests.factories import OrganisationFactory, make_service
@@ -427,7 +423,7 @@ def admin_object_kwargs(pattern_path: str, names: tuple[str, ...]) -> dict:
     """The arguments of a Django admin page: an existing row of the page's model."""
     from django.apps import apps
 
-    from commissioning.models import Alert
+    from capacity.models import Alert
 
     kwargs = {}
     if "content_type_id" in names:

@@ -4,7 +4,7 @@ practitioner on an over-capacity service is shown services with room."""
 import pytest
 from playwright.sync_api import expect
 
-from commissioning.models import Alert
+from capacity.models import Alert
 from tests.browser.axe import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser

@@ -9,6 +9,8 @@ from tests.browser.axe import assert_no_axe_violations
 pytestmark = pytest.mark.browser
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# Not plain ASCII: the download's name comes from `filename*`.
+DOCUMENT_NAME = "risk summary – Ellis Ward.pdf"
 
 
 def fill_date(page, legend, day, month, year):
@@ -64,10 +66,10 @@ def test_refer_return_amend_resend_accept_and_assign(sign_in, live_server, brows
 
     page.get_by_role("link", name="Risk documents").click()
     page.get_by_label("Upload a risk document").set_input_files(
-        files=[{"name": "risk-summary.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+        files=[{"name": DOCUMENT_NAME, "mimeType": "application/pdf", "buffer": PDF}]
     )
     page.get_by_role("button", name="Upload file", exact=True).click()
-    expect(page.get_by_test_id("documents")).to_contain_text("risk-summary.pdf")
+    expect(page.get_by_test_id("documents")).to_contain_text(DOCUMENT_NAME)
     page.get_by_role("button", name="Continue").or_(
         page.get_by_role("link", name="Continue")
     ).click()
@@ -76,6 +78,10 @@ def test_refer_return_amend_resend_accept_and_assign(sign_in, live_server, brows
         page.get_by_role("link", name="Check your answers")
     ).click()
     assert_no_axe_violations(page)
+    # The document comes back under the name it was uploaded with (not an id), in full.
+    with page.expect_download() as download:
+        page.get_by_role("link", name=DOCUMENT_NAME).click()
+    assert download.value.suggested_filename == DOCUMENT_NAME
     page.get_by_role("button", name="Send referral").click()
     reference = page.get_by_test_id("reference").inner_text()
     assert_no_axe_violations(page)

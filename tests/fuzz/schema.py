@@ -217,7 +217,7 @@ def assert_conforms(response, *, method: str, path: str) -> None:
     answer = schemathesis.Response(
         status_code=response.status_code,
         headers={name: [value] for name, value in response.items()},
-        content=response.content,
+        content=response.getvalue() if response.streaming else response.content,
         request=request.prepare(),
         elapsed=0.0,
         verify=True,

@@ -15,10 +15,11 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
+from capacity.models import Alert
 from commissioning import services as commissioning
-from commissioning.models import Alert
+from notifications.tests.factories import NotificationFactory
 from partnership.models import ApiToken, Pdu, Region, Role, ServiceCategory
-from partnership.tests.factories import NotificationFactory, UserFactory, issue_token
+from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import OrganisationFactory, make_service
 from referrals import services as referrals
 from referrals.models import Status

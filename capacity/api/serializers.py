@@ -1,0 +1,92 @@
+"""Serializers of alerts and of capacity figures."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from capacity import utilisation
+from capacity.models import Alert
+from partnership.api.serializers import (
+    CheckedModelSerializer,
+    CheckedSerializer,
+    ReferenceSerializer,
+)
+
+
+class AlertSubjectSerializer(CheckedSerializer):
+    type = serializers.ChoiceField(choices=["service", "agreement"])
+    id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
+    name = serializers.CharField()
+
+
+class AlertSerializer(CheckedModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    period = serializers.CharField(source="period_code", help_text="The month, as YYYY-MM")
+    subject = serializers.SerializerMethodField()
+    organisation = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "rule",
+            "severity",
+            "status",
+            "period",
+            "subject",
+            "organisation",
+            "message",
+            "figures",
+            "opened_at",
+            "escalated_at",
+            "acknowledged_at",
+            "resolved_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(AlertSubjectSerializer)
+    def get_subject(self, alert: Alert) -> dict:
+        if alert.service_id:
+            return {"type": "service", "id": str(alert.service_id), "name": alert.service.name}
+        return {
+            "type": "agreement",
+            "id": str(alert.agreement.public_id),
+            "name": str(alert.agreement),
+        }
+
+    @extend_schema_field(ReferenceSerializer)
+    def get_organisation(self, alert: Alert) -> dict:
+        return {"id": alert.organisation_id, "name": alert.organisation.name}
+
+
+class _UtilisationSerializer(CheckedSerializer):
+    period = serializers.CharField(source="period_code")
+    sent = serializers.IntegerField(help_text="Referrals sent in the month, less withdrawn")
+    accepted = serializers.IntegerField(help_text="Referrals accepted in the month")
+    active = serializers.IntegerField(help_text="Accepted or in progress now")
+    capacity = serializers.IntegerField(help_text="Referrals a month: contracted, else declared")
+    percent = serializers.FloatField(allow_null=True, help_text="Sent as a share of capacity")
+    forecast = serializers.FloatField(
+        allow_null=True, help_text="Referrals expected by the month's end at the pace so far"
+    )
+    forecast_percent = serializers.FloatField(allow_null=True)
+    indicator = serializers.ChoiceField(choices=list(utilisation.INDICATOR_LABELS))
+
+
+class ServiceCapacitySerializer(_UtilisationSerializer):
+    service = serializers.IntegerField(source="service_id")
+    service_name = serializers.CharField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    organisation_name = serializers.CharField()
+    capacity_source = serializers.ChoiceField(choices=["contracted", "declared"])
+    funded = serializers.BooleanField(help_text="A live agreement funds the service this month")
+    wait_days = serializers.IntegerField(help_text="The service's declared wait")
+
+
+class AgreementCapacitySerializer(_UtilisationSerializer):
+    agreement = serializers.UUIDField(source="agreement_public_id")
+    agreement_status = serializers.CharField()
+    organisation = serializers.IntegerField(source="organisation_id")
+    organisation_name = serializers.CharField()
+    lot_title = serializers.CharField()

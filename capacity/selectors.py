@@ -1,0 +1,68 @@
+"""Reads of capacity, each scoped to the user asking: alerts, and whose figures they see."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, QuerySet
+
+from capacity.models import Alert
+from commissioning.models import Agreement
+from commissioning.selectors import agreement_list_visible_to
+from partnership.models import Region, Role, User
+from providers.models import Service
+
+
+def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
+    """Commissioners: alerts in their body's regions. Provider admins: their organisation's.
+    Nobody else has an alert centre (practitioners see capacity in the directory instead)."""
+    alerts = Alert.objects.select_related(
+        "service", "agreement__lot", "agreement__organisation", "organisation"
+    )
+    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
+        return alerts.filter(
+            pk__in=Alert.regions.through.objects.filter(
+                region__in=user.commissioning_body.regions.all()
+            ).values("alert_id")
+        )
+    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+        return alerts.filter(organisation_id=user.organisation_id)
+    return alerts.none()
+
+
+def alert_open_count(*, user: User) -> int:
+    """How many of the alerts a user sees nobody has acknowledged yet."""
+    return alert_list_visible_to(user=user).filter(status__in=[Alert.Status.OPEN]).count()
+
+
+def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:
+    """Services whose capacity figures a user may see: commissioners, those covering a PDU
+    in their body's regions; provider admins, their own organisation's; service support, all.
+    Practitioners see only the directory's indicator, not the figures."""
+    if user.role == Role.COMMISSIONER and user.commissioning_body_id:
+        covering = Service.pdus.through.objects.filter(
+            service_id=OuterRef("pk"),
+            pdu__region__commissioning_bodies=user.commissioning_body_id,
+        )
+        return Service.objects.filter(Exists(covering))
+    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+        return Service.objects.filter(organisation_id=user.organisation_id)
+    if user.role == Role.ADMIN:
+        return Service.objects.all()
+    return Service.objects.none()
+
+
+def capacity_agreements_visible_to(*, user: User) -> QuerySet[Agreement]:
+    """Agreements whose figures a user may see: as the agreements pages (a provider admin's
+    own organisation's, a commissioner's rounds'), and all for service support."""
+    if user.role == Role.ADMIN:
+        return Agreement.objects.all()
+    if user.role in (Role.COMMISSIONER, Role.PROVIDER_ADMIN):
+        return agreement_list_visible_to(user=user)
+    return Agreement.objects.none()
+
+
+def demand_regions_for(*, user: User) -> QuerySet[Region] | None:
+    """The regions whose demand a user may see: a commissioner's body's regions. None for
+    anyone else, who is answered as if the demand view did not exist."""
+    if user.role != Role.COMMISSIONER or not user.commissioning_body_id:
+        return None
+    return user.commissioning_body.regions.all()

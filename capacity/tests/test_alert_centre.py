@@ -1,0 +1,132 @@
+"""The alert centre and the alerts API: who sees which alert, filters, acknowledging."""
+
+from datetime import date
+
+import pytest
+
+from capacity.models import Alert
+from partnership.models import Region, Role
+from partnership.tests.factories import UserFactory, issue_token
+from providers.tests.factories import make_service
+
+pytestmark = pytest.mark.django_db
+
+
+def raise_alert(service, *, region="L", rule="over_capacity", severity="red", status="open"):
+    alert = Alert.objects.create(
+        rule=rule,
+        severity=severity,
+        status=status,
+        period=date.today().replace(day=1),
+        service=service,
+        organisation=service.organisation,
+        figures={"sent": 16, "capacity": 10, "percent": 160},
+        message=f"{service.name} has had 16 referrals this month against a capacity of 10.",
+        resolved_at=None,
+    )
+    alert.regions.set(Region.objects.filter(code=region))
+    return alert
+
+
+@pytest.fixture
+def alerts():
+    manchester = raise_alert(make_service("Women's centre"))
+    london = raise_alert(make_service("Thames housing", pdus=("Lambeth",)), region="J")
+    return manchester, london
+
+
+def test_commissioners_see_their_regions_alerts_and_providers_their_own(client, alerts):
+    manchester, london = alerts
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    client.force_login(commissioner)
+    page = client.get("/alerts/").content.decode()
+    assert "Women&#x27;s centre" in page and "Thames housing" not in page
+    assert client.get(f"/alerts/{london.public_id}/").status_code == 404
+    assert client.get(f"/alerts/{manchester.public_id}/").status_code == 200
+    assert "1 alert</strong> not yet acknowledged" in client.get("/").content.decode()
+
+    admin = UserFactory(role=Role.PROVIDER_ADMIN, organisation=london.organisation)
+    client.force_login(admin)
+    page = client.get("/alerts/").content.decode()
+    assert "Thames housing" in page and "Women&#x27;s centre" not in page
+    assert client.get(f"/alerts/{manchester.public_id}/").status_code == 404
+    response = client.post(f"/alerts/{manchester.public_id}/acknowledge/")
+    assert response.status_code == 404
+    manchester.refresh_from_db()
+    assert manchester.status == "open"
+
+
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.CASEWORKER, Role.ASSESSOR])
+def test_nobody_else_has_an_alert_centre(client, alerts, role):
+    client.force_login(UserFactory(role=role))
+    assert client.get("/alerts/").status_code == 404
+    assert client.get(f"/alerts/{alerts[0].public_id}/").status_code == 404
+
+
+def test_acknowledging_keeps_the_alert_in_view_and_filters_narrow_the_list(client, alerts):
+    manchester, _ = alerts
+    raise_alert(make_service("Wellbeing café"), rule="under_used", severity="amber")
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    client.force_login(commissioner)
+    client.post(f"/alerts/{manchester.public_id}/acknowledge/")
+    manchester.refresh_from_db()
+    assert manchester.status == "acknowledged" and manchester.acknowledged_by == commissioner
+    assert "Women&#x27;s centre" in client.get("/alerts/").content.decode()
+    unacknowledged = client.get("/alerts/?show=open").content.decode()
+    assert "Women&#x27;s centre" not in unacknowledged and "Wellbeing café" in unacknowledged
+    reds = client.get("/alerts/?severity=red").content.decode()
+    assert "Wellbeing café" not in reds
+    assert (
+        "Wellbeing café"
+        in client.get("/alerts/?rule=under_used&severity=nonsense").content.decode()
+    )
+
+
+def test_the_alerts_api_is_scoped_filtered_and_acknowledges(client, alerts):
+    manchester, london = alerts
+    _, raw = issue_token(UserFactory(role=Role.COMMISSIONER), scope="write")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    listed = client.get("/api/v1/alerts/", **auth).json()["results"]
+    assert [a["id"] for a in listed] == [str(manchester.public_id)]
+    assert listed[0]["period"] == manchester.period_code
+    assert listed[0]["subject"] == {
+        "type": "service",
+        "id": str(manchester.service_id),
+        "name": "Women's centre",
+    }
+    assert client.get(f"/api/v1/alerts/{london.public_id}/", **auth).status_code == 404
+    assert client.get("/api/v1/alerts/?rule=under_used", **auth).json()["results"] == []
+    bad = client.get("/api/v1/alerts/?period=November", **auth)
+    assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
+    done = client.post(f"/api/v1/alerts/{manchester.public_id}/acknowledge/", **auth)
+    assert done.status_code == 200 and done.json()["status"] == "acknowledged"
+    refused = client.post(f"/api/v1/alerts/{london.public_id}/acknowledge/", **auth)
+    assert refused.status_code == 404
+
+    _, practitioner = issue_token(UserFactory(role=Role.PRACTITIONER))
+    other = {"HTTP_AUTHORIZATION": f"Bearer {practitioner}"}
+    assert client.get("/api/v1/alerts/", **other).json()["results"] == []
+
+
+def test_a_resolved_alert_cannot_be_acknowledged(client, alerts):
+    manchester, _ = alerts
+    Alert.objects.filter(pk=manchester.pk).update(
+        status="resolved", resolved_at=manchester.opened_at
+    )
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    response = client.post(f"/alerts/{manchester.public_id}/acknowledge/", follow=True)
+    assert "nothing to acknowledge" in response.content.decode()
+
+
+def test_acknowledging_a_resolved_alert_in_the_api_is_a_400_problem(client, alerts):
+    manchester, _ = alerts
+    Alert.objects.filter(pk=manchester.pk).update(
+        status="resolved", resolved_at=manchester.opened_at
+    )
+    _, raw = issue_token(UserFactory(role=Role.COMMISSIONER), scope="write")
+    response = client.post(
+        f"/api/v1/alerts/{manchester.public_id}/acknowledge/", HTTP_AUTHORIZATION=f"Bearer {raw}"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert "nothing to acknowledge" in response.json()["errors"]["status"][0]

@@ -1,0 +1,80 @@
+"""The directory's capacity indicator with alternatives, and the commissioner's demand view."""
+
+import csv
+import io
+
+import pytest
+
+from partnership.models import Role
+from partnership.tests.factories import UserFactory
+from providers.tests.factories import make_service
+from referrals.models import Status
+from referrals.tests.factories import referral_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def busy_and_quiet():
+    full = make_service("Women's centre", slugs=("womens-services",), monthly_capacity=2)
+    quiet = make_service("Women's drop-in", slugs=("womens-services",), monthly_capacity=20)
+    elsewhere = make_service(
+        "Lambeth women's hub", slugs=("womens-services",), pdus=("Lambeth",), monthly_capacity=20
+    )
+    for _ in range(3):
+        referral_in(Status.SENT, service=full)
+    return full, quiet, elsewhere
+
+
+def test_the_directory_shows_how_busy_each_service_is(client, busy_and_quiet):
+    full, quiet, _ = busy_and_quiet
+    client.force_login(UserFactory(role=Role.PRACTITIONER))
+    page = client.get("/services/?q=women").content.decode()
+    assert page.count('data-testid="capacity-indicator"') >= 2
+    assert "Over capacity" in page and "Has room" in page
+
+
+def test_a_practitioner_on_an_over_capacity_service_is_offered_services_with_room(
+    client, busy_and_quiet
+):
+    full, quiet, elsewhere = busy_and_quiet
+    client.force_login(UserFactory(role=Role.PRACTITIONER))
+    page = client.get(f"/services/{full.pk}/").content.decode()
+    assert 'data-testid="alternatives"' in page
+    assert "Women&#x27;s drop-in" in page and "Lambeth women" not in page
+    assert 'data-testid="alternatives"' not in client.get(f"/services/{quiet.pk}/").content.decode()
+    client.force_login(UserFactory(role=Role.PROVIDER_ADMIN))
+    assert 'data-testid="alternatives"' not in client.get(f"/services/{full.pk}/").content.decode()
+
+
+def test_the_demand_view_is_a_commissioners_in_their_regions(client, busy_and_quiet):
+    full, _, _ = busy_and_quiet
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    client.force_login(commissioner)
+    page = client.get("/demand/").content.decode()
+    assert 'data-testid="heat-table"' in page and "Women" in page
+    # Three referrals against 22 a month of capacity in Greater Manchester.
+    assert "13.6%" in page
+    assert client.get("/demand/?region=J").status_code == 404
+    drill = client.get("/demand/womens-services/").content.decode()
+    assert "Women&#x27;s centre" in drill and "150.0%" in drill and "Lambeth" not in drill
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/demand.csv").content.decode())))
+    assert {row["region"] for row in rows} == {"Greater Manchester"}
+    assert len({row["month"] for row in rows}) == 13
+    women = [row for row in rows if row["category"] == "Women's services" and row["sent"] != "0"]
+    assert [row["sent"] for row in women] == ["3"]
+
+    for role in (Role.PRACTITIONER, Role.PROVIDER_ADMIN):
+        client.force_login(UserFactory(role=role))
+        assert client.get("/demand/").status_code == 404
+        assert client.get("/demand.csv").status_code == 404
+
+
+def test_the_heat_tables_key_gives_the_thresholds_in_force(client, busy_and_quiet, settings):
+    settings.CAPACITY_UNDER_USED_PERCENT = 40
+    settings.CAPACITY_AMBER_PERCENT = 90
+    settings.CAPACITY_RED_PERCENT = 120
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    page = client.get("/demand/").content.decode()
+    assert "Under 40% is under-used; 90% or more is over capacity; 120% or more" in page

@@ -1,0 +1,1 @@
+"""Capacity pages: the demand view and the alert centre."""

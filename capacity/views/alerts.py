@@ -1,0 +1,95 @@
+"""The alert centre: commissioners see their regions' alerts, providers' admins their
+organisation's; either can acknowledge one to say it is being dealt with."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from capacity import selectors, services
+from capacity.models import Alert
+from partnership.models import Role
+
+ALERT_ROLES = (Role.COMMISSIONER, Role.PROVIDER_ADMIN)
+RECENT_DAYS = 30
+SHOW = {
+    "current": "Needing attention",
+    "open": "Not yet acknowledged",
+    "resolved": f"Resolved in the last {RECENT_DAYS} days",
+}
+
+
+def _alerts(request: HttpRequest):
+    if request.user.role not in ALERT_ROLES:
+        raise Http404("The alert centre is for commissioners and providers' admins")
+    return selectors.alert_list_visible_to(user=request.user)
+
+
+def filtered(alerts, params) -> tuple:
+    """The alerts the filters ask for, and the filters as understood (unknown values are
+    ignored rather than failing the page)."""
+    show = params.get("show") if params.get("show") in SHOW else "current"
+    if show == "current":
+        alerts = alerts.exclude(status=Alert.Status.RESOLVED)
+    elif show == "open":
+        alerts = alerts.filter(status=Alert.Status.OPEN)
+    else:
+        alerts = alerts.filter(
+            status=Alert.Status.RESOLVED,
+            resolved_at__gte=timezone.now() - timedelta(days=RECENT_DAYS),
+        )
+    rule = params.get("rule") if params.get("rule") in Alert.Rule.values else ""
+    severity = params.get("severity") if params.get("severity") in Alert.Severity.values else ""
+    if rule:
+        alerts = alerts.filter(rule=rule)
+    if severity:
+        alerts = alerts.filter(severity=severity)
+    return alerts, {"show": show, "rule": rule, "severity": severity}
+
+
+@login_required
+def alert_list(request: HttpRequest) -> HttpResponse:
+    alerts, chosen = filtered(_alerts(request), request.GET)
+    page = Paginator(alerts.order_by("-severity", "-opened_at", "-id"), 50).get_page(
+        request.GET.get("page")
+    )
+    query = "&".join(f"{key}={value}" for key, value in chosen.items() if value)
+    return render(
+        request,
+        "capacity/alerts.html",
+        {
+            "page": page,
+            "chosen": chosen,
+            "query": query,
+            "show_choices": SHOW.items(),
+            "rule_choices": Alert.Rule.choices,
+            "severity_choices": Alert.Severity.choices,
+        },
+    )
+
+
+@login_required
+def alert_detail(request: HttpRequest, public_id) -> HttpResponse:
+    alert = get_object_or_404(_alerts(request), public_id=public_id)
+    return render(request, "capacity/alert.html", {"alert": alert})
+
+
+@login_required
+@require_POST
+def alert_acknowledge(request: HttpRequest, public_id) -> HttpResponse:
+    alert = get_object_or_404(_alerts(request), public_id=public_id)
+    try:
+        services.alert_acknowledge(alert=alert, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+    else:
+        messages.success(request, "The alert is acknowledged")
+    return redirect("capacity:alert", public_id=alert.public_id)

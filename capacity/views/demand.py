@@ -1,0 +1,157 @@
+"""The commissioner's demand view: demand against capacity by category and region for this
+month and the twelve before, with drill-down to services and agreements, and a CSV."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from capacity import selectors, utilisation
+from commissioning.templatetags.funding import bar_width
+from partnership.models import ServiceCategory
+from partnership.months import month_start
+from partnership.spreadsheets import csv_writer
+from providers.models import Service
+
+MONTHS = 13  # this month and the twelve before it
+CHART_SCALE_PERCENT = 200  # a bar fills its row at twice capacity
+
+
+def _regions(request: HttpRequest):
+    """A commissioner's regions, or the one asked for with `?region=` among them; anyone
+    else, or any other region, is a 404."""
+    regions = selectors.demand_regions_for(user=request.user)
+    if regions is None:
+        raise Http404("The demand view is for commissioners")
+    chosen = request.GET.get("region", "")
+    if chosen:
+        regions = regions.filter(code=chosen)
+        if not regions.exists():
+            raise Http404("Not one of your regions")
+    return regions.order_by("name"), chosen
+
+
+def _percent(sent: int, capacity_value: float) -> float | None:
+    return round(sent * 100 / capacity_value, 1) if capacity_value else None
+
+
+def _grid(cells) -> tuple[list, list]:
+    """Cells summed over the chosen regions into rows by category, one cell per month."""
+    months = sorted({cell.month for cell in cells})
+    totals: dict[tuple, list] = defaultdict(lambda: [0, 0, 0.0])
+    names = {}
+    for cell in cells:
+        total = totals[(cell.category_id, cell.month)]
+        total[0] += cell.sent
+        total[1] += cell.accepted
+        total[2] += cell.capacity
+        names[cell.category_id] = cell.category_name
+    rows = []
+    for category_id, name in sorted(names.items(), key=lambda item: item[1]):
+        row = []
+        for month in months:
+            sent, accepted, capacity_value = totals[(category_id, month)]
+            percent = _percent(sent, capacity_value)
+            row.append(
+                {
+                    "month": month,
+                    "sent": sent,
+                    "accepted": accepted,
+                    "capacity": round(capacity_value, 1),
+                    "percent": percent,
+                    "heat": utilisation.demand_heat(percent),
+                }
+            )
+        rows.append({"category_id": category_id, "name": name, "cells": row})
+    return months, rows
+
+
+@login_required
+def demand(request: HttpRequest) -> HttpResponse:
+    regions, chosen = _regions(request)
+    months, rows = _grid(utilisation.utilisation_history(MONTHS, regions=regions))
+    slugs = dict(ServiceCategory.objects.values_list("pk", "slug"))
+    for row in rows:
+        row["slug"] = slugs[row["category_id"]]
+    this_month = [(row["name"], row["cells"][-1]) for row in rows]
+    return render(
+        request,
+        "capacity/demand.html",
+        {
+            "months": months,
+            "rows": rows,
+            "bars": [
+                (
+                    name,
+                    f"{cell['percent']}%" if cell["percent"] is not None else "No capacity",
+                    bar_width(cell["percent"] or 0, CHART_SCALE_PERCENT),
+                )
+                for name, cell in this_month
+            ],
+            "this_month": this_month,
+            "all_regions": request.user.commissioning_body.regions.order_by("name"),
+            "chosen": chosen,
+            # The heat bands' thresholds, as the table's key says them.
+            "thresholds": {
+                "under_used": settings.CAPACITY_UNDER_USED_PERCENT,
+                "over": settings.CAPACITY_AMBER_PERCENT,
+                "far_over": settings.CAPACITY_RED_PERCENT,
+            },
+        },
+    )
+
+
+@login_required
+def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
+    """This month's services and agreements in one category, in the chosen regions."""
+    regions, chosen = _regions(request)
+    category = get_object_or_404(ServiceCategory, slug=slug)
+    services = (
+        selectors.capacity_services_visible_to(user=request.user)
+        .filter(categories=category, pdus__region__in=regions)
+        .exclude(status=Service.Status.CLOSED)
+        .distinct()
+    )
+    agreements = selectors.capacity_agreements_visible_to(user=request.user).filter(
+        lot__category=category, lot__funding_round__regions__in=regions
+    )
+    return render(
+        request,
+        "capacity/demand_category.html",
+        {
+            "category": category,
+            "services": utilisation.utilisation_by_service(services=services),
+            "agreements": utilisation.utilisation_by_agreement(agreements=agreements.distinct()),
+            "chosen": chosen,
+            "period": month_start(),
+        },
+    )
+
+
+@login_required
+def demand_csv(request: HttpRequest) -> HttpResponse:
+    regions, _ = _regions(request)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="demand-{timezone.localdate():%Y-%m-%d}.csv"'
+    )
+    writer = csv_writer(response)
+    writer.writerow(["month", "category", "region", "sent", "accepted", "capacity", "percent"])
+    for cell in utilisation.utilisation_history(MONTHS, regions=regions):
+        writer.writerow(
+            [
+                cell.period_code,
+                cell.category_name,
+                cell.region_name,
+                cell.sent,
+                cell.accepted,
+                cell.capacity,
+                "" if cell.percent is None else cell.percent,
+            ]
+        )
+    return response

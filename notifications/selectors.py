@@ -1,0 +1,52 @@
+"""Reads of notifications: a user's own, and who hears about something.
+
+The recipient queries are the one place that says who, in an organisation or a commissioning
+body, is told of an event; each returns active users only (an inactive account is never
+told). Callers pass ids, so this app needs nothing from the apps that own those events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db.models import QuerySet
+
+from notifications.models import Notification
+from partnership.models import CommissioningBody, Role, User
+
+
+def notification_list_for(*, user: User) -> QuerySet[Notification]:
+    """A user's notifications, newest first."""
+    return Notification.objects.filter(recipient=user)
+
+
+def notification_unread_count(*, user: User) -> int:
+    """How many of a user's notifications are unread (served by a partial index)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+# Who hears about it ------------------------------------------------------------------------
+
+
+def staff_of_organisation(organisation_id: int, *, admins_only: bool = False) -> QuerySet[User]:
+    """The active provider staff of an organisation (its admins and caseworkers), or with
+    `admins_only` its provider admins alone."""
+    roles = [Role.PROVIDER_ADMIN] if admins_only else [Role.PROVIDER_ADMIN, Role.CASEWORKER]
+    return User.objects.filter(organisation_id=organisation_id, role__in=roles, is_active=True)
+
+
+def commissioners_of_body(body_id: int) -> QuerySet[User]:
+    """The active commissioners of one commissioning body (a round's lead body, say)."""
+    return User.objects.filter(
+        commissioning_body_id=body_id, role=Role.COMMISSIONER, is_active=True
+    )
+
+
+def commissioners_for_regions(region_ids: Iterable[int] | QuerySet) -> QuerySet[User]:
+    """The active commissioners whose body covers any of the regions (ids, or a queryset of
+    them), each once. The bodies are matched in a subquery, so the result has no duplicates
+    and combines with the other recipient queries by `|`."""
+    bodies = CommissioningBody.objects.filter(regions__in=region_ids).values("pk")
+    return User.objects.filter(
+        commissioning_body__in=bodies, role=Role.COMMISSIONER, is_active=True
+    )

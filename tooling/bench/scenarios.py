@@ -1,0 +1,357 @@
+"""The four scenarios, each timed with warm-up and repeats beside its ceiling.
+
+1. A provider's inbox through the API (status filter, 25 rows) against the same rows from
+   one hand-written query serialised to JSON: in-process, and over HTTP under gunicorn.
+2. Directory search (free text, PDU and category) through the API against the raw
+   full-text query.
+3. The full capacity recompute against one hand-written GROUP BY over the same rows.
+4. A practitioner's home page and referral page: server time and query count.
+
+Each scenario also checks that the portal and its ceiling give the same answer, so the
+comparison is between equals.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tooling.bench import ceiling
+from tooling.bench.http import gunicorn, hammer
+
+# Realistic searches: the words a practitioner types and the category they pick.
+SEARCHES = [
+    ("housing", "accommodation"),
+    ("supported accommodation", "accommodation"),
+    ("recovery", "dependency-recovery"),
+    ("alcohol drug", "dependency-recovery"),
+    ("employment", "education-training-employment"),
+    ("debt advice", "finance-benefit-debt"),
+    ("women", "womens-services"),
+    ("mentoring", "mentoring"),
+    ("counselling", "emotional-wellbeing"),
+    ("family", "family-significant-others"),
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How long to measure: warm-up and repeats in-process, seconds and clients over HTTP."""
+
+    warmup: int = 5
+    repeats: int = 50
+    http_seconds: float = 10.0
+    http_clients: int = 4
+    http_workers: int = 2
+    http_threads: int = 2
+    recompute_repeats: int = 5
+
+
+def summary(samples: list[float]) -> dict[str, float]:
+    """p50, p95 and mean in milliseconds, and the count."""
+    ordered = sorted(samples)
+    if not ordered:
+        return {"count": 0}
+
+    def pct(share: float) -> float:
+        index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+        return round(ordered[index] * 1000, 2)
+
+    return {
+        "count": len(ordered),
+        "p50_ms": pct(0.5),
+        "p95_ms": pct(0.95),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 2),
+    }
+
+
+def timed_pair(
+    portal: Callable[[int], Any], ceiling: Callable[[int], Any], warmup: int, repeats: int
+) -> tuple[list[float], list[float]]:
+    """Time the portal and its ceiling turn about, each going first on alternate rounds, so
+    both meet the same machine: a busy moment slows both rather than one."""
+    for index in range(warmup):
+        portal(index)
+        ceiling(index)
+    samples: tuple[list[float], list[float]] = ([], [])
+    for index in range(repeats):
+        order = ((0, portal), (1, ceiling)) if index % 2 == 0 else ((1, ceiling), (0, portal))
+        for side, call in order:
+            started = time.perf_counter()
+            call(index)
+            samples[side].append(time.perf_counter() - started)
+    return samples
+
+
+def timed(call: Callable[[int], Any], warmup: int, repeats: int) -> list[float]:
+    for index in range(warmup):
+        call(index)
+    samples = []
+    for index in range(repeats):
+        started = time.perf_counter()
+        call(index)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _ratio(portal: float, ceiling_value: float) -> float | None:
+    return round(portal / ceiling_value, 3) if ceiling_value else None
+
+
+def _client() -> Client:
+    """A client as the web server sees one: a real host name, no test-only host."""
+    return Client(SERVER_NAME="localhost")
+
+
+def _get(client: Client, path: str, **headers) -> Any:
+    response = client.get(path, **headers)
+    if response.status_code != 200:
+        raise AssertionError(f"GET {path} answered {response.status_code}")
+    return response
+
+
+def _query_count(client: Client, path: str, **headers) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        _get(client, path, **headers)
+    return len(queries)
+
+
+# 1. Inbox ----------------------------------------------------------------------------------
+
+
+def inbox(subjects, settings: Settings, env: dict[str, str]) -> dict:
+    organisation_id = subjects.provider_organisation_id
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {subjects.provider_token}"}
+    path = "/api/v1/referrals/?status=sent"
+    client = _client()
+
+    api_rows = _get(client, path, **auth).json()["results"]
+    with connection.cursor() as cursor:
+        ceiling_rows = ceiling.inbox_rows(cursor, organisation_id, "sent")
+    if [_inbox_essentials(row) for row in api_rows] != [
+        _inbox_essentials(_nested(row)) for row in ceiling_rows
+    ]:
+        raise AssertionError("The inbox API and its ceiling returned different referrals")
+    api_ids = [row["id"] for row in api_rows]
+
+    def raw(_):
+        with connection.cursor() as cursor:
+            ceiling.inbox_json(cursor, organisation_id, "sent")
+
+    api, raw_samples = timed_pair(
+        lambda _: _get(client, path, **auth), raw, settings.warmup, settings.repeats
+    )
+    in_process = {
+        "api": summary(api),
+        "ceiling": summary(raw_samples),
+        # Throughput is the inverse of the mean time: the ratio of means, ceiling over API.
+        "throughput_ratio": _ratio(statistics.fmean(raw_samples), statistics.fmean(api)),
+    }
+    queries = {
+        f"page_size_{size}": _query_count(client, f"{path}&page_size={size}", **auth)
+        for size in (10, 25, 100)
+    }
+    result = {
+        "rows": len(api_ids),
+        "organisation_sent_referrals": subjects.provider_sent,
+        "in_process": in_process,
+        "queries": queries,
+        "queries_constant": len(set(queries.values())) == 1,
+    }
+    if settings.http_seconds > 0:
+        result["http"] = _inbox_http(subjects, settings, env)
+    return result
+
+
+def _inbox_essentials(row: dict) -> tuple:
+    return (
+        str(row["id"]),
+        row["status"],
+        row["service"]["name"],
+        row["organisation"]["name"],
+        row["pdu"]["name"],
+        row["practitioner"],
+        row["assigned_to"],
+        row["desired_outcomes"],
+    )
+
+
+def _nested(row: dict) -> dict:
+    """A ceiling row with its related names where the API puts them."""
+    return {
+        **row,
+        "service": {"name": row["service_name"]},
+        "organisation": {"name": row["organisation_name"]},
+        "pdu": {"name": row["pdu_name"]},
+    }
+
+
+def _inbox_http(subjects, settings: Settings, env: dict[str, str]) -> dict:
+    options = {"workers": settings.http_workers, "threads": settings.http_threads}
+    headers = {"Authorization": f"Bearer {subjects.provider_token}"}
+
+    def load(port: int, path: str, headers: dict[str, str]):
+        hammer(port, path, headers, seconds=1, concurrency=settings.http_clients)
+        return hammer(
+            port, path, headers, seconds=settings.http_seconds, concurrency=settings.http_clients
+        )
+
+    with gunicorn("partnership.wsgi", env, ready_path="/healthz", **options) as port:
+        api = load(port, "/api/v1/referrals/?status=sent", headers)
+        # The floor: the same token reading the user's own record, one row. What any
+        # authenticated API request costs in Django, DRF and the token lookup, before a list.
+        floor = load(port, "/api/v1/me/", headers)
+    with gunicorn(
+        "tooling.bench.ceiling:application",
+        env,
+        ready_path=f"/?organisation={subjects.provider_organisation_id}",
+        **options,
+    ) as port:
+        raw = load(port, f"/?organisation={subjects.provider_organisation_id}&status=sent", {})
+    return {
+        "config": {
+            "seconds": settings.http_seconds,
+            "clients": settings.http_clients,
+            **options,
+        },
+        "api": _load_figures(api),
+        "ceiling": _load_figures(raw),
+        "throughput_ratio": _ratio(api.per_second, raw.per_second),
+        "floor": _load_figures(floor),
+        "floor_throughput_ratio": _ratio(floor.per_second, raw.per_second),
+    }
+
+
+def _load_figures(result) -> dict:
+    return {
+        "requests_per_second": round(result.per_second, 1),
+        "errors": result.errors,
+        "statuses": {str(code): count for code, count in sorted(result.statuses.items())},
+        **summary(result.latencies),
+    }
+
+
+# 2. Directory search -----------------------------------------------------------------------
+
+
+def directory(subjects, settings: Settings) -> dict:
+    client = _client()
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {subjects.practitioner_token}"}
+    pdus = subjects.search_pdus
+
+    def case(index: int) -> tuple[str, int, str]:
+        words, category = SEARCHES[index % len(SEARCHES)]
+        return words, pdus[(index // len(SEARCHES)) % len(pdus)], category
+
+    def api_path(index: int, page_size: int = 25) -> str:
+        words, pdu, category = case(index)
+        return (
+            f"/api/v1/services/?q={words.replace(' ', '+')}&pdu={pdu}&category={category}"
+            f"&page_size={page_size}"
+        )
+
+    def raw(index: int) -> list[int]:
+        words, pdu, category = case(index)
+        with connection.cursor() as cursor:
+            cursor.execute(ceiling.SEARCH_SQL, [words, pdu, category, 25])
+            return [row[0] for row in cursor.fetchall()]
+
+    hits = 0
+    for index in range(len(SEARCHES) * len(pdus)):
+        api_ids = [row["id"] for row in _get(client, api_path(index), **auth).json()["results"]]
+        if api_ids != raw(index):
+            raise AssertionError(f"Directory search and its ceiling differ for {case(index)}")
+        hits += len(api_ids)
+    api, raw_samples = timed_pair(
+        lambda i: _get(client, api_path(i), **auth), raw, settings.warmup, settings.repeats
+    )
+    queries = {
+        f"page_size_{size}": _query_count(client, api_path(0, size), **auth) for size in (10, 100)
+    }
+    return {
+        "searches": len(SEARCHES) * len(pdus),
+        "mean_results": round(hits / (len(SEARCHES) * len(pdus)), 1),
+        "api": summary(api),
+        "ceiling": summary(raw_samples),
+        "time_ratio": _ratio(statistics.fmean(api), statistics.fmean(raw_samples)),
+        "queries": queries,
+        "queries_constant": len(set(queries.values())) == 1,
+    }
+
+
+# 3. Capacity recompute ---------------------------------------------------------------------
+
+
+def recompute(subjects, settings: Settings) -> dict:
+    from capacity import utilisation
+    from partnership import months
+    from referrals.selectors import ACCEPTED_STATUSES, ACTIVE_STATUSES, DEMAND_STATUSES
+
+    now = timezone.now()
+    first = months.month_start(now)
+    start, end = months.month_bounds(first)
+    params = {
+        "start": start,
+        "end": end,
+        "first": first,
+        "next": months.next_month(first),
+        "demand": tuple(str(status) for status in DEMAND_STATUSES),
+        "accepted": tuple(str(status) for status in ACCEPTED_STATUSES),
+        "active": tuple(str(status) for status in ACTIVE_STATUSES),
+    }
+
+    def raw(_=None) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(ceiling.CAPACITY_SQL, params)
+            return cursor.fetchall()
+
+    def portal(_=None):
+        # As the monitoring's planning pass computes it (`alerts.monitor_plan`).
+        return utilisation.utilisation_by_service(first, now=now, ordered=False)
+
+    expected = {
+        service_id: (sent, accepted, active, declared if total is None else total)
+        for service_id, declared, total, sent, accepted, active in raw()
+    }
+    with CaptureQueriesContext(connection) as queries:
+        rows = portal()
+    got = {row.service_id: (row.sent, row.accepted, row.active, row.capacity) for row in rows}
+    if got != expected:
+        raise AssertionError("The capacity recompute and its GROUP BY disagree")
+    warmup = 1
+    portal_samples, raw_samples = timed_pair(portal, raw, warmup, settings.recompute_repeats)
+    return {
+        "services": len(rows),
+        "referrals_this_month": sum(row.sent for row in rows),
+        "queries": len(queries),
+        "portal": summary(portal_samples),
+        "ceiling": summary(raw_samples),
+        "time_ratio": _ratio(statistics.fmean(portal_samples), statistics.fmean(raw_samples)),
+    }
+
+
+# 4. Practitioner pages ---------------------------------------------------------------------
+
+
+def practitioner_pages(subjects, settings: Settings) -> dict:
+    client = _client()
+    client.force_login(subjects.practitioner)
+    pages = {
+        "home": "/",
+        "referral": f"/referrals/{subjects.practitioner_referral}/",
+        "referral_list": "/referrals/",
+    }
+    result = {}
+    for name, path in pages.items():
+        queries = _query_count(client, path)
+        samples = timed(lambda _, path=path: _get(client, path), settings.warmup, settings.repeats)
+        result[name] = {"path_kind": name, "queries": queries, **summary(samples)}
+    return result

@@ -1,0 +1,126 @@
+"""The benchmark: `make bench SCALE=small` builds its dataset, runs every scenario against
+its ceiling (each checks that both give the same answer) and writes the JSON.
+
+The end-to-end test runs the target's command (the launcher's `exec` of `python -m
+tooling.bench`) without make's install step; test_entry_points checks the target names it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tooling.bench import dataset, scenarios
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def test_scales_are_named_or_factors_of_the_full_dataset():
+    assert dataset.parse_scale("full") == ("full", 1.0)
+    assert dataset.parse_scale("0.01") == ("0.01", 0.01)
+    full = dataset.sizes_for(1.0)
+    assert (full.referrals, full.organisations, full.services, full.agreements) == (
+        1_000_000,
+        5_000,
+        20_000,
+        2_000,
+    )
+    small = dataset.sizes_for(dataset.SCALES["small"])
+    assert small.referrals == 2_000 and small.organisations >= dataset.MINIMUM["organisations"]
+    for bad in ("huge", "0", "2", "-1"):
+        with pytest.raises(ValueError):
+            dataset.parse_scale(bad)
+
+
+def test_the_portal_and_its_ceiling_are_timed_turn_about():
+    calls = []
+    portal, ceiling = scenarios.timed_pair(
+        lambda i: calls.append(("portal", i)), lambda i: calls.append(("ceiling", i)), 1, 4
+    )
+    assert len(portal) == len(ceiling) == 4
+    assert calls == [
+        ("portal", 0),
+        ("ceiling", 0),  # the warm-up
+        ("portal", 0),
+        ("ceiling", 0),
+        ("ceiling", 1),
+        ("portal", 1),
+        ("portal", 2),
+        ("ceiling", 2),
+        ("ceiling", 3),
+        ("portal", 3),
+    ]
+
+
+def test_summary_reports_percentiles_in_milliseconds():
+    samples = [i / 1000 for i in range(1, 101)]  # 1 ms to 100 ms
+    figures = scenarios.summary(samples)
+    assert figures["count"] == 100
+    assert figures["p50_ms"] == pytest.approx(50.0, abs=1)
+    assert figures["p95_ms"] == pytest.approx(95.0, abs=1)
+
+
+@pytest.mark.slow
+def test_bench_small_writes_every_scenario(tmp_path, launcher_database):
+    database_url, roles = launcher_database
+    output = tmp_path / "latest.json"
+    args = ["--rebuild", "--repeats", "5", "--http-seconds", "1", "--output", str(output)]
+    env = {
+        **os.environ,
+        **roles,
+        "DATABASE_URL": database_url,
+        "PARTNERSHIP_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "partnership.settings.base",
+    }
+    env.pop("DATABASE_OWNER_URL", None)
+    completed = subprocess.run(
+        [
+            *(sys.executable, "-m", "tooling.launcher", "exec"),
+            *(sys.executable, "-m", "tooling.bench", "--scale", "small", *args),
+        ],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "Building the dataset" in completed.stdout
+    assert "capacity_recompute_ratio" in completed.stdout
+
+    report = json.loads(output.read_text())
+    counts = report["dataset"]["counts"]
+    sizes = dataset.sizes_for(dataset.SCALES["small"])
+    assert counts["referrals"] == sizes.referrals
+    assert counts["services"] == sizes.services
+    assert counts["organisations"] == sizes.organisations
+    assert 0 < counts["agreements"] <= sizes.agreements
+    assert report["machine"]["cores"] >= 1 and report["machine"]["postgres"]
+
+    s = report["scenarios"]
+    inbox = s["inbox"]
+    assert inbox["rows"] > 0
+    for side in ("api", "ceiling"):
+        assert inbox["in_process"][side]["p95_ms"] >= inbox["in_process"][side]["p50_ms"] > 0
+        assert inbox["http"][side]["requests_per_second"] > 0
+        assert inbox["http"][side]["errors"] == 0
+    assert inbox["http"]["throughput_ratio"] > 0
+    assert inbox["http"]["floor"]["requests_per_second"] > 0
+    assert inbox["http"]["floor"]["errors"] == 0 and inbox["http"]["floor_throughput_ratio"] > 0
+    assert s["directory"]["api"]["count"] == 5 and s["directory"]["ceiling"]["count"] == 5
+    assert s["recompute"]["services"] == sizes.services
+    assert s["recompute"]["queries"] == 1
+    assert s["recompute"]["portal"]["p50_ms"] > 0 and s["recompute"]["time_ratio"] > 0
+    for page in ("home", "referral", "referral_list"):
+        assert s["practitioner_pages"][page]["queries"] > 0
+        assert s["practitioner_pages"][page]["p50_ms"] > 0
+    assert set(report["targets"]) == {
+        "inbox_throughput_ratio",
+        "directory_search_p95_ms",
+        "capacity_recompute_ratio",
+        "queries_constant_in_page_size",
+    }
+    assert all(isinstance(target["met"], bool) for target in report["targets"].values())
+    assert report["targets"]["queries_constant_in_page_size"]["met"] is True
