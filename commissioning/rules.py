@@ -62,9 +62,9 @@ Agreements (`AGREEMENTS`; states are the agreement's status). Creating one is
 the status they asked for is read; then the change itself (`AGREEMENT_STEPS`).
 
 What is done to no object yet is asked of `None` (`FUNDING`): `list_rounds`
-(commissioners, assessors and providers' admins), `create_round` (a commissioner of a
-commissioning body), `list_assessments` (assessors), `list_agreements` (commissioners and
-providers' admins).
+(commissioners, assessors and providers' admins), `create_round` and `view_market_trends`
+(a commissioner of a commissioning body: its regions' market over the years),
+`list_assessments` (assessors), `list_agreements` (commissioners and providers' admins).
 
 Each action is in exactly one table: `require` and `allows` find it by its name,
 `actions_for` by the object's kind.
@@ -368,6 +368,7 @@ FUNDING = Policy(
     [
         Action("list_rounds", is_commissioning_staff | is_provider_admin),
         Action("create_round", is_commissioner & has_commissioning_body),
+        Action("view_market_trends", is_commissioner & has_commissioning_body),
         Action("list_assessments", is_assessor),
         Action("list_agreements", is_commissioner | is_provider_admin),
     ]
