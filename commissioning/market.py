@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Q
 
 from commissioning.models import Application, FundingRound
@@ -103,6 +104,17 @@ def hhi(values: Iterable[int], total: int) -> int:
     if not total:
         return 0
     return round(sum((Decimal(v) * 100 / total) ** 2 for v in values))
+
+
+def hhi_concentration(value: int, *, total: int) -> str:
+    """How concentrated awards with this HHI are, in words: "highly concentrated",
+    "moderately concentrated" or "competitive" (thresholds from settings); nothing to say
+    ("") while nothing has been awarded."""
+    if value > settings.MARKET_HHI_HIGHLY_CONCENTRATED:
+        return "highly concentrated"
+    if value > settings.MARKET_HHI_MODERATELY_CONCENTRATED:
+        return "moderately concentrated"
+    return "competitive" if total else ""
 
 
 def share_count(part: int, whole: int) -> Decimal:

@@ -1,15 +1,422 @@
-"""Who may do what in commissioning, and when."""
+"""Who may do what in commissioning, and when: one table of actions per kind of object.
+
+The relationships are written here once: the lead commissioner (a commissioner of the body
+that leads the round; the only one who changes it), the commissioners of a round (their body
+leads it, co-funds it or covers one of its regions), the applicant organisation's admins and
+the assigned assessor. Services call `require` first; pages, the API and templates ask
+`actions_for` (or `allows`) and offer nothing else.
+
+Funding rounds (`ROUNDS`; states are the round's status):
+
+| action             | who                                 | states                              |
+|--------------------|-------------------------------------|-------------------------------------|
+| edit_terms         | lead commissioner                   | draft, consultation                 |
+| add_lot            | lead commissioner                   | draft, consultation                 |
+| add_criterion      | lead commissioner                   | draft, consultation                 |
+| consult            | lead commissioner                   | draft → consultation                |
+| open               | lead commissioner                   | consultation → open                 |
+| close_applications | lead commissioner                   | open → assessment                   |
+| award              | lead commissioner                   | assessment → awarded                |
+| close              | lead commissioner                   | awarded → closed                    |
+| assign_assessors   | lead commissioner                   | open, assessment                    |
+| moderate           | a commissioner of the round         | open, assessment, awarded, closed   |
+| view_market_health | a commissioner of the round         | any                                 |
+| comment            | a provider's admin                  | consultation                        |
+| apply              | a provider's admin                  | open                                |
+
+The steps (the rows with →) are the round's state machine; what else must be true before a
+step (lots, a budget that adds up, a closing date to come) is checked by the service.
+
+Applications (`APPLICATIONS`; a state is the application's status and its round's, as
+"submitted/assessment"; a successful application that has its agreement is "agreed"):
+
+| action            | who                       | states                                        |
+|-------------------|---------------------------|-----------------------------------------------|
+| edit              | the applicant's admin     | draft in an open round                        |
+| submit            | the applicant's admin     | draft in an open round                        |
+| withdraw          | the applicant's admin     | draft or submitted, in an open round          |
+| view_assessment   | lead commissioner         | any                                           |
+| assign_assessor   | lead commissioner         | submitted, while the round assigns assessors  |
+| decide            | lead commissioner         | submitted, in a round in assessment           |
+| create_agreement  | lead commissioner         | successful, with no agreement yet             |
+
+Assessments (`ASSESSMENTS`, an assessor's assignment to an application; "open" while the
+application awaits its decision in a round taking or assessing applications, else "closed"):
+
+| action           | who                                                | states |
+|------------------|----------------------------------------------------|--------|
+| declare_conflict | the assigned assessor                              | open   |
+| score            | the assigned assessor, having declared no conflict | open   |
+
+Agreements (`AGREEMENTS`; states are the agreement's status). Creating one is
+`create_agreement` on the successful application, as the agreement does not exist yet:
+
+| action     | who               | states                        |
+|------------|-------------------|-------------------------------|
+| set_status | lead commissioner | mobilising, live              |
+| go_live    | lead commissioner | mobilising → live             |
+| end        | lead commissioner | live → ended                  |
+| terminate  | lead commissioner | mobilising, live → terminated |
+
+`set_status` is any change at all, asked first: someone it is not for is refused before
+the status they asked for is read; then the change itself (`AGREEMENT_STEPS`).
+
+What is done to no object yet is asked of `None` (`FUNDING`): `list_rounds`
+(commissioners, assessors and providers' admins), `create_round` and `view_market_trends`
+(a commissioner of a commissioning body: its regions' market over the years),
+`list_assessments` (assessors), `list_agreements` (commissioners and providers' admins).
+
+Each action is in exactly one table: `require` and `allows` find it by its name,
+`actions_for` by the object's kind.
+"""
 
 from __future__ import annotations
 
-from commissioning.models import Application, FundingRound
+import rules
+
+from commissioning.models import Agreement, Application, AssessorAssignment, FundingRound
+from partnership.errors import StateConflict
+from partnership.rules import (
+    Action,
+    Policy,
+    has_commissioning_body,
+    has_organisation,
+    is_assessor,
+    is_commissioner,
+    is_commissioning_staff,
+    is_provider_admin,
+)
+
+RoundStatus = FundingRound.Status
+ApplicationStatus = Application.Status
+AgreementStatus = Agreement.Status
 
 
-def assessment_is_open(application: Application) -> bool:
+# Relationships -----------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_lead_commissioner(user, funding_round) -> bool:
+    """A commissioner of the body that leads the round: the one who changes it."""
+    return bool(
+        is_commissioner(user)
+        and funding_round is not None
+        and user.commissioning_body_id
+        and user.commissioning_body_id == funding_round.lead_body_id
+    )
+
+
+@rules.predicate
+def commissions_round(user, funding_round) -> bool:
+    """The user's commissioning body leads or co-funds the round, or covers one of its
+    regions (the rounds `selectors.round_list_visible_to` shows commissioning staff)."""
+    body_id = getattr(user, "commissioning_body_id", None)
+    if not body_id or funding_round is None:
+        return False
+    if funding_round.lead_body_id == body_id:
+        return True
+    if funding_round.co_funders.filter(pk=body_id).exists():
+        return True
+    return funding_round.regions.filter(commissioning_bodies__pk=body_id).exists()
+
+
+@rules.predicate
+def leads_its_round(user, obj) -> bool:
+    """The lead commissioner of the round an application or agreement belongs to."""
+    return is_lead_commissioner(user, obj.lot.funding_round)
+
+
+@rules.predicate
+def is_applicant_admin(user, obj) -> bool:
+    """An admin of the organisation that applied (an application) or holds (an agreement).
+    Applications and agreements are the organisation's business with commissioners: for
+    its admins, not its caseworkers."""
+    return bool(
+        is_provider_admin(user)
+        and user.organisation_id
+        and user.organisation_id == obj.organisation_id
+    )
+
+
+@rules.predicate
+def is_assigned_assessor(user, assignment) -> bool:
+    return bool(is_assessor(user) and assignment.assessor_id == user.pk)
+
+
+@rules.predicate
+def has_declared_no_conflict(user, assignment) -> bool:
+    """Nothing of the application is the assessor's business until they say they have no
+    conflict of interest with the applicant."""
+    return assignment.conflict_declared_at is not None and not assignment.has_conflict
+
+
+is_provider_with_organisation = is_provider_admin & has_organisation
+
+
+# Funding rounds ----------------------------------------------------------------------------
+
+DESIGNING = frozenset({RoundStatus.DRAFT, RoundStatus.CONSULTATION})
+ASSIGNING = frozenset({RoundStatus.OPEN, RoundStatus.ASSESSMENT})
+SCORED = frozenset(
+    {RoundStatus.OPEN, RoundStatus.ASSESSMENT, RoundStatus.AWARDED, RoundStatus.CLOSED}
+)
+STEP_REFUSED = "A round that is {state} cannot do that"
+
+
+def _step(name: str, source: str, target: str) -> Action:
+    return Action(
+        name, is_lead_commissioner, frozenset({source}), target=target, refused=STEP_REFUSED
+    )
+
+
+ROUNDS = Policy(
+    [
+        Action(
+            "edit_terms",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="A round's terms can only change before it opens",
+        ),
+        Action(
+            "add_lot",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="Lots can only be added before the round opens",
+        ),
+        Action(
+            "add_criterion",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="Criteria are set before the round opens",
+        ),
+        _step("consult", RoundStatus.DRAFT, RoundStatus.CONSULTATION),
+        _step("open", RoundStatus.CONSULTATION, RoundStatus.OPEN),
+        _step("close_applications", RoundStatus.OPEN, RoundStatus.ASSESSMENT),
+        _step("award", RoundStatus.ASSESSMENT, RoundStatus.AWARDED),
+        _step("close", RoundStatus.AWARDED, RoundStatus.CLOSED),
+        Action(
+            "assign_assessors",
+            is_lead_commissioner,
+            ASSIGNING,
+            refused="Assessors are assigned while the round is open or in assessment",
+        ),
+        Action(
+            "moderate",
+            is_commissioner & commissions_round,
+            SCORED,
+            refused="Applications are scored once the round has opened",
+        ),
+        Action("view_market_health", is_commissioner & commissions_round),
+        Action(
+            "comment",
+            is_provider_with_organisation,
+            frozenset({RoundStatus.CONSULTATION}),
+            refused="Comments are taken only while the round is in consultation",
+        ),
+        Action(
+            "apply",
+            is_provider_with_organisation,
+            frozenset({RoundStatus.OPEN}),
+            refused="This round is not open for applications",
+        ),
+    ]
+)
+
+# The round's state machine: the steps from draft to closed, in order.
+ROUND_STEPS = tuple(name for name, action in ROUNDS.actions.items() if action.target)
+
+
+# Applications ------------------------------------------------------------------------------
+
+AGREED = "agreed"
+
+
+def application_state(application: Application) -> str:
+    """The application's status and its round's ("submitted/assessment"); a successful
+    application that already has its agreement is "agreed"."""
+    if application.status == ApplicationStatus.SUCCESSFUL and hasattr(application, "agreement"):
+        return AGREED
+    return f"{application.status}/{application.lot.funding_round.status}"
+
+
+def _in_rounds(statuses, round_statuses) -> frozenset[str]:
+    return frozenset(f"{status}/{state}" for status in statuses for state in round_statuses)
+
+
+APPLICATIONS = Policy(
+    [
+        Action(
+            "edit",
+            is_applicant_admin,
+            _in_rounds([ApplicationStatus.DRAFT], [RoundStatus.OPEN]),
+            refused="Only a draft can be changed, while the round is open",
+        ),
+        Action(
+            "submit",
+            is_applicant_admin,
+            _in_rounds([ApplicationStatus.DRAFT], [RoundStatus.OPEN]),
+            refused="Only a draft can be submitted, while the round is open",
+        ),
+        Action(
+            "withdraw",
+            is_applicant_admin,
+            _in_rounds([ApplicationStatus.DRAFT, ApplicationStatus.SUBMITTED], [RoundStatus.OPEN]),
+            refused="Applications can be withdrawn only before assessment starts",
+        ),
+        Action("view_assessment", leads_its_round),
+        Action(
+            "assign_assessor",
+            leads_its_round,
+            _in_rounds([ApplicationStatus.SUBMITTED], ROUNDS["assign_assessors"].states),
+            refused="Assessors are assigned to submitted applications while the round is open or in assessment",
+        ),
+        Action(
+            "decide",
+            leads_its_round,
+            _in_rounds([ApplicationStatus.SUBMITTED], [RoundStatus.ASSESSMENT]),
+            refused="Decisions are made on submitted applications during assessment",
+        ),
+        Action(
+            "create_agreement",
+            leads_its_round,
+            _in_rounds([ApplicationStatus.SUCCESSFUL], RoundStatus.values),
+            refused="Only a successful application without an agreement becomes an agreement",
+        ),
+    ],
+    state_of=application_state,
+)
+
+
+# Assessments -------------------------------------------------------------------------------
+
+OPEN, CLOSED = "open", "closed"
+
+
+def assessment_state(assignment: AssessorAssignment) -> str:
     """Declarations and scores may change only while the application awaits its decision
     in a round that is taking or assessing applications; after that they are the record
     the decision rests on."""
-    return application.status == Application.Status.SUBMITTED and (
-        application.lot.funding_round.status
-        in (FundingRound.Status.OPEN, FundingRound.Status.ASSESSMENT)
+    application = assignment.application
+    is_open = application.status == ApplicationStatus.SUBMITTED and (
+        application.lot.funding_round.status in ASSIGNING
     )
+    return OPEN if is_open else CLOSED
+
+
+FROZEN = "The application has been decided, so declarations and scores can no longer change"
+
+ASSESSMENTS = Policy(
+    [
+        Action("declare_conflict", is_assigned_assessor, frozenset({OPEN}), refused=FROZEN),
+        Action(
+            "score",
+            is_assigned_assessor & has_declared_no_conflict,
+            frozenset({OPEN}),
+            refused=FROZEN,
+        ),
+    ],
+    state_of=assessment_state,
+    state_label=assessment_state,
+)
+
+
+# Agreements --------------------------------------------------------------------------------
+
+RUNNING = frozenset({AgreementStatus.MOBILISING, AgreementStatus.LIVE})
+
+AGREEMENTS = Policy(
+    [
+        Action(
+            "set_status",
+            leads_its_round,
+            RUNNING,
+            refused="An agreement that is {state} cannot change",
+        ),
+        Action(
+            "go_live",
+            leads_its_round,
+            frozenset({AgreementStatus.MOBILISING}),
+            target=AgreementStatus.LIVE,
+            refused="An agreement that is {state} cannot become live",
+        ),
+        Action(
+            "end",
+            leads_its_round,
+            frozenset({AgreementStatus.LIVE}),
+            target=AgreementStatus.ENDED,
+            refused="An agreement that is {state} cannot end",
+        ),
+        Action(
+            "terminate",
+            leads_its_round,
+            RUNNING,
+            target=AgreementStatus.TERMINATED,
+            refused="An agreement that is {state} cannot be terminated",
+        ),
+    ]
+)
+
+# The status each change leads to, and the change that leads there.
+AGREEMENT_STEPS = {
+    action.target: name for name, action in AGREEMENTS.actions.items() if action.target
+}
+
+
+# What is done to no object yet ----------------------------------------------------------------
+
+FUNDING = Policy(
+    [
+        Action("list_rounds", is_commissioning_staff | is_provider_admin),
+        Action("create_round", is_commissioner & has_commissioning_body),
+        Action("view_market_trends", is_commissioner & has_commissioning_body),
+        Action("list_assessments", is_assessor),
+        Action("list_agreements", is_commissioner | is_provider_admin),
+    ]
+)
+
+
+# Asking -----------------------------------------------------------------------------------
+
+POLICIES: dict[type, Policy] = {
+    FundingRound: ROUNDS,
+    Application: APPLICATIONS,
+    AssessorAssignment: ASSESSMENTS,
+    Agreement: AGREEMENTS,
+    type(None): FUNDING,
+}
+
+
+# No name is in two tables (test_rules proves it), so a name says which table it is in.
+POLICY_OF_ACTION = {name: policy for policy in POLICIES.values() for name in policy.actions}
+
+
+def policy_for(obj) -> Policy:
+    """The table for the object's kind (`FUNDING` for None)."""
+    return POLICIES[type(obj)]
+
+
+def require(user, action: str, obj) -> Action:
+    """The action, if the user may take it on the object now; else `NotPermitted` (their
+    role or relationship does not allow it) or `StateConflict` (the object's state does
+    not). Services call it first."""
+    return POLICY_OF_ACTION[action].require(user, action, obj)
+
+
+def allows(user, action: str, obj) -> bool:
+    return POLICY_OF_ACTION[action].allows(user, action, obj)
+
+
+def actions_for(user, obj) -> list[str]:
+    """What the user may do to the object now, in its table's order."""
+    return policy_for(obj).actions_for(user, obj)
+
+
+def refusal(user, action: str, obj) -> list[str]:
+    """Why the object's state stops the user taking the action now (empty when nothing
+    does), for a page to say instead of offering its form. Out of the user's reach
+    altogether is `NotPermitted`, raised: the page answers 404."""
+    try:
+        require(user, action, obj)
+    except StateConflict as exc:
+        return exc.reasons
+    return []

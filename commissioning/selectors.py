@@ -4,38 +4,34 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from commissioning import rules
 from commissioning.models import (
     Agreement,
     Application,
     AssessorAssignment,
     FundingRound,
     Lot,
+    RoundComment,
     Score,
 )
 from partnership.models import Role, User
 
 
 def round_list_visible_to(*, user: User) -> QuerySet[FundingRound]:
-    """Commissioners: rounds in their regions, or led or co-funded by their body. Providers'
-    admins: rounds past draft (consultation onwards), so they can comment and apply."""
+    """Commissioning staff: rounds their body leads, co-funds or commissions in one of its
+    regions (`rules.commissions_round`). Providers' admins: rounds past draft (consultation
+    onwards), so they can comment and apply."""
     rounds = FundingRound.objects.select_related("lead_body")
-    if user.role in (Role.COMMISSIONER, Role.ASSESSOR) and user.commissioning_body_id:
+    if rules.is_commissioning_staff(user) and rules.has_commissioning_body(user):
         body = user.commissioning_body_id
         return rounds.filter(
             Q(lead_body_id=body)
             | Q(co_funders=body)
             | Q(regions__in=user.commissioning_body.regions.all())
         ).distinct()
-    if user.role == Role.PROVIDER_ADMIN:
+    if rules.is_provider_admin(user):
         return rounds.exclude(status=FundingRound.Status.DRAFT)
     return rounds.none()
-
-
-def round_list_managed_by(*, user: User) -> QuerySet[FundingRound]:
-    """Rounds a commissioner may change: those their body leads."""
-    if user.role != Role.COMMISSIONER or not user.commissioning_body_id:
-        return FundingRound.objects.none()
-    return FundingRound.objects.filter(lead_body_id=user.commissioning_body_id)
 
 
 def lot_list_visible_to(*, user: User) -> QuerySet[Lot]:
@@ -43,24 +39,54 @@ def lot_list_visible_to(*, user: User) -> QuerySet[Lot]:
     return Lot.objects.filter(funding_round__in=round_list_visible_to(user=user))
 
 
+def round_comment_list_visible_to(
+    *, user: User, funding_round: FundingRound
+) -> QuerySet[RoundComment]:
+    """A round's comments: all of them for its commissioners, a provider's own for its
+    admins."""
+    comments = funding_round.comments.select_related("organisation")
+    if rules.commissions_round(user, funding_round) and rules.is_commissioner(user):
+        return comments
+    if rules.is_provider_admin(user) and rules.has_organisation(user):
+        return comments.filter(organisation_id=user.organisation_id)
+    return comments.none()
+
+
 def application_list_visible_to(*, user: User) -> QuerySet[Application]:
-    """Providers: their own organisation's. Commissioners: submitted ones in rounds they see.
-    Assessors: only those assigned to them, once they have declared no conflict."""
+    """Providers' admins: their own organisation's. Commissioners: submitted ones in rounds
+    they see. Assessors: only those assigned to them, once they have declared no conflict."""
     applications = Application.objects.select_related("lot__funding_round", "organisation")
     # Applications and agreements are the organisation's business with commissioners:
     # for its admins, not its caseworkers.
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+    if rules.is_provider_admin(user) and rules.has_organisation(user):
         return applications.filter(organisation_id=user.organisation_id)
-    if user.role == Role.COMMISSIONER:
+    if rules.is_commissioner(user):
         return applications.filter(lot__funding_round__in=round_list_visible_to(user=user)).exclude(
             status__in=[Application.Status.DRAFT]
         )
-    if user.role == Role.ASSESSOR:
+    if rules.is_assessor(user):
         cleared = AssessorAssignment.objects.filter(
             assessor=user, conflict_declared_at__isnull=False, has_conflict=False
         ).values("application_id")
         return applications.filter(pk__in=cleared)
     return applications.none()
+
+
+def application_list_own(*, user: User) -> QuerySet[Application]:
+    """The applications of a provider admin's organisation; none for anyone else
+    (commissioners and assessors see applications, but none of them is their own)."""
+    if not (rules.is_provider_admin(user) and rules.has_organisation(user)):
+        return Application.objects.none()
+    return application_list_visible_to(user=user)
+
+
+def assessor_list_for(*, funding_round: FundingRound) -> QuerySet[User]:
+    """The assessors who may be assigned to a round's applications: active assessors of its
+    lead body or of a co-funder."""
+    return User.objects.filter(role=Role.ASSESSOR, is_active=True).filter(
+        Q(commissioning_body_id=funding_round.lead_body_id)
+        | Q(commissioning_body__in=funding_round.co_funders.all())
+    )
 
 
 def assignment_list_for(*, user: User) -> QuerySet[AssessorAssignment]:
@@ -114,12 +140,13 @@ def moderation_table(*, funding_round: FundingRound) -> list[dict]:
 
 
 def agreement_list_visible_to(*, user: User) -> QuerySet[Agreement]:
-    """Providers: their organisation's agreements. Commissioners: those of rounds they see."""
+    """Providers' admins: their organisation's agreements. Commissioners: those of rounds
+    they see."""
     agreements = Agreement.objects.select_related(
         "organisation", "application", "lot__funding_round", "lot__category"
     )
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
+    if rules.is_provider_admin(user) and rules.has_organisation(user):
         return agreements.filter(organisation_id=user.organisation_id)
-    if user.role == Role.COMMISSIONER:
+    if rules.is_commissioner(user):
         return agreements.filter(lot__funding_round__in=round_list_visible_to(user=user))
     return agreements.none()

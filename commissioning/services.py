@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -23,36 +23,42 @@ from commissioning.models import (
     RoundComment,
     Score,
 )
-from commissioning.workflow import ROUND_TRANSITIONS, AssessmentClosed, RoundTransitionRefused
 from notifications.services import notification_send
+from partnership.errors import InvalidInput, StateConflict
 from partnership.models import Role, User
 from partnership.months import add_months
 from providers.models import Organisation
 
-Status = FundingRound.Status
 LONDON = ZoneInfo("Europe/London")
 
 
-def _require_lead(funding_round: FundingRound, user: User) -> None:
-    if user.role != Role.COMMISSIONER or user.commissioning_body_id != funding_round.lead_body_id:
-        raise PermissionDenied("Only the lead commissioner changes a round")
+def _locked_round(funding_round: FundingRound) -> FundingRound:
+    """The round as it is now, locked, so that a step taken at the same moment waits."""
+    return FundingRound.objects.select_for_update().get(pk=funding_round.pk)
+
+
+def _locked_application(pk: int) -> Application:
+    """The application as it is now, locked, so that a decision or another change made at
+    the same moment waits."""
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("lot__funding_round", "organisation")
+        .get(pk=pk)
+    )
 
 
 @transaction.atomic
 def round_create(
     *, by: User, data: dict, regions: Iterable, co_funders: Iterable = ()
 ) -> FundingRound:
-    if by.role != Role.COMMISSIONER or not by.commissioning_body_id:
-        raise PermissionDenied("Only commissioners create rounds")
+    """A draft round led by the commissioner's body."""
+    rules.require(by, "create_round", None)
     funding_round = FundingRound(lead_body_id=by.commissioning_body_id, created_by=by, **data)
     _check_round_terms(funding_round, regions=regions, by=by)
     funding_round.save()
     funding_round.regions.set(regions)
     funding_round.co_funders.set(co_funders)
     return funding_round
-
-
-ROUND_EDITABLE = (Status.DRAFT, Status.CONSULTATION)
 
 
 def _check_round_terms(funding_round: FundingRound, *, regions: Iterable, by: User) -> None:
@@ -95,10 +101,8 @@ def round_update(
     co_funders: Iterable = (),
 ) -> FundingRound:
     """Change a round's terms while it is still being designed (draft or consultation)."""
-    _require_lead(funding_round, by)
-    funding_round = FundingRound.objects.select_for_update().get(pk=funding_round.pk)
-    if funding_round.status not in ROUND_EDITABLE:
-        raise RoundTransitionRefused(["A round's terms can only change before it opens"])
+    funding_round = _locked_round(funding_round)
+    rules.require(by, "edit_terms", funding_round)
     for key, value in data.items():
         setattr(funding_round, key, value)
     _check_round_terms(funding_round, regions=regions, by=by)
@@ -111,12 +115,8 @@ def round_update(
 @transaction.atomic
 def comment_add(*, funding_round: FundingRound, by: User, text: str) -> RoundComment:
     """A provider's comment on a draft round in consultation; the lead commissioners are told."""
-    if by.role != Role.PROVIDER_ADMIN or not by.organisation_id:
-        raise PermissionDenied("Only a provider's admins comment on a round")
-    if FundingRound.objects.get(pk=funding_round.pk).status != Status.CONSULTATION:
-        raise ValidationError(
-            {"text": ["Comments are taken only while the round is in consultation"]}
-        )
+    # The round as it is now, not as the caller last saw it.
+    rules.require(by, "comment", FundingRound.objects.get(pk=funding_round.pk))
     if not text.strip():
         raise ValidationError({"text": ["Enter your comment"]})
     comment = RoundComment.objects.create(
@@ -141,9 +141,9 @@ def comment_add(*, funding_round: FundingRound, by: User, text: str) -> RoundCom
 
 @transaction.atomic
 def lot_add(*, funding_round: FundingRound, by: User, data: dict, pdus: Iterable) -> Lot:
-    _require_lead(funding_round, by)
-    if funding_round.status not in (Status.DRAFT, Status.CONSULTATION):
-        raise RoundTransitionRefused(["Lots can only be added before the round opens"])
+    """A lot of a round being designed."""
+    funding_round = _locked_round(funding_round)
+    rules.require(by, "add_lot", funding_round)
     lot = Lot(funding_round=funding_round, **data)
     lot.full_clean()
     lot.save()
@@ -151,8 +151,9 @@ def lot_add(*, funding_round: FundingRound, by: User, data: dict, pdus: Iterable
     return lot
 
 
-def _guards(funding_round: FundingRound, action: str, today: date) -> list[str]:
-    """What must be true before the step, as messages for whatever is not."""
+def _guards(funding_round: FundingRound, action: str) -> list[str]:
+    """What must be true before the step, beyond the round's state, as messages for
+    whatever is not."""
     reasons = []
     lots = funding_round.lots.all()
     if action in ("consult", "open"):
@@ -179,27 +180,24 @@ def _guards(funding_round: FundingRound, action: str, today: date) -> list[str]:
 
 @transaction.atomic
 def round_transition(*, funding_round: FundingRound, by: User, action: str) -> FundingRound:
-    """Move a round one step, if what that step needs is true."""
-    _require_lead(funding_round, by)
-    funding_round = FundingRound.objects.select_for_update().get(pk=funding_round.pk)
-    source, target = ROUND_TRANSITIONS[action]
-    if funding_round.status != source:
-        raise RoundTransitionRefused(
-            [f"A round that is {funding_round.get_status_display().lower()} cannot do that"]
-        )
-    reasons = _guards(funding_round, action, timezone.localdate())
+    """Move a round one step (`rules.ROUND_STEPS`), if what that step needs is true."""
+    if action not in rules.ROUND_STEPS:
+        raise ValueError(f"{action} is not a step of a funding round")
+    funding_round = _locked_round(funding_round)
+    step = rules.require(by, action, funding_round)
+    reasons = _guards(funding_round, action)
     if reasons:
-        raise RoundTransitionRefused(reasons)
-    funding_round.status = target
+        raise StateConflict(reasons=reasons)
+    funding_round.status = step.target
     funding_round.save(update_fields=["status"])
     return funding_round
 
 
 @transaction.atomic
 def criterion_add(*, funding_round: FundingRound, by: User, name: str, weight: int) -> Criterion:
-    _require_lead(funding_round, by)
-    if funding_round.status not in (Status.DRAFT, Status.CONSULTATION):
-        raise RoundTransitionRefused(["Criteria are set before the round opens"])
+    """A weighted criterion of a round being designed."""
+    funding_round = _locked_round(funding_round)
+    rules.require(by, "add_criterion", funding_round)
     criterion = Criterion(funding_round=funding_round, name=name, weight=weight)
     criterion.full_clean()
     criterion.save()
@@ -266,11 +264,8 @@ def _application_draft_or_new(*, lot: Lot, by: User) -> Application:
 @transaction.atomic
 def application_save(*, lot: Lot, by: User, data: dict, pdus: Iterable = ()) -> Application:
     """Start or update the organisation's draft application to a lot."""
-    if by.role != Role.PROVIDER_ADMIN or not by.organisation_id:
-        raise PermissionDenied("Only a provider's admins apply for funding")
     # The round as it is now, not as the caller last saw it.
-    if FundingRound.objects.get(pk=lot.funding_round_id).status != Status.OPEN:
-        raise ValidationError({"lot": ["This round is not open for applications"]})
+    rules.require(by, "apply", FundingRound.objects.get(pk=lot.funding_round_id))
     pdus = list(pdus)
     problems = _eligibility(lot, by.organisation, pdus)
     if problems:
@@ -302,22 +297,11 @@ def application_save(*, lot: Lot, by: User, data: dict, pdus: Iterable = ()) -> 
 @transaction.atomic
 def application_submit(*, application: Application, by: User) -> Application:
     """Submit before the round closes, complete and eligible."""
-    if by.role != Role.PROVIDER_ADMIN or by.organisation_id != application.organisation_id:
-        raise PermissionDenied("Only the organisation's admins submit its application")
-    application = (
-        Application.objects.select_for_update()
-        .select_related("lot__funding_round")
-        .get(pk=application.pk)
-    )
+    application = _locked_application(application.pk)
+    rules.require(by, "submit", application)
     funding_round = application.lot.funding_round
-    if application.status != Application.Status.DRAFT:
-        raise ValidationError({"status": ["This application has already been submitted"]})
-    if funding_round.status != Status.OPEN or (
-        funding_round.closes_at and funding_round.closes_at <= timezone.now()
-    ):
-        raise ValidationError(
-            {"lot": ["The round has closed: applications can no longer be submitted"]}
-        )
+    if funding_round.closes_at and funding_round.closes_at <= timezone.now():
+        raise StateConflict("The round has closed: applications can no longer be submitted")
     missing = [
         label
         for field, label in [
@@ -344,20 +328,9 @@ def application_submit(*, application: Application, by: User) -> Application:
 
 @transaction.atomic
 def application_withdraw(*, application: Application, by: User) -> Application:
-    application = (
-        Application.objects.select_for_update()
-        .select_related("lot__funding_round", "organisation")
-        .get(pk=application.pk)
-    )
-    if by.role != Role.PROVIDER_ADMIN or by.organisation_id != application.organisation_id:
-        raise PermissionDenied("Only the organisation's admins withdraw its application")
-    if application.lot.funding_round.status not in (Status.OPEN,) or application.status not in (
-        Application.Status.DRAFT,
-        Application.Status.SUBMITTED,
-    ):
-        raise ValidationError(
-            {"status": ["Applications can be withdrawn only before assessment starts"]}
-        )
+    """The organisation takes its application back while the round is open."""
+    application = _locked_application(application.pk)
+    rules.require(by, "withdraw", application)
     application.status = Application.Status.WITHDRAWN
     application.save(update_fields=["status"])
     return application
@@ -365,8 +338,10 @@ def application_withdraw(*, application: Application, by: User) -> Application:
 
 @transaction.atomic
 def assessor_assign(*, application: Application, by: User, assessor: User) -> AssessorAssignment:
-    _require_lead(application.lot.funding_round, by)
-    if assessor.role != Role.ASSESSOR:
+    """Assign an assessor to a submitted application (once: again returns the assignment)."""
+    application = _locked_application(application.pk)
+    rules.require(by, "assign_assessor", application)
+    if not rules.is_assessor(assessor):
         raise ValidationError({"assessor": ["Choose an assessor"]})
     assignment, _ = AssessorAssignment.objects.get_or_create(
         application=application, assessor=assessor
@@ -374,20 +349,12 @@ def assessor_assign(*, application: Application, by: User, assessor: User) -> As
     return assignment
 
 
-def _assignment_locked_while_open(assignment: AssessorAssignment) -> AssessorAssignment:
+def _locked_assignment(assignment: AssessorAssignment) -> AssessorAssignment:
     """The assignment locked with its application, so that a decision made at the same
-    moment waits; refused once the application is decided."""
-    application = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("lot__funding_round")
-        .get(pk=assignment.application_id)
-    )
+    moment waits (and then freezes the declaration and scores)."""
+    application = _locked_application(assignment.application_id)
     assignment = AssessorAssignment.objects.select_for_update().get(pk=assignment.pk)
     assignment.application = application
-    if not rules.assessment_is_open(application):
-        raise AssessmentClosed(
-            "The application has been decided, so declarations and scores can no longer change"
-        )
     return assignment
 
 
@@ -395,9 +362,9 @@ def _assignment_locked_while_open(assignment: AssessorAssignment) -> AssessorAss
 def conflict_declare(
     *, assignment: AssessorAssignment, by: User, has_conflict: bool, details: str = ""
 ) -> AssessorAssignment:
-    if assignment.assessor_id != by.pk:
-        raise PermissionDenied("Only the assigned assessor declares their conflicts")
-    assignment = _assignment_locked_while_open(assignment)
+    """The assessor says whether they have a conflict of interest with the applicant."""
+    assignment = _locked_assignment(assignment)
+    rules.require(by, "declare_conflict", assignment)
     if has_conflict and not details.strip():
         raise ValidationError({"conflict_details": ["Describe the conflict of interest"]})
     assignment.has_conflict = has_conflict
@@ -416,11 +383,8 @@ def scores_record(
     comment: str = "",
 ):
     """An assessor's 0–5 score per criterion; needs a declaration of no conflict first."""
-    if assignment.assessor_id != by.pk:
-        raise PermissionDenied("Only the assigned assessor scores")
-    assignment = _assignment_locked_while_open(assignment)
-    if assignment.conflict_declared_at is None or assignment.has_conflict:
-        raise PermissionDenied("Declare that you have no conflict of interest before scoring")
+    assignment = _locked_assignment(assignment)
+    rules.require(by, "score", assignment)
     criteria = {c.pk: c for c in assignment.application.lot.funding_round.criteria.all()}
     errors = []
     for criterion_id, criterion in criteria.items():
@@ -447,19 +411,8 @@ def application_decide(
     *, application: Application, by: User, successful: bool, feedback: str
 ) -> Application:
     """Record the decision with feedback; the applicant is told."""
-    application = (
-        Application.objects.select_for_update()
-        .select_related("lot__funding_round", "organisation")
-        .get(pk=application.pk)
-    )
-    _require_lead(application.lot.funding_round, by)
-    if (
-        application.lot.funding_round.status != Status.ASSESSMENT
-        or application.status != Application.Status.SUBMITTED
-    ):
-        raise ValidationError(
-            {"status": ["Decisions are made on submitted applications during assessment"]}
-        )
+    application = _locked_application(application.pk)
+    rules.require(by, "decide", application)
     if not feedback.strip():
         raise ValidationError({"feedback": ["Give the applicant feedback"]})
     application.status = (
@@ -494,20 +447,10 @@ def agreement_create(
 ) -> Agreement:
     """Turn an award into an agreement. A term shorter than the round's minimum, or no
     break clause, needs a recorded justification."""
-    application = (
-        Application.objects.select_for_update()
-        .select_related("lot__funding_round", "organisation")
-        .get(pk=application.pk)
-    )
+    # Under the application's lock, so a second award of it waits and is refused.
+    application = _locked_application(application.pk)
+    rules.require(by, "create_agreement", application)
     funding_round = application.lot.funding_round
-    _require_lead(funding_round, by)
-    if application.status != Application.Status.SUCCESSFUL:
-        raise ValidationError(
-            {"application": ["Only a successful application becomes an agreement"]}
-        )
-    # Checked under the application's lock, so a second award of it waits and is refused.
-    if Agreement.objects.filter(application=application).exists():
-        raise RoundTransitionRefused(["This application already has an agreement"])
     errors = {}
     if ends_on <= starts_on:
         errors["ends_on"] = ["The end date must be after the start date"]
@@ -544,17 +487,19 @@ def agreement_create(
 
 @transaction.atomic
 def agreement_set_status(*, agreement: Agreement, by: User, status: str) -> Agreement:
-    allowed = {
-        Agreement.Status.MOBILISING: {Agreement.Status.LIVE, Agreement.Status.TERMINATED},
-        Agreement.Status.LIVE: {Agreement.Status.ENDED, Agreement.Status.TERMINATED},
-    }
-    _require_lead(agreement.lot.funding_round, by)
-    if status not in allowed.get(agreement.status, set()):
-        raise RoundTransitionRefused(
-            [
-                f"An agreement that is {agreement.get_status_display().lower()} cannot become {status}"
-            ]
-        )
-    agreement.status = status
+    """Move an agreement on: mobilising to live, live to ended, either to terminated
+    (`rules.AGREEMENT_STEPS`)."""
+    agreement = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("lot__funding_round")
+        .get(pk=agreement.pk)
+    )
+    rules.require(by, "set_status", agreement)
+    step = rules.AGREEMENT_STEPS.get(status)
+    if step is None:
+        if status in Agreement.Status.values:
+            raise StateConflict(f"An agreement cannot go back to {status}")
+        raise InvalidInput("Choose live, ended or terminated", field="status")
+    agreement.status = rules.require(by, step, agreement).target
     agreement.save(update_fields=["status"])
     return agreement

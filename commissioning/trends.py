@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from commissioning import rules
 from commissioning.market import (
     AWARD_FIELDS,
     COUNTED,
@@ -17,7 +18,7 @@ from commissioning.market import (
     lot_competition,
 )
 from commissioning.models import Application, FundingRound, Lot, Mechanism
-from partnership.models import Region, Role, User
+from partnership.models import Region, User
 
 LONDON = ZoneInfo("Europe/London")
 FINISHED = [FundingRound.Status.AWARDED, FundingRound.Status.CLOSED]
@@ -114,6 +115,6 @@ def _row(*, region: Region, year: int, rounds: dict[int, str], bidders: dict, aw
 def market_trend_regions_for(*, user: User) -> QuerySet[Region] | None:
     """The regions whose trends a user may read: a commissioner's body's regions. None for
     anyone else, who is answered as if the figures did not exist."""
-    if user.role != Role.COMMISSIONER or not user.commissioning_body_id:
+    if not rules.allows(user, "view_market_trends", None):
         return None
     return user.commissioning_body.regions.all()

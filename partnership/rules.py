@@ -94,7 +94,10 @@ class Policy:
 
     def permitted(self, user, name: str, obj) -> bool:
         """Whether the user's role and relationship allow the action, whatever the state."""
-        return bool(self.actions[name].who(user, obj))
+        who = self.actions[name].who
+        # A predicate's `test` passes it only the arguments it takes: a role predicate
+        # (of the user alone) can stand in a row by itself.
+        return bool(who.test(user, obj) if isinstance(who, rules.Predicate) else who(user, obj))
 
     def in_state(self, name: str, obj) -> bool:
         states = self.actions[name].states
@@ -106,7 +109,7 @@ class Policy:
     def require(self, user, name: str, obj) -> Action:
         """The action, if this user may take it on this object now; else the domain error."""
         action = self.actions[name]
-        if not action.who(user, obj):
+        if not self.permitted(user, name, obj):
             raise NotPermitted(f"You cannot {name.replace('_', ' ')} this")
         if not self.in_state(name, obj):
             raise StateConflict(action.refused.format(state=self.state_label(obj)))

@@ -19,4 +19,3 @@ REFERRAL_FIELDS = [
     ("staff_safety", "What staff must know to stay safe"),
     ("risk_documents", "Risk documents"),
 ]
-REFERRAL_FIELD_KEYS = frozenset(key for key, _ in REFERRAL_FIELDS)

@@ -1,4 +1,47 @@
-"""Who may do what in the provider registry (django-rules predicates)."""
+"""Who may do what in the provider registry: one table of actions per kind of object.
+
+An organisation's admins keep its profile, staff and services and sign the
+information-sharing agreement for it; commissioners verify organisations; service support
+registers them. Services call `require` first; pages, the API and templates ask
+`actions_for` (or `allows`) and offer nothing else.
+
+Organisations (`ORGANISATIONS`):
+
+| action          | who                              |
+|-----------------|----------------------------------|
+| edit_profile    | an admin of the organisation     |
+| sign_agreement  | an admin of the organisation     |
+| manage_staff    | an admin of the organisation     |
+| manage_services | an admin of the organisation     |
+| verify          | a commissioner                   |
+
+Services (`SERVICES`; states are the service's status):
+
+| action         | who                                 | states                  |
+|----------------|-------------------------------------|-------------------------|
+| edit_service   | an admin of the service's provider  | any                     |
+| pause          | an admin of the service's provider  | active → paused         |
+| take_referrals | an admin of the service's provider  | paused, closed → active |
+| close          | an admin of the service's provider  | active, paused → closed |
+
+Staff (`STAFF`, a member of a provider's staff; "active" or "deactivated"):
+
+| action          | who                                             | states                 |
+|-----------------|-------------------------------------------------|------------------------|
+| record_training | an admin of their organisation                  | any                    |
+| remove_training | an admin of their organisation                  | any                    |
+| deactivate      | an admin of their organisation, not themselves  | active → deactivated   |
+| reactivate      | an admin of their organisation                  | deactivated → active   |
+
+What is done to no organisation yet (`REGISTRY`): `register_organisation` (service
+support) and `view_market` (commissioners: the organisations working in their regions).
+
+Each action is in exactly one table: `require` and `allows` find it by its name,
+`actions_for` by the object's kind (an Organisation, a Service, a User of a provider's
+staff, or None).
+"""
+
+from __future__ import annotations
 
 from datetime import date
 
@@ -6,40 +49,44 @@ import rules
 from django.db.models import Q
 from django.utils import timezone
 
-from partnership.models import Role, User
-from providers.models import TrainingRecord
+from partnership.models import User
+from partnership.rules import (
+    Action,
+    Policy,
+    is_commissioner,
+    is_provider_admin,
+    is_service_support,
+)
+from providers.models import Organisation, Service, TrainingRecord
 
-
-@rules.predicate
-def is_provider_admin(user) -> bool:
-    return getattr(user, "role", None) == Role.PROVIDER_ADMIN
-
-
-@rules.predicate
-def is_provider_staff(user) -> bool:
-    return getattr(user, "role", None) in (Role.PROVIDER_ADMIN, Role.CASEWORKER)
-
-
-@rules.predicate
-def is_commissioner(user) -> bool:
-    return getattr(user, "role", None) == Role.COMMISSIONER
+# Relationships -----------------------------------------------------------------------------
 
 
 @rules.predicate
 def is_admin_of(user, organisation) -> bool:
-    return (
+    """An admin of the organisation itself."""
+    return bool(
         is_provider_admin(user)
         and organisation is not None
+        and user.organisation_id
         and user.organisation_id == organisation.pk
     )
 
 
-rules.add_perm("providers.change_organisation", is_admin_of)
-rules.add_perm("providers.manage_staff", is_admin_of)
-rules.add_perm("providers.manage_services", is_admin_of)
-rules.add_perm("providers.sign_agreement", is_admin_of)
-rules.add_perm("providers.view_market", is_commissioner)
-rules.add_perm("providers.verify_organisation", is_commissioner)
+@rules.predicate
+def is_admin_of_its_organisation(user, obj) -> bool:
+    """An admin of the organisation a service or a member of staff belongs to."""
+    return bool(
+        is_provider_admin(user)
+        and obj is not None
+        and user.organisation_id
+        and user.organisation_id == obj.organisation_id
+    )
+
+
+@rules.predicate
+def is_themselves(user, member) -> bool:
+    return member is not None and user.pk == member.pk
 
 
 # Risk training: what reading a referral's risk information needs (with the organisation's
@@ -63,3 +110,126 @@ def has_current_risk_training(user, *, on: date | None = None) -> bool:
     if not getattr(user, "pk", None):
         return False
     return User.objects.filter(current_risk_training_q(on=on), pk=user.pk).exists()
+
+
+# Organisations -----------------------------------------------------------------------------
+
+ORGANISATIONS = Policy(
+    [
+        Action("edit_profile", is_admin_of),
+        Action("sign_agreement", is_admin_of),
+        Action("manage_staff", is_admin_of),
+        Action("manage_services", is_admin_of),
+        Action("verify", is_commissioner),
+    ]
+)
+
+
+# Services ----------------------------------------------------------------------------------
+
+ServiceStatus = Service.Status
+
+SERVICES = Policy(
+    [
+        Action("edit_service", is_admin_of_its_organisation),
+        Action(
+            "pause",
+            is_admin_of_its_organisation,
+            frozenset({ServiceStatus.ACTIVE}),
+            target=ServiceStatus.PAUSED,
+            refused="A service that is {state} cannot be paused",
+        ),
+        Action(
+            "take_referrals",
+            is_admin_of_its_organisation,
+            frozenset({ServiceStatus.PAUSED, ServiceStatus.CLOSED}),
+            target=ServiceStatus.ACTIVE,
+            refused="This service is already taking referrals",
+        ),
+        Action(
+            "close",
+            is_admin_of_its_organisation,
+            frozenset({ServiceStatus.ACTIVE, ServiceStatus.PAUSED}),
+            target=ServiceStatus.CLOSED,
+            refused="This service is already closed",
+        ),
+    ]
+)
+
+# The status each change leads to, and the change that leads there.
+SERVICE_STEPS = {action.target: name for name, action in SERVICES.actions.items() if action.target}
+
+
+# Staff -------------------------------------------------------------------------------------
+
+ACTIVE, DEACTIVATED = "active", "deactivated"
+
+
+def staff_state(member: User) -> str:
+    return ACTIVE if member.is_active else DEACTIVATED
+
+
+STAFF = Policy(
+    [
+        Action("record_training", is_admin_of_its_organisation),
+        Action("remove_training", is_admin_of_its_organisation),
+        Action(
+            "deactivate",
+            is_admin_of_its_organisation & ~is_themselves,
+            frozenset({ACTIVE}),
+            refused="This account is already deactivated",
+        ),
+        Action(
+            "reactivate",
+            is_admin_of_its_organisation,
+            frozenset({DEACTIVATED}),
+            refused="This account is already active",
+        ),
+    ],
+    state_of=staff_state,
+    state_label=staff_state,
+)
+
+
+# What is done to no organisation yet ----------------------------------------------------------
+
+REGISTRY = Policy(
+    [
+        Action("register_organisation", is_service_support),
+        Action("view_market", is_commissioner),
+    ]
+)
+
+
+# Asking -----------------------------------------------------------------------------------
+
+POLICIES: dict[type, Policy] = {
+    Organisation: ORGANISATIONS,
+    Service: SERVICES,
+    User: STAFF,
+    type(None): REGISTRY,
+}
+# No name is in two tables (test_rules proves it), so a name says which table it is in.
+POLICY_OF_ACTION = {name: policy for policy in POLICIES.values() for name in policy.actions}
+
+
+def policy_for(obj) -> Policy:
+    """The table for the object's kind (`REGISTRY` for None)."""
+    return POLICIES[type(obj)]
+
+
+def require(user, action: str, obj) -> Action:
+    """The action, if the user may take it on the object now; else `NotPermitted` (their
+    role or relationship does not allow it, or there is no object for it: someone outside
+    any provider has no organisation) or `StateConflict` (the object's state does not).
+    Services call it first."""
+    return POLICY_OF_ACTION[action].require(user, action, obj)
+
+
+def allows(user, action: str, obj) -> bool:
+    return POLICY_OF_ACTION[action].allows(user, action, obj)
+
+
+def actions_for(user, obj) -> list[str]:
+    """What the user may do to the object now, in its table's order."""
+    return policy_for(obj).actions_for(user, obj)

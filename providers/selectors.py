@@ -9,7 +9,15 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
-from partnership.models import Pdu, Role, ServiceCategory, User
+from partnership.models import Pdu, ServiceCategory, User
+from partnership.rules import (
+    has_commissioning_body,
+    has_organisation,
+    is_commissioning_staff,
+    is_practitioner,
+    is_provider_admin,
+    is_provider_staff,
+)
 from providers.models import (
     AgreementSignature,
     InformationSharingAgreement,
@@ -30,17 +38,27 @@ def organisation_list_visible_to(*, user: User) -> QuerySet[Organisation]:
     return Organisation.objects.select_related("head_office_region")
 
 
+def organisation_list_own(*, user: User) -> QuerySet[Organisation]:
+    """The organisation of a member of a provider's staff (admin or caseworker); none for
+    anyone else."""
+    if is_provider_staff(user) and has_organisation(user):
+        return Organisation.objects.select_related("head_office_region").filter(
+            pk=user.organisation_id
+        )
+    return Organisation.objects.none()
+
+
 def organisation_list_editable_by(*, user: User) -> QuerySet[Organisation]:
     """The organisation a provider admin may edit: their own, and no other."""
-    if user.role == Role.PROVIDER_ADMIN and user.organisation_id:
-        return Organisation.objects.filter(pk=user.organisation_id)
+    if is_provider_admin(user):
+        return organisation_list_own(user=user)
     return Organisation.objects.none()
 
 
 def organisation_list_for_commissioner(*, user: User) -> QuerySet[Organisation]:
     """Organisations working in a commissioner's regions (head office there, or a service
     covering one of its PDUs), with service and training-coverage counts."""
-    if user.role not in (Role.COMMISSIONER, Role.ASSESSOR) or not user.commissioning_body_id:
+    if not (is_commissioning_staff(user) and has_commissioning_body(user)):
         return Organisation.objects.none()
     region_ids = list(user.commissioning_body.regions.values_list("pk", flat=True))
     covering = Service.objects.filter(organisation=OuterRef("pk"), pdus__region__in=region_ids)
@@ -95,7 +113,7 @@ def user_has_current_risk_training(*, user: User, on: date | None = None) -> boo
 
 def staff_list_for(*, user: User) -> QuerySet[User]:
     """A provider admin's colleagues, with whether each has current risk training."""
-    if user.role != Role.PROVIDER_ADMIN or not user.organisation_id:
+    if not (is_provider_admin(user) and has_organisation(user)):
         return User.objects.none()
     current = User.objects.filter(current_risk_training_q(), pk=OuterRef("pk"))
     return (
@@ -110,7 +128,7 @@ def staff_list_for(*, user: User) -> QuerySet[User]:
 
 def training_record_list_for(*, user: User) -> QuerySet[TrainingRecord]:
     """Training records a provider admin may manage: those of their organisation's staff."""
-    if user.role != Role.PROVIDER_ADMIN or not user.organisation_id:
+    if not (is_provider_admin(user) and has_organisation(user)):
         return TrainingRecord.objects.none()
     return TrainingRecord.objects.filter(staff_member__organisation_id=user.organisation_id)
 
@@ -140,7 +158,7 @@ def service_list_visible_to(*, user: User) -> QuerySet[Service]:
 
 def service_list_editable_by(*, user: User) -> QuerySet[Service]:
     """The services a provider admin may change: their own organisation's."""
-    if user.role != Role.PROVIDER_ADMIN or not user.organisation_id:
+    if not (is_provider_admin(user) and has_organisation(user)):
         return Service.objects.none()
     return _service_list_base().filter(organisation_id=user.organisation_id)
 
@@ -229,14 +247,6 @@ def service_for_page(*, user: User, service_id: int) -> Service:
     )
 
 
-def service_category_choices() -> list[tuple[str, str]]:
-    return list(ServiceCategory.objects.order_by("name").values_list("slug", "name"))
-
-
 def pdu_default_for(*, user: User) -> int | None:
     """The directory's default PDU: the practitioner's own."""
-    return user.pdu_id if user.role == Role.PRACTITIONER else None
-
-
-def services_covering_count(*, organisation: Organisation) -> int:
-    return organisation.services.exclude(status=Service.Status.CLOSED).count()
+    return user.pdu_id if is_practitioner(user) else None

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Iterable
 from datetime import date
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from notifications.services import notification_send
 from partnership.models import Pdu, Role, ServiceCategory, User
+from providers import rules
 from providers.models import (
     AgreementSignature,
     InformationSharingAgreement,
@@ -47,8 +48,7 @@ ORGANISATION_PROFILE_FIELDS = [
 @transaction.atomic
 def organisation_create(*, by: User, data: dict) -> Organisation:
     """Service support registers an organisation; its admins then keep the profile."""
-    if by.role != Role.ADMIN:
-        raise PermissionDenied("Only service support registers organisations")
+    rules.require(by, "register_organisation", None)
     unknown = set(data) - set(ORGANISATION_PROFILE_FIELDS)
     if unknown:
         raise ValueError(f"Not part of the organisation profile: {', '.join(sorted(unknown))}")
@@ -75,9 +75,10 @@ def _organisation_save(organisation: Organisation) -> None:
 
 
 @transaction.atomic
-def organisation_update(*, organisation: Organisation, data: dict) -> Organisation:
+def organisation_update(*, organisation: Organisation, by: User, data: dict) -> Organisation:
     """Change an organisation's profile; a verified organisation whose identity changes
     (name or org-id) goes back to unverified."""
+    rules.require(by, "edit_profile", organisation)
     identity_changed = any(
         key in data and data[key] != getattr(organisation, key) for key in ("name", "org_id")
     )
@@ -101,6 +102,7 @@ def organisation_set_verification(
     *, organisation: Organisation, status: str, by: User
 ) -> Organisation:
     """A commissioner records whether the organisation's identity has been checked."""
+    rules.require(by, "verify", organisation)
     if status not in Organisation.Verification.values:
         raise ValueError(f"Unknown verification status {status}")
     organisation.verification_status = status
@@ -128,9 +130,9 @@ def agreement_publish(*, version: str, title: str, body: str) -> InformationShar
 def agreement_sign(
     *, organisation: Organisation, by: User, signatory_name: str, signatory_position: str
 ) -> AgreementSignature:
-    """Sign the current version of the information-sharing agreement for an organisation."""
-    if by.role != Role.PROVIDER_ADMIN or by.organisation_id != organisation.pk:
-        raise PermissionDenied("Only an admin of the organisation can sign for it")
+    """Sign the current version of the information-sharing agreement for an organisation
+    (signing it again returns the signature it has)."""
+    rules.require(by, "sign_agreement", organisation)
     current = agreement_current()
     if current is None:
         raise ValidationError("There is no information-sharing agreement to sign yet")
@@ -174,6 +176,7 @@ def staff_invite(
 
     An address that already has an account elsewhere gets no new account (None), and the
     inviter learns nothing of it: the answer is the same as for a new address."""
+    rules.require(by, "manage_staff", organisation)
     if role not in (Role.CASEWORKER, Role.PROVIDER_ADMIN):
         raise ValidationError({"role": "Staff can be a caseworker or an admin"})
     email = email.strip().lower()
@@ -204,8 +207,7 @@ def staff_invite(
 @transaction.atomic
 def staff_set_active(*, staff_member: User, active: bool, by: User) -> User:
     """Deactivate (or reactivate) a member of staff; an admin cannot deactivate themselves."""
-    if staff_member.pk == by.pk and not active:
-        raise ValidationError("You cannot deactivate your own account")
+    rules.require(by, "reactivate" if active else "deactivate", staff_member)
     staff_member.is_active = active
     staff_member.save(update_fields=["is_active"])
     if not active:
@@ -224,6 +226,7 @@ def training_record_add(
     description: str = "",
 ) -> TrainingRecord:
     """Record training a member of staff has completed."""
+    rules.require(by, "record_training", staff_member)
     record = TrainingRecord(
         staff_member=staff_member,
         kind=kind,
@@ -238,7 +241,9 @@ def training_record_add(
 
 
 @transaction.atomic
-def training_record_delete(*, record: TrainingRecord) -> None:
+def training_record_delete(*, record: TrainingRecord, by: User) -> None:
+    """Remove a training record entered in error."""
+    rules.require(by, "remove_training", record.staff_member)
     record.delete()
 
 
@@ -279,11 +284,13 @@ def _service_validate(service: Service, categories, pdus) -> None:
 def service_create(
     *,
     organisation: Organisation,
+    by: User,
     data: dict,
     categories: Iterable[ServiceCategory],
     pdus: Iterable[Pdu],
 ) -> Service:
     """Add a service to an organisation; nothing is saved unless all of it is valid."""
+    rules.require(by, "manage_services", organisation)
     categories, pdus = list(categories), list(pdus)
     service = Service(
         organisation=organisation, **{k: v for k, v in data.items() if k in SERVICE_FIELDS}
@@ -295,11 +302,13 @@ def service_create(
 def service_update(
     *,
     service: Service,
+    by: User,
     data: dict,
     categories: Iterable[ServiceCategory] | None = None,
     pdus: Iterable[Pdu] | None = None,
 ) -> Service:
     """Change a service; categories and PDUs are replaced when given."""
+    rules.require(by, "edit_service", service)
     for key, value in data.items():
         if key not in SERVICE_FIELDS:
             raise ValueError(f"{key} is not a service field")
@@ -320,11 +329,13 @@ def _service_save(service: Service, categories: list, pdus: list) -> Service:
 
 
 @transaction.atomic
-def service_set_status(*, service: Service, status: str) -> Service:
-    """Pause, close or reopen a service."""
-    if status not in Service.Status.values:
+def service_set_status(*, service: Service, by: User, status: str) -> Service:
+    """Pause, close or reopen a service (`rules.SERVICE_STEPS`)."""
+    rules.require(by, "edit_service", service)
+    step = rules.SERVICE_STEPS.get(status)
+    if step is None:
         raise ValidationError({"status": "Choose taking referrals, paused or closed"})
-    service.status = status
+    service.status = rules.require(by, step, service).target
     service.save(update_fields=["status", "updated_at"])
     return service
 

@@ -9,8 +9,7 @@ import pytest
 from django.core import mail
 
 from commissioning.models import Application
-from commissioning.tests.test_api import auth
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, auth, new_round, open_round
 from notifications.models import Notification
 from partnership.models import Role, User
 from partnership.tests.factories import UserFactory
@@ -26,10 +25,11 @@ def test_least_privilege_caseworkers_do_not_read_their_organisations_application
     commissioner = UserFactory(role=Role.COMMISSIONER)
     funding_round = new_round(commissioner)
     lot = add_lot(funding_round, commissioner, "Housing", 100_000)
+    other_lot = add_lot(funding_round, commissioner, "Recovery", 50_000, slug="dependency-recovery")
     open_round(funding_round, commissioner)
     application, admin = apply(lot, income=50_000)
     draft = Application.objects.create(
-        lot=add_lot(funding_round, commissioner, "Recovery", 50_000, slug="dependency-recovery"),
+        lot=other_lot,
         organisation=admin.organisation,
         created_by=admin,
     )

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -13,13 +9,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from commissioning import exports, selectors, services
+from commissioning import exports, rules, selectors, services
 from commissioning.api import serializers
 from commissioning.market import market_health
 from commissioning.models import (
@@ -30,25 +26,10 @@ from commissioning.models import (
     Lot,
 )
 from commissioning.trends import market_trend_regions_for, market_trends
-from commissioning.workflow import AssessmentClosed, RoundTransitionRefused
-from partnership.api.exceptions import Conflict
 from partnership.api.scoping import UserScopedViewMixin
 
-
-@contextlib.contextmanager
-def domain_errors():
-    try:
-        yield
-    except RoundTransitionRefused as exc:
-        raise Conflict("; ".join(exc.reasons)) from exc
-    except AssessmentClosed as exc:
-        raise Conflict(str(exc)) from exc
-    except DjangoPermissionDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
-    except DjangoValidationError as exc:
-        raise ValidationError(
-            exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
-        ) from exc
+# The services' refusals (`partnership.errors`, Django's ValidationError) reach the client
+# through the API's exception handler (`partnership.api.exceptions.as_api_exception`).
 
 
 class FundingRoundViewSet(
@@ -59,7 +40,8 @@ class FundingRoundViewSet(
     viewsets.GenericViewSet,
 ):
     """Funding rounds: commissioners see their regions' rounds; providers see rounds from
-    consultation on. Steps answer 409 with what must be true first."""
+    consultation on. Only the lead commissioner changes one (403 for anyone else who sees
+    it); a step the round's state or terms refuse answers 409 with what must be true first."""
 
     model = FundingRound
     lookup_field = "public_id"
@@ -74,10 +56,9 @@ class FundingRoundViewSet(
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         regions = data.pop("regions")
-        with domain_errors():
-            serializer.instance = services.round_create(
-                by=self.request.user, data=data, regions=regions
-            )
+        serializer.instance = services.round_create(
+            by=self.request.user, data=data, regions=regions
+        )
 
     @extend_schema(
         request=None,
@@ -91,11 +72,9 @@ class FundingRoundViewSet(
     )
     def step(self, request, public_id=None, step=None):
         """Move the round a step: consult, open, close_applications, award or close."""
-        funding_round = self.get_object()
-        with domain_errors():
-            funding_round = services.round_transition(
-                funding_round=funding_round, by=request.user, action=step
-            )
+        funding_round = services.round_transition(
+            funding_round=self.get_object(), by=request.user, action=step
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=funding_round.pk)).data)
 
     @extend_schema(
@@ -106,10 +85,9 @@ class FundingRoundViewSet(
         funding_round = self.get_object()
         incoming = serializers.CriterionSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        with domain_errors():
-            criterion = services.criterion_add(
-                funding_round=funding_round, by=request.user, **incoming.validated_data
-            )
+        criterion = services.criterion_add(
+            funding_round=funding_round, by=request.user, **incoming.validated_data
+        )
         return Response(
             serializers.CriterionSerializer(criterion).data, status=status.HTTP_201_CREATED
         )
@@ -118,9 +96,11 @@ class FundingRoundViewSet(
     @action(detail=True, methods=["get"], url_path="market-health")
     def market_health(self, request, public_id=None):
         """Bidders per lot, thin lots, funding by size band and reach, largest six, HHI."""
-        if request.user.role != "commissioner":
+        funding_round = self.get_object()
+        # Market figures are not for providers or assessors: as if there were none.
+        if not rules.allows(request.user, "view_market_health", funding_round):
             raise NotFound()
-        return Response(market_health(funding_round=self.get_object()))
+        return Response(market_health(funding_round=funding_round))
 
 
 class LotViewSet(
@@ -153,10 +133,7 @@ class LotViewSet(
         )
         if funding_round is None:
             raise ValidationError({"funding_round": ["Give the id of a round you can see"]})
-        with domain_errors():
-            lot = services.lot_add(
-                funding_round=funding_round, by=request.user, data=data, pdus=pdus
-            )
+        lot = services.lot_add(funding_round=funding_round, by=request.user, data=data, pdus=pdus)
         return Response(serializers.LotSerializer(lot).data, status=status.HTTP_201_CREATED)
 
 
@@ -190,16 +167,13 @@ class ApplicationViewSet(
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         lot, pdus = data.pop("lot"), data.pop("pdus", [])
-        with domain_errors():
-            application = services.application_save(lot=lot, by=request.user, data=data, pdus=pdus)
+        application = services.application_save(lot=lot, by=request.user, data=data, pdus=pdus)
         return Response(
             serializers.ApplicationSerializer(application).data, status=status.HTTP_201_CREATED
         )
 
     def _do(self, call):
-        application = self.get_object()
-        with domain_errors():
-            application = call(application)
+        application = call(self.get_object())
         return Response(serializers.ApplicationSerializer(application).data)
 
     @extend_schema(request=None, responses=serializers.ApplicationSerializer)
@@ -246,13 +220,12 @@ class AssessmentViewSet(
         assignment = self.get_object()  # out of scope is 404 whatever the body
         incoming = serializers.DeclarationSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        with domain_errors():
-            assignment = services.conflict_declare(
-                assignment=assignment,
-                by=request.user,
-                has_conflict=incoming.validated_data["has_conflict"],
-                details=incoming.validated_data["details"],
-            )
+        assignment = services.conflict_declare(
+            assignment=assignment,
+            by=request.user,
+            has_conflict=incoming.validated_data["has_conflict"],
+            details=incoming.validated_data["details"],
+        )
         return Response(serializers.AssignmentSerializer(assignment).data)
 
     @extend_schema(request=serializers.ScoresSerializer, responses=serializers.AssignmentSerializer)
@@ -264,13 +237,12 @@ class AssessmentViewSet(
         scores = {
             s["criterion"]: (s["score"], s["comment"]) for s in incoming.validated_data["scores"]
         }
-        with domain_errors():
-            assignment = services.scores_record(
-                assignment=assignment,
-                by=request.user,
-                scores=scores,
-                comment=incoming.validated_data["comment"],
-            )
+        assignment = services.scores_record(
+            assignment=assignment,
+            by=request.user,
+            scores=scores,
+            comment=incoming.validated_data["comment"],
+        )
         return Response(serializers.AssignmentSerializer(assignment).data)
 
 
@@ -293,13 +265,9 @@ class AgreementViewSet(
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
-        application = data.pop("application")
-        if hasattr(application, "agreement"):
-            raise Conflict("This application already has an agreement")
-        with domain_errors():
-            serializer.instance = services.agreement_create(
-                application=application, by=self.request.user, **data
-            )
+        serializer.instance = services.agreement_create(
+            application=data.pop("application"), by=self.request.user, **data
+        )
 
     @extend_schema(request=serializers.StatusSerializer, responses=serializers.AgreementSerializer)
     @action(detail=True, methods=["post"])
@@ -307,12 +275,9 @@ class AgreementViewSet(
         agreement = self.get_object()  # out of scope is 404 whatever the body
         incoming = serializers.StatusSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        with domain_errors():
-            agreement = services.agreement_set_status(
-                agreement=agreement,
-                by=request.user,
-                status=incoming.validated_data["status"],
-            )
+        agreement = services.agreement_set_status(
+            agreement=agreement, by=request.user, status=incoming.validated_data["status"]
+        )
         return Response(serializers.AgreementSerializer(agreement).data)
 
 

@@ -9,16 +9,11 @@ from django.utils import timezone
 
 from commissioning import services
 from commissioning.models import FundingRound
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, auth, new_round, open_round
 from partnership.models import Role
-from partnership.tests.factories import UserFactory, issue_token
+from partnership.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def auth(user, scope="write"):
-    _, raw = issue_token(user, scope=scope)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def test_a_commissioner_creates_a_round_and_opening_it_without_lots_is_409(client):

@@ -1,51 +1,16 @@
 """The 360Giving and OCDS exports validate against the standards' schemas."""
 
-import json
 from datetime import date
-from pathlib import Path
 
 import pytest
-from jsonschema import Draft4Validator, Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT4, DRAFT202012
 
 from commissioning import services
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, new_round, open_round
+from commissioning.tests.standards import assert_valid, giving_validator, ocds_validator
 from partnership.models import Role
 from partnership.tests.factories import UserFactory, issue_token
 
 pytestmark = pytest.mark.django_db
-STANDARDS = Path(__file__).resolve().parents[2] / "tests" / "standards"
-
-
-def giving_validator():
-    grant = json.loads((STANDARDS / "360giving/360-giving-schema.json").read_text())
-    package = json.loads((STANDARDS / "360giving/360-giving-package-schema.json").read_text())
-    resource = Resource.from_contents(grant, default_specification=DRAFT202012)
-    registry = Registry().with_resources(
-        [
-            (grant["$id"], resource),
-            (
-                "https://raw.githubusercontent.com/ThreeSixtyGiving/standard/1.4.2/schema/360-giving-schema.json",
-                resource,
-            ),
-        ]
-    )
-    return Draft202012Validator(package, registry=registry, format_checker=FormatChecker())
-
-
-def ocds_validator():
-    release = json.loads((STANDARDS / "ocds-1.1/release-schema.json").read_text())
-    package = json.loads((STANDARDS / "ocds-1.1/release-package-schema.json").read_text())
-    registry = Registry().with_resource(
-        release["id"], Resource.from_contents(release, default_specification=DRAFT4)
-    )
-    return Draft4Validator(package, registry=registry, format_checker=FormatChecker())
-
-
-def assert_valid(validator, document):
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
-    assert not errors, "\n".join(f"{list(e.path)}: {e.message}" for e in errors[:10])
 
 
 def awarded_round(mechanism):

@@ -9,8 +9,8 @@ import pytest
 from commissioning import services
 from commissioning.exports import GIVING_CSV_COLUMNS, OCDS_CSV_COLUMNS
 from commissioning.models import FundingRound
-from commissioning.tests.test_exports import assert_valid, ocds_validator
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, new_round, open_round
+from commissioning.tests.standards import assert_valid, ocds_validator
 from partnership.models import Role, User
 from partnership.tests.factories import UserFactory, issue_token
 

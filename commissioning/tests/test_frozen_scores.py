@@ -6,9 +6,8 @@ import pytest
 
 from commissioning import services
 from commissioning.models import AssessorAssignmentHistory, Score, ScoreHistory
-from commissioning.tests.test_api import auth
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
-from commissioning.workflow import AssessmentClosed
+from commissioning.tests.factories import add_lot, apply, auth, new_round, open_round
+from partnership.errors import StateConflict
 from partnership.models import Role
 from partnership.tests.factories import UserFactory
 
@@ -55,11 +54,11 @@ def test_frozen_score_scores_can_change_until_the_decision(scored):
 def test_frozen_score_service_refuses_declaration_and_scores_after_decision(scored):
     commissioner, application, assignment, assessor, criteria = scored
     _decide(commissioner, application)
-    with pytest.raises(AssessmentClosed):
+    with pytest.raises(StateConflict):
         services.conflict_declare(
             assignment=assignment, by=assessor, has_conflict=True, details="My sister works there"
         )
-    with pytest.raises(AssessmentClosed):
+    with pytest.raises(StateConflict):
         services.scores_record(
             assignment=assignment, by=assessor, scores={c.pk: (0, "") for c in criteria}
         )

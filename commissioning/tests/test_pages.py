@@ -6,7 +6,7 @@ from django.utils import timezone
 from commissioning import selectors, services
 from commissioning.forms import LONDON
 from commissioning.models import Application, AssessorAssignment, FundingRound
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, new_round, open_round
 from partnership.models import Pdu, Region, Role, ServiceCategory
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import OrganisationFactory, make_service
@@ -395,3 +395,79 @@ def test_caseworkers_have_no_funding_rounds_in_pages_or_api(client):
     assert client.get("/funding/").status_code == 404
     assert client.get(f"/funding-rounds/{funding_round.public_id}/").status_code == 404
     assert client.get("/api/v1/funding-rounds/").json()["results"] == []
+
+
+def test_a_round_page_offers_each_user_only_what_the_rules_allow(client):
+    lead = UserFactory(role=Role.COMMISSIONER)
+    co_funder = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(lead)
+    funding_round.co_funders.add(co_funder.commissioning_body)
+    add_lot(funding_round, lead, "Housing", 100_000)
+    url = f"/funding-rounds/{funding_round.public_id}/"
+    client.force_login(lead)
+    page = _page(client.get(url))
+    assert "Start consultation" in page and "Add a lot" in page and "Change terms" in page
+    assert "Applications and scores" not in page
+    client.force_login(co_funder)
+    page = _page(client.get(url))
+    assert "Start consultation" not in page and "Add a lot" not in page
+
+    open_round(funding_round, lead)
+    client.force_login(lead)
+    page = _page(client.get(url))
+    assert "Close applications and start assessment" in page
+    assert "Add a lot" not in page and "Change terms" not in page
+    assert "Applications and scores" in page
+    client.force_login(co_funder)
+    page = _page(client.get(url))
+    assert "Applications and scores" in page and "Close applications" not in page
+    admin = UserFactory(role=Role.PROVIDER_ADMIN)
+    client.force_login(admin)
+    page = _page(client.get(url))
+    assert "Apply<span" in page and "Comment on the draft" not in page
+
+
+def test_a_form_the_rounds_state_refuses_says_why_and_a_post_changes_nothing(client):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round, lot = _open_round_with_lot(commissioner)
+    client.force_login(commissioner)
+    url = f"/funding-rounds/{funding_round.public_id}/lots/new/"
+    shown = client.get(url)
+    assert shown.status_code == 200
+    assert 'data-testid="refused"' in _page(shown)
+    assert "Lots can only be added before the round opens" in _page(shown)
+    assert 'name="title"' not in _page(shown)
+    posted = client.post(
+        url,
+        {
+            "title": "Late lot",
+            "category": ServiceCategory.objects.get(slug="emotional-wellbeing").pk,
+            "pdus": [lot.pdus.first().pk],
+            "budget": "1000",
+            "expected_monthly_referrals": "1",
+        },
+    )
+    assert posted.status_code == 409
+    assert funding_round.lots.count() == 1
+    # Someone it is not for does not learn the form exists.
+    client.force_login(UserFactory(role=Role.PROVIDER_ADMIN))
+    assert client.get(url).status_code == 404
+
+
+def test_an_application_can_be_withdrawn_only_while_the_round_is_open(client):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round, lot = _open_round_with_lot(commissioner)
+    application, admin = apply(lot, income=50_000)
+    client.force_login(admin)
+    page = _page(client.get(f"/funding/applications/{application.public_id}/"))
+    assert "Withdraw this application" in page
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    page = _page(client.get(f"/funding/applications/{application.public_id}/"))
+    assert "Withdraw this application" not in page
+    refused = client.post(f"/funding/applications/{application.public_id}/withdraw/")
+    assert refused.status_code == 409
+    assert "withdrawn only before assessment starts" in _page(refused)
+    application.refresh_from_db()
+    assert application.status == "submitted"

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from commissioning import services
 from commissioning.models import FundingRound
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, new_round, open_round
 from commissioning.trends import market_trends
 from partnership.models import Region, Role
 from partnership.tests.factories import UserFactory, issue_token

@@ -7,7 +7,7 @@ from django.test import Client
 
 from commissioning import services
 from commissioning.models import Agreement, Application, AssessorAssignment
-from commissioning.tests.test_rounds import add_lot, apply, manchester_pdus, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, manchester_pdus, new_round, open_round
 from partnership.models import Role
 from partnership.tests.concurrency import run_together
 from partnership.tests.factories import UserFactory, issue_token

@@ -5,24 +5,22 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from commissioning import forms, rules, selectors, services
-from commissioning.models import Application, AssessorAssignment
+from commissioning.models import AssessorAssignment
+from commissioning.views import action_form_page
 from commissioning.views.applications import visible_application
 from commissioning.views.rounds import visible_round
-from commissioning.workflow import AssessmentClosed
-from partnership.forms import apply_validation_error
-from partnership.models import Role, User
+from partnership.errors import DomainError
+from partnership.forms import apply_domain_error
 
 
 @login_required
 def assignment_list(request: HttpRequest) -> HttpResponse:
-    if request.user.role != Role.ASSESSOR:
-        raise Http404("Only assessors have assessments")
+    rules.require(request.user, "list_assessments", None)
     assignments = selectors.assignment_list_for(user=request.user).select_related(
         "application__organisation", "application__lot"
     )
@@ -32,7 +30,8 @@ def assignment_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Declare conflicts first; only a declaration of none shows the application and the
-    scoring form."""
+    scoring form. Once the application is decided, what was declared and scored is shown,
+    and nothing can change."""
     assignment = get_object_or_404(
         selectors.assignment_list_for(user=request.user).select_related(
             "application__organisation", "application__lot__category"
@@ -40,23 +39,23 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     application = assignment.application
-    criteria = application.lot.funding_round.criteria.all()
+    actions = rules.actions_for(request.user, assignment)
     declared = assignment.conflict_declared_at is not None
-    frozen = not rules.assessment_is_open(application)
-    if frozen:
-        form = None
-    elif not declared:
+    # The assigned assessor may always declare while the assessment is open: so not now
+    # means the application has been decided.
+    frozen = "declare_conflict" not in actions
+    if not declared and "declare_conflict" in actions:
         form = forms.DeclarationForm(request.POST or None)
-    elif assignment.has_conflict:
-        form = None
-    else:
+    elif "score" in actions:
         existing = {s.criterion_id: (s.score, s.comment) for s in assignment.scores.all()}
         form = forms.ScoresForm(
             request.POST or None,
-            criteria=criteria,
+            criteria=application.lot.funding_round.criteria.all(),
             existing=existing,
             initial={"comment": assignment.comment},
         )
+    else:
+        form = None
     if request.method == "POST" and form is not None and form.is_valid():
         try:
             if not declared:
@@ -67,28 +66,27 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     details=form.cleaned_data["details"],
                 )
                 messages.success(request, "Your declaration has been recorded")
-            else:
-                services.scores_record(
-                    assignment=assignment,
-                    by=request.user,
-                    scores=form.scores(),
-                    comment=form.cleaned_data["comment"],
-                )
-                messages.success(request, f"Your scores for {application.organisation} are saved")
-                return redirect("commissioning:assessments")
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        except (PermissionDenied, AssessmentClosed) as exc:
-            form.add_error(None, str(exc))
+                return redirect("commissioning:assessment", pk=assignment.pk)
+            services.scores_record(
+                assignment=assignment,
+                by=request.user,
+                scores=form.scores(),
+                comment=form.cleaned_data["comment"],
+            )
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
         else:
-            return redirect("commissioning:assessment", pk=assignment.pk)
+            messages.success(request, f"Your scores for {application.organisation} are saved")
+            return redirect("commissioning:assessments")
     return render(
         request,
         "commissioning/assessment.html",
         {
             "assignment": assignment,
             # Nothing of the application beyond who applied until no conflict is declared.
-            "application": application if declared and not assignment.has_conflict else None,
+            "application": application
+            if rules.has_declared_no_conflict(request.user, assignment)
+            else None,
             "form": form,
             "frozen": frozen,
             "scores": assignment.scores.select_related("criterion") if frozen else (),
@@ -100,8 +98,7 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def moderation(request: HttpRequest, public_id) -> HttpResponse:
     funding_round = visible_round(request, public_id)
-    if request.user.role != Role.COMMISSIONER:
-        raise Http404("Moderation is for commissioners")
+    rules.require(request.user, "moderate", funding_round)
     return render(
         request,
         "commissioning/moderation.html",
@@ -109,77 +106,66 @@ def moderation(request: HttpRequest, public_id) -> HttpResponse:
             "round": funding_round,
             "lots": selectors.moderation_table(funding_round=funding_round),
             "criteria": funding_round.criteria.all(),
-            "leads": request.user.commissioning_body_id == funding_round.lead_body_id,
         },
     )
 
 
-def _led_application(request: HttpRequest, public_id) -> Application:
-    application = visible_application(request, public_id)
-    if (
-        request.user.role != Role.COMMISSIONER
-        or request.user.commissioning_body_id != application.lot.funding_round.lead_body_id
-    ):
-        raise Http404("Only the lead commissioner acts on applications")
-    return application
-
-
-def _action_page(request, application, form, act, *, template, done) -> HttpResponse:
-    if request.method == "POST" and form.is_valid():
-        try:
-            act(form.cleaned_data)
-        except ValidationError as exc:
-            apply_validation_error(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("commissioning:application", public_id=application.public_id)
-    return render(
-        request,
-        template,
-        {"form": form, "application": application, "round": application.lot.funding_round},
-        status=400 if form.errors else 200,
-    )
+def _to_application(request: HttpRequest, application, done: str) -> HttpResponse:
+    messages.success(request, done)
+    return redirect("commissioning:application", public_id=application.public_id)
 
 
 @login_required
 def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
-    application = _led_application(request, public_id)
+    application = visible_application(request, public_id)
     funding_round = application.lot.funding_round
-    assessors = User.objects.filter(role=Role.ASSESSOR, is_active=True).filter(
-        Q(commissioning_body_id=funding_round.lead_body_id)
-        | Q(commissioning_body__in=funding_round.co_funders.all())
-    )
-    already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
-    form = forms.AssignForm(
-        request.POST or None, assessors=assessors.exclude(pk__in=already).order_by("email")
-    )
 
-    def act(data):
-        services.assessor_assign(application=application, by=request.user, **data)
+    def make_form():
+        already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
+        assessors = selectors.assessor_list_for(funding_round=funding_round)
+        return forms.AssignForm(
+            request.POST or None, assessors=assessors.exclude(pk__in=already).order_by("email")
+        )
 
-    return _action_page(
+    def save(form):
+        services.assessor_assign(application=application, by=request.user, **form.cleaned_data)
+        return _to_application(
+            request,
+            application,
+            "The assessor has been assigned and can declare conflicts and score",
+        )
+
+    return action_form_page(
         request,
         application,
-        form,
-        act,
+        "assign_assessor",
+        make_form,
+        save=save,
         template="commissioning/assign_form.html",
-        done="The assessor has been assigned and can declare conflicts and score",
+        context={"application": application, "round": funding_round},
+        invalid_status=400,
     )
 
 
 @login_required
 def application_decide(request: HttpRequest, public_id) -> HttpResponse:
-    application = _led_application(request, public_id)
-    form = forms.DecisionForm(request.POST or None)
+    application = visible_application(request, public_id)
 
-    def act(data):
-        services.application_decide(application=application, by=request.user, **data)
+    def save(form):
+        services.application_decide(application=application, by=request.user, **form.cleaned_data)
+        return _to_application(
+            request,
+            application,
+            f"The decision has been recorded and {application.organisation} has been told",
+        )
 
-    return _action_page(
+    return action_form_page(
         request,
         application,
-        form,
-        act,
+        "decide",
+        lambda: forms.DecisionForm(request.POST or None),
+        save=save,
         template="commissioning/decision_form.html",
-        done=f"The decision has been recorded and {application.organisation} has been told",
+        context={"application": application, "round": application.lot.funding_round},
+        invalid_status=400,
     )

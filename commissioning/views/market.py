@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from commissioning.market import hhi_concentration
 from commissioning.trends import market_trend_regions_for, market_trends
 from providers.models import SizeBand
 
@@ -38,6 +39,7 @@ def market_overview(request: HttpRequest) -> HttpResponse:
         row["awarded_to_smaller"] = sum(
             (row["awarded_by_size_band"].get(band, Decimal(0)) for band in SMALLER), Decimal(0)
         )
+        row["concentration"] = hhi_concentration(row["hhi"], total=row["total_awarded"])
         by_region.setdefault(row["region_code"], {"name": row["region"], "years": []})[
             "years"
         ].append(row)

@@ -430,6 +430,11 @@ REMINDER_ESCALATION_WORKING_DAYS = env.list(
 # The prefix of identifiers in the open-data exports (360Giving `360G-<prefix>-…`, OCDS `ocds-<prefix>-…`).
 OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")
 
+# Market health (commissioning.market): an HHI of awards above the first is moderately
+# concentrated, above the second highly (the competition authorities' bands, 0 to 10,000).
+MARKET_HHI_MODERATELY_CONCENTRATED = env.int("MARKET_HHI_MODERATELY_CONCENTRATED", default=1500)
+MARKET_HHI_HIGHLY_CONCENTRATED = env.int("MARKET_HHI_HIGHLY_CONCENTRATED", default=2500)
+
 # Capacity monitoring (capacity.alerts): thresholds as a percentage of a month's capacity.
 CAPACITY_AMBER_PERCENT = env.int("CAPACITY_AMBER_PERCENT", default=100)
 CAPACITY_RED_PERCENT = env.int("CAPACITY_RED_PERCENT", default=150)

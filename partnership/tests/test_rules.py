@@ -28,6 +28,8 @@ POLICY = Policy(
     [
         Action("open", is_practitioner & _owns, frozenset({"draft"}), target="open"),
         Action("look", is_practitioner | is_provider_staff),
+        # A role predicate (of the user alone) stands in a row by itself.
+        Action("staff_room", is_provider_staff),
     ]
 )
 
@@ -54,6 +56,10 @@ def test_require_refuses_the_relationship_before_the_state():
 def test_actions_for_lists_only_what_require_would_allow():
     owner = _user(Role.PRACTITIONER, pk=1)
     assert POLICY.actions_for(owner, _Thing(owner_id=1, status="draft")) == ["open", "look"]
+    assert POLICY.actions_for(_user(Role.CASEWORKER, pk=3), _Thing(owner_id=1, status="draft")) == [
+        "look",
+        "staff_room",
+    ]
     assert POLICY.actions_for(owner, _Thing(owner_id=1, status="closed")) == ["look"]
     assert (
         POLICY.actions_for(_user(Role.COMMISSIONER, pk=1), _Thing(owner_id=1, status="draft")) == []

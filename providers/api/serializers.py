@@ -1,6 +1,5 @@
 """Input and output serializers of organisations and services."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,13 +15,6 @@ from partnership.models import Pdu, Region, ServiceCategory
 from providers.models import Organisation, Population, Service
 from providers.referral_fields import REFERRAL_FIELDS
 from providers.services import ORGANISATION_PROFILE_FIELDS
-
-
-def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    """A Django model validation error as DRF's, keeping messages by field."""
-    if hasattr(exc, "message_dict"):
-        return serializers.ValidationError(exc.message_dict)
-    return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 class RegionReferenceSerializer(CheckedSerializer):

@@ -1,18 +1,17 @@
-"""The `organisations` and `services` resources."""
+"""The `organisations` and `services` resources.
 
-import rules
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+The services' refusals (`partnership.errors`, Django's ValidationError) reach the client
+through the API's exception handler (`partnership.api.exceptions.as_api_exception`)."""
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import Pdu
-from providers import selectors, services
+from providers import rules, selectors, services
 from providers.api import serializers
 from providers.filters import OrganisationFilter, ServiceFilter
 from providers.models import Organisation, Service
@@ -52,14 +51,7 @@ class OrganisationViewSet(
         """Register an organisation (service support only)."""
         incoming = serializers.OrganisationInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            organisation = services.organisation_create(
-                by=request.user, data=incoming.validated_data
-            )
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except DjangoValidationError as exc:
-            raise serializers.as_drf_error(exc) from exc
+        organisation = services.organisation_create(by=request.user, data=incoming.validated_data)
         return Response(
             serializers.OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED
         )
@@ -75,12 +67,9 @@ class OrganisationViewSet(
             organisation, data=request.data, partial=partial
         )
         incoming.is_valid(raise_exception=True)
-        try:
-            organisation = services.organisation_update(
-                organisation=organisation, data=incoming.validated_data
-            )
-        except DjangoValidationError as exc:
-            raise serializers.as_drf_error(exc) from exc
+        organisation = services.organisation_update(
+            organisation=organisation, by=request.user, data=incoming.validated_data
+        )
         return Response(serializers.OrganisationSerializer(organisation).data)
 
     @extend_schema(
@@ -125,10 +114,7 @@ class ServiceViewSet(
         )
 
     def _write(self, save):
-        try:
-            service = save()
-        except DjangoValidationError as exc:
-            raise serializers.as_drf_error(exc) from exc
+        service = save()
         service = self.scoped_queryset(self.request.user).get(pk=service.pk)
         return serializers.ServiceSerializer(service).data
 
@@ -137,15 +123,19 @@ class ServiceViewSet(
     )
     def create(self, request, *args, **kwargs):
         user = request.user
-        if not rules.has_perm("providers.manage_services", user, user.organisation):
-            raise PermissionDenied("Only an organisation's admins add its services.")
+        # Anyone but an organisation's admins is refused (403) before what they sent is read.
+        rules.require(user, "manage_services", user.organisation)
         incoming = serializers.ServiceInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         categories, pdus = data.pop("categories"), data.pop("pdus")
         body = self._write(
             lambda: services.service_create(
-                organisation=user.organisation, data=data, categories=categories, pdus=pdus
+                organisation=user.organisation,
+                by=user,
+                data=data,
+                categories=categories,
+                pdus=pdus,
             )
         )
         return Response(body, status=status.HTTP_201_CREATED)
@@ -165,7 +155,7 @@ class ServiceViewSet(
         return Response(
             self._write(
                 lambda: services.service_update(
-                    service=service, data=data, categories=categories, pdus=pdus
+                    service=service, by=request.user, data=data, categories=categories, pdus=pdus
                 )
             )
         )

@@ -4,30 +4,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from partnership.models import Pdu, Role, ServiceCategory
+from partnership.models import Pdu, Role
 from partnership.tests.factories import UserFactory
-from providers import services
 from providers.models import Population, Service
-from providers.tests.factories import OrganisationFactory
+from providers.tests.factories import OrganisationFactory, make_service
 
 pytestmark = pytest.mark.django_db
-
-
-def make_service(
-    name, *, slugs=("accommodation",), pdus=("Manchester North",), organisation=None, **data
-):
-    return services.service_create(
-        organisation=organisation or OrganisationFactory(),
-        data={
-            "name": name,
-            "description": data.pop("description", "Support for people on probation."),
-            "delivery_settings": data.pop("delivery_settings", ["community"]),
-            "monthly_capacity": 10,
-            **data,
-        },
-        categories=ServiceCategory.objects.filter(slug__in=slugs),
-        pdus=Pdu.objects.filter(name__in=pdus),
-    )
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 from django.utils import timezone
 
+from partnership.errors import NotPermitted
 from partnership.models import Pdu, Role, ServiceCategory
 from partnership.tests.factories import UserFactory
 from providers import selectors, services
 from providers.models import Organisation, Service, SizeBand, TrainingRecord
-from providers.tests.factories import OrganisationFactory
+from providers.tests.factories import OrganisationFactory, admin_of
 from providers.validators import validate_org_id
 
 pytestmark = pytest.mark.django_db
@@ -79,9 +80,12 @@ def test_org_ids_are_unique_but_unregistered_groups_may_share_a_blank():
 
 def test_changing_identity_of_a_verified_organisation_needs_verifying_again():
     organisation = OrganisationFactory(verification_status=Organisation.Verification.VERIFIED)
-    services.organisation_update(organisation=organisation, data={"description": "New words"})
+    admin = admin_of(organisation)
+    services.organisation_update(
+        organisation=organisation, by=admin, data={"description": "New words"}
+    )
     assert organisation.verification_status == Organisation.Verification.VERIFIED
-    services.organisation_update(organisation=organisation, data={"name": "A new name"})
+    services.organisation_update(organisation=organisation, by=admin, data={"name": "A new name"})
     assert organisation.verification_status == Organisation.Verification.UNVERIFIED
 
 
@@ -89,7 +93,9 @@ def test_an_invalid_profile_change_saves_nothing():
     organisation = OrganisationFactory(name="Before", org_id="GB-CHC-2222222")
     with pytest.raises(ValidationError):
         services.organisation_update(
-            organisation=organisation, data={"name": "After", "org_id": "GB-CHC-1"}
+            organisation=organisation,
+            by=admin_of(organisation),
+            data={"name": "After", "org_id": "GB-CHC-1"},
         )
     organisation.refresh_from_db()
     assert organisation.name == "Before"
@@ -105,6 +111,7 @@ def _service(
 ):
     return services.service_create(
         organisation=organisation,
+        by=admin_of(organisation),
         data={
             "name": name,
             "description": description,
@@ -130,7 +137,9 @@ def test_search_finds_a_service_by_its_category_s_other_names():
 def test_a_renamed_organisation_is_found_by_its_new_name():
     organisation = OrganisationFactory(name="Old Name Trust")
     service = _service(organisation)
-    services.organisation_update(organisation=organisation, data={"name": "Brightwater Trust"})
+    services.organisation_update(
+        organisation=organisation, by=admin_of(organisation), data={"name": "Brightwater Trust"}
+    )
     results = selectors.service_search(
         user=UserFactory(), filters=selectors.DirectoryFilters(q="Brightwater")
     )
@@ -189,10 +198,11 @@ def test_current_risk_training_is_derived_from_records():
 
 def test_training_cannot_expire_before_it_was_completed():
     today = timezone.localdate()
+    caseworker = UserFactory(role=Role.CASEWORKER)
     with pytest.raises(ValidationError):
         services.training_record_add(
-            staff_member=UserFactory(role=Role.CASEWORKER),
-            by=UserFactory(role=Role.PROVIDER_ADMIN),
+            staff_member=caseworker,
+            by=admin_of(caseworker.organisation),
             kind=TrainingRecord.Kind.RISK_AWARENESS,
             completed_on=today,
             expires_on=today - timedelta(days=1),
@@ -208,17 +218,17 @@ def test_deactivating_staff_revokes_their_tokens_and_admins_cannot_deactivate_th
     services.staff_set_active(staff_member=staff, active=False, by=admin)
     token.refresh_from_db()
     assert token.revoked_at is not None and not staff.is_active
-    with pytest.raises(ValidationError):
+    with pytest.raises(NotPermitted):
         services.staff_set_active(staff_member=admin, active=False, by=admin)
+    admin.refresh_from_db()
+    assert admin.is_active
 
 
 def test_only_the_own_admin_can_sign_the_agreement():
-    from django.core.exceptions import PermissionDenied
-
     services.agreement_publish(version="9.9", title="Agreement", body="Text")
     organisation = OrganisationFactory()
     other_admin = UserFactory(role=Role.PROVIDER_ADMIN)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(NotPermitted):
         services.agreement_sign(
             organisation=organisation, by=other_admin, signatory_name="X", signatory_position="Y"
         )

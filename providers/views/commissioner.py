@@ -1,21 +1,20 @@
 """A commissioner's view of the organisations working in their regions."""
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from partnership.spreadsheets import csv_writer
-from providers import selectors, services
+from providers import rules, selectors, services
 from providers.forms.organisation import VerificationForm
 from providers.models import Organisation, SizeBand
 
 
 def _market(request: HttpRequest):
-    if not rules.has_perm("providers.view_market", request.user):
-        raise Http404("Only commissioners see this view")
+    # Anyone but a commissioner gets 404.
+    rules.require(request.user, "view_market", None)
     organisations = selectors.organisation_list_for_commissioner(user=request.user)
     size_band = request.GET.get("size_band", "")
     verification = request.GET.get("verification_status", "")
@@ -34,6 +33,11 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "providers/commissioner/organisations.html",
         {
             "organisations": organisations,
+            # Each organisation with what the user may do to it (verify it).
+            "rows": [
+                (organisation, rules.actions_for(request.user, organisation))
+                for organisation in organisations
+            ],
             "chosen": chosen,
             "size_bands": SizeBand.choices,
             "verification_choices": Organisation.Verification.choices,
@@ -87,8 +91,6 @@ def organisation_csv(request: HttpRequest) -> HttpResponse:
 def organisation_verify(request: HttpRequest, pk: int) -> HttpResponse:
     organisations, _ = _market(request)
     organisation = get_object_or_404(organisations, pk=pk)
-    if not rules.has_perm("providers.verify_organisation", request.user):
-        raise Http404("Only commissioners verify organisations")
     form = VerificationForm(request.POST)
     if form.is_valid():
         services.organisation_set_verification(

@@ -1,6 +1,5 @@
 """The organisation profile and the information-sharing agreement."""
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,29 +7,24 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from partnership.forms import apply_validation_error
-from partnership.models import Role
-from providers import selectors, services
+from providers import rules, selectors, services
 from providers.forms.organisation import AgreementSignForm, OrganisationProfileForm
 from providers.models import Organisation
 
 
 def _own_organisation(user) -> Organisation:
     """The organisation of provider staff; anyone else has none (404)."""
-    if user.role not in (Role.PROVIDER_ADMIN, Role.CASEWORKER) or not user.organisation_id:
-        raise Http404("Only provider staff have an organisation")
-    return get_object_or_404(
-        selectors.organisation_list_visible_to(user=user), pk=user.organisation_id
-    )
+    return get_object_or_404(selectors.organisation_list_own(user=user))
 
 
 def _profile_context(request: HttpRequest, organisation: Organisation) -> dict:
     return {
         "organisation": organisation,
+        "actions": rules.actions_for(request.user, organisation),
         "services": selectors.service_list_visible_to(user=request.user).filter(
             organisation=organisation
         ),
         "signature": selectors.agreement_signature_current(organisation=organisation),
-        "can_edit": rules.has_perm("providers.change_organisation", request.user, organisation),
     }
 
 
@@ -54,16 +48,17 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def organisation_edit(request: HttpRequest) -> HttpResponse:
-    # Always the user's own organisation, reached through the editable scope: anyone else 404s.
-    organisation = get_object_or_404(
-        selectors.organisation_list_editable_by(user=request.user), pk=request.user.organisation_id
-    )
+    # Always the user's own organisation, and only for its admins: anyone else 404s.
+    organisation = _own_organisation(request.user)
+    rules.require(request.user, "edit_profile", organisation)
     form = OrganisationProfileForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        fresh = selectors.organisation_list_editable_by(user=request.user).get(pk=organisation.pk)
+        # A failed ModelForm validation may have changed the instance in memory.
+        fresh = _own_organisation(request.user)
         try:
             services.organisation_update(
                 organisation=fresh,
+                by=request.user,
                 data={name: form.cleaned_data[name] for name in form.Meta.fields},
             )
         except ValidationError as exc:
@@ -84,12 +79,13 @@ def agreement(request: HttpRequest) -> HttpResponse:
     if current is None:
         raise Http404("No agreement has been published")
     signature = selectors.agreement_signature_current(organisation=organisation)
-    can_sign = request.user.has_perm("providers.sign_agreement", organisation) and signature is None
+    # There is something to sign until the organisation has signed this version.
+    signing = "sign_agreement" in rules.actions_for(request.user, organisation) and not signature
     form = AgreementSignForm(
         request.POST or None, initial={"signatory_name": request.user.full_name}
     )
     if request.method == "POST":
-        if not can_sign:
+        if not signing:
             raise Http404("Nothing to sign")
         if form.is_valid():
             services.agreement_sign(
@@ -111,7 +107,6 @@ def agreement(request: HttpRequest) -> HttpResponse:
             "agreement": current,
             "signature": signature,
             "previous_signatures": previous,
-            "can_sign": can_sign,
-            "form": form,
+            "form": form if signing else None,
         },
     )

@@ -1,16 +1,17 @@
 """A provider admin's services: add, edit, pause, close and reopen."""
 
-import rules
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from providers import selectors, services
+from partnership.errors import StateConflict
+from partnership.forms import apply_validation_error
+from providers import rules, selectors, services
 from providers.forms.services import ServiceForm, ServiceStatusForm
-from providers.models import Service
+from providers.models import Organisation, Service
 
 STATUS_MESSAGES = {
     Service.Status.ACTIVE: "is taking referrals again",
@@ -19,9 +20,11 @@ STATUS_MESSAGES = {
 }
 
 
-def _require_admin(request: HttpRequest) -> None:
-    if not rules.has_perm("providers.manage_services", request.user, request.user.organisation):
-        raise Http404("Only an organisation's admins manage its services")
+def _managed_organisation(request: HttpRequest) -> Organisation:
+    """The user's organisation, if they manage its services; anyone else gets 404."""
+    organisation = get_object_or_404(selectors.organisation_list_own(user=request.user))
+    rules.require(request.user, "manage_services", organisation)
+    return organisation
 
 
 def _save(request: HttpRequest, form: ServiceForm, service: Service | None) -> Service | None:
@@ -30,39 +33,42 @@ def _save(request: HttpRequest, form: ServiceForm, service: Service | None) -> S
         if service is None:
             return services.service_create(
                 organisation=request.user.organisation,
+                by=request.user,
                 data=form.service_data(),
                 categories=form.cleaned_data["categories"],
                 pdus=form.cleaned_data["pdus"],
             )
         return services.service_update(
             service=service,
+            by=request.user,
             data=form.service_data(),
             categories=form.cleaned_data["categories"],
             pdus=form.cleaned_data["pdus"],
         )
     except ValidationError as exc:
-        for field, errors in exc.message_dict.items():
-            for error in errors:
-                form.add_error(field if field in form.fields else None, error)
+        apply_validation_error(form, exc)
         return None
 
 
 @login_required
 def service_list(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    organisation = _managed_organisation(request)
     return render(
         request,
         "providers/services/list.html",
         {
-            "services": selectors.service_list_editable_by(user=request.user),
-            "organisation": request.user.organisation,
+            "rows": [
+                (service, rules.actions_for(request.user, service))
+                for service in selectors.service_list_editable_by(user=request.user)
+            ],
+            "organisation": organisation,
         },
     )
 
 
 @login_required
 def service_add(request: HttpRequest) -> HttpResponse:
-    _require_admin(request)
+    _managed_organisation(request)
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         service = _save(request, form, None)
@@ -95,6 +101,12 @@ def service_status(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, "Choose taking referrals, paused or closed")
         return redirect("providers:services")
-    services.service_set_status(service=service, status=form.cleaned_data["status"])
-    messages.success(request, f"{service.name} {STATUS_MESSAGES[service.status]}")
+    try:
+        services.service_set_status(
+            service=service, by=request.user, status=form.cleaned_data["status"]
+        )
+    except StateConflict as exc:
+        messages.error(request, exc.reasons[0])
+    else:
+        messages.success(request, f"{service.name} {STATUS_MESSAGES[service.status]}")
     return redirect("providers:services")

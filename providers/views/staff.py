@@ -1,18 +1,18 @@
 """A provider admin's staff: invitations, deactivation and training records."""
 
-import rules
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from partnership.forms import GovukFormMixin
-from providers import selectors, services
+from partnership.errors import StateConflict
+from partnership.forms import GovukFormMixin, apply_validation_error
+from providers import rules, selectors, services
 from providers.forms.staff import StaffInviteForm, TrainingRecordForm
 
 
@@ -20,35 +20,33 @@ def _staff_member(request: HttpRequest, pk: int):
     return get_object_or_404(selectors.staff_list_for(user=request.user), pk=pk)
 
 
-def _require_staff_scope(request: HttpRequest) -> None:
-    if not rules.has_perm("providers.manage_staff", request.user, request.user.organisation):
-        raise Http404("Only an organisation's admins manage its staff")
+def _staffed_organisation(request: HttpRequest):
+    """The user's organisation, if they manage its staff; anyone else gets 404."""
+    organisation = get_object_or_404(selectors.organisation_list_own(user=request.user))
+    rules.require(request.user, "manage_staff", organisation)
+    return organisation
 
 
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
-    _require_staff_scope(request)
+    organisation = _staffed_organisation(request)
     staff = selectors.staff_list_for(user=request.user)
     return render(
         request,
         "providers/staff/list.html",
-        {"staff": staff, "organisation": request.user.organisation},
+        {"staff": staff, "organisation": organisation},
     )
 
 
 @login_required
 def staff_invite(request: HttpRequest) -> HttpResponse:
-    _require_staff_scope(request)
+    organisation = _staffed_organisation(request)
     form = StaffInviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.staff_invite(
-                organisation=request.user.organisation, by=request.user, **form.cleaned_data
-            )
+            services.staff_invite(organisation=organisation, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
+            apply_validation_error(form, exc)
         else:
             messages.success(
                 request,
@@ -61,7 +59,11 @@ def staff_invite(request: HttpRequest) -> HttpResponse:
 @login_required
 def staff_member(request: HttpRequest, pk: int) -> HttpResponse:
     member = _staff_member(request, pk)
-    return render(request, "providers/staff/member.html", {"member": member})
+    return render(
+        request,
+        "providers/staff/member.html",
+        {"member": member, "actions": rules.actions_for(request.user, member)},
+    )
 
 
 @login_required
@@ -71,8 +73,8 @@ def staff_set_active(request: HttpRequest, pk: int) -> HttpResponse:
     active = request.POST.get("active") == "1"
     try:
         services.staff_set_active(staff_member=member, active=active, by=request.user)
-    except ValidationError as exc:
-        messages.error(request, exc.messages[0])
+    except StateConflict as exc:
+        messages.error(request, exc.reasons[0])
     else:
         messages.success(
             request,
@@ -99,7 +101,7 @@ def training_delete(request: HttpRequest, pk: int, record_pk: int) -> HttpRespon
     record = get_object_or_404(
         selectors.training_record_list_for(user=request.user), pk=record_pk, staff_member=member
     )
-    services.training_record_delete(record=record)
+    services.training_record_delete(record=record, by=request.user)
     messages.success(request, "The training record has been removed")
     return redirect("providers:staff-member", pk=member.pk)
 

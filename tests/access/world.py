@@ -23,7 +23,7 @@ from capacity.tests.test_alert_centre import raise_alert
 from capacity.tests.test_capacity import funding_agreement
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
-from commissioning.tests.test_rounds import add_lot, new_round, open_round
+from commissioning.tests.factories import add_lot, new_round, open_round
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory, issue_token
@@ -195,7 +195,7 @@ def build_world() -> World:
     service = make_service("Housing support", organisation=ours)
     other_service = make_service("Thames housing", organisation=theirs, pdus=("Lambeth",))
     closed_service = make_service("Old drop-in", organisation=theirs, pdus=("Lambeth",))
-    service_set_status(service=closed_service, status=Service.Status.CLOSED)
+    service_set_status(service=closed_service, by=other_admin, status=Service.Status.CLOSED)
     trained = trained_caseworker_for(service)
     untrained = UserFactory(role=Role.CASEWORKER, organisation=ours)
     trained_caseworker_for(other_service)

@@ -43,12 +43,14 @@ def _organisation(number: int, pdus: list[Pdu], categories: list[ServiceCategory
         },
     )
     if created or not organisation.services.exists():
+        admin = _provider_admin(number, organisation)
         for position in range(SERVICES_PER_ORGANISATION):
             index = number * SERVICES_PER_ORGANISATION + position
             category = categories[index % len(categories)]
             covered = [pdus[index % len(pdus)], pdus[(index + 1) % len(pdus)]]
             service_create(
                 organisation=organisation,
+                by=admin,
                 data={
                     "name": f"{category.name} support {index + 1:03d}",
                     "description": (
@@ -64,6 +66,15 @@ def _organisation(number: int, pdus: list[Pdu], categories: list[ServiceCategory
                 pdus=covered,
             )
     return organisation
+
+
+def _provider_admin(number: int, organisation: Organisation) -> User:
+    return _user(
+        f"provider-{number:03d}@{EMAIL_DOMAIN}",
+        f"Load Provider {number:03d}",
+        role=Role.PROVIDER_ADMIN,
+        organisation=organisation,
+    )
 
 
 def _user(email: str, full_name: str, **context) -> User:
@@ -99,12 +110,7 @@ def load_seed(*, practitioners: int, organisations: int) -> dict:
     provider_accounts = []
     for number in range(1, organisations + 1):
         organisation = _organisation(number, pdus, categories)
-        admin = _user(
-            f"provider-{number:03d}@{EMAIL_DOMAIN}",
-            f"Load Provider {number:03d}",
-            role=Role.PROVIDER_ADMIN,
-            organisation=organisation,
-        )
+        admin = _provider_admin(number, organisation)
         provider_accounts.append(
             {"email": admin.email, "token": _fresh_token(admin), "organisation": organisation.pk}
         )
