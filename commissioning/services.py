@@ -28,6 +28,7 @@ from partnership.errors import InvalidInput, StateConflict
 from partnership.models import Role, User
 from partnership.months import add_months
 from providers.models import Organisation
+from providers.rules import belongs_to
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -477,7 +478,7 @@ def agreement_create(
         justification=justification.strip(),
     )
     for service, monthly in (services or {}).items():
-        if service.organisation_id != application.organisation_id:
+        if not belongs_to(service, application.organisation_id):
             raise ValidationError({"services": ["Fund only the organisation's own services"]})
         AgreementService.objects.create(
             agreement=agreement, service=service, contracted_monthly_referrals=monthly

@@ -110,7 +110,7 @@ class Policy:
         """The action, if this user may take it on this object now; else the domain error."""
         action = self.actions[name]
         if not self.permitted(user, name, obj):
-            raise NotPermitted(f"You cannot {name.replace('_', ' ')} this")
+            raise NotPermitted(f"You do not have permission to {name.replace('_', ' ')}")
         if not self.in_state(name, obj):
             raise StateConflict(action.refused.format(state=self.state_label(obj)))
         return action

@@ -85,6 +85,14 @@ def is_admin_of_its_organisation(user, obj) -> bool:
 
 
 @rules.predicate
+def belongs_to(thing, organisation) -> bool:
+    """A person or a service is the organisation's own (its staff, its service)."""
+    return organisation is not None and thing.organisation_id == getattr(
+        organisation, "pk", organisation
+    )
+
+
+@rules.predicate
 def is_themselves(user, member) -> bool:
     return member is not None and user.pk == member.pk
 

@@ -154,7 +154,7 @@ def _staff_invite_existing(existing: User, *, organisation: Organisation) -> Non
     """An invitation to an address that has an account: the inviter is told what they would
     be told of a new address, and the account's holder hears of it (and can ask service
     support to move them). Only the organisation's own staff are named as such."""
-    if existing.organisation_id == organisation.pk:
+    if rules.belongs_to(existing, organisation):
         raise ValidationError({"email": "This person is already one of your staff"})
     notification_send(
         recipients=[existing],
@@ -348,19 +348,24 @@ def service_search_refresh(*, service_ids: Iterable[int]) -> None:
         return
     with connection.cursor() as cursor:
         cursor.execute(
-            """
+            _SEARCH_REFRESH_SQL,
+            [ids],
+        )
+
+
+# Category names come from the reference list's own model (partnership), not its table name;
+# every value is a parameter.
+_SEARCH_REFRESH_SQL = """
             UPDATE providers_service AS s
             SET search_document =
                 setweight(to_tsvector('english', s.name), 'A')
                 || setweight(to_tsvector('english', coalesce((
                     SELECT string_agg(c.name || ' ' || c.search_terms, ' ')
                     FROM providers_service_categories sc
-                    JOIN partnership_servicecategory c ON c.id = sc.servicecategory_id
+                    JOIN {categories} c ON c.id = sc.servicecategory_id
                     WHERE sc.service_id = s.id), '')), 'B')
                 || setweight(to_tsvector('english', o.name), 'C')
                 || setweight(to_tsvector('english', s.description), 'D')
             FROM providers_organisation AS o
             WHERE o.id = s.organisation_id AND s.id = ANY(%s)
-            """,
-            [ids],
-        )
+""".format(categories=ServiceCategory._meta.db_table)  # noqa: S608, UP032

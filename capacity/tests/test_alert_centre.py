@@ -1,31 +1,14 @@
 """The alert centre and the alerts API: who sees which alert, filters, acknowledging."""
 
-from datetime import date
-
 import pytest
 
 from capacity.models import Alert
-from partnership.models import Region, Role
+from capacity.tests.factories import raise_alert
+from partnership.models import Role
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
 
 pytestmark = pytest.mark.django_db
-
-
-def raise_alert(service, *, region="L", rule="over_capacity", severity="red", status="open"):
-    alert = Alert.objects.create(
-        rule=rule,
-        severity=severity,
-        status=status,
-        period=date.today().replace(day=1),
-        service=service,
-        organisation=service.organisation,
-        figures={"sent": 16, "capacity": 10, "percent": 160},
-        message=f"{service.name} has had 16 referrals this month against a capacity of 10.",
-        resolved_at=None,
-    )
-    alert.regions.set(Region.objects.filter(code=region))
-    return alert
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from capacity.tasks import (
     capacity_alerts_for_service,
     capacity_monitor_run,
 )
-from capacity.tests.test_capacity import (
+from capacity.tests.factories import (
     funding_agreement,
     month_instant,
     notified,

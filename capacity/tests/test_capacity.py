@@ -11,18 +11,15 @@ from unittest import mock
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from capacity import alerts, selectors, services, utilisation
 from capacity.models import Alert
+from capacity.tests.factories import funding_agreement, month_instant, notified, sent_referrals
 from commissioning.models import (
     Agreement,
     AgreementService,
-    Application,
-    FundingRound,
-    Lot,
 )
 from notifications.models import Notification, PendingTask
 from partnership import months
@@ -30,96 +27,9 @@ from partnership.models import Pdu, Region, Role, ServiceCategory
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from providers.tests.factories import make_service
 from referrals.models import Referral
-from referrals.tests.factories import next_crn, provider_admin_for
+from referrals.tests.factories import provider_admin_for
 
 # Helpers (also used by test_alert_tasks) ---------------------------------------------------
-
-
-def month_instant(fraction: float, period=None) -> datetime:
-    """The instant `fraction` of the way through a month (default: this month)."""
-    start, end = months.month_bounds(period)
-    return start + (end - start) * fraction
-
-
-def sent_referrals(service, count, *, practitioner=None, status="sent", sent_at=None, **fields):
-    """Referrals in a state, written directly (no workflow, so no triggers), for figures."""
-    practitioner = practitioner or UserFactory(role=Role.PRACTITIONER)
-    sent_at = sent_at or (None if status == "draft" else timezone.now())
-    return Referral.objects.bulk_create(
-        Referral(
-            practitioner=practitioner,
-            pdu_id=practitioner.pdu_id,
-            service=service,
-            organisation_id=service.organisation_id,
-            crn=next_crn(),
-            status=status,
-            sent_at=sent_at,
-            **fields,
-        )
-        for _ in range(count)
-    )
-
-
-def funding_agreement(
-    service,
-    contracted,
-    *,
-    by,
-    status=Agreement.Status.LIVE,
-    starts_on=None,
-    ends_on=None,
-    break_clause_dates=(),
-    region_code="L",
-):
-    """An agreement funding `service`, written directly (the award journey is tested elsewhere)."""
-    today = timezone.localdate()
-    funding_round = FundingRound.objects.create(
-        title="Greater Manchester rehabilitative grants",
-        lead_body=by.commissioning_body,
-        budget=500_000,
-        status=FundingRound.Status.AWARDED,
-        created_by=by,
-    )
-    funding_round.regions.set(Region.objects.filter(code=region_code))
-    lot = Lot.objects.create(
-        funding_round=funding_round,
-        title="Housing support",
-        category=ServiceCategory.objects.get(slug="accommodation"),
-        budget=200_000,
-        expected_monthly_referrals=contracted,
-    )
-    lot.pdus.set(Pdu.objects.filter(region__code=region_code)[:3])
-    application = Application.objects.create(
-        lot=lot,
-        organisation=service.organisation,
-        status=Application.Status.SUCCESSFUL,
-        created_by=provider_admin_for(service),
-    )
-    agreement = Agreement.objects.create(
-        application=application,
-        organisation=service.organisation,
-        lot=lot,
-        mechanism="grant",
-        value=200_000,
-        starts_on=starts_on or today - timedelta(days=365),
-        ends_on=ends_on or today + timedelta(days=730),
-        break_clause_dates=list(break_clause_dates),
-        status=status,
-    )
-    AgreementService.objects.create(
-        agreement=agreement, service=service, contracted_monthly_referrals=contracted
-    )
-    return agreement
-
-
-def notified(alert=None) -> dict[int, int]:
-    """How many alert notifications (of one alert, or all) each recipient has had, by id."""
-    notifications = Notification.objects.filter(kind=alerts.NOTIFICATION_KIND)
-    if alert is not None:
-        notifications = notifications.filter(dedupe_key__startswith=f"alert-{alert.pk}-")
-    return dict(
-        notifications.values_list("recipient").annotate(n=Count("id")).values_list("recipient", "n")
-    )
 
 
 # Fixtures ---------------------------------------------------------------------------------

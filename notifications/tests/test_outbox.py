@@ -14,7 +14,7 @@ from django.utils import timezone
 from notifications.models import PendingTask
 from notifications.services import pending_task_record, pending_task_send, pending_tasks_send_due
 from partnership.celery import app
-from partnership.tests.test_failure import redis_unreachable
+from partnership.tests.outages import redis_unreachable
 
 RECOMPUTE = "commissioning.tasks.capacity_alerts_for_service"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import contextmanager
 from datetime import timedelta
 from unittest import mock
 
@@ -24,47 +23,12 @@ from notifications.services import pending_tasks_send_due
 from partnership import health
 from partnership.celery import app
 from partnership.tests.factories import PASSWORD, issue_token
-
-UNREACHABLE_REDIS_URL = "redis://127.0.0.1:1/0"
-RECOMPUTE = "capacity.tasks.capacity_alerts_for_service"
-
-
-def _forget_broker_connections() -> None:
-    # The app keeps a connection and a producer pool per broker URL; make it look again.
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
-@contextmanager
-def redis_unreachable():
-    """The broker and the cache on a port where nothing listens."""
-    cache_settings = {
-        "default": {
-            "BACKEND": "partnership.cache.ResilientRedisCache",
-            "LOCATION": UNREACHABLE_REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-    with (
-        mock.patch.dict(os.environ, {"CELERY_BROKER_URL": UNREACHABLE_REDIS_URL}),
-        override_settings(CACHES=cache_settings),
-        mock.patch.object(health, "CHECK_TIMEOUT", 0.5),
-    ):
-        _forget_broker_connections()
-        try:
-            yield
-        finally:
-            _forget_broker_connections()
-
-
-def _referral_ready_to_send():
-    from providers.tests.factories import make_service
-    from referrals.tests.factories import provider_admin_for, referral_in
-
-    service = make_service(referral_requirements=["date_of_birth"])
-    provider_admin_for(service)  # someone at the provider to notify
-    return referral_in("draft", service=service)
-
+from partnership.tests.outages import (
+    RECOMPUTE,
+    UNREACHABLE_REDIS_URL,
+    redis_unreachable,
+    referral_ready_to_send,
+)
 
 # Redis down -----------------------------------------------------------------------------------
 
@@ -105,7 +69,7 @@ def test_the_cache_works_when_redis_answers():
 def test_pages_the_api_and_sending_a_referral_work_with_redis_down(
     client, api_client, django_capture_on_commit_callbacks, caplog
 ):
-    referral = _referral_ready_to_send()
+    referral = referral_ready_to_send()
     practitioner = referral.practitioner
     _, token = issue_token(practitioner, scope="write")
     client.force_login(practitioner)
@@ -155,7 +119,7 @@ def test_pages_the_api_and_sending_a_referral_work_with_redis_down(
 def test_sending_a_referral_from_its_page_works_with_redis_down(
     client, django_capture_on_commit_callbacks
 ):
-    referral = _referral_ready_to_send()
+    referral = referral_ready_to_send()
     client.force_login(referral.practitioner)
 
     with redis_unreachable(), django_capture_on_commit_callbacks(execute=True):
@@ -171,7 +135,7 @@ def test_sending_a_referral_from_its_page_works_with_redis_down(
 def test_a_recorded_task_is_forgotten_once_the_broker_takes_it(django_capture_on_commit_callbacks):
     from referrals import services as referral_services
 
-    referral = _referral_ready_to_send()
+    referral = referral_ready_to_send()
     with (
         mock.patch.object(app, "send_task") as send_task,
         django_capture_on_commit_callbacks(execute=True),
@@ -193,7 +157,7 @@ def test_a_recompute_recorded_while_the_broker_was_down_runs_once_it_is_back(
 
     from capacity.models import Alert
 
-    referral = _referral_ready_to_send()
+    referral = referral_ready_to_send()
     _, token = issue_token(referral.practitioner, scope="write")
     api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
     with redis_unreachable():

@@ -190,9 +190,9 @@ def test_outage_503_not_for_a_broker_outage_when_sending_a_referral(
     django_capture_on_commit_callbacks,
 ):
     """Sending needs no broker: the recompute is recorded and sent later."""
-    from partnership.tests.test_failure import _referral_ready_to_send, redis_unreachable
+    from partnership.tests.outages import redis_unreachable, referral_ready_to_send
 
-    referral = _referral_ready_to_send()
+    referral = referral_ready_to_send()
     _, raw = issue_token(referral.practitioner, scope="write")
     api = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {raw}")
     with redis_unreachable(), django_capture_on_commit_callbacks(execute=True):

@@ -5,7 +5,7 @@ import pytest
 from django.utils.html import escape
 
 from commissioning.models import ApplicationHistory
-from commissioning.tests.test_rounds import add_lot, apply, new_round, open_round
+from commissioning.tests.factories import add_lot, apply, new_round, open_round
 from partnership.models import Role
 from partnership.tests.factories import UserFactory, issue_token
 from referrals import services

@@ -19,8 +19,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from capacity.tests.test_alert_centre import raise_alert
-from capacity.tests.test_capacity import funding_agreement
+from capacity.tests.factories import funding_agreement, raise_alert
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
