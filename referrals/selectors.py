@@ -69,15 +69,15 @@ _RELATED_COLUMNS = [
 ]
 _ROWS_SQL = """
 SELECT {columns},
-       (SELECT s.name FROM providers_service s WHERE s.id = r.service_id),
-       (SELECT o.name FROM providers_organisation o WHERE o.id = r.organisation_id),
-       (SELECT p.name FROM partnership_pdu p WHERE p.id = r.pdu_id),
-       (SELECT u.full_name FROM partnership_user u WHERE u.id = r.practitioner_id),
-       (SELECT u.full_name FROM partnership_user u WHERE u.id = r.assigned_to_id),
+       (SELECT s.name FROM {service} s WHERE s.id = r.service_id),
+       (SELECT o.name FROM {organisation} o WHERE o.id = r.organisation_id),
+       (SELECT p.name FROM {pdu} p WHERE p.id = r.pdu_id),
+       (SELECT u.full_name FROM {user} u WHERE u.id = r.practitioner_id),
+       (SELECT u.full_name FROM {user} u WHERE u.id = r.assigned_to_id),
        ARRAY(SELECT d.desiredoutcome_id
              FROM referrals_referral_desired_outcomes d
-             JOIN partnership_desiredoutcome outcome ON outcome.id = d.desiredoutcome_id
-             JOIN partnership_servicecategory c ON c.id = outcome.category_id
+             JOIN {outcome} outcome ON outcome.id = d.desiredoutcome_id
+             JOIN {category} c ON c.id = outcome.category_id
              WHERE d.referral_id = r.id
              ORDER BY c.name, outcome.position)
 FROM referrals_referral r
@@ -86,6 +86,17 @@ ORDER BY r.created_at DESC, r.id DESC
 LIMIT %s OFFSET %s
 """
 _ROWS_COLUMNS = ", ".join(f"r.{field.column}" for field in Referral._meta.concrete_fields)
+# Other apps' rows are named through their models, never by their tables' names.
+_RELATED_TABLES = {
+    "service": Referral._meta.get_field("service").related_model._meta.db_table,
+    "organisation": Referral._meta.get_field("organisation").related_model._meta.db_table,
+    "pdu": Referral._meta.get_field("pdu").related_model._meta.db_table,
+    "user": Referral._meta.get_field("practitioner").related_model._meta.db_table,
+    "outcome": Referral._meta.get_field("desired_outcomes").related_model._meta.db_table,
+    "category": Referral._meta.get_field("desired_outcomes")
+    .related_model._meta.get_field("category")
+    .related_model._meta.db_table,
+}
 _ROW_NAMES = [*_REFERRAL_COLUMNS, *_RELATED_COLUMNS]
 
 
@@ -125,7 +136,9 @@ def _rows_statement(column: str, drafts: bool, in_status: bool) -> PreparedState
         else f"AND r.status <> '{Status.DRAFT}' "
     ) + ("AND r.status = %s" if in_status else "")
     return PreparedStatement(
-        _ROWS_SQL.format(columns=_ROWS_COLUMNS, column=column, conditions=conditions)
+        _ROWS_SQL.format(
+            columns=_ROWS_COLUMNS, column=column, conditions=conditions, **_RELATED_TABLES
+        )
     )
 
 
