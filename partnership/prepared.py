@@ -1,12 +1,16 @@
-"""Prepared statements for the reads the API runs on almost every request.
+"""Prepared statements for the API's busiest read, a page of referrals.
 
-Postgres parses and plans a statement each time it is sent; for the token lookup and a page
-of referrals that is as much work as running them. A `PreparedStatement` is sent once per
-database connection as `PREPARE` and then only `EXECUTE`d, so later requests skip straight
-to the rows. Prepared statements belong to the database session: they outlive rolled-back
+Postgres parses and plans a statement each time it is sent; for a page of the referral list
+that is as much work as running it. A `PreparedStatement` is sent once per database
+connection as `PREPARE` and then only `EXECUTE`d, so later requests skip straight to the
+rows. Prepared statements belong to the database session: they outlive rolled-back
 transactions, and a new connection starts without them, which is tracked here by the
-connection object. They need session-level connections (as the portal's are); a pooler in
-transaction mode would not keep them. With `CONN_MAX_AGE=0` the statements run unprepared.
+connection object.
+
+They need session-level connections. Behind a pooler in transaction mode (PgBouncer's
+default), where consecutive transactions may reach different server sessions, set
+`DATABASE_POOL_MODE=transaction` (or `DATABASE_PREPARED_STATEMENTS=false`): the same SQL is
+then sent as it is. With `CONN_MAX_AGE=0` the statements also run unprepared.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 
 INVALID_SQL_STATEMENT_NAME = "26000"
@@ -45,9 +50,9 @@ class PreparedStatement:
         """Run the statement on a Django cursor, preparing it first on a new connection."""
         if len(params) != self.arity:
             raise ValueError(f"{self.name} takes {self.arity} values, not {len(params)}")
-        if not _persistent(cursor.db):
-            # A connection closed after each request would prepare on every one: a round
-            # trip more than it saves.
+        if not settings.DATABASE_PREPARED_STATEMENTS or not _persistent(cursor.db):
+            # Off behind a transaction-mode pooler; and a connection closed after each
+            # request would prepare on every one, a round trip more than it saves.
             cursor.execute(self.sql, params)
             return
         prepared = _prepared_on(cursor.db)

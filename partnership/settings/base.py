@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONCE, NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 from .private_storage import private_storage
 
@@ -130,6 +131,17 @@ DATABASE_APP_ROLE = env(
 )
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A pooler between the portal and Postgres: `session` (or none) or `transaction` (PgBouncer's
+# default), where consecutive transactions may reach different server sessions, so nothing
+# may rest on a session: no prepared statements and no cursors held across transactions.
+DATABASE_POOL_MODE = env("DATABASE_POOL_MODE", default="session")
+if DATABASE_POOL_MODE not in ("session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOL_MODE is session or transaction")
+# The referral list's page statement, prepared once per connection (partnership.prepared).
+DATABASE_PREPARED_STATEMENTS = env.bool(
+    "DATABASE_PREPARED_STATEMENTS", default=DATABASE_POOL_MODE != "transaction"
+)
+DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", DATABASE_POOL_MODE == "transaction")
 # An unreachable database fails a request in seconds (a 503), rather than hanging it.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)

@@ -1,11 +1,24 @@
 """Prepared statements: prepared once per connection, surviving rollbacks, prepared again
-on a new connection or after the session forgot them."""
+on a new connection or after the session forgot them; and none behind a pooler in
+transaction mode."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from partnership.models import Role
 from partnership.prepared import PreparedStatement
+from partnership.tests.factories import UserFactory, issue_token
+from providers.tests.factories import make_service
+from referrals.models import Status
+from referrals.tests.factories import referral_in
+
+BASE_DIR = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +113,92 @@ def test_connections_closed_after_each_request_run_the_statement_unprepared(monk
         assert once.fetchone([2]) == (10,)
     assert statements(ctx) == ["SELECT"]
     assert once.name not in prepared_names()
+
+
+def test_with_prepared_statements_off_the_same_sql_is_sent_as_it_is(settings):
+    product = PreparedStatement("SELECT %s::int * %s::int * %s::int")
+    assert product.fetchone([2, 3, 4]) == (24,)
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    with CaptureQueriesContext(connection) as ctx:
+        assert product.fetchall([2, 3, 4]) == [(24,)]
+    assert statements(ctx) == ["SELECT"]
+
+
+def test_behind_a_transaction_pooler_the_api_prepares_nothing_and_answers_the_same(
+    client, settings
+):
+    """A pooler in transaction mode may send each statement to another server session, so
+    with prepared statements off no PREPARE or EXECUTE may be sent, by the token lookup or
+    the referral list, and the pages must be those the prepared statements give."""
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    service = make_service()
+    for state in (Status.DRAFT, Status.SENT, Status.ACCEPTED, Status.SENT):
+        referral_in(state, practitioner=practitioner, service=service)
+    _, raw = issue_token(practitioner)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    paths = ["/api/v1/referrals/?page_size=3", "/api/v1/referrals/?page_size=3&page=2"]
+    paths.append("/api/v1/referrals/?status=sent")
+
+    def pages() -> tuple[list[dict], list[str]]:
+        sent: list[str] = []
+
+        def record(execute, sql, params, many, context):
+            sent.append(sql.split()[0].upper())
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
+            answers = [client.get(path, **auth) for path in paths]
+        assert all(answer.status_code == 200 for answer in answers)
+        return [answer.json() for answer in answers], sent
+
+    prepared, sent_prepared = pages()
+    assert "EXECUTE" in sent_prepared
+    settings.DATABASE_PREPARED_STATEMENTS = False
+    plain, sent_plain = pages()
+    assert not {"PREPARE", "EXECUTE", "DEALLOCATE"} & set(sent_plain)
+    assert plain == prepared
+    assert [len(page["results"]) for page in plain] == [3, 1, 2]
+
+
+def settings_in_subprocess(code: str, **environment) -> subprocess.CompletedProcess:
+    """Import the settings afresh with these variables, as a process starting would."""
+    inherited = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in ("DATABASE_POOL_MODE", "DATABASE_PREPARED_STATEMENTS")
+    }
+    return subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [sys.executable, "-c", "from django.conf import settings; " + code],
+        cwd=BASE_DIR,
+        env={**inherited, "DJANGO_SETTINGS_MODULE": "partnership.settings.base", **environment},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "prepared", "server_side_cursors_off"),
+    [
+        ({}, True, False),
+        ({"DATABASE_POOL_MODE": "transaction"}, False, True),
+        ({"DATABASE_POOL_MODE": "transaction", "DATABASE_PREPARED_STATEMENTS": "true"}, True, True),
+        ({"DATABASE_PREPARED_STATEMENTS": "false"}, False, False),
+    ],
+)
+def test_a_transaction_pooler_turns_off_what_rests_on_a_session(
+    environment, prepared, server_side_cursors_off
+):
+    completed = settings_in_subprocess(
+        "print(settings.DATABASE_PREPARED_STATEMENTS, "
+        "settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])",
+        **environment,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip().splitlines()[-1] == f"{prepared} {server_side_cursors_off}"
+
+
+def test_an_unknown_pool_mode_is_refused():
+    completed = settings_in_subprocess("settings.DEBUG", DATABASE_POOL_MODE="statement")
+    assert completed.returncode != 0
+    assert "DATABASE_POOL_MODE is session or transaction" in completed.stderr

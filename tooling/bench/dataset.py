@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
+from psycopg2 import sql
 
 from tooling.bench.progress import Progress
 
@@ -74,6 +77,24 @@ LAST_NAMES = ["Smith", "Jones", "Williams", "Taylor", "Brown", "Davies", "Evans"
               "Martin", "Jackson", "Clarke", "Clark", "Turner", "Hill", "Scott", "Cooper",
               "Morris", "Ward", "Moore", "King", "Watson", "Baker"]  # fmt: skip
 
+# The portal's tables the build inserts into (its working tables aside).
+FILLED_TABLES = (
+    "partnership_commissioningbody",
+    "partnership_commissioningbody_regions",
+    "providers_organisation",
+    "partnership_user",
+    "providers_service",
+    "providers_service_categories",
+    "providers_service_pdus",
+    "commissioning_fundinground",
+    "commissioning_fundinground_regions",
+    "commissioning_lot",
+    "commissioning_application",
+    "commissioning_agreement",
+    "commissioning_agreementservice",
+    "referrals_referral",
+    "referrals_riskinformation",
+)
 META_TABLE = "bench_dataset"
 BENCH_EMAIL_DOMAIN = "bench.invalid"
 
@@ -134,8 +155,7 @@ def build(sizes: Sizes, progress: Progress, *, now: datetime | None = None) -> d
     """Fill an empty, migrated database with the dataset; returns what was recorded."""
     now = now or timezone.now()
     started = time.monotonic()
-    with connection.cursor() as cursor:
-        _without_triggers(cursor)
+    with connection.cursor() as cursor, _without_triggers(cursor):
         steps = [
             ("reference", _reference_tables),
             ("commissioning bodies", _commissioning_bodies),
@@ -185,13 +205,52 @@ def counts(cursor) -> dict[str, int]:
     return result
 
 
-def _without_triggers(cursor) -> None:
-    """Skip row triggers (history, foreign-key checks) while loading generated rows, where
-    the database allows it; the data is consistent by construction."""
+@contextmanager
+def _without_triggers(cursor) -> Iterator[None]:
+    """Skip the history triggers while loading generated rows: they would record a million
+    rows that no scenario reads, and the data is consistent by construction.
+
+    A superuser skips every row trigger for the session (foreign-key checks too). The owner
+    role, which `manage.py bench` runs as, disables the enabled user triggers of the tables
+    the build fills, and enables those again afterwards, whatever happens."""
+    if _is_superuser(cursor):
+        cursor.execute("SET session_replication_role = replica")
+        try:
+            yield
+        finally:
+            cursor.execute("SET session_replication_role = DEFAULT")
+        return
+    cursor.execute(
+        """
+        SELECT c.relname, t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+        WHERE NOT t.tgisinternal AND t.tgenabled = 'O' AND c.relname = ANY(%s)
+          AND c.relnamespace = 'public'::regnamespace
+        ORDER BY 1, 2
+        """,
+        [list(FILLED_TABLES)],
+    )
+    triggers = cursor.fetchall()
+    for table, trigger in triggers:
+        cursor.execute(
+            sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(
+                sql.Identifier(table), sql.Identifier(trigger)
+            )
+        )
+    try:
+        yield
+    finally:
+        for table, trigger in triggers:
+            cursor.execute(
+                sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(
+                    sql.Identifier(table), sql.Identifier(trigger)
+                )
+            )
+
+
+def _is_superuser(cursor) -> bool:
     cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
     row = cursor.fetchone()
-    if row and row[0]:
-        cursor.execute("SET session_replication_role = replica")
+    return bool(row and row[0])
 
 
 def _reference_tables(cursor, sizes: Sizes, now: datetime) -> None:

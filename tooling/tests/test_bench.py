@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.db import connection
 
 from tooling.bench import dataset, scenarios
 
@@ -124,3 +126,42 @@ def test_bench_small_writes_every_scenario(tmp_path, launcher_database):
     }
     assert all(isinstance(target["met"], bool) for target in report["targets"].values())
     assert report["targets"]["queries_constant_in_page_size"]["met"] is True
+
+
+def _enabled_triggers() -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+            "WHERE NOT tgisinternal AND tgenabled = 'O'"
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("as_superuser", [True, False])
+def test_the_dataset_loads_without_history_and_leaves_the_triggers_as_they_were(
+    monkeypatch, as_superuser
+):
+    """The history triggers would record every generated row; the owner role disables the
+    filled tables' own triggers and enables them again, a superuser skips them for the
+    session."""
+    from referrals.models import Status
+    from referrals.tests.factories import referral_in
+
+    with connection.cursor() as cursor:
+        if as_superuser and not dataset._is_superuser(cursor):
+            pytest.skip("the suite does not run as a superuser")
+        # The build commits each statement; in the test's transaction, deferred foreign-key
+        # checks left pending would forbid altering the table.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    if not as_superuser:
+        monkeypatch.setattr(dataset, "_is_superuser", lambda cursor: False)
+    history = apps.get_model("referrals", "ReferralHistory")
+    triggers = _enabled_triggers()
+    assert any(table == "referrals_referral" for table, _ in triggers)
+    with connection.cursor() as cursor, dataset._without_triggers(cursor):
+        loaded = referral_in(Status.SENT)
+        assert not history.objects.filter(pgh_obj_id=loaded.pk).exists()
+    assert _enabled_triggers() == triggers
+    recorded = referral_in(Status.SENT)
+    assert history.objects.filter(pgh_obj_id=recorded.pk).exists()
