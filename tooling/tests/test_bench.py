@@ -64,19 +64,31 @@ def test_summary_reports_percentiles_in_milliseconds():
     assert figures["p95_ms"] == pytest.approx(95.0, abs=1)
 
 
-@pytest.mark.slow
-def test_bench_small_writes_every_scenario(tmp_path, launcher_database):
-    database_url, roles = launcher_database
-    output = tmp_path / "latest.json"
-    args = ["--rebuild", "--repeats", "5", "--http-seconds", "1", "--output", str(output)]
+@pytest.fixture
+def bench_environment(request, tmp_path):
+    """How the benchmark is started: with a superuser's DATABASE_URL, on a database and roles
+    of its own (`launcher_database`); under `make test`, with the suite's own roles, its
+    database made beside the suite's by the owner role, as `make bench` does."""
     env = {
         **os.environ,
-        **roles,
-        "DATABASE_URL": database_url,
         "PARTNERSHIP_VAR_DIR": str(tmp_path / "var"),
         "DJANGO_SETTINGS_MODULE": "partnership.settings.base",
     }
-    env.pop("DATABASE_OWNER_URL", None)
+    if os.environ.get("DATABASE_URL", "").startswith("postgres://postgres@"):
+        database_url, roles = request.getfixturevalue("launcher_database")
+        env.update(roles, DATABASE_URL=database_url)
+        env.pop("DATABASE_OWNER_URL", None)
+        return env, []
+    name = f"{os.environ.get('TEST_DATABASE_NAME', 'test_partnership')}_bench_small"
+    return env, ["--database", name]
+
+
+@pytest.mark.slow
+def test_bench_small_writes_every_scenario(tmp_path, bench_environment):
+    env, database = bench_environment
+    output = tmp_path / "latest.json"
+    args = [*database, "--rebuild", "--repeats", "5", "--http-seconds", "1"]
+    args += ["--output", str(output)]
     completed = subprocess.run(
         [
             *(sys.executable, "-m", "tooling.launcher", "exec"),
