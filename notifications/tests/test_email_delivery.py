@@ -429,8 +429,10 @@ def test_email_once_a_worker_child_killed_mid_send_does_not_send_again(committed
         assert _status(notification.pk) == Status.SENDING
 
         # The provider has the email; the worker's child dies before it hears back.
-        (tmp_path / "block").unlink()
+        # Killed while the call still hangs, so that it cannot return first; then a child
+        # that did call the provider again would not hang, and the test would see it.
         os.kill(taken["pid"], signal.SIGKILL)
+        (tmp_path / "block").unlink()
 
         # The message is handed back and delivered again, by a new child: it sends nothing.
         wait_for(lambda: "succeeded in" in log.read_text(), timeout=60)
