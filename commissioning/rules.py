@@ -75,9 +75,9 @@ from __future__ import annotations
 import rules
 
 from commissioning.models import Agreement, Application, AssessorAssignment, FundingRound
-from partnership.errors import StateConflict
 from partnership.rules import (
     Action,
+    Policies,
     Policy,
     has_commissioning_body,
     has_organisation,
@@ -386,37 +386,11 @@ POLICIES: dict[type, Policy] = {
 }
 
 
-# No name is in two tables (test_rules proves it), so a name says which table it is in.
-POLICY_OF_ACTION = {name: policy for policy in POLICIES.values() for name in policy.actions}
-
-
-def policy_for(obj) -> Policy:
-    """The table for the object's kind (`FUNDING` for None)."""
-    return POLICIES[type(obj)]
-
-
-def require(user, action: str, obj) -> Action:
-    """The action, if the user may take it on the object now; else `NotPermitted` (their
-    role or relationship does not allow it) or `StateConflict` (the object's state does
-    not). Services call it first."""
-    return POLICY_OF_ACTION[action].require(user, action, obj)
-
-
-def allows(user, action: str, obj) -> bool:
-    return POLICY_OF_ACTION[action].allows(user, action, obj)
-
-
-def actions_for(user, obj) -> list[str]:
-    """What the user may do to the object now, in its table's order."""
-    return policy_for(obj).actions_for(user, obj)
-
-
-def refusal(user, action: str, obj) -> list[str]:
-    """Why the object's state stops the user taking the action now (empty when nothing
-    does), for a page to say instead of offering its form. Out of the user's reach
-    altogether is `NotPermitted`, raised: the page answers 404."""
-    try:
-        require(user, action, obj)
-    except StateConflict as exc:
-        return exc.reasons
-    return []
+# Services call `require` first; pages and the API ask `allows` and `actions_for`.
+ASK = Policies(POLICIES)
+POLICY_OF_ACTION = ASK.of_action
+policy_for = ASK.policy_for
+require = ASK.require
+allows = ASK.allows
+actions_for = ASK.actions_for
+refusal = ASK.refusal

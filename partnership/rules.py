@@ -118,3 +118,45 @@ class Policy:
     def actions_for(self, user, obj) -> list[str]:
         """What the user may do to the object now, in the table's order."""
         return [name for name in self.actions if self.allows(user, name, obj)]
+
+
+class Policies:
+    """An app's tables over several kinds of object, one per type (`type(None)` for the
+    actions that have no object yet, such as creating one). No action is in two tables, so
+    an action's name says which table `require` and `allows` ask; `actions_for` asks the
+    table of the object's type."""
+
+    def __init__(self, by_type: dict[type, Policy]):
+        self.by_type = by_type
+        self.of_action: dict[str, Policy] = {}
+        for policy in by_type.values():
+            for name in policy.actions:
+                if name in self.of_action:
+                    raise ValueError(f"The action {name!r} is declared in two tables")
+                self.of_action[name] = policy
+
+    def policy_for(self, obj) -> Policy:
+        return self.by_type[type(obj)]
+
+    def require(self, user, action: str, obj) -> Action:
+        """The action, if the user may take it on the object now; else `NotPermitted`
+        (their role or relationship does not allow it) or `StateConflict` (the object's
+        state does not). Services call it first."""
+        return self.of_action[action].require(user, action, obj)
+
+    def allows(self, user, action: str, obj) -> bool:
+        return self.of_action[action].allows(user, action, obj)
+
+    def actions_for(self, user, obj) -> list[str]:
+        """What the user may do to the object now, in its table's order."""
+        return self.policy_for(obj).actions_for(user, obj)
+
+    def refusal(self, user, action: str, obj) -> list[str]:
+        """Why the object's state stops the user taking the action now (empty when nothing
+        does), for a page to say instead of offering its form. Out of the user's reach
+        altogether is `NotPermitted`, raised: the page answers 404."""
+        try:
+            self.require(user, action, obj)
+        except StateConflict as exc:
+            return exc.reasons
+        return []

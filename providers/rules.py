@@ -52,6 +52,7 @@ from django.utils import timezone
 from partnership.models import User
 from partnership.rules import (
     Action,
+    Policies,
     Policy,
     is_commissioner,
     is_provider_admin,
@@ -217,27 +218,10 @@ POLICIES: dict[type, Policy] = {
     User: STAFF,
     type(None): REGISTRY,
 }
-# No name is in two tables (test_rules proves it), so a name says which table it is in.
-POLICY_OF_ACTION = {name: policy for policy in POLICIES.values() for name in policy.actions}
-
-
-def policy_for(obj) -> Policy:
-    """The table for the object's kind (`REGISTRY` for None)."""
-    return POLICIES[type(obj)]
-
-
-def require(user, action: str, obj) -> Action:
-    """The action, if the user may take it on the object now; else `NotPermitted` (their
-    role or relationship does not allow it, or there is no object for it: someone outside
-    any provider has no organisation) or `StateConflict` (the object's state does not).
-    Services call it first."""
-    return POLICY_OF_ACTION[action].require(user, action, obj)
-
-
-def allows(user, action: str, obj) -> bool:
-    return POLICY_OF_ACTION[action].allows(user, action, obj)
-
-
-def actions_for(user, obj) -> list[str]:
-    """What the user may do to the object now, in its table's order."""
-    return policy_for(obj).actions_for(user, obj)
+# Services call `require` first; pages and the API ask `allows` and `actions_for`.
+ASK = Policies(POLICIES)
+POLICY_OF_ACTION = ASK.of_action
+policy_for = ASK.policy_for
+require = ASK.require
+allows = ASK.allows
+actions_for = ASK.actions_for

@@ -7,7 +7,7 @@ import rules
 
 from partnership.errors import NotPermitted, StateConflict
 from partnership.models import Role
-from partnership.rules import Action, Policy, is_practitioner, is_provider_staff
+from partnership.rules import Action, Policies, Policy, is_practitioner, is_provider_staff
 
 
 def _user(role, **fields):
@@ -64,3 +64,21 @@ def test_actions_for_lists_only_what_require_would_allow():
     assert (
         POLICY.actions_for(_user(Role.COMMISSIONER, pk=1), _Thing(owner_id=1, status="draft")) == []
     )
+
+
+def test_policies_ask_the_table_an_action_is_declared_in():
+    creating = Policy([Action("create", is_practitioner)])
+    policies = Policies({_Thing: POLICY, type(None): creating})
+    owner = _user(Role.PRACTITIONER, pk=1)
+    assert policies.allows(owner, "create", None)
+    assert policies.actions_for(owner, _Thing(owner_id=1, status="draft")) == ["open", "look"]
+    assert policies.refusal(owner, "open", _Thing(owner_id=1, status="closed")) == [
+        "This cannot be done while it is closed"
+    ]
+    with pytest.raises(NotPermitted):
+        policies.refusal(_user(Role.PRACTITIONER, pk=2), "open", _Thing(owner_id=1, status="draft"))
+
+
+def test_policies_refuse_an_action_declared_twice():
+    with pytest.raises(ValueError, match="two tables"):
+        Policies({_Thing: POLICY, type(None): Policy([Action("look", is_practitioner)])})
