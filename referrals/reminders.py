@@ -29,6 +29,15 @@ TARGETS = {
 }
 
 
+def decision_due_on(referral: Referral) -> date | None:
+    """The day the provider's decision on a sent referral is due: the decision target in
+    working days from sending. None for a referral not yet sent."""
+    if referral.sent_at is None:
+        return None
+    started = timezone.localtime(referral.sent_at).date()
+    return add_working_days(started, TARGETS[Reminder.Stage.DECISION]())
+
+
 def _candidates():
     """Referrals that may be late, with the day their clock started, found in the database:
     awaiting a decision (since sending), accepted with no contact (since sending), or in
