@@ -21,6 +21,7 @@ class DemoAccount:
     pdu: str | None = None
     organisation: str | None = None
     commissioning_body: str | None = None
+    phone: str = ""
 
 
 MAIN_PROVIDER = "Northern Roots Recovery Trust"
@@ -35,6 +36,7 @@ DEMO_ACCOUNTS = [
         "practitioner",
         "probation practitioner, Manchester North PDU",
         pdu="Manchester North",
+        phone="0161 496 0001",
     ),
     DemoAccount(
         "practitioner2@demo.example",
@@ -42,6 +44,7 @@ DEMO_ACCOUNTS = [
         "practitioner",
         "probation practitioner, Lambeth PDU (London)",
         pdu="Lambeth",
+        phone="020 7946 0002",
     ),
     DemoAccount(
         "provider-admin@demo.example",
@@ -138,6 +141,7 @@ def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
                 email=account.email
             )
             user.full_name = account.full_name
+            user.phone = account.phone
             user.role = account.role
             user.pdu = Pdu.objects.get(name=account.pdu) if account.pdu else None
             user.organisation = (

@@ -165,6 +165,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
+    # A work phone number others may call them on, shown with their name on a referral.
+    phone = models.CharField("phone number", max_length=30, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices)
     pdu = models.ForeignKey(
         Pdu, null=True, blank=True, on_delete=models.PROTECT, related_name="practitioners"

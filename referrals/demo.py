@@ -218,6 +218,11 @@ def _outcome_history(practitioner, service, admin, caseworker) -> int:
             continue
         made += 1
         services.referral_send(referral=referral, by=practitioner)
+        # Sent four weeks ago, so that its sessions fall after it was sent.
+        sent_at = timezone.now() - timedelta(days=28)
+        Referral.objects.filter(pk=referral.pk).update(sent_at=sent_at)
+        referral.events.filter(kind="send").update(at=sent_at)
+        referral.refresh_from_db()
         services.referral_accept(referral=referral, by=admin)
         services.referral_assign(referral=referral, by=admin, caseworker=caseworker)
         for week, attendance in enumerate(

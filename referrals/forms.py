@@ -200,6 +200,10 @@ class DocumentForm(GovukFormMixin, forms.Form):
     )
 
 
+class ConfirmForm(GovukFormMixin, forms.Form):
+    """A decision that asks nothing but a confirmation; a refusal goes on its error summary."""
+
+
 class ReturnForm(GovukFormMixin, forms.Form):
     reason = forms.CharField(
         label="What information is missing?",
@@ -216,7 +220,10 @@ class DeclineForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Select a reason for declining"},
     )
     note = forms.CharField(
-        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Details (optional)",
+        help_text="Needed if the reason is other",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
@@ -228,24 +235,41 @@ class WithdrawForm(GovukFormMixin, forms.Form):
         error_messages={"required": "Select a reason for withdrawing"},
     )
     note = forms.CharField(
-        label="Details", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Details (optional)",
+        help_text="Needed if the reason is other",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 class AssignForm(GovukFormMixin, forms.Form):
+    """The receiving organisation's active staff, each marked with whether they hold
+    current risk awareness training (`trained`); the service says who may be assigned."""
+
     caseworker = forms.ModelChoiceField(
-        label="Assign to",
+        label="Who will work with the person?",
         queryset=User.objects.none(),
-        error_messages={"required": "Choose who will work with the person"},
+        widget=forms.RadioSelect,
+        empty_label=None,
+        error_messages={
+            "required": "Select who will work with the person",
+            "invalid_choice": "Select a member of your organisation's staff",
+        },
     )
 
     def __init__(self, *args, organisation_id=None, **kwargs):
+        from django.db.models import Exists, OuterRef
+
+        from providers.rules import current_risk_training_q
+
         super().__init__(*args, **kwargs)
-        self.fields["caseworker"].queryset = User.objects.filter(
-            organisation_id=organisation_id, is_active=True
-        ).order_by("full_name")
+        trained = User.objects.filter(current_risk_training_q(), pk=OuterRef("pk"))
+        self.fields["caseworker"].queryset = (
+            User.objects.filter(organisation_id=organisation_id, is_active=True)
+            .annotate(trained=Exists(trained))
+            .order_by("full_name", "pk")
+        )
         self.fields["caseworker"].label_from_instance = lambda user: user.full_name
-        self.fields["caseworker"].empty_label = "Choose a member of staff"
 
 
 class SessionForm(GovukFormMixin, forms.Form):
@@ -255,7 +279,7 @@ class SessionForm(GovukFormMixin, forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Select what kind of contact it was"},
     )
-    held_on = GovukDateField(label="Date", help_text="For example, 27 3 2026")
+    held_on = GovukDateField(label="Date of the session", help_text="For example, 27 3 2026")
     mode = forms.ChoiceField(
         label="How",
         choices=Session.Mode.choices,
@@ -273,6 +297,29 @@ class SessionForm(GovukFormMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SessionCorrectionForm(SessionForm):
+    """A recorded session, prefilled, with why it is being corrected."""
+
+    reason = forms.CharField(
+        label="Why are you correcting this session?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why you are correcting the session"},
+    )
+
+    @classmethod
+    def for_session(cls, session, data=None):
+        return cls(
+            data,
+            initial={
+                "kind": session.kind,
+                "held_on": session.held_on,
+                "mode": session.mode,
+                "attendance": session.attendance,
+                "engagement_notes": session.engagement_notes,
+            },
+        )
 
 
 class ConcernForm(GovukFormMixin, forms.Form):

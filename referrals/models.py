@@ -280,6 +280,7 @@ EVENT_LABELS = {
     "document_removed": "Risk document removed",
     "start": "In progress",
     "session": "Session recorded",
+    "session_corrected": "Session corrected",
     "concern": "Concern raised",
     "concern_acknowledged": "Concern acknowledged",
     "complete": "End-of-service report sent",

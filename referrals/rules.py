@@ -55,6 +55,9 @@ is_receiving_admin = is_provider_admin & is_receiving_staff
 can_see = is_referring_practitioner | is_receiving_staff
 
 
+NO_RISK_TRAINING = "no current risk training"
+
+
 def risk_denial(user, referral) -> str | None:
     """Why the user may not read the referral's risk information, in the access log's words,
     or None if they may. The referring PDU may; the receiving organisation's staff only with
@@ -69,9 +72,26 @@ def risk_denial(user, referral) -> str | None:
         ):
             return "the information-sharing agreement is not signed"
         if not has_current_risk_training(user):
-            return "no current risk training"
+            return NO_RISK_TRAINING
         return None
     return "role without access to risk information"
+
+
+def assignment_denial(caseworker, referral) -> str | None:
+    """Why the member of staff may not be assigned the referral, in the assigner's words, or
+    None if they may. The assignee is one of the receiving organisation's active staff, and
+    able to read the referral's risk as far as it rests on them: every referral is sent with
+    its risk, which whoever works with the person needs (`risk_denial`). An unsigned
+    information-sharing agreement stops all of the organisation's staff alike, so it does
+    not choose between them."""
+    if not (caseworker.is_active and is_receiving_staff(caseworker, referral)):
+        return "Choose a member of your organisation's staff"
+    if risk_denial(caseworker, referral) == NO_RISK_TRAINING:
+        return (
+            f"{caseworker.full_name} cannot be assigned: they do not have current risk "
+            "awareness training, which is needed to read this referral's risk information"
+        )
+    return None
 
 
 @rules.predicate

@@ -560,9 +560,10 @@ def referral_assign(*, referral: Referral, by: User, caseworker: User) -> Referr
     """A provider admin assigns the referral to a member of their organisation's staff."""
     referral = _locked(referral)
     rules.require(by, "assign", referral)
-    # The assignee is one of the receiving organisation's staff, as the assigner is.
-    if not (caseworker.is_active and rules.is_receiving_staff(caseworker, referral)):
-        raise ValidationError({"caseworker": ["Choose a member of your organisation's staff"]})
+    # One of the receiving organisation's staff, who can read the referral's risk.
+    denial = rules.assignment_denial(caseworker, referral)
+    if denial is not None:
+        raise ValidationError({"caseworker": [denial]})
     referral = _transition(
         referral, action="assign", by=by, note=caseworker.full_name, assigned_to=caseworker
     )
@@ -671,6 +672,41 @@ def access_log_admin_read(*, referral_ids: list[int], by: User, what: str, why: 
 # Outcome feedback ---------------------------------------------------------------------------
 
 
+def _check_session_date(referral: Referral, held_on: date) -> None:
+    """A session happens between the referral's sending and today, both included."""
+    if held_on > timezone.localdate():
+        raise ValidationError({"held_on": ["Date of the session must be today or in the past"]})
+    if referral.sent_at is not None:
+        sent_on = timezone.localdate(referral.sent_at)
+        if held_on < sent_on:
+            raise ValidationError(
+                {
+                    "held_on": [
+                        f"Date of the session must be the same as or after {sent_on:%-d %B %Y}, "
+                        "when the referral was sent"
+                    ]
+                }
+            )
+
+
+# What a correction compares, in the words of the timeline.
+SESSION_FIELDS = {
+    "kind": "kind",
+    "held_on": "date",
+    "mode": "how",
+    "attendance": "attendance",
+    "engagement_notes": "engagement notes",
+}
+
+
+def _session_value(session, name: str) -> str:
+    if name == "held_on":
+        return f"{session.held_on:%-d %B %Y}"
+    if name == "engagement_notes":
+        return session.engagement_notes or "none"
+    return str(getattr(session, f"get_{name}_display")())
+
+
 @transaction.atomic
 def session_record(
     *,
@@ -688,8 +724,7 @@ def session_record(
 
     referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
     rules.require(by, "record_session", referral)
-    if held_on > timezone.localdate():
-        raise ValidationError({"held_on": ["The date of the session must be today or in the past"]})
+    _check_session_date(referral, held_on)
     session = Session(
         referral=referral,
         kind=kind,
@@ -718,6 +753,66 @@ def session_record(
             body=f"Referral {referral.reference} to {referral.service.name}.",
             link=f"/referrals/{referral.public_id}/",
             dedupe_key=f"session-missed-{session.pk}",
+        )
+    return session
+
+
+@transaction.atomic
+def session_correct(
+    *,
+    session,
+    by: User,
+    reason: str,
+    kind: str,
+    held_on: date,
+    mode: str,
+    attendance: str,
+    engagement_notes: str = "",
+):
+    """Correct a recorded session, saying why; what changed and the reason go on the
+    referral's timeline. A correction to "did not attend" tells the practitioner, as
+    recording it would have."""
+    from referrals.models import Session
+
+    referral = _locked(session.referral)
+    rules.require(by, "record_session", referral)
+    session = Session.objects.select_for_update().get(pk=session.pk, referral=referral)
+    errors: dict[str, list[str]] = {}
+    if not reason.strip():
+        errors["reason"] = ["Say why you are correcting the session"]
+    try:
+        _check_session_date(referral, held_on)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    before = {name: _session_value(session, name) for name in SESSION_FIELDS}
+    was_missed = session.attendance == Session.Attendance.DID_NOT_ATTEND
+    session.kind, session.held_on, session.mode = kind, held_on, mode
+    session.attendance, session.engagement_notes = attendance, engagement_notes.strip()
+    session.full_clean()
+    changes = [
+        f"{label.capitalize()}: {before[name]} to {_session_value(session, name)}"
+        for name, label in SESSION_FIELDS.items()
+        if before[name] != _session_value(session, name)
+    ]
+    if not changes:
+        raise ValidationError("Change at least one detail of the session, or go back")
+    session.save(update_fields=[*SESSION_FIELDS])
+    _event(
+        referral,
+        kind="session_corrected",
+        actor=by,
+        note="\n".join([f"Session of {before['held_on']}", *changes, f"Reason: {reason.strip()}"]),
+    )
+    if attendance == Session.Attendance.DID_NOT_ATTEND and not was_missed:
+        notification_send(
+            recipients=[referral.practitioner],
+            kind="session_missed",
+            title=f"Referral {referral.reference}: did not attend on {held_on:%d %B %Y}",
+            body=f"Referral {referral.reference} to {referral.service.name} (a corrected session).",
+            link=f"/referrals/{referral.public_id}/",
+            dedupe_key=f"session-missed-{session.pk}-{held_on:%Y%m%d}",
         )
     return session
 

@@ -26,6 +26,11 @@ urlpatterns = [
         name="document",
     ),
     path("referrals/<uuid:public_id>/sessions/add/", views.session_add, name="session-add"),
+    path(
+        "referrals/<uuid:public_id>/sessions/<uuid:session_id>/change/",
+        views.session_change,
+        name="session-change",
+    ),
     path("referrals/<uuid:public_id>/concerns/add/", views.concern_add, name="concern-add"),
     path(
         "referrals/<uuid:public_id>/concerns/<uuid:concern_id>/acknowledge/",
@@ -33,5 +38,6 @@ urlpatterns = [
         name="concern-acknowledge",
     ),
     path("referrals/<uuid:public_id>/end-of-service-report/", views.report_send, name="report"),
+    # A decision's page: accept, return, decline, withdraw or assign.
     path("referrals/<uuid:public_id>/<slug:action>/", views.act, name="act"),
 ]

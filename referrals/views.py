@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django import forms as django_forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,15 +14,18 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
-from partnership.errors import DomainError, NotPermitted, StateConflict
+from partnership.errors import DomainError, StateConflict
 from partnership.forms import apply_domain_error
+from partnership.models import User
 from partnership.rules import is_practitioner, is_provider_staff
 from providers.models import Service
 from providers.selectors import service_list_visible_to
 from referrals import documents, forms, rules, selectors, services
 from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
+from referrals.reminders import decision_due_on
 
 WHY_PAGE = "viewed the referral page"
 REFERRALS_PER_PAGE = 50
@@ -295,6 +301,8 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
     risk = None
     if risk_readable:
         risk = services.risk_read(referral=referral, by=request.user, channel="page", why=WHY_PAGE)
+    # The provider's decision is due while the referral waits for it.
+    decision_due = decision_due_on(referral) if referral.status == Status.SENT else None
     return render(
         request,
         "referrals/detail.html",
@@ -308,72 +316,100 @@ def detail(request: HttpRequest, public_id) -> HttpResponse:
                 user=request.user, referral=referral, risk_readable=risk_readable
             ),
             "outcomes": referral.desired_outcomes.all(),
-            "return_form": forms.ReturnForm(prefix="return"),
-            "decline_form": forms.DeclineForm(prefix="decline"),
-            "withdraw_form": forms.WithdrawForm(prefix="withdraw"),
-            "assign_form": forms.AssignForm(organisation_id=referral.service.organisation_id)
-            if "assign" in actions
-            else None,
-            "sessions": referral.sessions.all(),
+            "decision_due": decision_due,
+            "decision_overdue": decision_due is not None and decision_due < timezone.localdate(),
+            "sessions": referral.sessions.select_related("recorded_by"),
             "concerns": referral.concerns.select_related("raised_by", "acknowledged_by"),
             "report": getattr(referral, "end_of_service_report", None),
         },
     )
 
 
-ACTION_FORMS = {
-    "return": forms.ReturnForm,
-    "decline": forms.DeclineForm,
-    "withdraw": forms.WithdrawForm,
+@dataclass(frozen=True)
+class Decision:
+    """A decision's page: its form, template, the service it calls and what it says after."""
+
+    form: Callable[[Referral, dict | None], django_forms.Form]
+    template: str
+    call: Callable[[Referral, User, dict], Referral]
+    done: str
+
+
+DECISIONS = {
+    "accept": Decision(
+        form=lambda referral, data: forms.ConfirmForm(data),
+        template="referrals/decision_accept.html",
+        call=lambda referral, by, data: services.referral_accept(referral=referral, by=by),
+        done="Referral {reference} accepted: the probation practitioner has been told",
+    ),
+    "return": Decision(
+        form=lambda referral, data: forms.ReturnForm(data),
+        template="referrals/decision_return.html",
+        call=lambda referral, by, data: services.referral_return(
+            referral=referral, by=by, reason=data["reason"]
+        ),
+        done="Referral {reference} returned for more information",
+    ),
+    "decline": Decision(
+        form=lambda referral, data: forms.DeclineForm(data),
+        template="referrals/decision_decline.html",
+        call=lambda referral, by, data: services.referral_decline(referral=referral, by=by, **data),
+        done="Referral {reference} declined: the probation practitioner has been told",
+    ),
+    "withdraw": Decision(
+        form=lambda referral, data: forms.WithdrawForm(data),
+        template="referrals/decision_withdraw.html",
+        call=lambda referral, by, data: services.referral_withdraw(
+            referral=referral, by=by, **data
+        ),
+        done="Referral {reference} withdrawn",
+    ),
+    "assign": Decision(
+        form=lambda referral, data: forms.AssignForm(
+            data, organisation_id=referral.service.organisation_id
+        ),
+        template="referrals/decision_assign.html",
+        call=lambda referral, by, data: services.referral_assign(
+            referral=referral, by=by, caseworker=data["caseworker"]
+        ),
+        done="Referral {reference} assigned to {assignee}",
+    ),
 }
 
 
-# The transitions a page's button makes (sending's is on the check-answers page).
-PAGE_ACTIONS = frozenset({"send", "accept", "return", "decline", "withdraw", "assign"})
-
-
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
+    """A decision's own page (accept, return, decline, withdraw, assign): it shows its form
+    on GET and HEAD, and only a POST writes. Not there (404) for anyone the decision is not
+    for; a page saying it cannot be done now (409) when the referral's state forbids it."""
+    decision = DECISIONS.get(action)
+    if decision is None:
+        raise Http404("No such decision")
     referral = _referral(request, public_id)
-    if action not in PAGE_ACTIONS:
-        raise Http404("No such action")
-    form = None
-    if action in ACTION_FORMS:
-        form = ACTION_FORMS[action](request.POST, prefix=action)
-    elif action == "assign":
-        form = forms.AssignForm(request.POST, organisation_id=referral.service.organisation_id)
-    if form is not None and not form.is_valid():
-        messages.error(
-            request, " ".join(error for errors in form.errors.values() for error in errors)
-        )
-        return redirect("referrals:detail", public_id=referral.public_id)
-    data = form.cleaned_data if form is not None else {}
-    calls = {
-        "send": lambda: services.referral_send(referral=referral, by=request.user),
-        "accept": lambda: services.referral_accept(referral=referral, by=request.user),
-        "return": lambda: services.referral_return(
-            referral=referral, by=request.user, reason=data["reason"]
-        ),
-        "decline": lambda: services.referral_decline(referral=referral, by=request.user, **data),
-        "withdraw": lambda: services.referral_withdraw(referral=referral, by=request.user, **data),
-        "assign": lambda: services.referral_assign(
-            referral=referral, by=request.user, caseworker=data["caseworker"]
-        ),
-    }
-    try:
-        updated = calls[action]()
-    except NotPermitted as exc:
-        raise Http404("Not permitted") from exc
-    except DomainError as exc:
-        messages.error(request, str(exc))
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(
-            request, f"Referral {updated.reference}: {rules.POLICY[action].label.lower()}"
-        )
-    return redirect("referrals:detail", public_id=referral.public_id)
+    rules.require(request.user, action, referral)
+    form = decision.form(referral, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = decision.call(referral, request.user, form.cleaned_data)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
+        else:
+            assignee = updated.assigned_to.full_name if updated.assigned_to_id else ""
+            messages.success(
+                request, decision.done.format(reference=updated.reference, assignee=assignee)
+            )
+            return redirect("referrals:detail", public_id=referral.public_id)
+    return render(
+        request,
+        decision.template,
+        {
+            "referral": referral,
+            "form": form,
+            "action": action,
+            "decision_due": decision_due_on(referral) if referral.status == Status.SENT else None,
+        },
+    )
 
 
 def _record(request, public_id, action, form_class, template, save, *, form_kwargs=None):
@@ -402,6 +438,30 @@ def session_add(request: HttpRequest, public_id) -> HttpResponse:
 
     return _record(
         request, public_id, "record_session", forms.SessionForm, "referrals/session_form.html", save
+    )
+
+
+@login_required
+def session_change(request: HttpRequest, public_id, session_id) -> HttpResponse:
+    """Correct a recorded session: the form prefilled with it, and a reason required."""
+    referral = _referral(request, public_id)
+    rules.require(request.user, "record_session", referral)
+    session = get_object_or_404(referral.sessions, public_id=session_id)
+    form = forms.SessionCorrectionForm.for_session(
+        session, request.POST if request.method == "POST" else None
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_correct(session=session, by=request.user, **form.cleaned_data)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, "Session corrected")
+            return redirect("referrals:detail", public_id=referral.public_id)
+    return render(
+        request,
+        "referrals/session_change.html",
+        {"referral": referral, "form": form, "session": session},
     )
 
 

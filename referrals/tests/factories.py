@@ -104,3 +104,19 @@ def trained_caseworker_for(service, *, sign_agreement: bool = True):
                 signatory_position="Director",
             )
     return caseworker
+
+
+def sent_on(referral, day):
+    """The referral as if it had been sent on `day` (a session may not be dated before its
+    sending): its sending time and the timeline's entry for it moved back."""
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from referrals.models import Referral
+
+    at = timezone.make_aware(datetime.combine(day, time(9, 0)))
+    Referral.objects.filter(pk=referral.pk).update(sent_at=at)
+    referral.events.filter(kind="send").update(at=at)
+    referral.refresh_from_db()
+    return referral

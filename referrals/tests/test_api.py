@@ -3,6 +3,7 @@
 import io
 import json
 import zipfile
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -13,7 +14,12 @@ from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
 from referrals import services
 from referrals.models import AccessLog, Referral, RiskDocument, Status
-from referrals.tests.factories import provider_admin_for, referral_in, trained_caseworker_for
+from referrals.tests.factories import (
+    provider_admin_for,
+    referral_in,
+    sent_on,
+    trained_caseworker_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -292,7 +298,7 @@ def test_the_list_runs_a_fixed_number_of_queries(client):
 
 
 def test_sessions_concerns_and_the_report_through_the_api(client):
-    referral = referral_in(Status.ACCEPTED)
+    referral = sent_on(referral_in(Status.ACCEPTED), date(2026, 11, 16))
     staff = headers(provider_admin_for(referral.service))
     session = client.post(
         url(referral, "sessions/"),
@@ -340,7 +346,7 @@ def test_sessions_concerns_and_the_report_through_the_api(client):
 
 
 def test_only_the_providers_staff_add_sessions_and_reports_before_acceptance_are_409(client):
-    referral = referral_in(Status.ACCEPTED)
+    referral = sent_on(referral_in(Status.ACCEPTED), date(2026, 11, 16))
     body = {"kind": "session", "held_on": "2026-11-20", "mode": "phone", "attendance": "attended"}
     # The practitioner sees the referral but may not record the provider's work: 403.
     assert (
@@ -401,7 +407,7 @@ def test_the_lean_representation_equals_the_generic_one(client):
 
 
 def test_a_session_sent_without_a_kind_is_recorded_as_a_session(client):
-    referral = referral_in(Status.ACCEPTED)
+    referral = sent_on(referral_in(Status.ACCEPTED), date(2026, 11, 16))
     response = client.post(
         url(referral, "sessions/"),
         {"held_on": "2026-11-20", "mode": "phone", "attendance": "attended"},

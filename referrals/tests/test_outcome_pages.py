@@ -8,7 +8,7 @@ from django.utils import timezone
 from partnership.models import Role
 from partnership.tests.factories import UserFactory
 from referrals.models import Concern, Status
-from referrals.tests.factories import provider_admin_for, referral_in
+from referrals.tests.factories import provider_admin_for, referral_in, sent_on
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def dated(prefix, day):
 
 
 def test_caseworker_records_a_session_raises_an_urgent_concern_and_sends_the_report(client):
-    referral = referral_in(Status.ACCEPTED)
+    referral = sent_on(referral_in(Status.ACCEPTED), timezone.localdate() - timedelta(days=7))
     caseworker = UserFactory(role=Role.CASEWORKER, organisation=referral.service.organisation)
     client.force_login(caseworker)
     base = f"/referrals/{referral.public_id}"

@@ -12,7 +12,7 @@ from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import selectors, services
 from referrals.models import Status
-from referrals.tests.factories import provider_admin_for, referral_in
+from referrals.tests.factories import provider_admin_for, referral_in, sent_on
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 def run_to_completion(referral, *, attendance="attended", result="achieved"):
     staff = provider_admin_for(referral.service)
     today = timezone.localdate()
+    referral = sent_on(referral, today - timedelta(days=7))
     services.session_record(
         referral=referral,
         by=staff,

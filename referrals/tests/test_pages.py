@@ -103,12 +103,12 @@ def test_the_provider_returns_the_practitioner_amends_resends_and_it_is_accepted
 ):
     referral = referral_in(Status.SENT)
     admin = provider_admin_for(referral.service)
-    caseworker = UserFactory(role=Role.CASEWORKER, organisation=referral.service.organisation)
+    caseworker = trained_caseworker_for(referral.service)
     client.force_login(admin)
     inbox = client.get("/referrals/inbox/").content.decode()
     assert referral.reference in inbox
     client.post(
-        f"/referrals/{referral.public_id}/return/", {"return-reason": "Add the sentence details"}
+        f"/referrals/{referral.public_id}/return/", {"reason": "Add the sentence details"}
     )
     referral.refresh_from_db()
     assert referral.status == Status.RETURNED
@@ -138,10 +138,11 @@ def test_the_provider_returns_the_practitioner_amends_resends_and_it_is_accepted
 def test_decline_needs_a_coded_reason(client):
     referral = referral_in(Status.SENT)
     client.force_login(provider_admin_for(referral.service))
-    client.post(f"/referrals/{referral.public_id}/decline/", {})
+    refused = client.post(f"/referrals/{referral.public_id}/decline/", {}).content.decode()
+    assert "There is a problem" in refused and "Select a reason for declining" in refused
     referral.refresh_from_db()
     assert referral.status == Status.SENT
-    client.post(f"/referrals/{referral.public_id}/decline/", {"decline-reason": "no_capacity"})
+    client.post(f"/referrals/{referral.public_id}/decline/", {"reason": "no_capacity"})
     referral.refresh_from_db()
     assert referral.status == Status.DECLINED
 

@@ -94,6 +94,7 @@ def test_the_report_is_due_five_working_days_after_the_last_session():
     from referrals import services
 
     referral = referral_in(Status.ACCEPTED)
+    sent_on(referral, date(2026, 3, 26))  # a session is never dated before the sending
     staff = provider_admin_for(referral.service)
     services.session_record(
         referral=referral,

@@ -31,7 +31,7 @@ from referrals.models import (
     Status,
 )
 from referrals.tasks import referral_retention_apply
-from referrals.tests.factories import COMPLETE_PERSON, provider_admin_for, referral_in
+from referrals.tests.factories import COMPLETE_PERSON, provider_admin_for, referral_in, sent_on
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def completed_with_everything(*, closed_at: datetime) -> Referral:
     """A referral with a risk document, a changed risk summary, a missed session, a concern,
     a read of its risk and an end-of-service report, completed at `closed_at`."""
     with time_machine.travel(closed_at - timedelta(days=60), tick=False):
-        referral = referral_in(Status.ACCEPTED)
+        referral = sent_on(referral_in(Status.ACCEPTED), (closed_at - timedelta(days=62)).date())
         practitioner, staff = referral.practitioner, provider_admin_for(referral.service)
         services.document_add(
             referral=referral, by=practitioner, name="oasys-summary.pdf", content=PDF

@@ -20,7 +20,12 @@ from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import rules, selectors, services
 from referrals.models import Referral, Status
-from referrals.tests.factories import provider_admin_for, referral_in, trained_caseworker_for
+from referrals.tests.factories import (
+    provider_admin_for,
+    referral_in,
+    sent_on,
+    trained_caseworker_for,
+)
 
 # The world is built once for the module (below); each test still runs in a savepoint.
 pytestmark = pytest.mark.django_db
@@ -151,6 +156,7 @@ def world(django_db_setup, django_db_blocker):
         }
         for status in (Status.IN_PROGRESS, Status.COMPLETED):
             referral = referral_in(Status.ACCEPTED, practitioner=practitioner, service=service)
+            referral = sent_on(referral, timezone.localdate() - timedelta(days=7))
             services.session_record(
                 referral=referral,
                 by=admin,
