@@ -107,9 +107,7 @@ def test_the_provider_returns_the_practitioner_amends_resends_and_it_is_accepted
     client.force_login(admin)
     inbox = client.get("/referrals/inbox/").content.decode()
     assert referral.reference in inbox
-    client.post(
-        f"/referrals/{referral.public_id}/return/", {"reason": "Add the sentence details"}
-    )
+    client.post(f"/referrals/{referral.public_id}/return/", {"reason": "Add the sentence details"})
     referral.refresh_from_db()
     assert referral.status == Status.RETURNED
 

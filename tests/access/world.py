@@ -65,6 +65,7 @@ SCOPED_KINDS = frozenset(
         "referral",
         "completed referral",
         "risk document",
+        "session",
         "concern",
         "funding round",
         "lot",
@@ -108,7 +109,7 @@ def _referral_at_work(practitioner, service, provider_admin):
     )
     referral = referrals.referral_send(referral=referral, by=practitioner)
     referral = referrals.referral_accept(referral=referral, by=provider_admin)
-    referrals.session_record(
+    session = referrals.session_record(
         referral=referral,
         by=provider_admin,
         kind="first_contact",
@@ -123,7 +124,7 @@ def _referral_at_work(practitioner, service, provider_admin):
         what_happened="Missed a call and rang back the next day.",
     )
     referral.refresh_from_db()
-    return referral, document, concern
+    return referral, document, session, concern
 
 
 def _completed_referral(practitioner, service, provider_admin):
@@ -215,8 +216,8 @@ def build_world() -> World:
     # Probation: our practitioner in Manchester North, theirs in Lambeth.
     practitioner = UserFactory(role=Role.PRACTITIONER)
     other_practitioner = UserFactory(role=Role.PRACTITIONER, pdu=lambeth)
-    referral, document, concern = _referral_at_work(practitioner, service, provider_admin)
-    other_referral, other_document, other_concern = _referral_at_work(
+    referral, document, session, concern = _referral_at_work(practitioner, service, provider_admin)
+    other_referral, other_document, other_session, other_concern = _referral_at_work(
         other_practitioner, other_service, other_admin
     )
     # One read of risk information, so the access log has a row to show.
@@ -352,6 +353,12 @@ def build_world() -> World:
             "*": (
                 ref(referral, document_id=document.public_id),
                 ref(other_referral, document_id=other_document.public_id),
+            )
+        },
+        "session": {
+            "*": (
+                ref(referral, session_id=session.public_id),
+                ref(other_referral, session_id=other_session.public_id),
             )
         },
         "concern": {

@@ -132,12 +132,13 @@ def build_world() -> World:
     accepted = referral_in(Status.ACCEPTED, practitioner=practitioner, service=service)
     referrals.referral_assign(referral=accepted, by=admin, caseworker=trained)
     working = referral_in(Status.ACCEPTED, practitioner=practitioner, service=service)
-    yesterday = timezone.localdate() - timedelta(days=1)
+    # The day the referrals were sent: a session is never dated before it.
+    today = timezone.localdate()
     referrals.session_record(
         referral=working,
         by=trained,
         kind="first_contact",
-        held_on=yesterday,
+        held_on=today,
         mode="in_person",
         attendance="attended",
     )
@@ -149,7 +150,7 @@ def build_world() -> World:
         referral=completed,
         by=trained,
         kind="session",
-        held_on=yesterday,
+        held_on=today,
         mode="phone",
         attendance="attended",
     )
