@@ -26,7 +26,7 @@ def test_session_urgent_concern_acknowledged_and_report(sign_in, live_server, br
     caseworker.get_by_role("link", name="Record a session").click()
     caseworker.get_by_label("First contact or assessment").check()
     today = timezone.localdate()
-    group = caseworker.get_by_role("group", name="Date")
+    group = caseworker.get_by_role("group", name="Date of the session")
     group.get_by_label("Day").fill(str(today.day))
     group.get_by_label("Month").fill(str(today.month))
     group.get_by_label("Year").fill(str(today.year))

@@ -97,7 +97,7 @@ def test_refer_return_amend_resend_accept_and_assign(sign_in, live_server, brows
     provider.get_by_role("link", name=reference).click()
     expect(provider.get_by_test_id("risk")).to_contain_text("Shoplifting")
     assert_no_axe_violations(provider)
-    provider.get_by_text("Return for more information").click()
+    provider.get_by_role("link", name="Return for more information").click()
     provider.get_by_label("What information is missing?").fill(
         "Please add the sentence and its end date."
     )
@@ -119,8 +119,10 @@ def test_refer_return_amend_resend_accept_and_assign(sign_in, live_server, brows
     expect(page.get_by_test_id("reference")).to_have_text(reference)
 
     provider.reload()
+    provider.get_by_role("link", name="Accept referral").click()
     provider.get_by_role("button", name="Accept referral").click()
-    provider.get_by_label("Assign to").select_option(label="Sam Reid")
+    provider.get_by_role("link", name="Assign the referral").click()
+    provider.get_by_label("Sam Reid").check()
     provider.get_by_role("button", name="Assign").click()
     expect(provider.get_by_test_id("status")).to_contain_text("Accepted")
     expect(provider.get_by_test_id("status")).to_contain_text("Assigned to Sam Reid")
