@@ -33,5 +33,6 @@ urlpatterns = [
         name="concern-acknowledge",
     ),
     path("referrals/<uuid:public_id>/end-of-service-report/", views.report_send, name="report"),
+    path("referrals/<uuid:public_id>/delete/", views.draft_delete, name="draft-delete"),
     path("referrals/<uuid:public_id>/<slug:action>/", views.act, name="act"),
 ]
