@@ -288,7 +288,7 @@ def _work_queues(practitioner, service, admin, caseworker) -> int:
             last,
             born,
             "male",
-            f"{first} needs help to keep his tenancy.",
+            f"{first} is behind on his rent and needs help to keep his tenancy.",
         )
         if not created:
             continue
