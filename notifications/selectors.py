@@ -25,6 +25,12 @@ def notification_unread_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+def notification_unread_about(*, user: User, kind: str) -> QuerySet[Notification]:
+    """The user's unread notifications of one kind (served by the partial unread index);
+    a caller matches their `link` to its subjects' portal paths."""
+    return Notification.objects.filter(recipient=user, kind=kind, read_at__isnull=True)
+
+
 # Who hears about it ------------------------------------------------------------------------
 
 

@@ -162,6 +162,16 @@ def notification_mark_all_read(*, user: User) -> int:
     )
 
 
+@transaction.atomic
+def notifications_mark_read_for(*, user: User, subject) -> int:
+    """Mark read the user's unread notifications about a subject they have just opened (a
+    referral, an alert: anything with the `portal_path` its notifications link to); returns
+    how many changed. Called from the subject's page, on GET only (HEAD never writes)."""
+    return Notification.objects.filter(
+        recipient=user, read_at__isnull=True, link=subject.portal_path
+    ).update(read_at=timezone.now())
+
+
 def notification_email_reference(notification_id: int) -> str:
     """The reference an email carries to its provider (GOV.UK Notify's `reference`, and the
     SMTP Message-ID): the same for every attempt, so the provider can tell whether it has

@@ -403,7 +403,8 @@ def _training(users: dict[str, User]) -> int:
             (TrainingRecord.Kind.RISK_AWARENESS, 120, 245),
             (TrainingRecord.Kind.SAFEGUARDING, 200, 165),
         ],
-        "provider-admin@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 300, 65)],
+        # Current, but running out within the month: the admin's home page warns of it.
+        "provider-admin@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 345, 20)],
         # Completed long ago and expired: this caseworker has no current risk training.
         "caseworker-untrained@demo.example": [(TrainingRecord.Kind.RISK_AWARENESS, 800, -435)],
     }

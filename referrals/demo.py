@@ -159,6 +159,7 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
             services.referral_decline(referral=referral, by=admin, reason="no_capacity")
 
     made += _outcome_history(practitioner, housing, admin, caseworker)
+    made += _work_queues(practitioner, housing, admin, caseworker)
 
     london = users["practitioner2@demo.example"]
     women = Service.objects.get(
@@ -260,4 +261,58 @@ def _outcome_history(practitioner, service, admin, caseworker) -> int:
                 what_happened=f"{first} said he had been threatened by a former associate.",
                 actions_taken="Advised him to contact the police; told his practitioner.",
             )
+    return made
+
+
+QUEUES = [
+    # (CRN, first, last, born, what the provider's queues get from it)
+    ("D100021", "Nathan", "Cole", date(1993, 4, 9), "overdue decision"),
+    ("D100022", "Kieran", "Lowe", date(1986, 8, 21), "unassigned"),
+    ("D100023", "Jordan", "Hale", date(1998, 2, 14), "report overdue"),
+]
+# Far enough back that any three weeks' working days (bank holidays and all) have passed.
+QUEUE_DAYS_AGO = 21
+
+
+def _work_queues(practitioner, service, admin, caseworker) -> int:
+    """Referrals that give every home queue something whatever the day: one sent three
+    weeks ago and still awaiting a decision (overdue), one accepted and not yet assigned,
+    and one of the caseworker's whose last session was three weeks ago (report overdue)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    back = timezone.now() - timedelta(days=QUEUE_DAYS_AGO)
+    made = 0
+    for crn, first, last, born, queue in QUEUES:
+        referral, created = demo_referral_make(
+            practitioner,
+            service,
+            crn,
+            first,
+            last,
+            born,
+            "male",
+            f"{first} is behind on his rent and needs help to keep his tenancy.",
+        )
+        if not created:
+            continue
+        made += 1
+        referral = services.referral_send(referral=referral, by=practitioner)
+        Referral.objects.filter(pk=referral.pk).update(created_at=back, sent_at=back)
+        if queue == "overdue decision":
+            continue
+        services.referral_accept(referral=referral, by=admin)
+        if queue == "unassigned":
+            continue
+        services.referral_assign(referral=referral, by=admin, caseworker=caseworker)
+        services.session_record(
+            referral=referral,
+            by=caseworker,
+            kind="first_contact",
+            held_on=timezone.localdate() - timedelta(days=QUEUE_DAYS_AGO),
+            mode="phone",
+            attendance="attended",
+            engagement_notes="Agreed a plan for the tenancy.",
+        )
     return made

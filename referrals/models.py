@@ -206,6 +206,11 @@ class Referral(models.Model):
         super().save(*args, **kwargs)
 
     @property
+    def portal_path(self) -> str:
+        """Where a notification about the referral links to in the portal."""
+        return f"/referrals/{self.public_id}/"
+
+    @property
     def person_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 

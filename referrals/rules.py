@@ -47,8 +47,15 @@ def sent_to_provider(user, referral) -> bool:
     return referral.status != Status.DRAFT
 
 
+@rules.predicate
+def made_it(user, referral) -> bool:
+    return user.pk == referral.practitioner_id
+
+
 # The referring PDU's practitioners (the one who made it and their colleagues).
 is_referring_practitioner = is_pdu_practitioner & in_referring_pdu
+# The practitioner who made it, still in its PDU: a draft is theirs to delete.
+is_referral_owner = is_referring_practitioner & made_it
 # The receiving organisation's staff, never for a draft.
 is_receiving_staff = is_organisation_staff & at_receiving_organisation & sent_to_provider
 is_receiving_admin = is_provider_admin & is_receiving_staff
@@ -191,6 +198,14 @@ POLICY = Policy(
             NOT_CLOSED,
             label="Risk document removed",
             refused="A risk document cannot be removed from a referral that is {state}",
+        ),
+        # A draft is deleted by the practitioner who made it; once sent, it is withdrawn.
+        Action(
+            "delete_draft",
+            is_referral_owner,
+            frozenset({Status.DRAFT}),
+            label="Draft deleted",
+            refused="Only a draft can be deleted: this referral is {state}",
         ),
         Action("read_risk", may_read_risk, label="Risk information read"),
         Action(

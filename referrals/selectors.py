@@ -3,19 +3,43 @@
 from __future__ import annotations
 
 import functools
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from statistics import median
+from types import SimpleNamespace
 
-from django.db.models import Max, Min, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from partnership.models import User
 from partnership.prepared import PreparedStatement
 from partnership.rules import is_practitioner
-from partnership.working_days import working_days_between
+from partnership.working_days import add_working_days, working_days_between
 from referrals import rules
-from referrals.models import RISK_EVENT_KINDS, Referral, ReferralEvent, Status
+from referrals.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    RISK_EVENT_KINDS,
+    Referral,
+    ReferralEvent,
+    Status,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,24 +268,150 @@ def service_track_record(*, service, today=None) -> dict:
     }
 
 
+# Home pages: each role's work queue --------------------------------------------------------
+
+QUEUE_SHOWN = 5
+
+
+def _queue(items: QuerySet) -> dict:
+    """A queue's count and its first few items."""
+    return {"count": items.count(), "items": list(items[:QUEUE_SHOWN])}
+
+
 def referrals_needing_attention(*, user: User) -> dict:
-    """What a practitioner should look at: unacknowledged urgent concerns, returned
-    referrals and end-of-service reports of the last two weeks."""
+    """What a practitioner should look at, each with its count and first few: their
+    referrals returned for more information, concerns not yet acknowledged (urgent first),
+    end-of-service reports they have not yet opened, and their drafts."""
+    from notifications.selectors import notification_unread_about
     from referrals.models import Concern
 
     if not is_practitioner(user):
         return {}
-    visible = referral_list_visible_to(user=user).filter(practitioner=user)
+    own = referral_list_visible_to(user=user).filter(practitioner=user)
+    # A report is new until the practitioner opens the referral, which marks its
+    # notification read (the referral page calls `notifications_mark_read_for`).
+    unread_report = notification_unread_about(user=user, kind="end_of_service_report").filter(
+        link=Concat(Value("/referrals/"), Cast(OuterRef("public_id"), CharField()), Value("/"))
+    )
     return {
-        "urgent_concerns": Concern.objects.filter(
-            referral__in=visible, urgency=Concern.Urgency.URGENT, acknowledged_at__isnull=True
-        ).select_related("referral"),
-        "returned": visible.filter(status=Status.RETURNED),
-        "new_reports": visible.filter(
-            status=Status.COMPLETED,
-            end_of_service_report__sent_at__gte=timezone.now() - timedelta(days=14),
+        "returned": _queue(own.filter(status=Status.RETURNED).order_by("-updated_at", "-id")),
+        "concerns": _queue(
+            Concern.objects.filter(referral__in=own, acknowledged_at__isnull=True)
+            .select_related("referral")
+            .order_by(
+                Case(When(urgency=Concern.Urgency.URGENT, then=Value(0)), default=Value(1)),
+                "-raised_at",
+                "-id",
+            )
         ),
+        "new_reports": _queue(
+            own.filter(status=Status.COMPLETED)
+            .filter(Exists(unread_report))
+            .order_by("-updated_at", "-id")
+        ),
+        "drafts": _queue(own.filter(status=Status.DRAFT).order_by("-updated_at", "-id")),
     }
+
+
+def provider_admin_work_queue(*, user: User, today: date | None = None) -> dict:
+    """What a provider admin should act on: referrals awaiting a decision (how many are
+    overdue, and how many working days the oldest has waited), accepted referrals no one is
+    assigned, and staff whose risk training runs out within 30 days."""
+    from providers.rules import current_risk_training_q
+    from providers.selectors import staff_list_for
+
+    if not rules.is_organisation_staff(user):
+        return {}
+    today = today or timezone.localdate()
+    visible = referral_list_visible_to(user=user)
+    awaiting = visible.filter(status=Status.SENT)
+    figures = awaiting.order_by().aggregate(
+        count=Count("id"),
+        overdue=Count("id", filter=decision_overdue_q(today=today)),
+        oldest=Min("sent_at"),
+    )
+    oldest = figures.pop("oldest")
+    figures["oldest_working_days"] = (
+        working_days_between(timezone.localtime(oldest).date(), today) if oldest else None
+    )
+    # Current today, and not still current in 30 days' time (no renewal recorded yet).
+    expiring = (
+        staff_list_for(user=user)
+        .filter(is_active=True)
+        .filter(current_risk_training_q(on=today))
+        .exclude(
+            pk__in=staff_list_for(user=user)
+            .filter(current_risk_training_q(on=today + timedelta(days=TRAINING_WARNING_DAYS)))
+            .values("pk")
+        )
+        .annotate(expires_on=Max("training_records__expires_on"))
+        .prefetch_related(None)
+        .order_by("expires_on", "full_name")
+    )
+    return {
+        "awaiting": figures,
+        "unassigned": _queue(
+            visible.filter(_tab_q("unassigned", user)).order_by("decided_at", "id")
+        ),
+        "training_expiring": _queue(expiring),
+    }
+
+
+TRAINING_WARNING_DAYS = 30
+
+
+def caseworker_cases(*, user: User, today: date | None = None) -> dict:
+    """A caseworker's open cases assigned to them, each with its last session, what is next
+    (first contact due, or the end-of-service report due after the last session) and
+    whether that is overdue; overdue ones first."""
+    from referrals.models import Reminder
+    from referrals.reminders import TARGETS
+
+    if not rules.is_organisation_staff(user):
+        return {}
+    today = today or timezone.localdate()
+    cases = list(
+        referral_list_visible_to(user=user)
+        .filter(_tab_q("mine", user))
+        .annotate(last_session=Max("sessions__held_on"))
+        .order_by("sent_at", "id")[:CASES_SHOWN]
+    )
+    rows = []
+    for referral in cases:
+        if referral.status == Status.SENT:
+            due, next_step = _decision_due(referral), "Decision"
+        elif referral.last_session is None:
+            sent_on = timezone.localtime(referral.sent_at).date()
+            due = add_working_days(sent_on, TARGETS[Reminder.Stage.FIRST_CONTACT]())
+            next_step = "First contact"
+        else:
+            due = add_working_days(referral.last_session, TARGETS[Reminder.Stage.REPORT]())
+            next_step = "Next session or end-of-service report"
+        rows.append(
+            {
+                "referral": referral,
+                "last_session": referral.last_session,
+                "next_step": next_step,
+                "due": due,
+                "overdue": due is not None and due < today,
+            }
+        )
+    rows.sort(key=lambda row: (not row["overdue"], row["due"] or today))
+    return {
+        "cases": rows,
+        "count": len(rows),
+        "overdue": sum(row["overdue"] for row in rows),
+        "overdue_reports": sum(row["overdue"] and row["last_session"] is not None for row in rows),
+    }
+
+
+CASES_SHOWN = 100
+
+
+def _decision_due(referral: Referral) -> date | None:
+    from referrals.reminders import decision_due_on
+
+    return decision_due_on(referral)
 
 
 # Demand on services, for capacity monitoring ----------------------------------------------
@@ -366,3 +516,141 @@ def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
         .values("month", "service_id", "pdu_id")
         .annotate(referrals=Count("id"))
     )
+
+
+# Work lists: the practitioner's referrals and the provider's inbox ------------------------
+# Searched, filtered, counted and sorted in SQL over the user's scope, so each page is a
+# fixed number of statements however many referrals there are.
+
+CRN_PATTERN = re.compile(r"[A-Z][0-9]{6}")
+SEARCH_MAX_LENGTH = 100
+
+PRACTITIONER_TABS = {"mine": "My referrals", "pdu": "My PDU's referrals"}
+INBOX_TABS = {
+    "new": "New",
+    "unassigned": "Unassigned",
+    "mine": "Assigned to me",
+    "open": "All open",
+    "closed": "Closed",
+}
+SORTS = {
+    "newest": "Newest first",
+    "oldest": "Oldest first",
+    "decision_due": "Decision due soonest",
+}
+
+
+def _tab_q(tab: str, user: User) -> Q:
+    """Which referrals a tab of a work list holds (within the user's scope)."""
+    return {
+        # The practitioner's.
+        "pdu": Q(),
+        # "mine" differs by list: the practitioner's own, or those assigned to the caseworker.
+        "mine": Q(practitioner=user)
+        if is_practitioner(user)
+        else Q(assigned_to=user, status__in=OPEN_STATUSES),
+        # The provider's.
+        "new": Q(status=Status.SENT),
+        "unassigned": Q(status__in=ACTIVE_STATUSES, assigned_to__isnull=True),
+        "open": Q(status__in=OPEN_STATUSES),
+        "closed": Q(status__in=CLOSED_STATUSES),
+    }[tab]
+
+
+def referral_search_q(term: str) -> Q:
+    """A search of a work list: a CRN finds that person's referrals, a reference that
+    referral, anything else the people whose first or last names start with each word."""
+    words = term.split()
+    if not words:
+        return Q()
+    upper = " ".join(words).upper()
+    if CRN_PATTERN.fullmatch(upper):
+        return Q(crn=upper)
+    names = Q()
+    for word in words:
+        names &= Q(first_name__istartswith=word) | Q(last_name__istartswith=word)
+    return Q(reference=upper) | names
+
+
+def decision_overdue_sent_before(*, today: date | None = None) -> datetime:
+    """The moment before which a referral still awaiting a decision was sent if its decision
+    is overdue (`reminders.decision_due_on` before today). A later sending day never has an
+    earlier due day, so one cut-off on `sent_at` finds every overdue referral in SQL."""
+    from referrals.reminders import decision_due_on
+
+    today = today or timezone.localdate()
+    zone = timezone.get_current_timezone()
+
+    def sent_on(day: date) -> SimpleNamespace:
+        return SimpleNamespace(sent_at=datetime.combine(day, time(12), tzinfo=zone))
+
+    day = today
+    while decision_due_on(sent_on(day)) >= today:
+        day -= timedelta(days=1)
+    # `day` is the last sending day that is overdue: everything sent before the next one.
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def decision_overdue_q(*, today: date | None = None) -> Q:
+    return Q(status=Status.SENT, sent_at__lt=decision_overdue_sent_before(today=today))
+
+
+@dataclass(frozen=True)
+class WorkListFilters:
+    """What a work list is narrowed to beyond its tab: all optional."""
+
+    status: str | None = None
+    service_id: int | None = None
+    search: str = ""
+    overdue: bool = False
+
+    def q(self) -> Q:
+        q = referral_search_q(self.search)
+        if self.status:
+            q &= Q(status=self.status)
+        if self.service_id:
+            q &= Q(service_id=self.service_id)
+        if self.overdue:
+            q &= decision_overdue_q()
+        return q
+
+
+def referral_work_list(
+    *, user: User, tab: str, filters: WorkListFilters, sort: str = "newest"
+) -> QuerySet[Referral]:
+    """A tab of a work list as the user may see it, filtered and sorted. "newest" is by
+    when it was started for the practitioner and sent for the provider; "decision_due"
+    puts referrals awaiting a decision first, the longest waiting first."""
+    referrals = referral_list_visible_to(user=user).filter(_tab_q(tab, user) & filters.q())
+    when = "created_at" if is_practitioner(user) else "sent_at"
+    if sort == "oldest":
+        return referrals.order_by(F(when).asc(nulls_last=True), "id")
+    if sort == "decision_due":
+        waiting = Case(When(status=Status.SENT, then=Value(0)), default=Value(1))
+        return referrals.order_by(waiting, F("sent_at").asc(nulls_last=True), "-id")
+    return referrals.order_by(F(when).desc(nulls_last=True), "-id")
+
+
+def referral_work_list_counts(
+    *, user: User, tabs: Iterable[str], filters: WorkListFilters
+) -> dict[str, int]:
+    """How many referrals each tab holds under the filters, and `overdue` (awaiting a
+    decision past its due day): one statement over the user's scope."""
+    counts = {tab: Count("id", filter=_tab_q(tab, user)) for tab in tabs}
+    counts["overdue"] = Count("id", filter=decision_overdue_q())
+    return referral_list_visible_to(user=user).filter(filters.q()).order_by().aggregate(**counts)
+
+
+def referral_service_options(*, user: User) -> list[tuple[int, str]]:
+    """The services a work list can be filtered by: the provider's own, or those covering
+    the practitioner's PDU, as (id, name)."""
+    from providers.models import Service
+
+    scope = referral_scope_for(user=user)
+    if scope is None:
+        return []
+    if scope.drafts:  # a PDU's list
+        services = Service.objects.filter(pdus=scope.value)
+    else:
+        services = Service.objects.filter(organisation_id=scope.value)
+    return list(services.order_by("name", "id").values_list("id", "name").distinct())

@@ -270,6 +270,29 @@ def document_remove(*, document: RiskDocument, by: User) -> None:
     _event(referral, kind="document_removed", actor=by, note=name)
 
 
+DRAFT_DELETED_NOTIFICATION_TITLE = "A draft referral was deleted"
+
+
+@transaction.atomic
+def referral_draft_delete(*, referral: Referral, by: User) -> str:
+    """Delete a draft at its practitioner's request, with its risk information, documents
+    (rows, then files once committed) and audit history, as retention deletes an abandoned
+    one: a draft the access log points at keeps an empty, anonymised row no list shows.
+    Returns the deleted draft's reference."""
+    from notifications.models import Notification
+    from referrals import retention
+
+    locked = _locked(referral)
+    rules.require(by, "delete_draft", locked)
+    # Notifications about it keep no details of the person, and no link to a page now gone.
+    Notification.objects.filter(link=f"/referrals/{locked.public_id}/").update(
+        title=DRAFT_DELETED_NOTIFICATION_TITLE, body="", link=""
+    )
+    retention._drafts_delete([(locked.pk, locked.public_id)], now=timezone.now())
+    logger.info("Draft referral %s deleted by its practitioner", locked.pk)
+    return locked.reference
+
+
 def _age_on(born: date, on: date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 

@@ -38,6 +38,7 @@ urlpatterns = [
         name="concern-acknowledge",
     ),
     path("referrals/<uuid:public_id>/end-of-service-report/", views.report_send, name="report"),
+    path("referrals/<uuid:public_id>/delete/", views.draft_delete, name="draft-delete"),
     # A decision's page: accept, return, decline, withdraw or assign.
     path("referrals/<uuid:public_id>/<slug:action>/", views.act, name="act"),
 ]

@@ -11,20 +11,21 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from notifications.services import notifications_mark_read_for
 from partnership.errors import DomainError, StateConflict
 from partnership.forms import apply_domain_error
 from partnership.models import User
 from partnership.rules import is_practitioner, is_provider_staff
 from providers.models import Service
 from providers.selectors import service_list_visible_to
-from referrals import documents, forms, rules, selectors, services
-from referrals.models import CLOSED_STATUSES, OPEN_STATUSES, Referral, Status
+from referrals import documents, filters, forms, rules, selectors, services
+from referrals.models import Referral, Status
 from referrals.reminders import decision_due_on
 
 WHY_PAGE = "viewed the referral page"
@@ -228,72 +229,112 @@ def confirmation(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "referrals/confirmation.html", {"referral": referral})
 
 
+# The search term is kept in the session, not the address (post/redirect/get): a CRN or a
+# name in a URL would reach logs, browser history and other sites' referrer headers. The
+# redirect keeps reloading, the back button and paging through the results working.
+SEARCH_SESSION_KEY = "referrals:search:{}"
+
+
+def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str, statuses):
+    """A work list's search, filters, tab counts and page, or a redirect after a search."""
+    key = SEARCH_SESSION_KEY.format(name)
+    search = request.session.get(key, "")
+    if request.method == "POST":
+        search_form = filters.WorkListSearchForm(request.POST)
+        if "clear" in request.POST:
+            request.session.pop(key, None)
+            return redirect(f"{request.path}?{_query_without(request, 'page')}")
+        if search_form.is_valid():
+            request.session[key] = " ".join(search_form.cleaned_data["q"].split())
+            return redirect(f"{request.path}?{_query_without(request, 'page')}")
+    else:
+        search_form = filters.WorkListSearchForm(initial={"q": search})
+    tab = request.GET.get("tab", default_tab)
+    if tab not in tabs:
+        tab = default_tab
+    filter_form = filters.WorkListFilterForm(
+        request.GET,
+        statuses=statuses,
+        services=selectors.referral_service_options(user=request.user),
+    )
+    filter_form.is_valid()
+    work_filters = filter_form.filters(search=search)
+    counts = selectors.referral_work_list_counts(user=request.user, tabs=tabs, filters=work_filters)
+    referrals = selectors.referral_work_list(
+        user=request.user, tab=tab, filters=work_filters, sort=filter_form.ordering()
+    )
+    page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    for referral in page.object_list:
+        referral.decision_due_on = decision_due_on(referral)
+    return {
+        "page": page,
+        "tab": tab,
+        "tabs": [(key, label, counts[key]) for key, label in tabs.items()],
+        "overdue": counts["overdue"],
+        "search": search,
+        "search_form": search_form,
+        "filter_form": filter_form,
+        "filtered": bool(search or work_filters.status or work_filters.service_id),
+        "today": timezone.localdate(),
+        "query_string": _query_without(request, "page"),
+        "filter_query": _query_without(request, "page", "tab"),
+    }
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    return urlencode([(k, v) for k, v in request.GET.items() if k not in names])
+
+
 @login_required
 def referral_list(request: HttpRequest) -> HttpResponse:
     if not is_practitioner(request.user):
         raise Http404("Practitioners only")
-    scope = "pdu" if request.GET.get("show") == "pdu" else "mine"
-    referrals = selectors.referral_list_visible_to(user=request.user)
-    if scope == "mine":
-        referrals = referrals.filter(practitioner=request.user)
-    return render(
+    context = _work_list(
         request,
-        "referrals/list.html",
-        {
-            "page": _page_of(request, referrals),
-            "scope": scope,
-            "query_string": urlencode({"show": scope}),
-        },
+        name="practitioner",
+        tabs=selectors.PRACTITIONER_TABS,
+        default_tab="mine",
+        statuses=Status.choices,
     )
-
-
-def _page_of(request: HttpRequest, referrals) -> Page:
-    """A page of a referral list, newest first; a page number out of range shows the last."""
-    return Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
-
-
-INBOX_TABS = {
-    "new": ("New", lambda qs, user: qs.filter(status=Status.SENT)),
-    "unassigned": (
-        "Unassigned",
-        lambda qs, user: qs.filter(
-            status__in=[Status.ACCEPTED, Status.IN_PROGRESS], assigned_to__isnull=True
-        ),
-    ),
-    "mine": (
-        "Assigned to me",
-        lambda qs, user: qs.filter(assigned_to=user, status__in=OPEN_STATUSES),
-    ),
-    "open": ("All open", lambda qs, user: qs.filter(status__in=OPEN_STATUSES)),
-    "closed": ("Closed", lambda qs, user: qs.filter(status__in=CLOSED_STATUSES)),
-}
+    if isinstance(context, HttpResponse):
+        return context
+    return render(request, "referrals/list.html", context)
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     if not is_provider_staff(request.user):
         raise Http404("Provider staff only")
-    tab = request.GET.get("tab", "new")
-    if tab not in INBOX_TABS:
-        tab = "new"
-    referrals = INBOX_TABS[tab][1](
-        selectors.referral_list_visible_to(user=request.user), request.user
-    )
-    return render(
+    context = _work_list(
         request,
-        "referrals/inbox.html",
-        {
-            "page": _page_of(request, referrals.order_by("-sent_at", "-id")),
-            "tab": tab,
-            "tabs": [(key, label) for key, (label, _) in INBOX_TABS.items()],
-            "query_string": urlencode({"tab": tab}),
-        },
+        name="inbox",
+        tabs=selectors.INBOX_TABS,
+        default_tab="new",
+        statuses=[(value, label) for value, label in Status.choices if value != Status.DRAFT],
     )
+    if isinstance(context, HttpResponse):
+        return context
+    return render(request, "referrals/inbox.html", context)
+
+
+@login_required
+def draft_delete(request: HttpRequest, public_id) -> HttpResponse:
+    """Delete a draft: a page asking to confirm (GET), the deletion itself (POST only)."""
+    referral = _referral(request, public_id)
+    if not rules.allows(request.user, "delete_draft", referral):
+        raise Http404("Not the user's draft")
+    if request.method == "POST":
+        reference = services.referral_draft_delete(referral=referral, by=request.user)
+        messages.success(request, f"Draft referral {reference} has been deleted")
+        return redirect("referrals:list")
+    return render(request, "referrals/draft_delete.html", {"referral": referral})
 
 
 @login_required
 def detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = _referral(request, public_id)
+    if request.method == "GET":  # opening it reads what was new about it; HEAD writes nothing
+        notifications_mark_read_for(user=request.user, subject=referral)
     actions = rules.actions_for(request.user, referral)
     # Risk is shown, and its read logged, only to those who may read it: for anyone else
     # the page simply leaves it out, and nothing is logged, since nothing was asked for.

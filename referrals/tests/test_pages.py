@@ -215,15 +215,15 @@ class TestReferralListsArePaged:
 
         seen = []
         for number in (1, 2, 3):
-            page, shown = self.references_on(client, f"/referrals/?show=mine&page={number}")
+            page, shown = self.references_on(client, f"/referrals/?tab=mine&page={number}")
             seen += shown
         assert seen == self.references
-        first, _ = self.references_on(client, "/referrals/?show=mine")
+        first, _ = self.references_on(client, "/referrals/?tab=mine")
         assert "Showing 1 to 2 of 5 referrals" in first
-        assert 'href="?show=mine&amp;page=2"' in first and 'rel="next"' in first
-        last, shown = self.references_on(client, "/referrals/?show=mine&page=99")
+        assert 'href="?tab=mine&amp;page=2"' in first and 'rel="next"' in first
+        last, shown = self.references_on(client, "/referrals/?tab=mine&page=99")
         assert shown == self.references[-1:] and 'rel="next"' not in last
-        _, pdu_shown = self.references_on(client, "/referrals/?show=pdu&page=3")
+        _, pdu_shown = self.references_on(client, "/referrals/?tab=pdu&page=3")
         assert pdu_shown == self.references[-1:]
 
     def test_the_provider_inbox_pages_through_a_tab_keeping_the_tab(self, client, monkeypatch):

@@ -58,6 +58,7 @@ TABLE = {
     "edit": (REFERRING, NOT_CLOSED, None),
     "upload_document": (REFERRING, NOT_CLOSED, None),
     "remove_document": (REFERRING, NOT_CLOSED, None),
+    "delete_draft": ({REFERRER}, {Status.DRAFT}, None),
     "read_risk": (REFERRING | {TRAINED}, ALL, None),
     "record_session": (RECEIVING, WORKING, None),
     "raise_concern": (RECEIVING, WORKING, None),
