@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from commissioning.models import Application, FundingRound, Lot, Mechanism
 from commissioning.services import questions_for
-from partnership.forms import GovukDateField, GovukFormMixin
+from partnership.forms import GovukDateField, GovukFormMixin, MoneyField
 from partnership.models import CommissioningBody, Pdu, Region, ServiceCategory
 
 LONDON = ZoneInfo("Europe/London")
@@ -18,19 +18,9 @@ LONDON = ZoneInfo("Europe/London")
 CLOSING_TIME = datetime.time(12, 0)
 
 
-def _pounds(label: str, *, required: bool = True, help_text: str = "") -> forms.IntegerField:
-    noun = label[0].lower() + label[1:]
-    return forms.IntegerField(
-        label=f"{label} (£)",
-        min_value=0,
-        required=required,
-        help_text=help_text,
-        error_messages={
-            "required": f"Enter the {noun}",
-            "invalid": f"The {noun} must be a whole number of pounds, like 75000",
-            "min_value": f"The {noun} cannot be negative",
-        },
-    )
+def _pounds(label: str, *, required: bool = True, help_text: str = "") -> MoneyField:
+    """An amount in whole pounds, shown with a "£" prefix; "£150,000" is taken as typed."""
+    return MoneyField(label=f"{label} (£)", required=required, help_text=help_text)
 
 
 def _whole(label: str, noun: str, *, minimum: int = 0, required: bool = True, **kwargs):
@@ -234,6 +224,14 @@ WHOLE_NUMBER = {"invalid": "Enter a whole number"}
 class ApplicationForm(GovukFormMixin, forms.ModelForm):
     """Only what the profile does not already say, and fewer questions for a grant."""
 
+    amount_requested = MoneyField(label="Amount you are asking for (£)", required=False)
+    staff_training_budget = MoneyField(
+        label="Staff training in your budget (£)",
+        required=False,
+        help_text="What you will spend on training staff, including risk training, as a line "
+        "of your budget",
+    )
+
     pdus = forms.ModelMultipleChoiceField(
         label="PDUs you will cover",
         queryset=Pdu.objects.none(),
@@ -253,22 +251,16 @@ class ApplicationForm(GovukFormMixin, forms.ModelForm):
             "approach": "How will you deliver the service?",
             "experience": "What is your experience of similar work?",
             "outcomes": "What difference will it make?",
-            "amount_requested": "Amount you are asking for (£)",
             "proposed_monthly_capacity": "Referrals you can take each month",
-            "staff_training_budget": "Staff training in your budget (£)",
         }
         help_texts = {
             "approach": "Who you will work with and how",
             "experience": "",
             "outcomes": "The outcomes you expect for people",
-            "staff_training_budget": "What you will spend on training staff, including risk "
-            "training, as a line of your budget",
         }
         widgets = {name: forms.Textarea(attrs={"rows": 6}) for name in QUESTIONS}
         error_messages = {
-            "amount_requested": WHOLE_NUMBER,
             "proposed_monthly_capacity": WHOLE_NUMBER,
-            "staff_training_budget": WHOLE_NUMBER,
         }
 
     def __init__(self, *args, lot: Lot, **kwargs):
@@ -283,6 +275,9 @@ class ApplicationForm(GovukFormMixin, forms.ModelForm):
 
 
 class DeclarationForm(GovukFormMixin, forms.Form):
+    # The details show, and are asked for, only with "Yes"; "No" clears anything typed.
+    reveals = {"has_conflict": ("yes", {"details": "Describe the conflict of interest"})}
+    character_count = True
     has_conflict = forms.TypedChoiceField(
         label="Do you have a conflict of interest with this applicant?",
         choices=[("no", "No"), ("yes", "Yes")],
@@ -297,12 +292,6 @@ class DeclarationForm(GovukFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("has_conflict") and not data.get("details", "").strip():
-            self.add_error("details", "Describe the conflict of interest")
-        return data
 
 
 SCORE_CHOICES = [(str(n), str(n)) for n in range(6)]

@@ -42,8 +42,25 @@ class GovukFormMixin:
     `LINE_MAX_LENGTH` on one line), whole numbers fit an integer column and dates are in the
     years the pages take (a date of birth from 1900 to today)."""
 
+    # Conditional reveals (GOV.UK radios with conditional content): {controlling radios:
+    # (the answer that reveals, {revealed field: its message when left empty, or ""})}.
+    # An answer that hides them clears what they hold; one that shows them asks for them.
+    reveals: dict[str, tuple[str, dict[str, str]]] = {}
+    # Boxes of several lines count their characters (GOV.UK character count).
+    character_count = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.revealed_names = set()
+        for controller, (answer, revealed) in self.reveals.items():
+            if controller not in self.fields:
+                continue
+            old = self.fields[controller].widget
+            radios = GovukRadios(attrs=old.attrs, choices=old.choices)
+            radios.reveal = answer
+            self.fields[controller].widget = radios
+            self.fields[controller].revealed_names = [n for n in revealed if n in self.fields]
+            self.revealed_names.update(self.fields[controller].revealed_names)
         for name, field in self.fields.items():
             _bound_field(name, field)
             if isinstance(field.widget, forms.NumberInput):
@@ -59,8 +76,36 @@ class GovukFormMixin:
             )
             if css not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{css} {widget.attrs.get('class', '')}".strip()
+            described = []
+            if self.character_count and isinstance(widget, forms.Textarea) and field.max_length:
+                field.character_count = True
+                widget.attrs["class"] += " govuk-js-character-count"
+                described.append(f"{self[name].auto_id}-info")
             if field.help_text:
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-hint"
+                described.append(f"{self[name].auto_id}-hint")
+            if described:
+                widget.attrs["aria-describedby"] = " ".join(described)
+
+    def _clean_fields(self):
+        super()._clean_fields()
+        for controller, (answer, revealed) in self.reveals.items():
+            if controller not in self.fields:
+                continue
+            shown = str(self[controller].data or "") == answer
+            for name, message in revealed.items():
+                if name not in self.fields:
+                    continue
+                if not shown:
+                    # Hidden by the answer: what it held is ignored, and cleared.
+                    self._errors.pop(name, None)
+                    field = self.fields[name]
+                    self.cleaned_data[name] = "" if isinstance(field, forms.CharField) else None
+                elif (
+                    message
+                    and name not in self._errors
+                    and self.cleaned_data.get(name) in (None, "")
+                ):
+                    self.add_error(name, message)
 
     def full_clean(self):
         # Fields a subclass adds after __init__ (an amendment reason) are bounded too.
@@ -198,6 +243,19 @@ class ApiTokenForm(GovukFormMixin, forms.Form):
         )
 
 
+class GovukRadios(forms.RadioSelect):
+    """Radios whose `reveal` answer shows conditional content (GOV.UK conditional reveal)."""
+
+    reveal: str | None = None
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if self.reveal is not None and str(value) == self.reveal:
+            option["conditional_id"] = f"conditional-{option['attrs']['id']}"
+            option["attrs"]["data-aria-controls"] = option["conditional_id"]
+        return option
+
+
 class GovukDateWidget(forms.MultiWidget):
     """The GOV.UK date input: day, month and year boxes."""
 
@@ -215,46 +273,125 @@ class GovukDateWidget(forms.MultiWidget):
         return [None, None, None]
 
 
-class GovukDateField(forms.MultiValueField):
-    """A date entered as day, month and year, with GOV.UK's error messages."""
+DATE_PARTS = ("day", "month", "year")
+# When a date must be: the words after "<Label> must be".
+DATE_WHEN = {
+    "past": "in the past",
+    "future": "in the future",
+    "today_or_past": "today or in the past",
+    "today_or_future": "today or in the future",
+}
+
+
+class GovukDateField(forms.Field):
+    """A date entered as day, month and year, with the GOV.UK date input's error messages,
+    one a field, named by the field's label: "Enter the date of birth", "Date of birth must
+    include a month", "Date of birth must be a real date", "Year must include 4 numbers",
+    and, with `when` ("past", "future", "today_or_past", "today_or_future"), "Date of birth
+    must be in the past". A form may change `when` on its own copy of the field."""
 
     widget = GovukDateWidget
 
-    def __init__(self, *, label: str, **kwargs):
+    def __init__(self, *, label: str, when: str | None = None, **kwargs):
         self.noun = label[0].lower() + label[1:]
-        fields = (
-            forms.IntegerField(min_value=1, max_value=31),
-            forms.IntegerField(min_value=1, max_value=12),
-            forms.IntegerField(min_value=1900, max_value=2200),
-        )
+        self.title = label[0].upper() + label[1:]
+        self.when = when
         kwargs.setdefault("error_messages", {})
         kwargs["error_messages"].setdefault("required", f"Enter the {self.noun}")
-        kwargs["error_messages"].setdefault(
-            "incomplete", f"The {self.noun} must include a day, month and year"
-        )
-        kwargs["error_messages"].setdefault("invalid", f"The {self.noun} must be a real date")
-        super().__init__(fields, label=label, require_all_fields=False, **kwargs)
+        kwargs["error_messages"].setdefault("invalid", f"{self.title} must be a real date")
+        super().__init__(label=label, **kwargs)
 
-    def clean(self, value):
-        # Any part that is not a number makes the whole date invalid, in one message.
-        if value and any(
-            part not in (None, "") and not str(part).strip().isdigit() for part in value
-        ):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().clean(value)
+    def _error(self, message: str, code: str) -> forms.ValidationError:
+        return forms.ValidationError(message, code=code)
 
-    def compress(self, data_list):
+    def to_python(self, value):
         import datetime
 
-        if not data_list or all(part in (None, "") for part in data_list):
+        if isinstance(value, datetime.date):
+            return value
+        parts = [str(part).strip() if part is not None else "" for part in (value or [])]
+        parts = (parts + ["", "", ""])[:3]
+        if not any(parts):
             return None
-        if any(part in (None, "") for part in data_list):
-            raise forms.ValidationError(self.error_messages["incomplete"], code="incomplete")
-        day, month, year = data_list
+        missing = [name for name, part in zip(DATE_PARTS, parts, strict=True) if not part]
+        if missing:
+            raise self._error(
+                f"{self.title} must include a {' and '.join(missing)}", code="incomplete"
+            )
+        if not all(part.isascii() and part.isdigit() for part in parts):
+            raise self._error(self.error_messages["invalid"], code="invalid")
+        if len(parts[2]) != 4:
+            raise self._error("Year must include 4 numbers", code="year_digits")
+        day, month, year = (int(part) for part in parts)
         try:
             return datetime.date(year, month, day)
-        except ValueError as exc:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from exc
+        except (ValueError, OverflowError) as exc:
+            raise self._error(self.error_messages["invalid"], code="invalid") from exc
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None or not self.when:
+            return
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        allowed = {
+            "past": value < today,
+            "future": value > today,
+            "today_or_past": value <= today,
+            "today_or_future": value >= today,
+        }[self.when]
+        if not allowed:
+            raise self._error(f"{self.title} must be {DATE_WHEN[self.when]}", code=self.when)
+
+    def run_validators(self, value):
+        # One message a field: the first bound the date breaks.
+        if value in self.empty_values:
+            return
+        for validator in self.validators:
+            try:
+                validator(value)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(exc.messages[0], code=exc.code) from exc
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(data) != initial
+        except forms.ValidationError:
+            return True
+
+
+class MoneyField(forms.IntegerField):
+    """An amount of whole pounds as people write it: "£150,000", "150000" or "150,000.00".
+    The page shows it with GOV.UK's "£" prefix (`prefix`)."""
+
+    prefix = "£"
+
+    def __init__(self, *, label: str, **kwargs):
+        noun = label.removesuffix(" (£)")
+        noun = noun[0].lower() + noun[1:]
+        kwargs.setdefault("min_value", 0)
+        messages = {
+            "required": f"Enter the {noun}",
+            "invalid": f"The {noun} must be a whole number of pounds, like £75,000",
+            "min_value": f"The {noun} cannot be negative",
+            "max_value": f"The {noun} must be £%(limit_value)s or less",
+        }
+        messages.update(kwargs.pop("error_messages", {}) or {})
+        super().__init__(label=label, error_messages=messages, **kwargs)
+        self.widget.attrs.setdefault("spellcheck", "false")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.strip().replace("£", "", 1).replace(",", "").replace(" ", "")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("min", None)
+        attrs.pop("max", None)
+        attrs.pop("step", None)
+        return attrs
 
 
 def apply_domain_error(form: forms.Form, exc, *, fields: dict[str, str] | None = None) -> None:

@@ -51,13 +51,41 @@ class StartForm(GovukFormMixin, forms.Form):
         return crn
 
 
-class PersonForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+PHONE_MESSAGE = "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
+
+
+def _age_on(born, on) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+class SectionForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+    """A section of the referral: long text boxes count their characters."""
+
+    character_count = True
+
+    @property
+    def is_new(self) -> bool:
+        """Not sent yet (a draft, or returned for more information)."""
+        referral = getattr(self.instance, "referral", self.instance)
+        return referral.status in ("draft", "returned")
+
+
+class PersonForm(SectionForm):
     date_of_birth = GovukDateField(
-        label="Date of birth", required=False, help_text="For example, 27 3 1990"
+        label="Date of birth", required=False, help_text="For example, 27 3 1990", when="past"
     )
     expected_release_date = GovukDateField(
-        label="Expected release date", required=False, help_text="If the person is in custody"
+        label="Expected release date", required=False, help_text="For example, 14 9 2026"
     )
+    reveals = {
+        "setting": (
+            Referral.Setting.CUSTODY,
+            {
+                "prison": "Enter the prison the person is in",
+                "expected_release_date": "Enter the expected release date",
+            },
+        )
+    }
 
     class Meta:
         model = Referral
@@ -70,8 +98,9 @@ class PersonForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
             "phone": "Phone number",
             "address": "Address",
             "setting": "Where is the person now?",
-            "prison": "Prison (if in custody)",
+            "prison": "Prison",
         }
+        help_texts = {"phone": "For international numbers include the country code"}
         widgets = {
             "sex": forms.RadioSelect,
             "setting": forms.RadioSelect,
@@ -83,23 +112,76 @@ class PersonForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
         self.fields["sex"].choices = Referral.Sex.choices
         self.fields["sex"].required = False
         self.fields["setting"].choices = Referral.Setting.choices
+        self.fields["setting"].error_messages["required"] = "Select where the person is now"
+        self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
+
+    def clean_phone(self):
+        import re
+
+        phone = self.cleaned_data["phone"].strip()
+        if phone and (
+            not re.fullmatch(r"\+?[0-9 ()\-]+", phone)
+            or not 10 <= len(re.sub(r"[^0-9]", "", phone)) <= 15
+        ):
+            raise forms.ValidationError(PHONE_MESSAGE)
+        return phone
+
+    def clean_date_of_birth(self):
+        from django.utils import timezone
+
+        born = self.cleaned_data["date_of_birth"]
+        minimum = self.instance.service.minimum_age
+        if born and _age_on(born, timezone.localdate()) < minimum:
+            raise forms.ValidationError(
+                f"The person must be at least {minimum} years old for this service"
+            )
+        return born
 
 
-class SentenceForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
-    sentence_end_date = GovukDateField(label="Sentence end date", required=False)
+class SentenceForm(SectionForm):
+    sentence_end_date = GovukDateField(
+        label="Sentence end date", required=False, help_text="For example, 14 9 2027"
+    )
 
     class Meta:
         model = Referral
         fields = ["sentence_type", "sentence_end_date", "rar_days"]
         labels = {
             "sentence_type": "Sentence type",
-            "rar_days": "Maximum rehabilitation activity days (optional)",
+            "rar_days": "Rehabilitation activity requirement (RAR) days (optional)",
         }
-        help_texts = {"sentence_type": "For example, community order or licence"}
-        error_messages = {"rar_days": {"invalid": "Enter the days as a whole number, like 20"}}
+        help_texts = {
+            "sentence_type": "For example, community order or licence",
+            "rar_days": "The most days of rehabilitation activity the sentence allows",
+        }
+        error_messages = {
+            "rar_days": {
+                "invalid": "Enter the RAR days as a whole number, like 20",
+                "min_value": "RAR days must be 0 or more",
+                "max_value": "RAR days must be 32,767 or fewer",
+            }
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rar_days"].widget.attrs["class"] += " govuk-input--width-4"
+
+    def clean_sentence_end_date(self):
+        from django.utils import timezone
+
+        ends = self.cleaned_data["sentence_end_date"]
+        # A new referral is for a sentence still running; a date already saved stays.
+        if (
+            ends
+            and self.is_new
+            and ends != self.instance.sentence_end_date
+            and ends <= timezone.localdate()
+        ):
+            raise forms.ValidationError("Sentence end date must be in the future")
+        return ends
 
 
-class NeedsForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
+class NeedsForm(SectionForm):
     complexity_level = forms.ModelChoiceField(
         label="Complexity level",
         queryset=ComplexityLevel.objects.none(),
@@ -133,7 +215,9 @@ class NeedsForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
             "consent_basis": "Basis for sharing the person's information",
         }
         help_texts = {
-            "reason": "What the person needs from this service and why now. At least 40 characters."
+            "reason": "What the person needs from this service and why now. At least 40 characters.",
+            "availability": "Days and times, and anything that limits them, such as work, "
+            "childcare, appointments or a curfew",
         }
         widgets = {
             "reason": forms.Textarea(attrs={"rows": 5}),
@@ -158,8 +242,17 @@ class NeedsForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
         self.fields["consent_basis"].required = False
 
 
-class RiskForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
-    last_assessed_on = GovukDateField(label="Date of the last risk assessment", required=False)
+ROSH_FIELDS = ["rosh_children", "rosh_public", "rosh_known_adult", "rosh_staff"]
+
+
+class RiskForm(SectionForm):
+    last_assessed_on = GovukDateField(
+        label="Date of the last risk assessment",
+        required=False,
+        when="today_or_past",
+        help_text="The date of the current OASys or risk of serious harm assessment, "
+        "for example, 27 3 2026",
+    )
 
     class Meta:
         model = RiskInformation
@@ -173,10 +266,17 @@ class RiskForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
             "risk_to_self": "Risk to self",
             "staff_safety": "What provider staff must know to stay safe",
         }
-        widgets = {
-            name: forms.RadioSelect
-            for name in ["rosh_children", "rosh_public", "rosh_known_adult", "rosh_staff"]
-        } | {
+        help_texts = {
+            "rosh_children": "As in the current risk of serious harm (RoSH) assessment",
+            "rosh_public": "As in the current risk of serious harm (RoSH) assessment",
+            "rosh_known_adult": "A partner, family member or other person the assessment names",
+            "rosh_staff": "Including the provider's staff who will work with the person",
+            "summary": "Who is at risk, from what, and when the risk is greatest",
+            "risk_to_self": "Self-harm, suicide or vulnerability, and what helps",
+            "staff_safety": "For example, do not visit alone, meet in a public place, "
+            "or people the person must not meet",
+        }
+        widgets = {name: forms.RadioSelect for name in ROSH_FIELDS} | {
             "summary": forms.Textarea(attrs={"rows": 4}),
             "risk_to_self": forms.Textarea(attrs={"rows": 3}),
             "staff_safety": forms.Textarea(attrs={"rows": 3}),
@@ -184,7 +284,7 @@ class RiskForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ["rosh_children", "rosh_public", "rosh_known_adult", "rosh_staff"]:
+        for name in ROSH_FIELDS:
             self.fields[name].choices = RoshLevel.choices
             self.fields[name].required = False
 

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -73,17 +74,84 @@ def start(request: HttpRequest, service_pk: int) -> HttpResponse:
     return render(request, "referrals/start.html", {"form": form, "service": service})
 
 
-def _section_status(referral: Referral, missing: dict) -> dict[str, str]:
-    return {
-        key: ("Incomplete" if key in missing else "Completed") for key in [*SECTIONS, "documents"]
-    }
+# What a section's fields are, to tell whether anyone has started it: any of them saved.
+STARTED_BY = {
+    "person": [
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "sex",
+        "phone",
+        "address",
+        "prison",
+        "expected_release_date",
+    ],
+    "sentence": ["sentence_type", "sentence_end_date", "rar_days"],
+    "needs": [
+        "complexity_level_id",
+        "reason",
+        "accessibility_needs",
+        "interpreter_language",
+        "availability",
+        "consent_basis",
+    ],
+}
+NOT_STARTED, OPTIONAL, INCOMPLETE, COMPLETED = (
+    "Not yet started",
+    "Optional",
+    "Incomplete",
+    "Completed",
+)
+# Where a Change link may return to once its section is saved: nothing else is followed.
+RETURN_TO = {"check": "referrals:check-answers"}
+
+
+def _started(referral: Referral, section: str) -> bool:
+    if section == "risk":
+        risk = referral.risk
+        return any(getattr(risk, name) not in (None, "") for name in services.RISK_FIELDS)
+    saved = any(getattr(referral, name) not in (None, "") for name in STARTED_BY[section])
+    if section == "person":
+        saved = saved or referral.setting == Referral.Setting.CUSTODY
+    if section == "needs":
+        saved = saved or referral.desired_outcomes.exists()
+    return saved
+
+
+def section_statuses(referral: Referral, missing: dict) -> dict[str, str]:
+    """Each task's status, as the GOV.UK task list words it: "Not yet started" until any of
+    its answers is saved, "Incomplete" while it lacks what the referral needs, "Completed"
+    when it has it all. Risk documents are "Optional" unless the service asks for one."""
+    # What each section needs beyond what sending asks for: a sentence has a type and an end.
+    own = {"sentence": bool(referral.sentence_type and referral.sentence_end_date)}
+    status = {}
+    for key in SECTIONS:
+        if not _started(referral, key):
+            status[key] = NOT_STARTED
+        elif key in missing or not own.get(key, True):
+            status[key] = INCOMPLETE
+        else:
+            status[key] = COMPLETED
+    if referral.documents.exists():
+        status["documents"] = INCOMPLETE if "documents" in missing else COMPLETED
+    elif "risk_documents" in referral.service.referral_requirements:
+        status["documents"] = NOT_STARTED
+    else:
+        status["documents"] = OPTIONAL
+    return status
+
+
+def _return_to(request: HttpRequest) -> str:
+    """The allowed place a section returns to (`?return=check`), or ""."""
+    value = request.GET.get("return", "")
+    return value if value in RETURN_TO else ""
 
 
 @login_required
 def task_list(request: HttpRequest, public_id) -> HttpResponse:
     referral = _editable(request, public_id)
     missing = services.referral_missing(referral)
-    status = _section_status(referral, missing)
+    status = section_statuses(referral, missing)
     tasks = [(key, title, status[key]) for key, (title, _) in SECTIONS.items()]
     return render(
         request,
@@ -92,7 +160,10 @@ def task_list(request: HttpRequest, public_id) -> HttpResponse:
             "referral": referral,
             "tasks": tasks,
             "status": status,
+            "completed": sum(state == COMPLETED for state in status.values()),
+            "total": len(status),
             "documents": referral.documents.all(),
+            "missing": missing,
         },
     )
 
@@ -105,6 +176,7 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
     title, form_class = SECTIONS[section]
     instance = referral.risk if section == "risk" else referral
     needs_reason = referral.status not in (Status.DRAFT, Status.RETURNED)
+    back = _return_to(request)
     form = form_class(request.POST or None, instance=instance, needs_reason=needs_reason)
     if request.method == "POST" and form.is_valid():
         data = {
@@ -128,6 +200,8 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
         except (ValidationError, DomainError) as exc:
             apply_domain_error(form, exc)
         else:
+            if back:
+                return redirect(RETURN_TO[back], public_id=referral.public_id)
             if needs_reason:
                 messages.success(request, f"{title} updated")
                 return redirect("referrals:detail", public_id=referral.public_id)
@@ -138,13 +212,16 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
             referral=referral, by=request.user, channel="page", why="editing the referral's risk"
         )
     return render(
-        request, "referrals/section.html", {"referral": referral, "form": form, "title": title}
+        request,
+        "referrals/section.html",
+        {"referral": referral, "form": form, "title": title, "back": back},
     )
 
 
 @login_required
 def document_list(request: HttpRequest, public_id) -> HttpResponse:
     referral = _editable(request, public_id)
+    back = _return_to(request)
     form = forms.DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -163,11 +240,17 @@ def document_list(request: HttpRequest, public_id) -> HttpResponse:
             apply_domain_error(form, exc)
         else:
             messages.success(request, f"{upload.name} has been uploaded")
-            return redirect("referrals:documents", public_id=referral.public_id)
+            url = reverse("referrals:documents", kwargs={"public_id": referral.public_id})
+            return redirect(f"{url}?return={back}" if back else url)
     return render(
         request,
         "referrals/documents.html",
-        {"referral": referral, "form": form, "documents": referral.documents.all()},
+        {
+            "referral": referral,
+            "form": form,
+            "documents": referral.documents.all(),
+            "back": back,
+        },
     )
 
 

@@ -473,6 +473,15 @@ def test_input_bounds_referral_task_forms_refuse_every_field_out_of_bounds(world
     assert not problems, "\n".join(problems)
 
 
+# Fields a radio answer reveals (GOV.UK conditional reveal): sent with that answer, as a
+# field the answer hides is cleared, not checked.
+REVEALED_BY = {
+    "prison": ("setting", "custody"),
+    **{f"expected_release_date_{part}": ("setting", "custody") for part in range(3)},
+    "details": ("has_conflict", "yes"),
+}
+
+
 def _form_problems(client, url: str, source: str) -> list[str]:
     with undone():
         page = client.get(url)
@@ -491,7 +500,8 @@ def _form_problems(client, url: str, source: str) -> list[str]:
                 continue
             for label, value in BAD_FORM_VALUES[kind]:
                 with undone(), writes_watched() as written:
-                    response = client.post(action, {**filled, name: value})
+                    shown = dict([REVEALED_BY[name]]) if name in REVEALED_BY else {}
+                    response = client.post(action, {**filled, **shown, name: value})
                 written = [w for w in written if not w.startswith(RATE_LIMITS)]
                 where = f"POST {action} (from {source}) with {name}={label}"
                 if response.status_code >= 500:

@@ -127,7 +127,7 @@ def test_training_dates_are_checked(client, admin):
             "completed_on_2": "2026",
         },
     ).content.decode()
-    assert "The date completed must be a real date" in not_a_date
+    assert "Date completed must be a real date" in not_a_date
     missing = client.post(
         f"/organisation/staff/{member.pk}/training/add/", {"kind": "risk_awareness"}
     ).content.decode()

@@ -6,6 +6,25 @@ AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" /
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
+def _govuk_conditional_radio(node: dict) -> bool:
+    """GOV.UK Frontend's radios with conditional content carry `aria-expanded`, which ARIA
+    1.2 does not list for a radio. It is the Design System's deliberate, documented choice
+    (screen readers announce the reveal; alphagov/govuk-frontend#979, a known issue in
+    #1280), so that one attribute on such a radio is not counted; anything else still is."""
+    html = node.get("html", "")
+    failing = []
+    for check in node.get("any", []) + node.get("all", []):
+        data = check.get("data") or {}
+        failing += data.get("values", []) if isinstance(data, dict) else list(data)
+    return (
+        html.startswith("<input")
+        and 'type="radio"' in html
+        and "aria-controls=" in html
+        and bool(failing)
+        and all(str(item).startswith("aria-expanded=") for item in failing)
+    )
+
+
 def axe_violations(page) -> list[dict]:
     """Run axe on the current page and return its violations."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
@@ -14,7 +33,14 @@ def axe_violations(page) -> list[dict]:
     result = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS
     )
-    return result["violations"]
+    violations = []
+    for violation in result["violations"]:
+        if violation["id"] == "aria-allowed-attr":
+            violation["nodes"] = [n for n in violation["nodes"] if not _govuk_conditional_radio(n)]
+            if not violation["nodes"]:
+                continue
+        violations.append(violation)
+    return violations
 
 
 def assert_no_axe_violations(page) -> None:
