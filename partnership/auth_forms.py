@@ -1,9 +1,10 @@
-"""Forms for two-factor sign-in and password reset, in GOV.UK style."""
+"""Forms for two-factor sign-in, password reset and changing a password, in GOV.UK style."""
 
 import re
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from partnership import auth
 from partnership.backends import account_may_sign_in
@@ -186,3 +187,49 @@ class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
 
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
     """A new password, checked by every validator in AUTH_PASSWORD_VALIDATORS."""
+
+
+class ChangePasswordForm(GovukFormMixin, PasswordChangeForm):
+    """The current password, then a new one twice, checked by every validator in
+    AUTH_PASSWORD_VALIDATORS; their errors go on the first new password, where it is typed."""
+
+    error_messages = {
+        "password_incorrect": "Your current password is not right. Enter your current password",
+        "password_mismatch": "The new passwords do not match. Enter the same new password twice",
+        "password_unchanged": "Your new password is the same as your current one. "
+        "Choose a different password",
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["old_password"].label = "Current password"
+        fields["old_password"].error_messages = {"required": "Enter your current password"}
+        fields["old_password"].widget.attrs.pop("autofocus", None)
+        fields["new_password1"].label = "New password"
+        fields["new_password1"].help_text = (
+            "At least 12 characters, not only numbers, and not a common password "
+            "or one like your name or email address"
+        )
+        fields["new_password1"].error_messages = {"required": "Enter a new password"}
+        fields["new_password2"].label = "Confirm new password"
+        fields["new_password2"].help_text = ""
+        fields["new_password2"].error_messages = {"required": "Enter your new password again"}
+        fields["new_password2"].widget.attrs.pop("aria-describedby", None)
+        for name in ("old_password", "new_password1", "new_password2"):
+            fields[name].widget.attrs["spellcheck"] = "false"
+            fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-20"
+
+    def clean(self):
+        # SetPasswordForm.clean would put the validators' errors on the second box.
+        new = self.cleaned_data.get("new_password1")
+        self.validate_passwords("new_password1", "new_password2")
+        if "new_password1" not in self._errors and new:
+            if new == self.cleaned_data.get("old_password"):
+                self.add_error("new_password1", self.error_messages["password_unchanged"])
+            else:
+                try:
+                    password_validation.validate_password(new, self.user)
+                except forms.ValidationError as error:
+                    self.add_error("new_password1", error)
+        return self.cleaned_data
