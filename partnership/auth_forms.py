@@ -200,25 +200,33 @@ class ChangePasswordForm(GovukFormMixin, PasswordChangeForm):
         "Choose a different password",
     }
 
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your current password"},
+    )
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters, not only numbers, and not a common password "
+        "or one like your name or email address",
+        error_messages={"required": "Enter a new password"},
+    )
+    new_password2 = forms.CharField(
+        label="Confirm new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter your new password again"},
+    )
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        fields = self.fields
-        fields["old_password"].label = "Current password"
-        fields["old_password"].error_messages = {"required": "Enter your current password"}
-        fields["old_password"].widget.attrs.pop("autofocus", None)
-        fields["new_password1"].label = "New password"
-        fields["new_password1"].help_text = (
-            "At least 12 characters, not only numbers, and not a common password "
-            "or one like your name or email address"
-        )
-        fields["new_password1"].error_messages = {"required": "Enter a new password"}
-        fields["new_password2"].label = "Confirm new password"
-        fields["new_password2"].help_text = ""
-        fields["new_password2"].error_messages = {"required": "Enter your new password again"}
-        fields["new_password2"].widget.attrs.pop("aria-describedby", None)
-        for name in ("old_password", "new_password1", "new_password2"):
-            fields[name].widget.attrs["spellcheck"] = "false"
-            fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-20"
+        for field in self.fields.values():
+            field.widget.attrs.update(
+                {"spellcheck": "false", "class": "govuk-input govuk-input--width-20"}
+            )
 
     def clean(self):
         # SetPasswordForm.clean would put the validators' errors on the second box.
