@@ -47,7 +47,6 @@ class Progress:
         "Copying ": "copied",
         "Skipping ": "unchanged",
         "Post-processed ": "post-processed",
-        "Deleting ": "deleted",
     }
 
     def __init__(self, say: Callable[[str], None], *, total: int, every: int = PROGRESS_EVERY):
@@ -62,13 +61,13 @@ class Progress:
                 self.say(text.strip())
             return
         self.counts[phase] += 1
-        count = self.counts[phase]
-        if count % self.every == 0:
-            if phase in ("copied", "unchanged"):
-                done = self.counts["copied"] + self.counts["unchanged"]
+        if phase in ("copied", "unchanged"):
+            done = self.counts["copied"] + self.counts["unchanged"]
+            if done % self.every == 0:
                 self.say(f"static files: {done:,} of {self.total:,} gathered")
-            else:
-                self.say(f"static files: {count:,} {phase} (hashed names, gzip and brotli)")
+        elif self.counts[phase] % self.every == 0:
+            count = self.counts[phase]
+            self.say(f"static files: {count:,} {phase} (hashed names, gzip and brotli)")
 
 
 class _LineWriter:
