@@ -215,7 +215,7 @@ def session_seconds_left(request: HttpRequest) -> int | None:
     now = _now()
     idle_left = settings.SESSION_IDLE_TIMEOUT_SECONDS - (now - last_seen_at)
     absolute_left = settings.SESSION_COOKIE_AGE - (now - signed_in_at)
-    return max(0, int(min(idle_left, absolute_left)))
+    return max(0, round(min(idle_left, absolute_left)))
 
 
 def session_keep_alive(request: HttpRequest) -> int | None:
