@@ -148,6 +148,6 @@ def test_the_footer_pages_signed_out(page, live_server, link, heading):
 
 def test_the_phase_banner_asks_for_feedback(page, live_server):
     page.goto(f"{live_server.url}/sign-in/")
-    page.locator(".govuk-phase-banner").get_by_role("link", name="feedback").click()
+    page.locator(".govuk-phase-banner").get_by_role("link", name="Tell us what you think").click()
     expect(page).to_have_url(f"{live_server.url}/help/#feedback")
     expect(page.get_by_role("heading", name="Give feedback")).to_be_visible()
