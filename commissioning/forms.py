@@ -294,11 +294,22 @@ class DeclarationForm(GovukFormMixin, forms.Form):
     )
 
 
-SCORE_CHOICES = [(str(n), str(n)) for n in range(6)]
+# What each score means, for assessors: the radios' labels and the table on the scoring page.
+SCORE_DESCRIPTORS = (
+    (0, "No evidence", "The answer does not address the criterion, or gives no evidence for it"),
+    (1, "Poor", "Little evidence; major gaps or doubts about whether it can be delivered"),
+    (2, "Weak", "Some evidence, but with significant gaps or weaknesses"),
+    (3, "Satisfactory", "Meets the criterion with adequate evidence; minor gaps"),
+    (4, "Good", "Clear, specific evidence that the criterion will be met well"),
+    (5, "Excellent", "Compelling evidence, with a track record, that it will be met in full"),
+)
+SCORE_CHOICES = [(str(score), f"{score} – {name}") for score, name, _ in SCORE_DESCRIPTORS]
 
 
 class ScoresForm(GovukFormMixin, forms.Form):
     """A 0–5 score and a comment for each of the round's criteria."""
+
+    score_descriptors = SCORE_DESCRIPTORS
 
     comment = forms.CharField(
         label="Overall comment",
@@ -316,7 +327,7 @@ class ScoresForm(GovukFormMixin, forms.Form):
                 choices=SCORE_CHOICES,
                 widget=forms.RadioSelect(attrs={"class": "govuk-radios__input"}),
                 initial=None if score is None else str(score),
-                help_text="0 is no evidence, 5 is excellent",
+                help_text="From 0, no evidence, to 5, excellent: see what each score means",
                 error_messages={"required": f"Score ‘{criterion.name}’ from 0 to 5"},
             )
             self.fields[f"note_{criterion.pk}"] = forms.CharField(

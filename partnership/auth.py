@@ -204,6 +204,29 @@ def session_expiry_reason(request: HttpRequest) -> str | None:
     return None
 
 
+def session_seconds_left(request: HttpRequest) -> int | None:
+    """Seconds until a signed-in session ends, idle or at its absolute limit, whichever is
+    sooner; None for a session without the times these rules keep."""
+    session = request.session
+    signed_in_at = session.get(SIGNED_IN_AT_KEY)
+    last_seen_at = session.get(LAST_SEEN_AT_KEY, signed_in_at)
+    if not isinstance(signed_in_at, int | float) or not isinstance(last_seen_at, int | float):
+        return None
+    now = _now()
+    idle_left = settings.SESSION_IDLE_TIMEOUT_SECONDS - (now - last_seen_at)
+    absolute_left = settings.SESSION_COOKIE_AGE - (now - signed_in_at)
+    return max(0, round(min(idle_left, absolute_left)))
+
+
+def session_keep_alive(request: HttpRequest) -> int | None:
+    """Note activity now, whatever LAST_SEEN_RESOLUTION_SECONDS would skip (someone chose to
+    stay signed in); returns the seconds the session now has left."""
+    if SESSION_KEY not in request.session:
+        return None
+    request.session[LAST_SEEN_AT_KEY] = _now()
+    return session_seconds_left(request)
+
+
 def expiry_message(reason: str) -> str:
     if reason == "idle":
         minutes = settings.SESSION_IDLE_TIMEOUT_SECONDS // 60

@@ -1,9 +1,10 @@
-"""Forms for two-factor sign-in and password reset, in GOV.UK style."""
+"""Forms for two-factor sign-in, password reset and changing a password, in GOV.UK style."""
 
 import re
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm, SetPasswordForm
 
 from partnership import auth
 from partnership.backends import account_may_sign_in
@@ -186,3 +187,57 @@ class GovukPasswordResetForm(GovukFormMixin, PasswordResetForm):
 
 class GovukSetPasswordForm(GovukFormMixin, SetPasswordForm):
     """A new password, checked by every validator in AUTH_PASSWORD_VALIDATORS."""
+
+
+class ChangePasswordForm(GovukFormMixin, PasswordChangeForm):
+    """The current password, then a new one twice, checked by every validator in
+    AUTH_PASSWORD_VALIDATORS; their errors go on the first new password, where it is typed."""
+
+    error_messages = {
+        "password_incorrect": "Your current password is not right. Enter your current password",
+        "password_mismatch": "The new passwords do not match. Enter the same new password twice",
+        "password_unchanged": "Your new password is the same as your current one. "
+        "Choose a different password",
+    }
+
+    old_password = forms.CharField(
+        label="Current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Enter your current password"},
+    )
+    new_password1 = forms.CharField(
+        label="New password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="At least 12 characters, not only numbers, and not a common password "
+        "or one like your name or email address",
+        error_messages={"required": "Enter a new password"},
+    )
+    new_password2 = forms.CharField(
+        label="Confirm new password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        error_messages={"required": "Enter your new password again"},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update(
+                {"spellcheck": "false", "class": "govuk-input govuk-input--width-20"}
+            )
+
+    def clean(self):
+        # SetPasswordForm.clean would put the validators' errors on the second box.
+        new = self.cleaned_data.get("new_password1")
+        self.validate_passwords("new_password1", "new_password2")
+        if "new_password1" not in self._errors and new:
+            if new == self.cleaned_data.get("old_password"):
+                self.add_error("new_password1", self.error_messages["password_unchanged"])
+            else:
+                try:
+                    password_validation.validate_password(new, self.user)
+                except forms.ValidationError as error:
+                    self.add_error("new_password1", error)
+        return self.cleaned_data

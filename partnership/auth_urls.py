@@ -1,4 +1,5 @@
-"""Two-factor sign-in, the account's sign-in security and password reset."""
+"""Two-factor sign-in, the account's sign-in security, passwords, staying signed in, signing
+out, and the pages every footer links to."""
 
 from django.urls import path
 
@@ -27,6 +28,26 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password-reset-complete",
     ),
+    path("account/password/", auth_views.change_password, name="change-password"),
+    path("account/session/keep-alive/", auth_views.session_keep_alive, name="session-keep-alive"),
+    path("signed-out/", auth_views.signed_out, name="signed-out"),
+    path("signed-out/timed-out/", auth_views.session_ended, name="session-ended"),
+    path(
+        "accessibility/",
+        auth_views.ContentPage.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path(
+        "privacy/",
+        auth_views.ContentPage.as_view(template_name="pages/privacy.html"),
+        name="privacy",
+    ),
+    path(
+        "cookies/",
+        auth_views.ContentPage.as_view(template_name="pages/cookies.html"),
+        name="cookies",
+    ),
+    path("help/", auth_views.ContentPage.as_view(template_name="pages/help.html"), name="help"),
     path("account/security/", auth_views.account_security, name="account-security"),
     path("account/two-factor/set-up/", auth_views.two_factor_set_up, name="two-factor-set-up"),
     path(

@@ -1,18 +1,22 @@
-"""Pages for two-factor sign-in, the account's sign-in security and password reset."""
+"""Pages for two-factor sign-in, the account's sign-in security, changing and resetting a
+password, staying signed in and signing out."""
 
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import HASH_SESSION_KEY
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_POST
+from django.views.generic import TemplateView
 
 from partnership import auth
 from partnership.auth_forms import (
+    ChangePasswordForm,
     GovukPasswordResetForm,
     GovukSetPasswordForm,
     RecoveryCodeForm,
@@ -167,6 +171,63 @@ def two_factor_turn_off(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Two-factor sign-in is off")
         return redirect("account-security")
     return render(request, "auth/two_factor_turn_off.html", {"form": form})
+
+
+@login_required
+def change_password(request: HttpRequest) -> HttpResponse:
+    """A new password for the signed-in user, given their current one. This session carries
+    on (under a new key); every other session of the account ends."""
+    form = ChangePasswordForm(request.user, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        auth.user_sessions_end(user=user, keep_session_key=request.session.session_key)
+        auth.session_rotate(request)
+        request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        messages.success(
+            request, "Your password has been changed. You are signed out everywhere else"
+        )
+        return redirect("account-security")
+    return render(request, "auth/change_password.html", {"form": form})
+
+
+@login_required
+@require_POST
+def session_keep_alive(request: HttpRequest) -> JsonResponse:
+    """ "Stay signed in" from the timeout warning: the session's idle time starts again.
+    Answers with the seconds it now has left; a session already over goes to sign-in."""
+    return JsonResponse({"signed_in": True, "seconds_left": auth.session_keep_alive(request)})
+
+
+def signed_out(request: HttpRequest) -> HttpResponse:
+    """After signing out from the header."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(request, "auth/signed_out.html")
+
+
+def session_ended(request: HttpRequest) -> HttpResponse:
+    """Where the timeout warning goes when its time runs out (it signs out first)."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    return render(
+        request,
+        "auth/session_ended.html",
+        {"idle_minutes": settings.SESSION_IDLE_TIMEOUT_SECONDS // 60},
+    )
+
+
+class ContentPage(TemplateView):
+    """A page of fixed content every footer links to (templates/pages/), open to everyone."""
+
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "support_email": settings.SUPPORT_EMAIL,
+            "idle_minutes": settings.SESSION_IDLE_TIMEOUT_SECONDS // 60,
+            "session_cookie_name": settings.SESSION_COOKIE_NAME,
+            "csrf_cookie_name": settings.CSRF_COOKIE_NAME,
+            "referral_retention_years": settings.REFERRAL_RETENTION_YEARS,
+        }
 
 
 class PasswordResetView(auth_views.PasswordResetView):

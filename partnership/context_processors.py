@@ -4,6 +4,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 
+from partnership import auth
 from partnership.navigation import navigation_for
 
 
@@ -17,3 +18,20 @@ def portal(request: HttpRequest) -> dict:
     if user is not None and user.is_authenticated:
         context["navigation"] = navigation_for(user.role, request.path)
     return context
+
+
+def session_timeout(request: HttpRequest) -> dict:
+    """For a signed-in page: when its session ends if idle, so that the page can warn
+    SESSION_TIMEOUT_WARNING_SECONDS before (templates/auth/session_timeout.html)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or auth.two_factor_pending(request):
+        return {}
+    seconds_left = auth.session_seconds_left(request)
+    if seconds_left is None:
+        return {}
+    return {
+        "session_timeout": {
+            "seconds_left": seconds_left,
+            "warning_seconds": settings.SESSION_TIMEOUT_WARNING_SECONDS,
+        }
+    }

@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnership.context_processors.portal",
+                "partnership.context_processors.session_timeout",
                 "notifications.context_processors.unread",
                 "csp.context_processors.nonce",
             ],
@@ -179,7 +180,8 @@ AUTHENTICATION_BACKENDS = [
 ]
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "sign-in"
+# After signing out: a page that says so, with a link to sign in again.
+LOGOUT_REDIRECT_URL = "signed-out"
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
@@ -200,6 +202,8 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # Sign-in and sessions (partnership/auth.py). A session ends after this long without a
 # request, and SESSION_COOKIE_AGE after sign-in whatever the activity.
 SESSION_IDLE_TIMEOUT_SECONDS = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60)
+# A signed-in page warns this long before the idle limit, with a way to stay signed in.
+SESSION_TIMEOUT_WARNING_SECONDS = env.int("SESSION_TIMEOUT_WARNING_SECONDS", default=2 * 60)
 # Two-factor sign-in (TOTP, with recovery codes) for everyone; off in the embedded demo,
 # always on under production settings. Anyone may turn it on from their account.
 TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
@@ -408,8 +412,12 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# Links in emails point here.
-PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Links in emails point here: by default the address `make run` serves on (PORT).
+PORTAL_BASE_URL = env(
+    "PORTAL_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
+)
+# Where the phase banner's feedback link and the help page send people.
+SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="probation-partnerships-support@justice.gov.uk")
 FORM_RENDERER = "partnership.forms.GovukFormRenderer"
 CSRF_FAILURE_VIEW = "partnership.views.error_csrf"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitation and reset links last 3 days

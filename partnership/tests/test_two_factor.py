@@ -256,7 +256,7 @@ def test_only_the_two_factor_steps_and_sign_out_are_open_before_the_code(client,
         assert response.status_code == 302, path
         assert response["Location"].startswith("/sign-in/two-factor/"), path
     assert client.post("/account/recovery-codes/new/").status_code == 302
-    assert client.post("/sign-out/")["Location"] == "/sign-in/"
+    assert client.post("/sign-out/")["Location"] == "/signed-out/"
     assert client.get("/")["Location"].startswith("/sign-in/?next=")
 
 

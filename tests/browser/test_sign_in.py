@@ -64,7 +64,7 @@ def test_an_empty_form_names_each_missing_field(page, live_server, demo):
 def test_sign_out_ends_the_session(sign_in, live_server):
     page = sign_in("caseworker@demo.example")
     page.get_by_role("button", name="Sign out").click()
-    expect(page).to_have_url(f"{live_server.url}/sign-in/")
+    expect(page).to_have_url(f"{live_server.url}/signed-out/")
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/sign-in/?next=/")
 
