@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test install install-python install-frontend lint format clean manage load bench backup restore
+.PHONY: run test install install-python install-frontend lint format clean manage load bench backup restore screenshots
 
 run: install
 	$(PY) -m tooling.launcher run
@@ -65,6 +65,10 @@ backup: install-python
 restore: install-python
 	@test -n "$(BACKUP_FILE)" || { echo "Say which backup: make restore BACKUP_FILE=var/backups/<timestamp>.dump"; exit 2; }
 	$(PY) -m tooling.launcher exec $(PY) -m tooling.restore "$(BACKUP_FILE)" $(if $(CONFIRM),--confirm "$(CONFIRM)")
+
+# Each demo role's home page at 1280px and 320px into docs/screenshots/ (on the `make run` database)
+screenshots: install
+	$(PY) -m tooling.screenshots
 
 clean:
 	rm -rf var/test staticfiles static/build
