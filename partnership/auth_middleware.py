@@ -21,6 +21,12 @@ TWO_FACTOR_OPEN_VIEWS = frozenset(
         "recovery-codes",
         "sign-in",
         "sign-out",
+        "signed-out",
+        # The footer's pages are for everyone, signed in or not.
+        "help",
+        "accessibility",
+        "privacy",
+        "cookies",
     }
 )
 

@@ -300,6 +300,8 @@ def _work_queues(practitioner, service, admin, caseworker) -> int:
         made += 1
         referral = services.referral_send(referral=referral, by=practitioner)
         Referral.objects.filter(pk=referral.pk).update(created_at=back, sent_at=back)
+        referral.events.filter(kind="send").update(at=back)
+        referral.refresh_from_db()
         if queue == "overdue decision":
             continue
         services.referral_accept(referral=referral, by=admin)

@@ -103,7 +103,7 @@ def test_the_caseworkers_cases_with_what_is_next_and_overdue_first(client):
     caseworker = UserFactory(role=Role.CASEWORKER, organisation=service.organisation)
     fresh = referral_in(Status.ACCEPTED, service=service)
     services.referral_assign(referral=fresh, by=admin, caseworker=caseworker)
-    stale = referral_in(Status.ACCEPTED, service=service)
+    stale = sent_days_ago(referral_in(Status.ACCEPTED, service=service), 30)
     services.referral_assign(referral=stale, by=admin, caseworker=caseworker)
     services.session_record(
         referral=stale,
@@ -138,9 +138,14 @@ def test_the_demo_gives_every_queue_something_on_any_day(day):
 
     moment = timezone.make_aware(timezone.datetime.combine(day, timezone.datetime.min.time()))
     moment = moment.replace(hour=10)
+    real_localdate = timezone.localdate
     with (
         mock.patch("django.utils.timezone.now", return_value=moment),
-        mock.patch("django.utils.timezone.localdate", return_value=day),
+        # localdate() of no value is the day; of a value, that value's own day.
+        mock.patch(
+            "django.utils.timezone.localdate",
+            side_effect=lambda value=None, timezone=None: real_localdate(value or moment, timezone),
+        ),
     ):
         load_demo()
         practitioner = User.objects.get(email="practitioner@demo.example")

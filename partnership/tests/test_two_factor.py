@@ -255,6 +255,9 @@ def test_only_the_two_factor_steps_and_sign_out_are_open_before_the_code(client,
         response = client.get(path)
         assert response.status_code == 302, path
         assert response["Location"].startswith("/sign-in/two-factor/"), path
+    # The footer's pages are for everyone, before the second step too.
+    for path in ("/help/", "/accessibility/", "/privacy/", "/cookies/"):
+        assert client.get(path).status_code == 200, path
     assert client.post("/account/recovery-codes/new/").status_code == 302
     assert client.post("/sign-out/")["Location"] == "/signed-out/"
     assert client.get("/")["Location"].startswith("/sign-in/?next=")
