@@ -221,7 +221,8 @@ def _outcome_history(practitioner, service, admin, caseworker) -> int:
         services.referral_send(referral=referral, by=practitioner)
         # Sent four weeks ago, so that its sessions fall after it was sent.
         sent_at = timezone.now() - timedelta(days=28)
-        Referral.objects.filter(pk=referral.pk).update(sent_at=sent_at)
+        Referral.objects.filter(pk=referral.pk).update(created_at=sent_at, sent_at=sent_at)
+        referral.events.exclude(kind="send").update(at=sent_at - timedelta(hours=1))
         referral.events.filter(kind="send").update(at=sent_at)
         referral.refresh_from_db()
         services.referral_accept(referral=referral, by=admin)
@@ -300,6 +301,8 @@ def _work_queues(practitioner, service, admin, caseworker) -> int:
         made += 1
         referral = services.referral_send(referral=referral, by=practitioner)
         Referral.objects.filter(pk=referral.pk).update(created_at=back, sent_at=back)
+        # Its timeline moves back with it: started and documented an hour before sending.
+        referral.events.exclude(kind="send").update(at=back - timedelta(hours=1))
         referral.events.filter(kind="send").update(at=back)
         referral.refresh_from_db()
         if queue == "overdue decision":

@@ -21,7 +21,7 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 def main_of(response) -> str:
     assert response.status_code == 200
-    return response.content.decode().split('id="main-content"')[1]
+    return response.content.decode().split('id="main-content"')[1].split("</main>")[0]
 
 
 def test_the_page_shows_the_referring_practitioners_contact_details(client):
