@@ -366,8 +366,11 @@ def conflict_declare(
     """The assessor says whether they have a conflict of interest with the applicant."""
     assignment = _locked_assignment(assignment)
     rules.require(by, "declare_conflict", assignment)
+    # The details are asked for with a conflict, and only then (the page's conditional reveal).
     if has_conflict and not details.strip():
-        raise ValidationError({"conflict_details": ["Describe the conflict of interest"]})
+        raise ValidationError({"details": ["Describe the conflict of interest"]})
+    if not has_conflict and details.strip():
+        raise ValidationError({"details": ["Only describe a conflict of interest if you have one"]})
     assignment.has_conflict = has_conflict
     assignment.conflict_details = details.strip()
     assignment.conflict_declared_at = timezone.now()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.utils import timezone
+
 from partnership.models import DesiredOutcome, User
 from providers.models import Service
 from referrals import services
@@ -87,8 +89,9 @@ RISK = {
     "summary": "Violence towards a former partner when drinking; no incidents in the last two years.",
     "risk_to_self": "Self-harm in custody in 2019; none since.",
     "staff_safety": "Meet in the office or public places for the first sessions. Do not visit the home alone.",
-    "last_assessed_on": date(2026, 10, 12),
 }
+# The date of the demo's risk assessment; never after the day the demo is loaded.
+RISK_ASSESSED_ON = date(2026, 10, 12)
 
 
 def demo_referral_make(
@@ -122,7 +125,10 @@ def demo_referral_make(
         },
         desired_outcomes=DesiredOutcome.objects.filter(category__in=service.categories.all())[:2],
     )
-    services.risk_update(referral=referral, by=practitioner, data=RISK)
+    assessed = min(RISK_ASSESSED_ON, timezone.localdate())
+    services.risk_update(
+        referral=referral, by=practitioner, data={**RISK, "last_assessed_on": assessed}
+    )
     services.document_add(
         referral=referral, by=practitioner, name="risk-assessment-summary.pdf", content=SAMPLE_PDF
     )

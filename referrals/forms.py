@@ -4,6 +4,7 @@ from django import forms
 
 from partnership.forms import GovukDateField, GovukFormMixin
 from partnership.models import ComplexityLevel, DesiredOutcome, User
+from referrals import validation
 from referrals.models import (
     Concern,
     DeclineReason,
@@ -51,15 +52,13 @@ class StartForm(GovukFormMixin, forms.Form):
         return crn
 
 
-PHONE_MESSAGE = "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192"
-
-
-def _age_on(born, on) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+PHONE_MESSAGE = validation.PHONE_MESSAGE
 
 
 class SectionForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
-    """A section of the referral: long text boxes count their characters."""
+    """A section of the referral: long text boxes count their characters. The referral's
+    rules are `referrals.validation`'s, which the services keep: the form asks them too, to
+    list every problem at once, each on its field (one message a field)."""
 
     character_count = True
 
@@ -69,23 +68,36 @@ class SectionForm(AmendmentMixin, GovukFormMixin, forms.ModelForm):
         referral = getattr(self.instance, "referral", self.instance)
         return referral.status in ("draft", "returned")
 
+    def rule_errors(self, data: dict) -> dict[str, str]:
+        return validation.referral_errors(self.instance, data)
+
+    def clean(self):
+        cleaned = super().clean()
+        data = {name: cleaned[name] for name in self._meta.fields if name in cleaned}
+        for controller, (_, revealed) in self.reveals.items():
+            if controller not in cleaned:
+                # Unanswered or invalid: whether they are asked is not known yet.
+                for name in revealed:
+                    data.pop(name, None)
+        for name, message in self.rule_errors(data).items():
+            if name in self.fields and name not in self._errors:
+                self.add_error(name, message)
+        return self.cleaned_data
+
 
 class PersonForm(SectionForm):
     date_of_birth = GovukDateField(
-        label="Date of birth", required=False, help_text="For example, 27 3 1990", when="past"
+        label="Date of birth",
+        required=False,
+        help_text="For example, 27 3 1990",
+        # Before the page's bound (1900 to today), so a date to come says it must be past.
+        validators=[validation.born_in_the_past],
     )
     expected_release_date = GovukDateField(
         label="Expected release date", required=False, help_text="For example, 14 9 2026"
     )
-    reveals = {
-        "setting": (
-            Referral.Setting.CUSTODY,
-            {
-                "prison": "Enter the prison the person is in",
-                "expected_release_date": "Enter the expected release date",
-            },
-        )
-    }
+    # Shown in custody, cleared otherwise; what they need is `validation.CUSTODY_FIELDS`.
+    reveals = {"setting": (Referral.Setting.CUSTODY, dict.fromkeys(validation.CUSTODY_FIELDS, ""))}
 
     class Meta:
         model = Referral
@@ -115,28 +127,6 @@ class PersonForm(SectionForm):
         self.fields["setting"].error_messages["required"] = "Select where the person is now"
         self.fields["phone"].widget.attrs.update({"type": "tel", "autocomplete": "off"})
 
-    def clean_phone(self):
-        import re
-
-        phone = self.cleaned_data["phone"].strip()
-        if phone and (
-            not re.fullmatch(r"\+?[0-9 ()\-]+", phone)
-            or not 10 <= len(re.sub(r"[^0-9]", "", phone)) <= 15
-        ):
-            raise forms.ValidationError(PHONE_MESSAGE)
-        return phone
-
-    def clean_date_of_birth(self):
-        from django.utils import timezone
-
-        born = self.cleaned_data["date_of_birth"]
-        minimum = self.instance.service.minimum_age
-        if born and _age_on(born, timezone.localdate()) < minimum:
-            raise forms.ValidationError(
-                f"The person must be at least {minimum} years old for this service"
-            )
-        return born
-
 
 class SentenceForm(SectionForm):
     sentence_end_date = GovukDateField(
@@ -165,20 +155,6 @@ class SentenceForm(SectionForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rar_days"].widget.attrs["class"] += " govuk-input--width-4"
-
-    def clean_sentence_end_date(self):
-        from django.utils import timezone
-
-        ends = self.cleaned_data["sentence_end_date"]
-        # A new referral is for a sentence still running; a date already saved stays.
-        if (
-            ends
-            and self.is_new
-            and ends != self.instance.sentence_end_date
-            and ends <= timezone.localdate()
-        ):
-            raise forms.ValidationError("Sentence end date must be in the future")
-        return ends
 
 
 class NeedsForm(SectionForm):
@@ -249,7 +225,6 @@ class RiskForm(SectionForm):
     last_assessed_on = GovukDateField(
         label="Date of the last risk assessment",
         required=False,
-        when="today_or_past",
         help_text="The date of the current OASys or risk of serious harm assessment, "
         "for example, 27 3 2026",
     )
@@ -287,6 +262,9 @@ class RiskForm(SectionForm):
         for name in ROSH_FIELDS:
             self.fields[name].choices = RoshLevel.choices
             self.fields[name].required = False
+
+    def rule_errors(self, data: dict) -> dict[str, str]:
+        return validation.risk_errors(data)
 
 
 class DocumentForm(GovukFormMixin, forms.Form):

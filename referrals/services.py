@@ -16,7 +16,7 @@ from notifications.services import notification_send
 from partnership.errors import NotPermitted, StateConflict
 from partnership.models import User
 from providers.models import Service
-from referrals import documents, rules
+from referrals import documents, rules, validation
 from referrals.models import (
     RISK_EVENT_KINDS,
     AccessLog,
@@ -167,6 +167,13 @@ def referral_start(
     return referral, True
 
 
+def _amendment_error(sent: bool, amendment_reason: str) -> dict[str, str]:
+    """After sending, every change says why."""
+    if sent and not amendment_reason.strip():
+        return {"amendment_reason": "Say why you are changing a referral that has been sent"}
+    return {}
+
+
 @transaction.atomic
 def referral_update(
     *, referral: Referral, by: User, data: dict, desired_outcomes=None, amendment_reason: str = ""
@@ -174,18 +181,19 @@ def referral_update(
     """Save a section of a referral. After it is sent, a change needs a recorded reason."""
     rules.require(by, "edit", referral)
     sent = referral.status not in (Status.DRAFT, Status.RETURNED)
-    if sent and not amendment_reason.strip():
-        raise ValidationError(
-            {"amendment_reason": ["Say why you are changing a referral that has been sent"]}
-        )
-    for key, value in data.items():
+    for key in data:
         if key not in DRAFT_FIELDS:
             raise ValueError(f"{key} is not a referral field")
-        setattr(
-            referral,
-            key,
-            value.strip().upper() if key == "crn" and isinstance(value, str) else value,
-        )
+    data = {
+        key: value.strip().upper() if key == "crn" and isinstance(value, str) else value
+        for key, value in data.items()
+    }
+    # The referral's rules (`referrals.validation`), before anything changes.
+    validation.raise_errors(
+        validation.referral_errors(referral, data), **_amendment_error(sent, amendment_reason)
+    )
+    for key, value in validation.referral_cleared(referral, data).items():
+        setattr(referral, key, value)
     referral.full_clean(exclude=["reference"], validate_constraints=False)
     try:
         with transaction.atomic():
@@ -207,14 +215,14 @@ def risk_update(
     """Save the referral's risk information."""
     rules.require(by, "edit", referral)
     sent = referral.status not in (Status.DRAFT, Status.RETURNED)
-    if sent and not amendment_reason.strip():
-        raise ValidationError(
-            {"amendment_reason": ["Say why you are changing a referral that has been sent"]}
-        )
-    risk = RiskInformation.objects.select_for_update().get(referral=referral)
-    for key, value in data.items():
+    for key in data:
         if key not in RISK_FIELDS:
             raise ValueError(f"{key} is not a risk field")
+    validation.raise_errors(
+        validation.risk_errors(data), **_amendment_error(sent, amendment_reason)
+    )
+    risk = RiskInformation.objects.select_for_update().get(referral=referral)
+    for key, value in data.items():
         setattr(risk, key, value)
     risk.full_clean(exclude=["referral"])
     risk.save()
@@ -291,10 +299,6 @@ def referral_draft_delete(*, referral: Referral, by: User) -> str:
     retention._drafts_delete([(locked.pk, locked.public_id)], now=timezone.now())
     logger.info("Draft referral %s deleted by its practitioner", locked.pk)
     return locked.reference
-
-
-def _age_on(born: date, on: date) -> int:
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
 def referral_missing(referral: Referral) -> dict[str, list[str]]:
@@ -385,7 +389,7 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
     ):
         need("eligibility", f"This service is for {service.get_eligible_sex_display().lower()}")
     if referral.date_of_birth:
-        age = _age_on(referral.date_of_birth, timezone.localdate())
+        age = validation.age_on(referral.date_of_birth, timezone.localdate())
         if age < service.minimum_age or (service.maximum_age and age > service.maximum_age):
             limit = (
                 f"{service.minimum_age} to {service.maximum_age}"

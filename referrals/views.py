@@ -218,6 +218,12 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
     )
 
 
+def _documents_url(referral: Referral, back: str) -> str:
+    """The documents page, still returning where a Change link came from (`RETURN_TO`)."""
+    url = reverse("referrals:documents", kwargs={"public_id": referral.public_id})
+    return f"{url}?{urlencode({'return': back})}" if back in RETURN_TO else url
+
+
 @login_required
 def document_list(request: HttpRequest, public_id) -> HttpResponse:
     referral = _editable(request, public_id)
@@ -240,8 +246,7 @@ def document_list(request: HttpRequest, public_id) -> HttpResponse:
             apply_domain_error(form, exc)
         else:
             messages.success(request, f"{upload.name} has been uploaded")
-            url = reverse("referrals:documents", kwargs={"public_id": referral.public_id})
-            return redirect(f"{url}?return={back}" if back else url)
+            return redirect(_documents_url(referral, back))
     return render(
         request,
         "referrals/documents.html",
@@ -261,7 +266,7 @@ def document_remove(request: HttpRequest, public_id, document_id) -> HttpRespons
     document = get_object_or_404(referral.documents, public_id=document_id)
     services.document_remove(document=document, by=request.user)
     messages.success(request, f"{document.original_name} has been removed")
-    return redirect("referrals:documents", public_id=referral.public_id)
+    return redirect(_documents_url(referral, _return_to(request)))
 
 
 @login_required

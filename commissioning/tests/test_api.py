@@ -299,3 +299,40 @@ def test_a_rounds_dates_must_be_in_order_through_the_api_too(client, dates, fiel
     assert response.status_code == 400
     assert response.json()["errors"][field] == [message]
     assert not FundingRound.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"has_conflict": True, "details": " "}, "Describe the conflict of interest"),
+        (
+            {"has_conflict": False, "details": "My cousin works there"},
+            "Only describe a conflict of interest if you have one",
+        ),
+    ],
+)
+def test_conflict_details_come_with_a_conflict_and_only_then(client, body, message):
+    """As on the page: the details are asked for with a conflict; with none there are none."""
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(commissioner)
+    lot = add_lot(funding_round, commissioner, "Housing", 100_000)
+    open_round(funding_round, commissioner)
+    application, _ = apply(lot, income=50_000)
+    services.round_transition(
+        funding_round=funding_round, by=commissioner, action="close_applications"
+    )
+    assessor = UserFactory(role=Role.ASSESSOR)
+    assignment = services.assessor_assign(
+        application=application, by=commissioner, assessor=assessor
+    )
+    declared = client.post(
+        f"/api/v1/assessments/{assignment.pk}/declare/",
+        body,
+        content_type="application/json",
+        **auth(assessor),
+    )
+    assert declared.status_code == 400
+    assert declared["Content-Type"] == "application/problem+json"
+    assert declared.json()["errors"] == {"details": [message]}
+    assignment.refresh_from_db()
+    assert assignment.conflict_declared_at is None and assignment.conflict_details == ""

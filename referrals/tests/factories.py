@@ -1,6 +1,8 @@
 """Referrals built through the service layer, in any state."""
 
-from datetime import date
+from datetime import date, timedelta
+
+from django.utils import timezone
 
 from partnership.models import DesiredOutcome, Role
 from partnership.tests.factories import UserFactory
@@ -27,8 +29,10 @@ COMPLETE_RISK = {
     "summary": "Past violence towards a former partner when drinking.",
     "risk_to_self": "None known.",
     "staff_safety": "Meet in public places for the first sessions.",
-    "last_assessed_on": date(2026, 10, 1),
 }
+# Days before today of the risk assessment a complete referral gives: always in the past,
+# wherever a test sets the clock.
+ASSESSED_DAYS_AGO = 60
 
 _crn_counter = iter(range(100000, 999999))
 
@@ -50,7 +54,12 @@ def referral_in(status: str = Status.DRAFT, *, practitioner=None, service=None, 
         data=COMPLETE_PERSON,
         desired_outcomes=DesiredOutcome.objects.filter(category__in=service.categories.all())[:1],
     )
-    services.risk_update(referral=referral, by=practitioner, data=COMPLETE_RISK)
+    assessed = timezone.localdate() - timedelta(days=ASSESSED_DAYS_AGO)
+    services.risk_update(
+        referral=referral,
+        by=practitioner,
+        data={**COMPLETE_RISK, "last_assessed_on": assessed},
+    )
     if status == Status.DRAFT:
         return referral
     if status == Status.WITHDRAWN:

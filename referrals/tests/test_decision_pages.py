@@ -32,7 +32,8 @@ def test_the_referral_page_links_to_each_decision_page_and_get_and_head_write_no
     url = f"/referrals/{referral.public_id}/{action}/"
     assert f'href="{url}"' in detail
     # No decision's form sits on the referral page any more.
-    assert 'method="post"' not in detail.split('id="main-content"')[1].split("</main>")[0]
+    main = detail.split('id="main-content"')[1].split("</main>")[0]
+    assert 'method="post"' not in main
     before = unchanged(referral)
     assert client.get(url).status_code == 200
     assert client.head(url).status_code == 200
@@ -190,3 +191,32 @@ class TestOutOfScope:
         for action in ("send", "start", "complete", "edit", "read_risk", "nonsense"):
             assert client.get(f"/referrals/{referral.public_id}/{action}/").status_code == 404
         assert not ReferralEvent.objects.filter(referral=referral, kind="start").exists()
+
+
+def test_accepting_after_a_colleague_decided_is_a_page_level_error(client, monkeypatch):
+    """A colleague accepts between the page opening and the click: the refusal tops the
+    error summary, linked to the page's main content (the form asks nothing: no field)."""
+    import re
+
+    from referrals import services
+
+    referral = referral_in(Status.SENT)
+    admin = provider_admin_for(referral.service)
+    colleague = UserFactory(role=Role.PROVIDER_ADMIN, organisation=referral.service.organisation)
+    accept = services.referral_accept
+
+    def colleague_first(*, referral, by):
+        accept(referral=Referral.objects.get(pk=referral.pk), by=colleague)
+        return accept(referral=referral, by=by)
+
+    monkeypatch.setattr(services, "referral_accept", colleague_first)
+    client.force_login(admin)
+    page = page_of(client.post(f"/referrals/{referral.public_id}/accept/"))
+    summary = page.split('class="govuk-error-summary"', 1)[1].split("</ul>", 1)[0]
+    links = re.findall(r'<a href="([^"]*)">([^<]*)</a>', summary)
+    assert len(links) == 1 and links[0][0] == "#main-content", links
+    assert 'id="main-content"' in page
+    assert "<title>Error: " in page
+    fresh = Referral.objects.get(pk=referral.pk)
+    assert fresh.status == Status.ACCEPTED
+    assert fresh.events.filter(kind="accept").count() == 1

@@ -196,6 +196,7 @@ def test_date_of_birth_is_in_the_past_and_old_enough_for_the_service(client, dra
 def test_a_phone_number_of_letters_is_refused(client, draft):
     page = _page(client.post(_url(draft, "person"), {"setting": "community", "phone": "call me"}))
     assert _errors(page) == [("#id_phone", PHONE_MESSAGE)]
+    assert "<title>Error: Person on probation" in page and "Error: Error:" not in page
     assert PHONE_MESSAGE.startswith("Enter a telephone number, like 01632 960 001")
     response = client.post(
         _url(draft, "person"), {"setting": "community", "phone": "+44 808 157 0192"}
@@ -404,3 +405,28 @@ def test_commissioning_amounts_are_money_with_a_pound_prefix():
     assert Form({"value": "x"}).errors == {
         "value": ["The value must be a whole number of pounds, like £75,000"]
     }
+
+
+def test_removing_a_document_keeps_the_return_to_check_answers(client, draft, settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    check = f"/referrals/{draft.public_id}/check/"
+    documents_url = _url(draft, "documents")
+    pdf = b"%PDF-1.7\n1 0 obj\n<</Type /Catalog>>\nendobj\n%%EOF\n"
+    first, second = (
+        services.document_add(referral=draft, by=draft.practitioner, name=name, content=pdf)
+        for name in ("one.pdf", "two.pdf")
+    )
+    remove = f"/referrals/{draft.public_id}/tasks/documents/{first.public_id}/remove/"
+    page = _page(client.get(documents_url + "?return=check"))
+    assert f'action="{remove}?return=check"' in page
+    response = client.post(remove + "?return=check")
+    assert response.status_code == 302
+    assert response["Location"] == documents_url + "?return=check"
+    page = _page(client.get(response["Location"]))
+    assert f'href="{check}" class="govuk-back-link"' in page
+    assert "one.pdf has been removed" in page
+    # Without the flag, or with anything but the allowed value, it returns to the task list.
+    other = f"/referrals/{draft.public_id}/tasks/documents/{second.public_id}/remove/"
+    response = client.post(other + "?return=https://evil.example/")
+    assert response["Location"] == documents_url
+    assert not draft.documents.exists()

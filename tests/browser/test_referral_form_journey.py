@@ -1,6 +1,7 @@
 """The practitioner's referral form in a browser: task statuses change as sections are
 saved, a wrong date gives one linked error, custody reveals the prison question, and a
-Change link on check answers comes back to check answers; axe at 1280 px and 320 px."""
+Change link on check answers comes back to check answers, through removing a document
+too; axe at 1280 px and 320 px."""
 
 import re
 
@@ -10,6 +11,8 @@ from playwright.sync_api import expect
 from tests.browser.axe import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def fill_date(page, legend, day, month, year):
@@ -112,5 +115,22 @@ def test_a_referral_through_the_task_list(sign_in, live_server):
     page.get_by_label("Rehabilitation activity requirement (RAR) days (optional)").fill("20")
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_test_id("rar-days")).to_have_text("20 days")
+
+    # Removing a document keeps the way back to check answers.
+    page.get_by_role("link", name="Change risk documents").click()
+    page.get_by_label("Upload a risk document").set_input_files(
+        files=[{"name": "licence.pdf", "mimeType": "application/pdf", "buffer": PDF}]
+    )
+    page.get_by_role("button", name="Upload file", exact=True).click()
+    expect(page.get_by_test_id("documents")).to_contain_text("licence.pdf")
+    page.get_by_role("button", name="Remove licence.pdf").click()
+    expect(page.get_by_role("heading", name="Success")).to_be_visible()
+    expect(page.get_by_test_id("documents")).to_have_count(0)
+    expect(page.get_by_role("link", name="Back to check your answers")).to_be_visible()
+    axe_at_both_widths(page)
+    page.get_by_role("link", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check your answers before sending the referral"
+    )
     page.get_by_role("link", name="Back to your referral").click()
     expect(page.locator("#status-sentence")).to_have_text("Completed")
