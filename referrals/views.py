@@ -419,10 +419,18 @@ def draft_delete(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @login_required
+@require_http_methods(["GET", "HEAD"])
 def detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = _referral(request, public_id)
-    if request.method == "GET":  # opening it reads what was new about it; HEAD writes nothing
+    response = _detail_page(request, referral)
+    # Opening the page reads what was new about it: once it was shown, and never on HEAD,
+    # which asks for nothing to change.
+    if request.method != "HEAD":
         notifications_mark_read_for(user=request.user, subject=referral)
+    return response
+
+
+def _detail_page(request: HttpRequest, referral: Referral) -> HttpResponse:
     actions = rules.actions_for(request.user, referral)
     # Risk is shown, and its read logged, only to those who may read it: for anyone else
     # the page simply leaves it out, and nothing is logged, since nothing was asked for.

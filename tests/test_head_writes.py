@@ -59,13 +59,15 @@ PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
 @contextmanager
-def writes_watched():
-    """The tables written to while the block runs, bookkeeping left out."""
+def writes_watched(also_ignored: frozenset[str] = frozenset()):
+    """The tables written to while the block runs, bookkeeping (and `also_ignored`) left
+    out."""
     written: list[str] = []
+    ignored = BOOKKEEPING_TABLES | also_ignored
 
     def watch(execute, sql, params, many, context):
         match = WRITE.match(sql)
-        if match and match.group(1) not in BOOKKEEPING_TABLES:
+        if match and match.group(1) not in ignored:
             written.append(f"{match.group(1)}: {sql[:80]}")
         return execute(sql, params, many, context)
 

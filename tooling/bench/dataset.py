@@ -336,9 +336,9 @@ def _users(cursor, sizes: Sizes, now: datetime) -> None:
     cursor.execute(
         """
         INSERT INTO partnership_user (password, is_superuser, email, full_name, role, is_active,
-                                      is_staff, date_joined, pdu_id)
+                                      is_staff, date_joined, pdu_id, phone)
         SELECT '!', false, 'practitioner-' || k || '@' || %(domain)s, 'Practitioner ' || k,
-               'practitioner', true, false, %(now)s, p.pdu_id
+               'practitioner', true, false, %(now)s, p.pdu_id, ''
         FROM generate_series(1, %(count)s) k
         JOIN bench_pdu p ON p.pos = 1 + (k - 1) %% (SELECT count(*) FROM bench_pdu)
         ORDER BY k;
@@ -351,17 +351,17 @@ def _users(cursor, sizes: Sizes, now: datetime) -> None:
         CREATE UNIQUE INDEX ON bench_practitioner (pos, j);
 
         INSERT INTO partnership_user (password, is_superuser, email, full_name, role, is_active,
-                                      is_staff, date_joined, organisation_id)
+                                      is_staff, date_joined, organisation_id, phone)
         SELECT '!', false, kind || '-' || o.id || '@' || %(domain)s,
                initcap(replace(kind, '-', ' ')) || ' ' || o.id,
-               replace(kind, '-', '_'), true, false, %(now)s, o.id
+               replace(kind, '-', '_'), true, false, %(now)s, o.id, ''
         FROM providers_organisation o CROSS JOIN (VALUES ('provider-admin'), ('caseworker')) k(kind)
         ORDER BY o.id, kind DESC;
 
         INSERT INTO partnership_user (password, is_superuser, email, full_name, role, is_active,
-                                      is_staff, date_joined, commissioning_body_id)
+                                      is_staff, date_joined, commissioning_body_id, phone)
         SELECT '!', false, 'commissioner-' || b.id || '@' || %(domain)s, 'Commissioner ' || b.id,
-               'commissioner', true, false, %(now)s, b.id
+               'commissioner', true, false, %(now)s, b.id, ''
         FROM partnership_commissioningbody b ORDER BY b.id;
         """,
         {"domain": BENCH_EMAIL_DOMAIN, "now": now, "count": sizes.practitioners,
