@@ -14,7 +14,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import BadHeaderError, EmailMessage, get_connection
 from django.db import DatabaseError, IntegrityError, InterfaceError, connection, transaction
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
@@ -474,3 +474,25 @@ def password_reset_notify(*, user: User) -> bool:
         ),
     )
     return bool(sent)
+
+
+PASSWORD_CHANGED_KIND = "password_changed"
+
+
+def password_changed_notify(*, user: User, how: str) -> list[Notification]:
+    """Tell `user`, by email to their own address and in the portal, that their password
+    changed (`how`: "changed" from their account, "reset" from an emailed link), when, and
+    what to do if it was not them. The email goes after the change commits."""
+    when = dateformat.format(timezone.localtime(), r"j F Y \a\t H:i")
+    way = "reset with a link sent by email" if how == "reset" else "changed from your account"
+    return notification_send(
+        recipients=[user],
+        kind=PASSWORD_CHANGED_KIND,
+        title="Your password was changed",
+        body=(
+            f"The password of your {settings.SERVICE_NAME} account was {way} on {when} "
+            "(UK time). If it was you, you need do nothing.\n\n"
+            "If it was not you, contact service support straight away at "
+            f"{settings.SUPPORT_EMAIL}: someone else may be able to sign in as you."
+        ),
+    )

@@ -14,20 +14,22 @@ from __future__ import annotations
 import ipaddress
 import logging
 from base64 import b32encode
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from importlib import import_module
 
 import segno
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.hashers import check_password, get_hasher, identify_hasher, make_password
-from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import connection, transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -92,6 +94,32 @@ def client_ip_address(request: HttpRequest) -> str | None:
     except ValueError:
         return remote
     return candidate
+
+
+def password_guesses_locked(request: HttpRequest) -> bool:
+    """Whether the signed-in user's account (or this client address) is locked out of
+    signing in, so that no password of theirs is checked here either."""
+    return AxesProxyHandler.is_locked(request, _axes_credentials(request.user))
+
+
+def password_guess_failed(request: HttpRequest) -> bool:
+    """A wrong current password from the signed-in user, counted by django-axes as a failed
+    sign-in to their account from this address (the same limit and cool-off). True when it
+    locks them out; the caller then signs them out. Nothing typed is logged."""
+    user = request.user
+    user_login_failed.send(sender=__name__, credentials=_axes_credentials(user), request=request)
+    locked = bool(getattr(request, "axes_locked_out", False))
+    logger.warning(
+        "Wrong current password for user %s when changing it%s",
+        user.pk,
+        "; locked out and signed out" if locked else "",
+    )
+    return locked
+
+
+def _axes_credentials(user: User) -> dict:
+    # Only the account, as the sign-in page's credentials name it: never a password.
+    return {settings.AXES_USERNAME_FORM_FIELD: user.email}
 
 
 # Sessions ---------------------------------------------------------------------------
@@ -204,9 +232,20 @@ def session_expiry_reason(request: HttpRequest) -> str | None:
     return None
 
 
-def session_seconds_left(request: HttpRequest) -> int | None:
-    """Seconds until a signed-in session ends, idle or at its absolute limit, whichever is
-    sooner; None for a session without the times these rules keep."""
+@dataclass(frozen=True)
+class SessionEnd:
+    """When a signed-in session ends if nothing more happens: `seconds_left`, and which
+    limit ends it ("idle", which staying signed in extends, or "absolute", which nothing
+    extends), at `at`."""
+
+    seconds_left: int
+    limit: str
+    at: datetime
+
+
+def session_end(request: HttpRequest) -> SessionEnd | None:
+    """When the session ends, idle or at its absolute limit, whichever is sooner; None for
+    a session without the times these rules keep."""
     session = request.session
     signed_in_at = session.get(SIGNED_IN_AT_KEY)
     last_seen_at = session.get(LAST_SEEN_AT_KEY, signed_in_at)
@@ -215,16 +254,52 @@ def session_seconds_left(request: HttpRequest) -> int | None:
     now = _now()
     idle_left = settings.SESSION_IDLE_TIMEOUT_SECONDS - (now - last_seen_at)
     absolute_left = settings.SESSION_COOKIE_AGE - (now - signed_in_at)
-    return max(0, round(min(idle_left, absolute_left)))
+    limit = "absolute" if absolute_left <= idle_left else "idle"
+    left = max(0.0, min(idle_left, absolute_left))
+    return SessionEnd(
+        seconds_left=round(left),
+        limit=limit,
+        at=datetime.fromtimestamp(now + left, tz=UTC),
+    )
 
 
-def session_keep_alive(request: HttpRequest) -> int | None:
+def session_end_answer(end: SessionEnd) -> dict:
+    """What a page needs to warn of the end: the seconds left, which limit ends the session
+    ("absolute": staying signed in cannot help) and the time it ends, as the portal writes
+    times (UK time, 24-hour)."""
+    return {
+        "seconds_left": end.seconds_left,
+        "limit": end.limit,
+        "signed_out_at": dateformat.format(timezone.localtime(end.at), "H:i"),
+        "ends_at": int(end.at.timestamp()),
+    }
+
+
+def absolute_limit_text() -> str:
+    """How long a session lasts at most, in words: "12 hours"."""
+    seconds = settings.SESSION_COOKIE_AGE
+    if seconds >= 3600 and seconds % 3600 == 0:
+        count, unit = seconds // 3600, "hour"
+    else:
+        count, unit = max(1, seconds // 60), "minute"
+    return f"{count} {unit}{'' if count == 1 else 's'}"
+
+
+def session_seconds_left(request: HttpRequest) -> int | None:
+    """Seconds until a signed-in session ends, idle or at its absolute limit, whichever is
+    sooner; None for a session without the times these rules keep."""
+    end = session_end(request)
+    return None if end is None else end.seconds_left
+
+
+def session_keep_alive(request: HttpRequest) -> SessionEnd | None:
     """Note activity now, whatever LAST_SEEN_RESOLUTION_SECONDS would skip (someone chose to
-    stay signed in); returns the seconds the session now has left."""
+    stay signed in); returns when the session now ends, which is no later than its
+    absolute limit."""
     if SESSION_KEY not in request.session:
         return None
     request.session[LAST_SEEN_AT_KEY] = _now()
-    return session_seconds_left(request)
+    return session_end(request)
 
 
 def expiry_message(reason: str) -> str:

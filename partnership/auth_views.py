@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import HASH_SESSION_KEY
+from django.contrib.auth import HASH_SESSION_KEY, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -23,6 +23,7 @@ from partnership.auth_forms import (
     TotpCodeForm,
     TwoFactorTurnOffForm,
 )
+from partnership.signals import password_changed
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -177,25 +178,46 @@ def two_factor_turn_off(request: HttpRequest) -> HttpResponse:
 def change_password(request: HttpRequest) -> HttpResponse:
     """A new password for the signed-in user, given their current one. This session carries
     on (under a new key); every other session of the account ends."""
+    if request.method == "POST" and auth.password_guesses_locked(request):
+        # Locked out of signing in: the current password is not checked here either.
+        return _password_guesses_locked_out(request)
     form = ChangePasswordForm(request.user, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        auth.user_sessions_end(user=user, keep_session_key=request.session.session_key)
-        auth.session_rotate(request)
-        request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        messages.success(
-            request, "Your password has been changed. You are signed out everywhere else"
-        )
-        return redirect("account-security")
+    if request.method == "POST":
+        if form.is_valid():
+            user = form.save()
+            auth.user_sessions_end(user=user, keep_session_key=request.session.session_key)
+            auth.session_rotate(request)
+            request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+            password_changed.send(sender=type(user), user=user, how="changed")
+            messages.success(
+                request, "Your password has been changed. You are signed out everywhere else"
+            )
+            return redirect("account-security")
+        if form.has_error("old_password", "password_incorrect") and auth.password_guess_failed(
+            request
+        ):
+            return _password_guesses_locked_out(request)
     return render(request, "auth/change_password.html", {"form": form})
+
+
+def _password_guesses_locked_out(request: HttpRequest) -> HttpResponse:
+    """Too many wrong current passwords (with failed sign-ins): as at sign-in, the account
+    is locked out for the cool-off, and this session, which may not be its owner's, ends."""
+    logout(request)
+    return locked_out(request)
 
 
 @login_required
 @require_POST
 def session_keep_alive(request: HttpRequest) -> JsonResponse:
     """ "Stay signed in" from the timeout warning: the session's idle time starts again.
-    Answers with the seconds it now has left; a session already over goes to sign-in."""
-    return JsonResponse({"signed_in": True, "seconds_left": auth.session_keep_alive(request)})
+    Answers with the seconds it now has left, which limit now ends it ("idle", or
+    "absolute" when the limit since sign-in comes first, which nothing extends) and at what
+    time; a session already over goes to sign-in."""
+    end = auth.session_keep_alive(request)
+    if end is None:
+        return JsonResponse({"signed_in": False})
+    return JsonResponse({"signed_in": True, **auth.session_end_answer(end)})
 
 
 def signed_out(request: HttpRequest) -> HttpResponse:
@@ -212,7 +234,12 @@ def session_ended(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "auth/session_ended.html",
-        {"idle_minutes": settings.SESSION_IDLE_TIMEOUT_SECONDS // 60},
+        {
+            "idle_minutes": settings.SESSION_IDLE_TIMEOUT_SECONDS // 60,
+            # The warning says which limit ended the session; nothing else is read from it.
+            "absolute": request.GET.get("reason") == "absolute",
+            "absolute_length": auth.absolute_limit_text(),
+        },
     )
 
 
@@ -267,6 +294,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         auth.user_sessions_end(user=form.user)
+        password_changed.send(sender=type(form.user), user=form.user, how="reset")
         return response
 
 

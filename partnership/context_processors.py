@@ -21,17 +21,19 @@ def portal(request: HttpRequest) -> dict:
 
 
 def session_timeout(request: HttpRequest) -> dict:
-    """For a signed-in page: when its session ends if idle, so that the page can warn
-    SESSION_TIMEOUT_WARNING_SECONDS before (templates/auth/session_timeout.html)."""
+    """For a signed-in page: when its session ends (idle, or at the absolute limit since
+    sign-in) and at what time, so that the page can warn SESSION_TIMEOUT_WARNING_SECONDS
+    before (templates/auth/session_timeout.html)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or auth.two_factor_pending(request):
         return {}
-    seconds_left = auth.session_seconds_left(request)
-    if seconds_left is None:
+    end = auth.session_end(request)
+    if end is None:
         return {}
     return {
         "session_timeout": {
-            "seconds_left": seconds_left,
+            **auth.session_end_answer(end),
             "warning_seconds": settings.SESSION_TIMEOUT_WARNING_SECONDS,
+            "absolute_length": auth.absolute_limit_text(),
         }
     }

@@ -221,6 +221,16 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "partnership.auth.axes_username"
 AXES_CLIENT_IP_CALLABLE = "partnership.auth.client_ip_address"
 AXES_LOCKOUT_CALLABLE = "partnership.auth_views.locked_out"
+# Wrong current passwords on the change-password page count as failed sign-ins too
+# (partnership.auth.password_guess_failed); axes keeps the request's fields with a failure,
+# so every password field is masked (with axes' own defaults), not only `password`.
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "old_password",
+    "new_password1",
+    "new_password2",
+]
 # Proxies in front of the portal that append to X-Forwarded-For (1 behind the TLS proxy);
 # 0 takes the connection's own address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

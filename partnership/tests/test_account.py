@@ -12,6 +12,7 @@ import time_machine
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 
 from partnership.auth import LAST_SEEN_AT_KEY
 from partnership.models import UserSession
@@ -134,7 +135,13 @@ def test_stay_signed_in_starts_the_idle_time_again(client):
         # Any request notes activity at most once a minute; 29 minutes in, this one does.
         response = client.post("/account/session/keep-alive/")
         assert response.status_code == 200
-        assert response.json() == {"signed_in": True, "seconds_left": 30 * 60}
+        assert response.json() == {
+            "signed_in": True,
+            "seconds_left": 30 * 60,
+            "limit": "idle",
+            "signed_out_at": "09:59",  # 09:29 UTC is 09:29 in London in March
+            "ends_at": int((START + timedelta(minutes=59)).timestamp()),
+        }
         assert last_seen(client) == (START + timedelta(minutes=29)).timestamp()
 
         # Within the minute a plain request would not note activity; staying signed in does.
@@ -202,6 +209,47 @@ def test_signed_in_pages_carry_the_timeout_warning_with_the_time_left(client, se
     assert re.search(r'<script type="module" nonce="[^"]+" src="/static/js/session-timeout', page)
 
 
+def test_stay_signed_in_cannot_reach_past_the_absolute_limit_and_says_so(client):
+    # Summer time: the times are London's (BST, UTC+1).
+    signed_in = datetime(2026, 6, 1, 5, 42, tzinfo=UTC)
+    with time_machine.travel(signed_in, tick=False) as traveller:
+        sign_in(client, UserFactory())
+        # Kept busy until 20 minutes before the 12 hours are up.
+        for _ in range(23):
+            traveller.shift(timedelta(minutes=30) - timedelta(seconds=1))
+            assert client.post("/account/session/keep-alive/").json()["limit"] == "idle"
+        traveller.shift(timedelta(hours=12) - (timezone.now() - signed_in) - timedelta(minutes=20))
+
+        answer = client.post("/account/session/keep-alive/").json()
+
+        assert answer == {
+            "signed_in": True,
+            "seconds_left": 20 * 60,
+            "limit": "absolute",
+            "signed_out_at": "18:42",
+            "ends_at": int((signed_in + timedelta(hours=12)).timestamp()),
+        }
+        # The page says the same from its first load.
+        dialog = re.search(r"<dialog.*?</dialog>", client.get("/").content.decode(), re.S)
+        assert 'data-limit="absolute"' in dialog.group(0)
+        assert 'data-seconds-left="1200"' in dialog.group(0)
+        text = re.sub(r"<[^>]+>", "", dialog.group(0))
+        assert (
+            "You will be signed out at 18:42 because you have been signed in for 12 hours. "
+            "Save your work." in text
+        )
+        traveller.shift(timedelta(minutes=20))
+        assert client.get("/")["Location"].startswith("/sign-in/")
+
+
+def test_the_timeout_warning_is_for_the_idle_limit_while_it_comes_first(client):
+    with time_machine.travel(START, tick=False):
+        sign_in(client, UserFactory())
+        page = client.get("/").content.decode()
+    dialog = re.search(r"<dialog[^>]*>", page).group(0)
+    assert 'data-limit="idle"' in dialog
+
+
 # Signing out ----------------------------------------------------------------------------
 
 
@@ -222,6 +270,12 @@ def test_the_timeout_warning_signs_out_to_the_timed_out_page(client):
     page = client.get(response["Location"]).content.decode()
     assert "You have been signed out" in page
     assert "had not used the portal for 30 minutes" in page
+
+
+def test_signed_out_at_the_absolute_limit_the_page_says_why(client):
+    page = client.get("/signed-out/timed-out/?reason=absolute").content.decode()
+    assert "because you had been signed in for 12 hours" in page
+    assert "had not used the portal" not in page
 
 
 def test_the_signed_out_pages_send_a_signed_in_user_home(client):
