@@ -59,6 +59,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
     ],
     Role.ADMIN: [
         HOME,
+        NavItem("Support", "support:index"),
         NavItem("Find a service", "providers:directory"),
         NOTIFICATIONS,
     ],

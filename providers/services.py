@@ -103,6 +103,14 @@ def organisation_set_verification(
 ) -> Organisation:
     """A commissioner records whether the organisation's identity has been checked."""
     rules.require(by, "verify", organisation)
+    return organisation_verification_record(organisation=organisation, status=status, by=by)
+
+
+def organisation_verification_record(
+    *, organisation: Organisation, status: str, by: User
+) -> Organisation:
+    """Record the verification, for a caller that has checked `by` may (a commissioner
+    through `organisation_set_verification`, service support through its own rules)."""
     if status not in Organisation.Verification.values:
         raise ValueError(f"Unknown verification status {status}")
     organisation.verification_status = status
@@ -177,6 +185,16 @@ def staff_invite(
     An address that already has an account elsewhere gets no new account (None), and the
     inviter learns nothing of it: the answer is the same as for a new address."""
     rules.require(by, "manage_staff", organisation)
+    return staff_invitation_send(
+        organisation=organisation, by=by, email=email, full_name=full_name, role=role
+    )
+
+
+def staff_invitation_send(
+    *, organisation: Organisation, by: User, email: str, full_name: str, role: str
+) -> User | None:
+    """The invitation itself, for a caller that has checked `by` may invite (a provider
+    admin through `staff_invite`, service support through its own rules)."""
     if role not in (Role.CASEWORKER, Role.PROVIDER_ADMIN):
         raise ValidationError({"role": "Staff can be a caseworker or an admin"})
     email = email.strip().lower()
@@ -208,6 +226,13 @@ def staff_invite(
 def staff_set_active(*, staff_member: User, active: bool, by: User) -> User:
     """Deactivate (or reactivate) a member of staff; an admin cannot deactivate themselves."""
     rules.require(by, "reactivate" if active else "deactivate", staff_member)
+    return account_set_active(user=staff_member, active=active)
+
+
+def account_set_active(*, user: User, active: bool) -> User:
+    """Deactivate (ending the user's sessions, see `partnership.auth`, and revoking their API
+    tokens) or reactivate an account, for a caller that has checked who may."""
+    staff_member = user
     staff_member.is_active = active
     staff_member.save(update_fields=["is_active"])
     if not active:

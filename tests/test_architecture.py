@@ -30,6 +30,7 @@ LAYERS = {
     "commissioning": 3,
     "referrals": 3,
     "capacity": 4,
+    "support": 4,
     "intelligence": 5,
 }
 DOMAIN_APPS = [app for app in LAYERS if (ROOT / app).is_dir()]

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "commissioning",
     "referrals",
     "capacity",
+    "support",
 ]
 
 MIDDLEWARE = [
