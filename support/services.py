@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import csv
 import logging
 from collections.abc import Iterator
 
@@ -12,6 +11,7 @@ from django.db import transaction
 
 from partnership import auth
 from partnership.models import User
+from partnership.spreadsheets import csv_writer
 from providers import services as provider_services
 from providers.models import Organisation
 from referrals import services as referral_services
@@ -137,7 +137,7 @@ class _Echo:
 
 @transaction.atomic
 def access_log_export(*, by: User, rows, filters: dict) -> Iterator[str]:
-    """The access log rows as CSV lines, to stream. The download is recorded (in the access
+    """The access log rows as CSV lines (safe to open in a spreadsheet), to stream. The download is recorded (in the access
     log, one row per referral it names, and as a support action) before a line is sent."""
     rules.require(by, "read_access_log")
     # The rows as they stand when asked for: not the record of this download itself.
@@ -157,7 +157,7 @@ def access_log_export(*, by: User, rows, filters: dict) -> Iterator[str]:
     )
 
     def lines() -> Iterator[str]:
-        writer = csv.writer(_Echo())
+        writer = csv_writer(_Echo())
         yield writer.writerow(ACCESS_LOG_COLUMNS)
         for row in rows.iterator(chunk_size=500):
             yield writer.writerow(

@@ -346,3 +346,21 @@ def test_verifying_without_an_answer_shows_an_error(client, support):
     assert "Choose whether the organisation is verified" in page
     organisation.refresh_from_db()
     assert organisation.verification_status == Organisation.Verification.UNVERIFIED
+
+
+def test_the_csv_download_is_safe_to_open_in_a_spreadsheet(client, support):
+    referral = referral_in(Status.DRAFT, crn="C333333")
+    reader = UserFactory(role=Role.PRACTITIONER, email="=cmd@example.org")
+    AccessLog.objects.create(
+        user=reader,
+        user_email=reader.email,
+        referral=referral,
+        crn=referral.crn,
+        what="risk_information",
+        why="checking",
+        channel="page",
+        outcome=AccessLog.Outcome.DENIED,
+    )
+    response = client.post("/support/access-log/download/", {"crn": "C333333"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][1] == "'=cmd@example.org"
