@@ -19,6 +19,7 @@ DOMAIN_APPS = (
     "commissioning",
     "referrals",
     "capacity",
+    "support",
     "intelligence",
 )
 TOOLING = "tooling"
