@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from notifications.models import Notification
 from partnership.models import Role, TwoFactorLockout, User, UserSession
-from partnership.tests.factories import PASSWORD, UserFactory
+from partnership.tests.factories import PASSWORD, UserFactory, issue_token
 from providers.models import Organisation
 from providers.tests.factories import OrganisationFactory
 from referrals import services as referral_services
@@ -168,6 +168,7 @@ def test_resetting_two_factor_unlocks_it_and_is_recorded(client, support, member
 def test_deactivating_ends_sessions_and_reactivating_restores_sign_in(client, support, member):
     them = Client()
     them.force_login(member)
+    token, _ = issue_token(member)
     assert UserSession.objects.filter(user=member).count() == 1
     assert "Signed in" in client.get(f"/support/users/{member.pk}/").content.decode()
     client.head(f"/support/users/{member.pk}/deactivate/")
@@ -179,6 +180,8 @@ def test_deactivating_ends_sessions_and_reactivating_restores_sign_in(client, su
     assert not member.is_active
     assert not UserSession.objects.filter(user=member).exists()
     assert them.get("/").status_code == 302  # signed out
+    token.refresh_from_db()
+    assert token.revoked_at is not None
     assert recorded(SupportAction.Kind.DEACTIVATE, user=member).by == support
 
     # Already deactivated: the page says so, and a second POST changes nothing.
