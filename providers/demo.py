@@ -438,6 +438,9 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         if number % 20 == 0 or number == len(plan):
             progress(f"services: {number}/{len(plan)}")
     service_search_refresh(service_ids=service_ids)
+    removed = _stale_services_remove(generated, service_ids)
+    if removed:
+        progress(f"services no longer in the demo: {removed} removed")
 
     trained = _training(users)
     progress(f"training records: {trained}")
@@ -448,6 +451,26 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         "training_records": trained,
         "agreement_signatures": signed,
     }
+
+
+def _stale_services_remove(generated: list[dict], service_ids: list[int]) -> int:
+    """Services an earlier version of the demo gave the generated organisations (under names
+    that no longer say where they are) and that nothing refers to: removed on a new load."""
+    from django.db.models import ProtectedError
+
+    stale = (
+        Service.objects.filter(organisation__name__in=[r["name"] for r in generated])
+        .exclude(pk__in=service_ids)
+        .filter(referrals__isnull=True)
+    )
+    removed = 0
+    for service in stale:
+        try:
+            service.delete()
+        except ProtectedError:
+            continue
+        removed += 1
+    return removed
 
 
 def _training(users: dict[str, User]) -> int:

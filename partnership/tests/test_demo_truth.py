@@ -152,3 +152,28 @@ def test_every_referral_story_runs_in_order_and_in_the_past(day, hour):
     # Spread over past weeks, not all the moment the demo was loaded.
     assert len(moments) > 10
     assert min(moments) <= day.replace(day=1) or (day - min(moments)).days >= 21
+
+
+def test_loading_again_removes_services_an_earlier_demo_misnamed(demo):
+    from providers import demo as providers_demo
+
+    organisation = Organisation.objects.filter(services__name__contains=" – ").exclude(
+        reach="national"
+    )[0]
+    misnamed = Service.objects.create(
+        organisation=organisation,
+        name="Housing support – London",
+        monthly_capacity=5,
+        delivery_settings=["community"],
+    )
+    misnamed.pdus.set(Pdu.objects.filter(region__code="A"))
+    kept = Service.objects.filter(organisation=organisation).exclude(pk=misnamed.pk)
+    kept_ids = set(kept.values_list("pk", flat=True))
+    users = {u.email: u for u in User.objects.filter(email__endswith="@demo.example")}
+
+    providers_demo.load(users=users, progress=lambda message: None)
+
+    assert not Service.objects.filter(pk=misnamed.pk).exists()
+    assert set(Service.objects.filter(organisation=organisation).values_list("pk", flat=True)) == (
+        kept_ids
+    )
