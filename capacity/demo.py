@@ -19,17 +19,18 @@ DEMAND = {
     "Women's space": 10,
     "Walk and talk wellbeing": 2,
 }
+# The people referred: names no member of staff in the demo has, women's and men's.
 NAMES = [
-    ("Ruth", "Kowalski"),
-    ("Demi", "Okafor"),
-    ("Lena", "Murray"),
-    ("Priya", "Shah"),
-    ("Kerry", "Walsh"),
-    ("Sade", "Adeyemi"),
-    ("Mia", "Novak"),
-    ("Tara", "Quinn"),
-    ("Joy", "Mensah"),
-    ("Erin", "Doyle"),
+    ("Ruth", "Kowalski", "Callum"),
+    ("Demi", "Adebayo", "Dominic"),
+    ("Lena", "Murray", "Lewis"),
+    ("Rosa", "Castillo", "Rhys"),
+    ("Kerry", "Walsh", "Kevin"),
+    ("Sade", "Adeyemi", "Segun"),
+    ("Mia", "Novak", "Marek"),
+    ("Tara", "Quinn", "Tariq"),
+    ("Joy", "Appiah", "Kwame"),
+    ("Erin", "Doyle", "Euan"),
 ]
 
 
@@ -40,25 +41,28 @@ def _sent_this_month(service: Service) -> int:
 
 
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
-    from datetime import date
+    from datetime import date, timedelta
 
     from referrals import services as referral_services
-    from referrals.demo import demo_referral_make
+    from referrals.demo import demo_referral_make, demo_retime
 
     practitioner = users["practitioner@demo.example"]
     admin = users["provider-admin@demo.example"]
     month = timezone.localdate().strftime("%y%m")[1:]  # so a CRN is a letter and six digits
+    now = timezone.now()
+    start = month_bounds()[0]
     made = 0
     for index, (name, wanted) in enumerate(DEMAND.items()):
         service = Service.objects.get(organisation=admin.organisation, name=name)
         women = "womens-services" in service.categories.values_list("slug", flat=True)
         for number in range(_sent_this_month(service), wanted):
-            first, last = NAMES[number % len(NAMES)]
+            woman, last, man = NAMES[number % len(NAMES)]
+            first = woman if women else man
             referral, created = demo_referral_make(
                 practitioner,
                 service,
                 f"E{month}{index}{number:02d}",
-                first if women else first.replace("a", "o", 1),
+                first,
                 last,
                 date(1985 + number, 1 + number % 12, 1 + number),
                 "female" if women else "male",
@@ -66,6 +70,9 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
             )
             if created:
                 referral_services.referral_send(referral=referral, by=practitioner)
+                # Sent on days spread over the month so far, started a little before.
+                sent = start + (now - start) * (number + 1) / (wanted + 1)
+                demo_retime(referral, started=max(start, sent - timedelta(hours=3)), sent=sent)
                 made += 1
         progress(f"this month's demand: {name} ({wanted} referrals)")
     summary = alerts.monitor_run(progress=progress)

@@ -45,7 +45,10 @@ NAMED_ORGANISATIONS = {
         "verification_status": Organisation.Verification.VERIFIED,
     },
     "Thames Women's Centre": {
-        "org_id": "GB-COH-05123456",
+        # A charitable company: registered with the Charity Commission and Companies House,
+        # and known by its charity number.
+        "org_id": "GB-CHC-1098765",
+        "charity_number": "1098765",
         "company_number": "05123456",
         "legal_form": Organisation.LegalForm.CHARITABLE_COMPANY,
         "description": (
@@ -181,6 +184,7 @@ _NOUNS = [
     "Bridges",
     "Lantern",
 ]
+_CIC = "Community Interest Company"
 _SUFFIXES = [
     "Trust",
     "Project",
@@ -190,6 +194,43 @@ _SUFFIXES = [
     "Collective",
     "Alliance",
 ]
+# The legal forms an organisation of each name may have when registered (two of each, so
+# every name draws the same from the seed).
+_LEGAL_FORMS = {
+    "Trust": [Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_TRUST],
+    "Foundation": [Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_COMPANY],
+    "Project": [Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_COMPANY],
+    "Collective": [Organisation.LegalForm.CIO, Organisation.LegalForm.COMPANY_BY_GUARANTEE],
+    "Network": [
+        Organisation.LegalForm.CHARITABLE_COMPANY,
+        Organisation.LegalForm.COMPANY_BY_GUARANTEE,
+    ],
+    "Alliance": [Organisation.LegalForm.CIO, Organisation.LegalForm.COMPANY_BY_GUARANTEE],
+    _CIC: [Organisation.LegalForm.CIC, Organisation.LegalForm.CIC],
+}
+# Registered charities are known by their Charity Commission number (GB-CHC), companies
+# that are not charities, community interest companies among them, by their Companies
+# House number (GB-COH); a charitable company has both and is known by its charity number.
+_CHARITIES = {
+    Organisation.LegalForm.CIO,
+    Organisation.LegalForm.CHARITABLE_TRUST,
+    Organisation.LegalForm.CHARITABLE_COMPANY,
+}
+_COMPANIES = {
+    Organisation.LegalForm.CHARITABLE_COMPANY,
+    Organisation.LegalForm.CIC,
+    Organisation.LegalForm.COMPANY_BY_GUARANTEE,
+}
+
+
+def _registration(legal_form: str, number: int, registered: bool) -> dict[str, str]:
+    """The org-id and register numbers that go with an organisation's legal form."""
+    charity = str(1_100_000 + number * 137) if registered and legal_form in _CHARITIES else ""
+    company = f"{9_100_000 + number * 4_111:08d}" if legal_form in _COMPANIES else ""
+    org_id = f"GB-CHC-{charity}" if charity else f"GB-COH-{company}" if company else ""
+    return {"org_id": org_id, "charity_number": charity, "company_number": company}
+
+
 # Income by size band, and how many generated organisations have each (a few large ones).
 _BANDS = [(4_000, 5), (45_000, 9), (350_000, 11), (3_200_000, 7), (24_000_000, 4), (180_000_000, 2)]
 _SERVICE_WORDS = {
@@ -217,6 +258,11 @@ _CATEGORY_WEIGHTS = {
     "lifestyle-associates": 1,
     "social-inclusion": 1,
 }
+
+
+def _places(names: list[str]) -> str:
+    """Places as a list in words: "Salford", "Salford and Bolton", "Salford, Bolton and Bury"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _organisation_defaults(record: dict, regions: dict[str, Region]) -> dict:
@@ -258,16 +304,21 @@ def _generated_organisations(rng: random.Random, regions: list[Region]) -> list[
                 else Organisation.Reach.LOCAL
             )
             registered = income >= 10_000
+            suffix = name.rsplit(" ", 1)[-1] if not name.endswith(_CIC) else _CIC
+            if registered:
+                legal_form = rng.choice(_LEGAL_FORMS[suffix])
+            else:
+                # A community interest company is a company whatever its size; a small
+                # trust is an unregistered charity; anything else small is a community group.
+                legal_form = {
+                    _CIC: Organisation.LegalForm.CIC,
+                    "Trust": Organisation.LegalForm.CHARITABLE_TRUST,
+                }.get(suffix, Organisation.LegalForm.UNINCORPORATED)
             records.append(
                 {
                     "name": name,
-                    "org_id": f"GB-CHC-{1_100_000 + number * 137}" if registered else "",
-                    "charity_number": str(1_100_000 + number * 137) if registered else "",
-                    "legal_form": rng.choice(
-                        [Organisation.LegalForm.CIO, Organisation.LegalForm.CHARITABLE_COMPANY]
-                    )
-                    if registered
-                    else Organisation.LegalForm.UNINCORPORATED,
+                    **_registration(legal_form, number, registered),
+                    "legal_form": legal_form,
                     "description": f"A {reach.label.lower()} organisation in {region.name} working with people "
                     "on probation and their families.",
                     "annual_income": int(income * rng.uniform(0.6, 1.6))
@@ -322,13 +373,17 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         income = organisation.annual_income or 0
         for _ in range(4 if income >= 1_000_000 else 3 if income >= 100_000 else 2):
             slug = rng.choice(weighted_slugs)
+            # A service is named after the places it covers: whole regions, or its PDUs.
             if organisation.reach == Organisation.Reach.NATIONAL:
-                pdus = [p for r in rng.sample(regions, 3) for p in pdus_by_region[r.pk]]
+                covered = sorted(rng.sample(regions, 3), key=lambda r: r.code)
+                pdus = [p for r in covered for p in pdus_by_region[r.pk]]
+                place = _places([r.name for r in covered])
             elif organisation.reach == Organisation.Reach.REGIONAL:
                 pdus = region_pdus
+                place = region.name
             else:
                 pdus = rng.sample(region_pdus, k=min(len(region_pdus), rng.randint(1, 3)))
-            place = pdus[0].name if organisation.reach == Organisation.Reach.LOCAL else region.name
+                place = _places([p.name for p in pdus])
             settings = rng.choice(
                 [["community"], ["community", "through_the_gate"], ["custody", "through_the_gate"]]
             )
@@ -383,6 +438,9 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         if number % 20 == 0 or number == len(plan):
             progress(f"services: {number}/{len(plan)}")
     service_search_refresh(service_ids=service_ids)
+    removed = _stale_services_remove(generated, service_ids)
+    if removed:
+        progress(f"services no longer in the demo: {removed} removed")
 
     trained = _training(users)
     progress(f"training records: {trained}")
@@ -393,6 +451,26 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         "training_records": trained,
         "agreement_signatures": signed,
     }
+
+
+def _stale_services_remove(generated: list[dict], service_ids: list[int]) -> int:
+    """Services an earlier version of the demo gave the generated organisations (under names
+    that no longer say where they are) and that nothing refers to: removed on a new load."""
+    from django.db.models import ProtectedError
+
+    stale = (
+        Service.objects.filter(organisation__name__in=[r["name"] for r in generated])
+        .exclude(pk__in=service_ids)
+        .filter(referrals__isnull=True)
+    )
+    removed = 0
+    for service in stale:
+        try:
+            service.delete()
+        except ProtectedError:
+            continue
+        removed += 1
+    return removed
 
 
 def _training(users: dict[str, User]) -> int:

@@ -1,6 +1,8 @@
 """The work lists and home queues in a browser: search kept out of the address, a draft
 deleted after confirming, and every page passing axe without overflowing at 320 px."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -76,7 +78,8 @@ def test_the_provider_admins_home_and_inbox(sign_in, live_server, width):
     page.set_viewport_size({"width": width, "height": 900})
     attention = page.get_by_test_id("attention")
     expect(attention).to_contain_text("Awaiting a decision")
-    expect(attention).to_contain_text("past its decision due date")
+    # One or more, depending on how far into the month the demo's demand was sent.
+    expect(attention).to_contain_text(re.compile(r"past (its|their) decision due date"))
     expect(attention).to_contain_text("Accepted but not assigned (1)")
     expect(attention).to_contain_text("Risk training running out within 30 days (1)")
     assert_no_axe_violations(page)
