@@ -420,3 +420,24 @@ class AgreementForm(GovukFormMixin, forms.Form):
             for s in self.services
             if self.cleaned_data.get(f"service_{s.pk}")
         }
+
+
+class StepForm(GovukFormMixin, forms.Form):
+    """Confirms a round's step; closing applications before the closing date asks why."""
+
+    reason = forms.CharField(
+        label="Why are you closing applications early?",
+        help_text="This is kept on the round's history",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def __init__(self, *args, ask_reason: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ask_reason:
+            self.fields["reason"].required = True
+            self.fields["reason"].error_messages["required"] = (
+                "Give the reason for closing applications before the closing date"
+            )
+        else:
+            del self.fields["reason"]

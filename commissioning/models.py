@@ -273,3 +273,23 @@ class AgreementService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.service} under {self.agreement}"
+
+
+class RoundStep(models.Model):
+    """A step a round took (`rules.ROUND_STEPS`): who took it, when, and why if it came
+    before the round's calendar said (closing applications early needs a reason)."""
+
+    funding_round = models.ForeignKey(FundingRound, on_delete=models.CASCADE, related_name="steps")
+    step = models.CharField(max_length=30)
+    from_status = models.CharField(max_length=15, choices=FundingRound.Status.choices)
+    to_status = models.CharField(max_length=15, choices=FundingRound.Status.choices)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    early = models.BooleanField(default=False)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.funding_round}: {self.get_from_status_display()} to {self.get_to_status_display()}"

@@ -13,6 +13,10 @@ Funding rounds (`ROUNDS`; states are the round's status):
 | edit_terms         | lead commissioner                   | draft, consultation                 |
 | add_lot            | lead commissioner                   | draft, consultation                 |
 | add_criterion      | lead commissioner                   | draft, consultation                 |
+| edit_lot           | lead commissioner                   | draft, consultation                 |
+| remove_lot         | lead commissioner                   | draft, consultation                 |
+| edit_criterion     | lead commissioner                   | draft, consultation                 |
+| remove_criterion   | lead commissioner                   | draft, consultation                 |
 | consult            | lead commissioner                   | draft → consultation                |
 | open               | lead commissioner                   | consultation → open                 |
 | close_applications | lead commissioner                   | open → assessment                   |
@@ -25,7 +29,12 @@ Funding rounds (`ROUNDS`; states are the round's status):
 | apply              | a provider's admin                  | open                                |
 
 The steps (the rows with →) are the round's state machine; what else must be true before a
-step (lots, a budget that adds up, a closing date to come) is checked by the service.
+step (lots, a budget that adds up, a closing date to come) is checked by the service. The
+steps also follow the round's calendar (`calendar_refusals`): consultation starts no earlier
+than its date, the round opens no earlier than its opening date, and applications close no
+earlier than the closing date unless the lead commissioner records why (`closes_early`).
+Lots and criteria are changed and removed (the lot's and criterion's actions are asked of
+their round) only while the round is being designed.
 
 Applications (`APPLICATIONS`; a state is the application's status and its round's, as
 "submitted/assessment"; a successful application that has its agreement is "agreed"):
@@ -72,7 +81,11 @@ Each action is in exactly one table: `require` and `allows` find it by its name,
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 import rules
+from django.utils import timezone
 
 from commissioning.models import Agreement, Application, AssessorAssignment, FundingRound
 from partnership.rules import (
@@ -87,6 +100,7 @@ from partnership.rules import (
     is_provider_admin,
 )
 
+LONDON = ZoneInfo("Europe/London")
 RoundStatus = FundingRound.Status
 ApplicationStatus = Application.Status
 AgreementStatus = Agreement.Status
@@ -189,6 +203,30 @@ ROUNDS = Policy(
             DESIGNING,
             refused="Criteria are set before the round opens",
         ),
+        Action(
+            "edit_lot",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="Lots can only change before the round opens",
+        ),
+        Action(
+            "remove_lot",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="Lots can only be removed before the round opens",
+        ),
+        Action(
+            "edit_criterion",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="Criteria can only change before the round opens",
+        ),
+        Action(
+            "remove_criterion",
+            is_lead_commissioner,
+            DESIGNING,
+            refused="Criteria can only be removed before the round opens",
+        ),
         _step("consult", RoundStatus.DRAFT, RoundStatus.CONSULTATION),
         _step("open", RoundStatus.CONSULTATION, RoundStatus.OPEN),
         _step("close_applications", RoundStatus.OPEN, RoundStatus.ASSESSMENT),
@@ -224,6 +262,45 @@ ROUNDS = Policy(
 
 # The round's state machine: the steps from draft to closed, in order.
 ROUND_STEPS = tuple(name for name, action in ROUNDS.actions.items() if action.target)
+
+# Steps that cannot be undone: their confirmation says what will be sent, to whom.
+IRREVERSIBLE_STEPS = frozenset({"close_applications", "award", "close"})
+
+
+def _on(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def closes_early(funding_round: FundingRound, now: datetime) -> bool:
+    """Closing applications now would be before the round's closing date and time."""
+    return bool(funding_round.closes_at and now < funding_round.closes_at)
+
+
+def calendar_refusals(
+    funding_round: FundingRound, action: str, now: datetime, *, reason: str | None = ""
+) -> list[str]:
+    """What the round's calendar says must be true before the step, as messages for
+    whatever is not: a step never comes before its date, except closing applications early
+    with a recorded reason (`reason=None`: not asked yet, as a confirmation page is first
+    shown, so its absence is not counted)."""
+    today = timezone.localdate(now, timezone=LONDON)
+    consultation = funding_round.consultation_opens_on
+    if action == "consult" and consultation and today < consultation:
+        return [f"Consultation starts on {_on(consultation)}: wait until then, or change the date"]
+    if action == "open" and funding_round.opens_on and today < funding_round.opens_on:
+        return [
+            f"The round opens on {_on(funding_round.opens_on)}: wait until then, "
+            "or change the opening date while the round is in consultation"
+        ]
+    if action == "close_applications" and closes_early(funding_round, now) and reason is not None:
+        if reason.strip():
+            return []
+        closes = timezone.localtime(funding_round.closes_at, LONDON)
+        return [
+            f"Applications close on {_on(closes.date())}: to close them early, "
+            "give the reason, which is kept on the round's history"
+        ]
+    return []
 
 
 # Applications ------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from commissioning.models import (
     FundingRound,
     Lot,
     RoundComment,
+    RoundStep,
     Score,
 )
 from notifications.services import notification_send
@@ -179,18 +180,102 @@ def _guards(funding_round: FundingRound, action: str) -> list[str]:
     return reasons
 
 
+def step_blockers(funding_round: FundingRound, action: str) -> list[str]:
+    """What must be true before the step, beyond the round's state, for a confirmation page
+    to say before anything is asked (an early close's missing reason is the page's to ask)."""
+    return rules.calendar_refusals(funding_round, action, timezone.now(), reason=None) + _guards(
+        funding_round, action
+    )
+
+
+# Who is told of a step that cannot be undone, and what: (kind, title, body, applications).
+STEP_NOTICES = {
+    "close_applications": (
+        "round_applications_closed",
+        "Applications to {round} have closed",
+        "Submitted applications will now be assessed; drafts were not submitted in time.",
+        [Application.Status.DRAFT, Application.Status.SUBMITTED],
+    ),
+    "award": (
+        "round_awarded",
+        "Awards for {round} are confirmed",
+        "Your application's decision and feedback are on its page.",
+        [Application.Status.SUCCESSFUL, Application.Status.UNSUCCESSFUL],
+    ),
+    "close": (
+        "round_closed",
+        "{round} is closed",
+        "The round is closed: nothing more will change in it.",
+        [Application.Status.SUCCESSFUL, Application.Status.UNSUCCESSFUL],
+    ),
+}
+
+
+def step_notice(funding_round: FundingRound, action: str) -> dict | None:
+    """What a step will send, to whom: the confirmation page shows it and the step sends it.
+    The organisations are those with an application of the statuses the step concerns; the
+    people are their active provider admins."""
+    if action not in STEP_NOTICES:
+        return None
+    kind, title, body, statuses = STEP_NOTICES[action]
+    organisation_ids = (
+        Application.objects.filter(lot__funding_round=funding_round, status__in=statuses)
+        .values_list("organisation_id", flat=True)
+        .distinct()
+    )
+    organisations = Organisation.objects.filter(pk__in=organisation_ids).order_by("name")
+    recipients = User.objects.filter(
+        organisation_id__in=organisation_ids, role=Role.PROVIDER_ADMIN, is_active=True
+    ).order_by("pk")
+    return {
+        "kind": kind,
+        "title": title.format(round=funding_round.title),
+        "body": body,
+        "organisations": organisations,
+        "recipients": recipients,
+    }
+
+
 @transaction.atomic
-def round_transition(*, funding_round: FundingRound, by: User, action: str) -> FundingRound:
-    """Move a round one step (`rules.ROUND_STEPS`), if what that step needs is true."""
+def round_transition(
+    *, funding_round: FundingRound, by: User, action: str, reason: str = ""
+) -> FundingRound:
+    """Move a round one step (`rules.ROUND_STEPS`), if what that step needs is true and its
+    date has come (`rules.calendar_refusals`); closing applications before the closing date
+    needs a reason. The step goes on the round's history, and those a step that cannot be
+    undone concerns are told (`step_notice`)."""
     if action not in rules.ROUND_STEPS:
         raise ValueError(f"{action} is not a step of a funding round")
     funding_round = _locked_round(funding_round)
     step = rules.require(by, action, funding_round)
-    reasons = _guards(funding_round, action)
+    now = timezone.now()
+    reason = reason.strip() if action == "close_applications" else ""
+    reasons = rules.calendar_refusals(funding_round, action, now, reason=reason)
+    reasons += _guards(funding_round, action)
     if reasons:
         raise StateConflict(reasons=reasons)
+    early = action == "close_applications" and rules.closes_early(funding_round, now)
+    RoundStep.objects.create(
+        funding_round=funding_round,
+        step=action,
+        from_status=funding_round.status,
+        to_status=step.target,
+        by=by,
+        at=now,
+        early=early,
+        reason=reason if early else "",
+    )
     funding_round.status = step.target
     funding_round.save(update_fields=["status"])
+    notice = step_notice(funding_round, action)
+    if notice:
+        notification_send(
+            recipients=notice["recipients"],
+            kind=notice["kind"],
+            title=notice["title"],
+            body=notice["body"],
+            dedupe_key=f"{notice['kind']}-{funding_round.pk}",
+        )
     return funding_round
 
 
@@ -203,6 +288,50 @@ def criterion_add(*, funding_round: FundingRound, by: User, name: str, weight: i
     criterion.full_clean()
     criterion.save()
     return criterion
+
+
+@transaction.atomic
+def lot_update(*, lot: Lot, by: User, data: dict, pdus: Iterable) -> Lot:
+    """Change a lot while its round is being designed."""
+    funding_round = _locked_round(lot.funding_round)
+    rules.require(by, "edit_lot", funding_round)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk, funding_round=funding_round)
+    for key, value in data.items():
+        setattr(lot, key, value)
+    lot.full_clean()
+    lot.save()
+    lot.pdus.set(pdus)
+    return lot
+
+
+@transaction.atomic
+def lot_remove(*, lot: Lot, by: User) -> None:
+    """Remove a lot while its round is being designed (no one can have applied yet)."""
+    funding_round = _locked_round(lot.funding_round)
+    rules.require(by, "remove_lot", funding_round)
+    Lot.objects.filter(pk=lot.pk, funding_round=funding_round).delete()
+
+
+@transaction.atomic
+def criterion_update(*, criterion: Criterion, by: User, name: str, weight: int) -> Criterion:
+    """Change a criterion while its round is being designed."""
+    funding_round = _locked_round(criterion.funding_round)
+    rules.require(by, "edit_criterion", funding_round)
+    criterion = Criterion.objects.select_for_update().get(
+        pk=criterion.pk, funding_round=funding_round
+    )
+    criterion.name, criterion.weight = name, weight
+    criterion.full_clean()
+    criterion.save()
+    return criterion
+
+
+@transaction.atomic
+def criterion_remove(*, criterion: Criterion, by: User) -> None:
+    """Remove a criterion while its round is being designed (nothing is scored yet)."""
+    funding_round = _locked_round(criterion.funding_round)
+    rules.require(by, "remove_criterion", funding_round)
+    Criterion.objects.filter(pk=criterion.pk, funding_round=funding_round).delete()
 
 
 APPLICATION_FIELDS = [

@@ -16,8 +16,28 @@ urlpatterns = [
     path("funding-rounds/new/", rounds.round_create, name="round-create"),
     path("funding-rounds/<uuid:public_id>/", rounds.round_detail, name="round"),
     path("funding-rounds/<uuid:public_id>/edit/", rounds.round_edit, name="round-edit"),
-    path("funding-rounds/<uuid:public_id>/step/", rounds.round_step, name="round-step"),
+    path(
+        "funding-rounds/<uuid:public_id>/steps/<slug:step>/", rounds.round_step, name="round-step"
+    ),
     path("funding-rounds/<uuid:public_id>/lots/new/", rounds.lot_add, name="lot-add"),
+    path(
+        "funding-rounds/<uuid:public_id>/lots/<int:lot_pk>/edit/", rounds.lot_edit, name="lot-edit"
+    ),
+    path(
+        "funding-rounds/<uuid:public_id>/lots/<int:lot_pk>/remove/",
+        rounds.lot_remove,
+        name="lot-remove",
+    ),
+    path(
+        "funding-rounds/<uuid:public_id>/criteria/<int:pk>/edit/",
+        rounds.criterion_edit,
+        name="criterion-edit",
+    ),
+    path(
+        "funding-rounds/<uuid:public_id>/criteria/<int:pk>/remove/",
+        rounds.criterion_remove,
+        name="criterion-remove",
+    ),
     path(
         "funding-rounds/<uuid:public_id>/criteria/new/",
         rounds.criterion_add,

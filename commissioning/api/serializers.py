@@ -54,6 +54,16 @@ class LotInputSerializer(LotSerializer):
     funding_round = serializers.UUIDField(help_text="The id of the round to add the lot to")
 
 
+class StepSerializer(CheckedSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Why applications close before the closing date (kept on the round's history)",
+        style=MULTI_LINE,
+    )
+
+
 class CriterionSerializer(CheckedModelSerializer):
     class Meta:
         model = Criterion

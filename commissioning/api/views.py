@@ -61,7 +61,7 @@ class FundingRoundViewSet(
         )
 
     @extend_schema(
-        request=None,
+        request=serializers.StepSerializer,
         responses=serializers.FundingRoundSerializer,
         operation_id="funding_rounds_step",
     )
@@ -71,9 +71,16 @@ class FundingRoundViewSet(
         url_path=r"(?P<step>consult|open|close_applications|award|close)",
     )
     def step(self, request, public_id=None, step=None):
-        """Move the round a step: consult, open, close_applications, award or close."""
+        """Move the round a step: consult, open, close_applications, award or close. A step
+        before its date, or closing applications before the closing date without a
+        `reason`, answers 409 with what must be true first."""
+        incoming = serializers.StepSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
         funding_round = services.round_transition(
-            funding_round=self.get_object(), by=request.user, action=step
+            funding_round=self.get_object(),
+            by=request.user,
+            action=step,
+            reason=incoming.validated_data.get("reason", ""),
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=funding_round.pk)).data)
 

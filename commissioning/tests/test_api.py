@@ -53,7 +53,10 @@ def test_applications_are_scoped_and_assessors_must_declare_first(client):
     assert client.get(f"/api/v1/applications/{theirs.public_id}/", **own).status_code == 404
 
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR)
     assignment = services.assessor_assign(application=theirs, by=commissioner, assessor=assessor)
@@ -156,7 +159,10 @@ def test_a_second_agreement_for_an_award_is_a_409_and_dates_stay_in_the_page_yea
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     services.application_decide(
         application=application, by=commissioner, successful=True, feedback="Well done."
@@ -204,7 +210,10 @@ def test_leaving_out_a_conflict_or_a_decision_in_a_form_body_is_a_400_not_a_no(c
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR)
     assignment = services.assessor_assign(
@@ -319,7 +328,10 @@ def test_conflict_details_come_with_a_conflict_and_only_then(client, body, messa
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR)
     assignment = services.assessor_assign(

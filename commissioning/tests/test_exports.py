@@ -24,7 +24,10 @@ def awarded_round(mechanism):
     winner, _ = apply(lot, income=50_000, amount=70_000)
     loser, _ = apply(lot, income=60_000, amount=80_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     services.application_decide(
         application=winner, by=commissioner, successful=True, feedback="Strong bid."

@@ -37,7 +37,10 @@ def awarded_round(mechanism):
     signed.organisation.website = "https://example.org/"
     signed.organisation.save()
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     for application, won in [(signed, True), (unsigned, True), (other, True), (loser, False)]:
         services.application_decide(

@@ -23,7 +23,10 @@ def scored():
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR)
     assignment = services.assessor_assign(

@@ -70,8 +70,10 @@ def test_a_commissioner_sets_up_a_round_in_pages_and_opening_it_early_shows_why_
     assert response.url == f"/funding-rounds/{funding_round.public_id}/"
     assert funding_round.closes_at.astimezone(LONDON).hour == 12
 
-    step = f"/funding-rounds/{funding_round.public_id}/step/"
-    refused = client.post(step, {"action": "consult"})
+    def step(name):
+        return f"/funding-rounds/{funding_round.public_id}/steps/{name}/"
+
+    refused = client.post(step("consult"))
     assert refused.status_code == 409
     assert "govuk-error-summary" in _page(refused) and "Add at least one lot" in _page(refused)
     funding_round.refresh_from_db()
@@ -99,8 +101,8 @@ def test_a_commissioner_sets_up_a_round_in_pages_and_opening_it_early_shows_why_
         f"/funding-rounds/{funding_round.public_id}/criteria/new/",
         {"name": "Quality", "weight": "70"},
     )
-    assert client.post(step, {"action": "consult"}).status_code == 302
-    assert client.post(step, {"action": "open"}).status_code == 302
+    assert client.post(step("consult")).status_code == 302
+    assert client.post(step("open")).status_code == 302
     funding_round.refresh_from_db()
     assert funding_round.status == FundingRound.Status.OPEN
     assert funding_round.lots.get().income_ceiling == 250_000
@@ -112,9 +114,7 @@ def test_other_commissioners_and_providers_cannot_change_a_round(client):
     for outsider in (UserFactory(role=Role.COMMISSIONER), UserFactory(role=Role.PROVIDER_ADMIN)):
         client.force_login(outsider)
         assert client.get(f"/funding-rounds/{funding_round.public_id}/edit/").status_code == 404
-        response = client.post(
-            f"/funding-rounds/{funding_round.public_id}/step/", {"action": "consult"}
-        )
+        response = client.post(f"/funding-rounds/{funding_round.public_id}/steps/consult/")
         assert response.status_code == 404
 
 
@@ -254,7 +254,10 @@ def test_an_assessor_declares_before_reading_and_the_moderation_table_ranks(clie
     strong, _ = apply(lot, income=50_000)
     weak, _ = apply(lot, income=60_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     client.force_login(commissioner)
@@ -301,7 +304,10 @@ def test_the_commissioner_decides_and_records_an_agreement_in_pages(client):
     application, admin = apply(lot, income=50_000)
     service = make_service(organisation=application.organisation)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     client.force_login(commissioner)
     url = f"/funding/applications/{application.public_id}/decision/"
@@ -462,7 +468,10 @@ def test_an_application_can_be_withdrawn_only_while_the_round_is_open(client):
     page = _page(client.get(f"/funding/applications/{application.public_id}/"))
     assert "Withdraw this application" in page
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     page = _page(client.get(f"/funding/applications/{application.public_id}/"))
     assert "Withdraw this application" not in page

@@ -93,7 +93,10 @@ def test_a_round_walks_to_awarded_and_market_health_is_exact(commissioner):
     third, _ = apply(contested, income=5_000, amount=20_000)  # micro, local
 
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR)
     assignment = services.assessor_assign(application=first, by=commissioner, assessor=assessor)
@@ -136,7 +139,10 @@ def test_agreements_need_a_justification_for_short_terms_or_no_break_clause(comm
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     services.application_decide(
         application=application, by=commissioner, successful=True, feedback="Well done."
@@ -196,7 +202,10 @@ def test_a_services_page_shows_the_agreement_that_funds_it(client, commissioner)
     open_round(funding_round, commissioner)
     application, admin = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     services.application_decide(
         application=application, by=commissioner, successful=True, feedback="Yes."

@@ -66,11 +66,25 @@ def world():
 # The tables, as the product states them ----------------------------------------------------
 
 LEAD_ON_ROUND = {
-    RoundStatus.DRAFT: ["edit_terms", "add_lot", "add_criterion", "consult", "view_market_health"],
+    RoundStatus.DRAFT: [
+        "edit_terms",
+        "add_lot",
+        "add_criterion",
+        "edit_lot",
+        "remove_lot",
+        "edit_criterion",
+        "remove_criterion",
+        "consult",
+        "view_market_health",
+    ],
     RoundStatus.CONSULTATION: [
         "edit_terms",
         "add_lot",
         "add_criterion",
+        "edit_lot",
+        "remove_lot",
+        "edit_criterion",
+        "remove_criterion",
         "open",
         "view_market_health",
     ],

@@ -42,7 +42,10 @@ def test_the_scoring_page_says_what_each_score_means(client):
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     services.assessor_assign(application=application, by=commissioner, assessor=assessor)

@@ -34,7 +34,10 @@ def finished_round(commissioner, *, closed_on, lots, mechanism="grant", step="aw
         for income, reach, amount, won in bids
     ]
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     for application, won in decisions:
         services.application_decide(

@@ -25,7 +25,10 @@ def _awarded(commissioner):
     open_round(funding_round, commissioner)
     application, _ = apply(lot, income=50_000)
     services.round_transition(
-        funding_round=funding_round, by=commissioner, action="close_applications"
+        funding_round=funding_round,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     services.application_decide(
         application=application, by=commissioner, successful=True, feedback="Well done."

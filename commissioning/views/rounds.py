@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
 
 from commissioning import forms, rules, selectors, services
 from commissioning.market import COUNTED, hhi_concentration, market_health
-from commissioning.models import Application, FundingRound
+from commissioning.models import Application, Criterion, FundingRound, Lot
 from commissioning.templatetags.funding import bar_width
 from commissioning.views import action_form_page
 from partnership.errors import StateConflict
@@ -103,6 +103,8 @@ def _round_context(request: HttpRequest, funding_round: FundingRound, **extra) -
         "health": health,
         **(health_charts(health) if health else {}),
         "steps": [(name, STEP_LABELS[name]) for name in steps],
+        "history": funding_round.steps.select_related("by"),
+        "designing": funding_round.status in rules.DESIGNING,
         **extra,
     }
 
@@ -113,24 +115,80 @@ def round_detail(request: HttpRequest, public_id) -> HttpResponse:
     return render(request, "commissioning/round.html", _round_context(request, funding_round))
 
 
+# What each step will do, as its confirmation page says it.
+STEP_WILL = {
+    "consult": [
+        "Providers' admins will be able to read the draft round and comment on it.",
+        "You can still change the terms, lots and criteria while the round is in consultation.",
+    ],
+    "open": [
+        "Providers' admins will be able to apply to the round's lots until applications close.",
+        "The terms, lots and criteria will no longer change.",
+    ],
+    "close_applications": [
+        "No more applications can be submitted or withdrawn; drafts will not be assessed.",
+        "Submitted applications will go to assessment.",
+    ],
+    "award": [
+        "The decisions on the applications become final: each award can then become an agreement.",
+    ],
+    "close": ["The round will be closed: nothing in it will change again."],
+}
+
+
+def _step_page(request, funding_round, step, *, form, blockers, status=200) -> HttpResponse:
+    return render(
+        request,
+        "commissioning/round_step.html",
+        {
+            "round": funding_round,
+            "step": step,
+            "label": STEP_LABELS[step],
+            "will": STEP_WILL[step],
+            "irreversible": step in rules.IRREVERSIBLE_STEPS,
+            "notice": services.step_notice(funding_round, step),
+            "form": form,
+            "blockers": blockers,
+        },
+        status=status,
+    )
+
+
 @login_required
-@require_POST
-def round_step(request: HttpRequest, public_id) -> HttpResponse:
-    """Take the round's next step, or show what must be true first in an error summary.
-    Anyone but the lead commissioner gets 404, as if the round were not there."""
+def round_step(request: HttpRequest, public_id, step: str) -> HttpResponse:
+    """A step of the round on its own page: GET (and HEAD) says what it will do, to whom it
+    will send what, and what must be true first; only a POST takes it. Anyone but the lead
+    commissioner gets 404, as if the round were not there."""
     funding_round = visible_round(request, public_id)
-    action = request.POST.get("action", "")
-    if action not in rules.ROUND_STEPS:
+    if step not in rules.ROUND_STEPS:
         raise Http404("No such step")
+    blockers = rules.refusal(request.user, step, funding_round)
+    if not blockers:
+        blockers = services.step_blockers(funding_round, step)
+    early = step == "close_applications" and rules.closes_early(funding_round, timezone.now())
+    form = forms.StepForm(request.POST if request.method == "POST" else None, ask_reason=early)
+    if request.method == "POST":
+        return _take_step(request, funding_round, step, form=form, blockers=blockers)
+    return _step_page(request, funding_round, step, form=form, blockers=blockers)
+
+
+def _take_step(request, funding_round, step, *, form, blockers) -> HttpResponse:
+    """The confirmed step: taken if nothing stops it, else the page again saying why."""
+    if blockers:
+        return _step_page(request, funding_round, step, form=form, blockers=blockers, status=409)
+    if not form.is_valid():
+        return _step_page(request, funding_round, step, form=form, blockers=[])
     try:
-        services.round_transition(funding_round=funding_round, by=request.user, action=action)
+        services.round_transition(
+            funding_round=funding_round,
+            by=request.user,
+            action=step,
+            reason=form.cleaned_data.get("reason", ""),
+        )
     except StateConflict as exc:
         funding_round.refresh_from_db()
-        context = _round_context(
-            request, funding_round, step_errors=exc.reasons, refused_step=STEP_LABELS[action]
-        )
-        return render(request, "commissioning/round.html", context, status=409)
-    messages.success(request, f"{funding_round.title} {STEP_DONE[action]}")
+        return _step_page(request, funding_round, step, form=form, blockers=exc.reasons, status=409)
+    messages.success(request, f"{funding_round.title} {STEP_DONE[step]}")
     return redirect("commissioning:round", public_id=funding_round.public_id)
 
 
@@ -253,4 +311,113 @@ def comment_add(request: HttpRequest, public_id) -> HttpResponse:
         save=save,
         template="commissioning/comment_form.html",
         context={"round": funding_round},
+    )
+
+
+def _round_lot(request: HttpRequest, public_id, lot_pk: int) -> tuple[FundingRound, Lot]:
+    funding_round = visible_round(request, public_id)
+    return funding_round, get_object_or_404(Lot, pk=lot_pk, funding_round=funding_round)
+
+
+def _round_criterion(request: HttpRequest, public_id, pk: int) -> tuple[FundingRound, Criterion]:
+    funding_round = visible_round(request, public_id)
+    return funding_round, get_object_or_404(Criterion, pk=pk, funding_round=funding_round)
+
+
+@login_required
+def lot_edit(request: HttpRequest, public_id, lot_pk: int) -> HttpResponse:
+    funding_round, lot = _round_lot(request, public_id, lot_pk)
+
+    def save(form):
+        data = dict(form.cleaned_data)
+        pdus = data.pop("pdus")
+        services.lot_update(lot=lot, by=request.user, data=data, pdus=pdus)
+        return _to_round(request, funding_round, f"{data['title']} has been changed")
+
+    return action_form_page(
+        request,
+        funding_round,
+        "edit_lot",
+        lambda: forms.LotForm(
+            request.POST or None,
+            funding_round=funding_round,
+            initial={
+                "title": lot.title,
+                "category": lot.category,
+                "pdus": list(lot.pdus.all()),
+                "budget": lot.budget,
+                "expected_monthly_referrals": lot.expected_monthly_referrals,
+                "income_ceiling": lot.income_ceiling,
+            },
+        ),
+        save=save,
+        template="commissioning/lot_form.html",
+        context={"round": funding_round, "lot": lot},
+    )
+
+
+def _remove_page(request, funding_round, action, obj, kind: str, remove) -> HttpResponse:
+    """Confirm removing a lot or criterion: GET (and HEAD) asks, only a POST removes."""
+    refused = rules.refusal(request.user, action, funding_round)
+    if request.method == "POST" and not refused:
+        remove()
+        return _to_round(
+            request,
+            funding_round,
+            f"{obj.name if kind == 'criterion' else obj.title} has been removed",
+        )
+    return render(
+        request,
+        "commissioning/remove_confirm.html",
+        {"round": funding_round, "obj": obj, "kind": kind, "refused": refused},
+        status=409 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def lot_remove(request: HttpRequest, public_id, lot_pk: int) -> HttpResponse:
+    funding_round, lot = _round_lot(request, public_id, lot_pk)
+    return _remove_page(
+        request,
+        funding_round,
+        "remove_lot",
+        lot,
+        "lot",
+        lambda: services.lot_remove(lot=lot, by=request.user),
+    )
+
+
+@login_required
+def criterion_edit(request: HttpRequest, public_id, pk: int) -> HttpResponse:
+    funding_round, criterion = _round_criterion(request, public_id, pk)
+
+    def save(form):
+        criterion_now = services.criterion_update(
+            criterion=criterion, by=request.user, **form.cleaned_data
+        )
+        return _to_round(request, funding_round, f"{criterion_now.name} has been changed")
+
+    return action_form_page(
+        request,
+        funding_round,
+        "edit_criterion",
+        lambda: forms.CriterionForm(
+            request.POST or None, initial={"name": criterion.name, "weight": criterion.weight}
+        ),
+        save=save,
+        template="commissioning/criterion_form.html",
+        context={"round": funding_round, "criterion": criterion},
+    )
+
+
+@login_required
+def criterion_remove(request: HttpRequest, public_id, pk: int) -> HttpResponse:
+    funding_round, criterion = _round_criterion(request, public_id, pk)
+    return _remove_page(
+        request,
+        funding_round,
+        "remove_criterion",
+        criterion,
+        "criterion",
+        lambda: services.criterion_remove(criterion=criterion, by=request.user),
     )

@@ -21,7 +21,6 @@ FIXED_KWARGS = {
 # POST bodies where an empty one would not reach the check that matters, or would change
 # something that a no-op can show just as well. Anything else is posted empty.
 POST_BODIES = {
-    "commissioning:round-step": {"action": "consult"},
     "providers:staff-set-active": {"active": "1"},
 }
 

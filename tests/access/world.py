@@ -69,6 +69,8 @@ SCOPED_KINDS = frozenset(
         "concern",
         "funding round",
         "lot",
+        "round lot",
+        "round criterion",
         "application",
         "awarded application",
         "assessment",
@@ -374,6 +376,16 @@ def build_world() -> World:
         "lot": {
             "*": (pk_of(empty_lot, "pk", "lot_pk"), pk_of(other_lot, "pk", "lot_pk")),
             "provider admin": (pk_of(empty_lot, "pk", "lot_pk"), pk_of(draft_lot, "pk", "lot_pk")),
+        },
+        # A lot or criterion of the open round (in) or of the London round (out), with its round.
+        "round lot": {
+            "*": (ref(funding_round, lot_pk=empty_lot.pk), ref(other_round, lot_pk=other_lot.pk))
+        },
+        "round criterion": {
+            "*": (
+                ref(funding_round, pk=funding_round.criteria.first().pk),
+                ref(other_round, pk=other_round.criteria.first().pk),
+            )
         },
         "application": {
             "*": (ref(application), ref(london_application)),

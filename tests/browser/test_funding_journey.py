@@ -27,6 +27,15 @@ def _fill_date(page, legend, day):
     group.get_by_label("Year").fill(str(day.year))
 
 
+def _step(page, label: str, reason: str = "") -> None:
+    """Take a round's step: its link, then its confirmation page's button."""
+    page.get_by_role("link", name=label, exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"{label}?")
+    if reason:
+        page.get_by_label("Why are you closing applications early?").fill(reason)
+    page.get_by_role("button", name=label, exact=True).click()
+
+
 def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_server):
     # The commissioner sets up a round; opening it before it has lots is refused, with why.
     page = sign_in("commissioner@demo.example")
@@ -45,9 +54,11 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     page.get_by_role("button", name="Create draft round").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("created as a draft")
 
-    page.get_by_role("button", name="Start consultation").click()
+    page.get_by_role("link", name="Start consultation").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text("Add at least one lot")
+    expect(page.get_by_role("button", name="Start consultation")).to_have_count(0)
     assert_no_axe_violations(page)
+    page.get_by_role("link", name="Back to the round").first.click()
 
     page.get_by_role("link", name="Add a lot").click()
     page.get_by_label("Title").fill("Wellbeing in Bolton")
@@ -61,8 +72,8 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     page.get_by_label("Weight").fill("100")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Add criterion").click()
-    page.get_by_role("button", name="Start consultation").click()
-    page.get_by_role("button", name="Open for applications").click()
+    _step(page, "Start consultation")
+    _step(page, "Open for applications")
     expect(page.get_by_test_id("round-status")).to_have_text("Open for applications")
     assert_no_axe_violations(page)
     funding_round = FundingRound.objects.get(title=TITLE)
@@ -95,7 +106,7 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     # The commissioner closes applications and assigns the co-funder's assessor.
     page = _as(page, sign_in, "commissioner@demo.example")
     page.goto(f"{live_server.url}/funding-rounds/{funding_round.public_id}/")
-    page.get_by_role("button", name="Close applications and start assessment").click()
+    _step(page, "Close applications and start assessment", reason="The one bidder has applied")
     page.get_by_role("link", name="Northern Roots Recovery Trust for Wellbeing in Bolton").click()
     page.get_by_role("link", name="Assign an assessor").click()
     page.get_by_label("Assessor").select_option(index=1)
@@ -132,6 +143,9 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     page.get_by_label("Feedback to the applicant").fill("A strong local plan.")
     page.get_by_role("button", name="Record decision").click()
     page.goto(f"{live_server.url}/funding-rounds/{funding_round.public_id}/")
+    page.get_by_role("link", name="Confirm awards").click()
+    expect(page.get_by_test_id("step-notice")).to_contain_text("Northern Roots Recovery Trust")
+    assert_no_axe_violations(page)
     page.get_by_role("button", name="Confirm awards").click()
     expect(page.get_by_test_id("round-status")).to_have_text("Awarded")
     expect(page.get_by_test_id("thin-lots")).to_contain_text("1 of 1 (100.0%)")

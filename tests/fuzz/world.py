@@ -175,7 +175,10 @@ def build_world() -> World:
     )
     undecided = _application(assessed_lot, other_admin, submit=True)
     commissioning.round_transition(
-        funding_round=assessed, by=commissioner, action="close_applications"
+        funding_round=assessed,
+        by=commissioner,
+        action="close_applications",
+        reason="Every expected application is in",
     )
     assignment = commissioning.assessor_assign(
         application=undecided, by=commissioner, assessor=assessor
