@@ -148,6 +148,55 @@ def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @login_required
+def lot_assessors(request: HttpRequest, lot_pk: int) -> HttpResponse:
+    """The lead commissioner assigns assessors to a lot, choosing from the assessors of the
+    bodies funding the round; each assesses every application submitted to the lot."""
+    lot = get_object_or_404(
+        selectors.lot_list_visible_to(user=request.user).select_related(
+            "funding_round__lead_body", "category"
+        ),
+        pk=lot_pk,
+    )
+    funding_round = lot.funding_round
+    assigned = selectors.lot_assessor_list(lot=lot)
+    eligible = selectors.assessor_list_for(funding_round=funding_round)
+    available = eligible.exclude(pk__in=assigned.values("assessor_id")).order_by(
+        "full_name", "email"
+    )
+
+    def make_form():
+        return forms.AssignForm(request.POST or None, assessors=available)
+
+    def save(form):
+        services.lot_assessor_assign(lot=lot, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"{form.cleaned_data['assessor'].get_full_name()} will assess every application "
+            f"submitted to {lot.title}",
+        )
+        return redirect("commissioning:lot-assessors", lot_pk=lot.pk)
+
+    return action_form_page(
+        request,
+        funding_round,
+        "assign_assessors",
+        make_form,
+        save=save,
+        template="commissioning/lot_assessors.html",
+        context={
+            "lot": lot,
+            "round": funding_round,
+            "assigned": assigned,
+            "has_eligible": eligible.exists(),
+            # With nobody left to choose, the page says why instead of an empty list.
+            "has_available": available.exists(),
+            "funders": [funding_round.lead_body, *funding_round.co_funders.order_by("name")],
+        },
+        invalid_status=400,
+    )
+
+
+@login_required
 def application_decide(request: HttpRequest, public_id) -> HttpResponse:
     application = visible_application(request, public_id)
 
