@@ -25,7 +25,7 @@ def scored():
     services.round_transition(
         funding_round=funding_round, by=commissioner, action="close_applications"
     )
-    assessor = UserFactory(role=Role.ASSESSOR)
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     assignment = services.assessor_assign(
         application=application, by=commissioner, assessor=assessor
     )

@@ -79,7 +79,9 @@ def application_detail(request: HttpRequest, public_id) -> HttpResponse:
         rules.require(user, "edit", application)
     if "edit" in actions:
         form = forms.ApplicationForm(
-            request.POST or None, instance=application, lot=application.lot
+            request.POST if request.method == "POST" else None,
+            instance=application,
+            lot=application.lot,
         )
     returning = request.GET.get("return") == "check"
     if request.method == "POST" and form.is_valid():

@@ -45,11 +45,11 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # means the application has been decided.
     frozen = "declare_conflict" not in actions
     if not declared and "declare_conflict" in actions:
-        form = forms.DeclarationForm(request.POST or None)
+        form = forms.DeclarationForm(request.POST if request.method == "POST" else None)
     elif "score" in actions:
         existing = {s.criterion_id: (s.score, s.comment) for s in assignment.scores.all()}
         form = forms.ScoresForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             criteria=application.lot.funding_round.criteria.all(),
             existing=existing,
             initial={"comment": assignment.comment},
@@ -124,7 +124,8 @@ def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
         already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
         assessors = selectors.assessor_list_for(funding_round=funding_round)
         return forms.AssignForm(
-            request.POST or None, assessors=assessors.exclude(pk__in=already).order_by("email")
+            request.POST if request.method == "POST" else None,
+            assessors=assessors.exclude(pk__in=already).order_by("email"),
         )
 
     def save(form):
@@ -165,7 +166,9 @@ def lot_assessors(request: HttpRequest, lot_pk: int) -> HttpResponse:
     )
 
     def make_form():
-        return forms.AssignForm(request.POST or None, assessors=available)
+        return forms.AssignForm(
+            request.POST if request.method == "POST" else None, assessors=available
+        )
 
     def save(form):
         services.lot_assessor_assign(lot=lot, by=request.user, **form.cleaned_data)
@@ -212,7 +215,7 @@ def application_decide(request: HttpRequest, public_id) -> HttpResponse:
         request,
         application,
         "decide",
-        lambda: forms.DecisionForm(request.POST or None),
+        lambda: forms.DecisionForm(request.POST if request.method == "POST" else None),
         save=save,
         template="commissioning/decision_form.html",
         context={"application": application, "round": application.lot.funding_round},
