@@ -142,3 +142,23 @@ def test_the_round_page_links_its_lead_commissioner_to_each_lots_assessors(clien
     client.force_login(commissioner)
     page = client.get(f"/funding-rounds/{funding_round.public_id}/").content.decode()
     assert f'href="{_url(lot)}"' in page and f'href="{_url(other_lot)}"' in page
+
+
+def test_assigning_to_one_application_says_why_when_no_one_can_be_chosen(client):
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    funding_round = new_round(commissioner)
+    lot = add_lot(funding_round, commissioner, "Wellbeing", 100_000)
+    open_round(funding_round, commissioner)
+    application, _ = apply(lot, income=50_000)
+    client.force_login(commissioner)
+    url = f"/funding/applications/{application.public_id}/assessors/new/"
+    page = client.get(url).content.decode()
+    assert "No assessors belong to the commissioning bodies funding this round" in page
+    assert "<select" not in page
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
+    page = client.get(url).content.decode()
+    assert f'<option value="{assessor.pk}">' in page
+    assert f'href="/funding-rounds/lots/{lot.pk}/assessors/"' in page
+    assert client.post(url, {"assessor": assessor.pk}).status_code == 302
+    page = client.get(url).content.decode()
+    assert "already assigned to this application" in page

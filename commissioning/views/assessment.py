@@ -119,13 +119,13 @@ def _to_application(request: HttpRequest, application, done: str) -> HttpRespons
 def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
     application = visible_application(request, public_id)
     funding_round = application.lot.funding_round
+    already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
+    eligible = selectors.assessor_list_for(funding_round=funding_round)
+    available = eligible.exclude(pk__in=already).order_by("full_name", "email")
 
     def make_form():
-        already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
-        assessors = selectors.assessor_list_for(funding_round=funding_round)
         return forms.AssignForm(
-            request.POST if request.method == "POST" else None,
-            assessors=assessors.exclude(pk__in=already).order_by("email"),
+            request.POST if request.method == "POST" else None, assessors=available
         )
 
     def save(form):
@@ -143,7 +143,14 @@ def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
         make_form,
         save=save,
         template="commissioning/assign_form.html",
-        context={"application": application, "round": funding_round},
+        context={
+            "application": application,
+            "round": funding_round,
+            # With nobody left to choose, the page says why instead of an empty list.
+            "has_eligible": eligible.exists(),
+            "has_available": available.exists(),
+            "funders": [funding_round.lead_body, *funding_round.co_funders.order_by("name")],
+        },
         invalid_status=400,
     )
 
