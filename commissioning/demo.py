@@ -1,5 +1,8 @@
 """Demo rounds: a finished Greater Manchester grant round with awards and live agreements,
-last year's contract round, and an open round the demo providers can apply to."""
+last year's contract round, and an open round, co-funded by the Combined Authority, the
+demo providers can apply to. In the open round the other organisations have applied to the
+wellbeing lot, and the co-funder's assessor is assigned to it with those applications to
+declare and score, whatever the day of the month the demo is loaded."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from django.utils import timezone
 
 from commissioning import services
 from commissioning.models import FundingRound
-from partnership.models import Pdu, Region, ServiceCategory, User
+from partnership.models import CommissioningBody, Pdu, Region, ServiceCategory, User
 from providers.models import Organisation, Service
 
 FINISHED = "Greater Manchester rehabilitative grants 2026"
@@ -52,6 +55,7 @@ def _apply(lot, admin, amount):
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
     commissioner = users["commissioner@demo.example"]
     admin = users["provider-admin@demo.example"]
+    assessor = users.get("assessor@demo.example")
     if FundingRound.objects.filter(title__in=[FINISHED, OPEN, CONTRACT]).exists():
         return {"funding_rounds": 0}
     region = Region.objects.filter(code="L")
@@ -162,6 +166,10 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
             "budget": 250_000,
             "closes_at": timezone.now() + timedelta(days=45),
         },
+        # The demo assessor's body co-funds it, so they can be assigned to its lots.
+        co_funders=CommissioningBody.objects.exclude(pk=commissioner.commissioning_body_id).filter(
+            pk=getattr(assessor, "commissioning_body_id", None)
+        ),
     )
     _lot(
         open_round,
@@ -171,7 +179,9 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         120_000,
         ceiling=1_000_000,
     )
-    _lot(open_round, commissioner, "Emotional wellbeing", "emotional-wellbeing", 100_000)
+    wellbeing = _lot(
+        open_round, commissioner, "Emotional wellbeing", "emotional-wellbeing", 100_000
+    )
     services.criterion_add(
         funding_round=open_round, by=commissioner, name="Quality of delivery", weight=70
     )
@@ -180,6 +190,12 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     )
     services.round_transition(funding_round=open_round, by=commissioner, action="consult")
     services.round_transition(funding_round=open_round, by=commissioner, action="open")
+    # The other organisations bid for the wellbeing lot (the demo provider's own admin can
+    # still apply to either lot); the assessor is assigned to it and so to their bids.
+    for rival, amount in zip(rival_admins, (80_000, 95_000), strict=False):
+        _apply(wellbeing, rival, amount)
+    if assessor is not None:
+        services.lot_assessor_assign(lot=wellbeing, by=commissioner, assessor=assessor)
     agreements += _contract_round(commissioner, rival_admins[:1] or [admin])
     progress(f"funding rounds: 3, agreements: {agreements}")
     return {"funding_rounds": 3, "agreements": agreements}

@@ -166,6 +166,29 @@ class Criterion(models.Model):
         return f"{self.name} ({self.weight})"
 
 
+class LotAssessor(models.Model):
+    """An assessor assigned to a lot: they assess every application submitted to it, those
+    submitted before they were assigned and those submitted after."""
+
+    lot = models.ForeignKey(Lot, on_delete=models.CASCADE, related_name="lot_assessors")
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="lots_assessed"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["lot", "assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["lot", "assessor"], name="assessor_once_per_lot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.assessor} on {self.lot}"
+
+
 @track_changes(model_name="AssessorAssignmentHistory", verbose_name_plural="assessment history")
 class AssessorAssignment(models.Model):
     """An assessor assigned to an application; nothing is visible before conflicts are declared."""

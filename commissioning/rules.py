@@ -28,6 +28,10 @@ Funding rounds (`ROUNDS`; states are the round's status):
 | comment            | a provider's admin                  | consultation                        |
 | apply              | a provider's admin                  | open                                |
 
+`assign_assessors` assigns an assessor to one of the round's lots (they then assess every
+application submitted to it) or to one application; the assessor must be one who
+`may_assess_round`: an active assessor of the body leading the round or of a co-funder.
+
 The steps (the rows with →) are the round's state machine; what else must be true before a
 step (lots, a budget that adds up, a closing date to come) is checked by the service. The
 steps also follow the round's calendar (`calendar_refusals`): consultation starts no earlier
@@ -165,6 +169,18 @@ def has_declared_no_conflict(user, assignment) -> bool:
 
 
 is_provider_with_organisation = is_provider_admin & has_organisation
+
+
+@rules.predicate
+def may_assess_round(assessor, funding_round) -> bool:
+    """An active assessor of the body that leads the round or of one that co-funds it: the
+    only people who may be assigned to its lots and applications."""
+    body_id = getattr(assessor, "commissioning_body_id", None)
+    if not (is_assessor(assessor) and assessor.is_active and body_id and funding_round):
+        return False
+    return funding_round.lead_body_id == body_id or (
+        funding_round.co_funders.filter(pk=body_id).exists()
+    )
 
 
 # Funding rounds ----------------------------------------------------------------------------

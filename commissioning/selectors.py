@@ -11,6 +11,7 @@ from commissioning.models import (
     AssessorAssignment,
     FundingRound,
     Lot,
+    LotAssessor,
     RoundComment,
     Score,
 )
@@ -94,6 +95,37 @@ def assignment_list_for(*, user: User) -> QuerySet[AssessorAssignment]:
     return AssessorAssignment.objects.filter(assessor=user).select_related(
         "application__lot__funding_round"
     )
+
+
+def lot_assessor_list(*, lot: Lot) -> QuerySet[LotAssessor]:
+    """The assessors assigned to a lot, with their commissioning body."""
+    return lot.lot_assessors.select_related("assessor__commissioning_body").order_by(
+        "assessor__full_name", "assessor__email"
+    )
+
+
+def assessor_work(*, user: User) -> dict[str, list[AssessorAssignment]]:
+    """What an assessor must do now: the open assignments where they have still to declare
+    a conflict of interest, and those declared free of conflict still to score. Decided
+    applications and declared conflicts ask nothing more of them."""
+    open_assignments = [
+        assignment
+        for assignment in assignment_list_for(user=user)
+        .select_related("application__organisation", "application__lot")
+        .filter(
+            application__status=Application.Status.SUBMITTED,
+            application__lot__funding_round__status__in=rules.ASSIGNING,
+        )
+        .order_by("application__lot__funding_round__closes_at", "application__lot_id", "id")
+    ]
+    return {
+        "to_declare": [a for a in open_assignments if a.conflict_declared_at is None],
+        "to_score": [
+            a
+            for a in open_assignments
+            if a.conflict_declared_at is not None and not a.has_conflict and a.completed_at is None
+        ],
+    }
 
 
 def moderation_table(*, funding_round: FundingRound) -> list[dict]:

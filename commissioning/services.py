@@ -20,6 +20,7 @@ from commissioning.models import (
     Criterion,
     FundingRound,
     Lot,
+    LotAssessor,
     RoundComment,
     RoundStep,
     Score,
@@ -376,6 +377,43 @@ def _eligibility(lot: Lot, organisation: Organisation, pdus: list) -> list[str]:
     return problems
 
 
+def _check_bid(lot: Lot, amount: int | None) -> None:
+    """A bid may ask for no more than the lot's budget, its ceiling."""
+    if amount is not None and amount > lot.budget:
+        raise ValidationError(
+            {
+                "amount_requested": [
+                    f"The amount you are asking for must be £{lot.budget:,} or less, "
+                    "the lot's budget"
+                ]
+            }
+        )
+
+
+# What a submitted application must answer, by field, as the error summary says it.
+MISSING = {
+    "approach": "Enter how you will deliver the service",
+    "experience": "Enter your experience of similar work",
+    "outcomes": "Enter the difference it will make",
+    "amount_requested": "Enter the amount you are asking for",
+    "proposed_monthly_capacity": "Enter how many referrals a month you can take",
+    "pdus": "Select the PDUs you will cover",
+}
+
+
+def application_missing(application: Application) -> dict[str, str]:
+    """The answers a draft still needs before it can be submitted, by field."""
+    asked = questions_for(application.lot.funding_round.mechanism)
+    missing = {
+        field: message
+        for field, message in MISSING.items()
+        if field != "pdus" and field in asked and not getattr(application, field)
+    }
+    if not application.pdus.exists():
+        missing["pdus"] = MISSING["pdus"]
+    return missing
+
+
 def _application_draft_or_new(*, lot: Lot, by: User) -> Application:
     """The organisation's draft for the lot, or a new one if it has not applied yet."""
     # One statement: with two, a draft committed between them would read as "applied".
@@ -403,6 +441,7 @@ def application_save(*, lot: Lot, by: User, data: dict, pdus: Iterable = ()) -> 
     for key in data:
         if key not in APPLICATION_FIELDS:
             raise ValueError(f"{key} is not an application field")
+    _check_bid(lot, data.get("amount_requested"))
     # A first save that raced another to create the draft updates the winner's draft.
     for attempt in range(2):
         application = _application_draft_or_new(lot=lot, by=by)
@@ -432,27 +471,21 @@ def application_submit(*, application: Application, by: User) -> Application:
     funding_round = application.lot.funding_round
     if funding_round.closes_at and funding_round.closes_at <= timezone.now():
         raise StateConflict("The round has closed: applications can no longer be submitted")
-    missing = [
-        label
-        for field, label in [
-            ("approach", "how you will deliver the service"),
-            ("experience", "your experience of similar work"),
-            ("outcomes", "the difference it will make"),
-            ("amount_requested", "the amount you are asking for"),
-            ("proposed_monthly_capacity", "how many referrals a month you can take"),
-        ]
-        if not getattr(application, field) and field in questions_for(funding_round.mechanism)
-    ]
-    if not application.pdus.exists():
-        missing.append("the PDUs you will cover")
+    missing = application_missing(application)
     if missing:
-        raise ValidationError({"incomplete": [f"Tell us {item}" for item in missing]})
+        raise ValidationError({field: [message] for field, message in missing.items()})
+    _check_bid(application.lot, application.amount_requested)
     problems = _eligibility(application.lot, application.organisation, list(application.pdus.all()))
     if problems:
         raise ValidationError({"eligibility": problems})
     application.status = Application.Status.SUBMITTED
     application.submitted_at = timezone.now()
     application.save(update_fields=["status", "submitted_at"])
+    # The lot's assessors assess every application submitted to it.
+    for lot_assessor in LotAssessor.objects.filter(lot_id=application.lot_id):
+        AssessorAssignment.objects.get_or_create(
+            application=application, assessor_id=lot_assessor.assessor_id
+        )
     return application
 
 
@@ -471,12 +504,32 @@ def assessor_assign(*, application: Application, by: User, assessor: User) -> As
     """Assign an assessor to a submitted application (once: again returns the assignment)."""
     application = _locked_application(application.pk)
     rules.require(by, "assign_assessor", application)
-    if not rules.is_assessor(assessor):
-        raise ValidationError({"assessor": ["Choose an assessor"]})
+    if not rules.may_assess_round(assessor, application.lot.funding_round):
+        raise ValidationError(
+            {"assessor": ["Choose an assessor of a commissioning body funding this round"]}
+        )
     assignment, _ = AssessorAssignment.objects.get_or_create(
         application=application, assessor=assessor
     )
     return assignment
+
+
+@transaction.atomic
+def lot_assessor_assign(*, lot: Lot, by: User, assessor: User) -> LotAssessor:
+    """Assign an assessor to a lot: they assess each application submitted to it, now and
+    later (`application_submit`). Assigning them again changes nothing."""
+    funding_round = _locked_round(lot.funding_round)
+    rules.require(by, "assign_assessors", funding_round)
+    if not rules.may_assess_round(assessor, funding_round):
+        raise ValidationError(
+            {"assessor": ["Choose an assessor of a commissioning body funding this round"]}
+        )
+    lot_assessor, _ = LotAssessor.objects.get_or_create(
+        lot=lot, assessor=assessor, defaults={"assigned_by": by}
+    )
+    for application in lot.applications.filter(status=Application.Status.SUBMITTED):
+        AssessorAssignment.objects.get_or_create(application=application, assessor=assessor)
+    return lot_assessor
 
 
 def _locked_assignment(assignment: AssessorAssignment) -> AssessorAssignment:

@@ -45,12 +45,22 @@ urlpatterns = [
     ),
     path("funding-rounds/<uuid:public_id>/comment/", rounds.comment_add, name="comment-add"),
     path("funding-rounds/<uuid:public_id>/moderation/", assessment.moderation, name="moderation"),
+    path(
+        "funding-rounds/lots/<int:lot_pk>/assessors/",
+        assessment.lot_assessors,
+        name="lot-assessors",
+    ),
     path("funding/", rounds.round_list, name="opportunities"),
     path("funding/lots/<int:lot_pk>/apply/", applications.lot_apply, name="lot-apply"),
     path(
         "funding/applications/<uuid:public_id>/",
         applications.application_detail,
         name="application",
+    ),
+    path(
+        "funding/applications/<uuid:public_id>/check/",
+        applications.application_check,
+        name="application-check",
     ),
     path(
         "funding/applications/<uuid:public_id>/withdraw/",

@@ -112,6 +112,15 @@ class GovukFormMixin:
         for name, field in self.fields.items():
             _bound_field(name, field)
         super().full_clean()
+        self._mark_errors()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        # An error a service adds after validation gets the red border and inline message too.
+        if getattr(self, "cleaned_data", None) is not None:
+            self._mark_errors()
+
+    def _mark_errors(self):
         for name in self.errors:
             if name not in self.fields:
                 continue

@@ -55,3 +55,11 @@ def govuk_time(value) -> str:
         minutes = f":{local.minute:02d}" if local.minute else ""
         clock = f"{hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
     return f"{clock} on {local.day} {local:%B %Y}"
+
+
+@register.inclusion_tag("home/_assessor_work.html", takes_context=True)
+def assessor_work(context):
+    """The assessor's home: what they must declare and what they must score."""
+    from commissioning import selectors
+
+    return {"work": selectors.assessor_work(user=context["user"])}

@@ -58,7 +58,7 @@ def test_applications_are_scoped_and_assessors_must_declare_first(client):
         action="close_applications",
         reason="Every expected application is in",
     )
-    assessor = UserFactory(role=Role.ASSESSOR)
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     assignment = services.assessor_assign(application=theirs, by=commissioner, assessor=assessor)
     reviewer = auth(assessor)
     assert client.get(f"/api/v1/applications/{theirs.public_id}/", **reviewer).status_code == 404
@@ -215,7 +215,7 @@ def test_leaving_out_a_conflict_or_a_decision_in_a_form_body_is_a_400_not_a_no(c
         action="close_applications",
         reason="Every expected application is in",
     )
-    assessor = UserFactory(role=Role.ASSESSOR)
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     assignment = services.assessor_assign(
         application=application, by=commissioner, assessor=assessor
     )
@@ -333,7 +333,7 @@ def test_conflict_details_come_with_a_conflict_and_only_then(client, body, messa
         action="close_applications",
         reason="Every expected application is in",
     )
-    assessor = UserFactory(role=Role.ASSESSOR)
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     assignment = services.assessor_assign(
         application=application, by=commissioner, assessor=assessor
     )

@@ -28,7 +28,7 @@ def scored():
         action="close_applications",
         reason="Every expected application is in",
     )
-    assessor = UserFactory(role=Role.ASSESSOR)
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     assignment = services.assessor_assign(
         application=application, by=commissioner, assessor=assessor
     )

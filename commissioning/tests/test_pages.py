@@ -162,18 +162,19 @@ def test_a_provider_applies_from_a_draft_to_submitted_in_pages(client):
     application.refresh_from_db()
     assert application.status == "draft" and application.approach == "Drop-in and key work."
 
-    incomplete = client.post(url, {"action": "submit", "approach": "Drop-in and key work."})
+    # Continuing with answers missing saves what was typed and marks each missing question.
+    incomplete = client.post(url, {"action": "check", "approach": "Drop-in and key work."})
     assert incomplete.status_code == 400
-    assert "Tell us the difference it will make" in _page(incomplete)
-    assert "Tell us the PDUs you will cover" in _page(incomplete)
+    assert '<a href="#id_outcomes">Enter the difference it will make</a>' in _page(incomplete)
+    assert '<a href="#id_pdus_0">Select the PDUs you will cover</a>' in _page(incomplete)
     application.refresh_from_db()
     assert application.status == "draft"
 
     pdu = lot.pdus.first()
-    done = client.post(
+    checked = client.post(
         url,
         {
-            "action": "submit",
+            "action": "check",
             "approach": "Drop-in and key work.",
             "outcomes": "Settled housing.",
             "amount_requested": "40000",
@@ -182,9 +183,13 @@ def test_a_provider_applies_from_a_draft_to_submitted_in_pages(client):
             "pdus": [pdu.pk],
         },
     )
+    assert checked.url == f"{url}check/"
+    application.refresh_from_db()
+    assert application.status == "draft" and application.staff_training_budget == 2000
+    done = client.post(f"{url}check/")
     assert done.status_code == 302
     application.refresh_from_db()
-    assert application.status == "submitted" and application.staff_training_budget == 2000
+    assert application.status == "submitted"
     # Going back to the lot shows the application, not a second one.
     assert client.post(f"/funding/lots/{lot.pk}/apply/").url == url
     assert Application.objects.count() == 1
@@ -211,10 +216,10 @@ def test_ineligible_and_late_applications_get_specific_errors_in_pages(client):
     FundingRound.objects.filter(pk=funding_round.pk).update(
         closes_at=timezone.now() - timedelta(minutes=1)
     )
-    late = client.post(
+    client.post(
         f"/funding/applications/{application.public_id}/",
         {
-            "action": "submit",
+            "action": "check",
             "approach": "a",
             "outcomes": "b",
             "amount_requested": "1000",
@@ -222,7 +227,8 @@ def test_ineligible_and_late_applications_get_specific_errors_in_pages(client):
             "pdus": [lot.pdus.first().pk],
         },
     )
-    assert "The round has closed" in _page(late)
+    late = client.post(f"/funding/applications/{application.public_id}/check/")
+    assert late.status_code == 400 and "The round has closed" in _page(late)
     application.refresh_from_db()
     assert application.status == "draft"
 

@@ -98,7 +98,7 @@ def test_a_round_walks_to_awarded_and_market_health_is_exact(commissioner):
         action="close_applications",
         reason="Every expected application is in",
     )
-    assessor = UserFactory(role=Role.ASSESSOR)
+    assessor = UserFactory(role=Role.ASSESSOR, commissioning_body=commissioner.commissioning_body)
     assignment = services.assessor_assign(application=first, by=commissioner, assessor=assessor)
     assert not selectors.application_list_visible_to(user=assessor).exists()
     with pytest.raises(NotPermitted):

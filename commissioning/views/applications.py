@@ -7,12 +7,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from commissioning import forms, rules, selectors, services
 from commissioning.models import Application
-from partnership.errors import DomainError
+from partnership.errors import DomainError, InvalidInput, NotPermitted
 from partnership.forms import apply_domain_error
 
 
@@ -68,7 +68,8 @@ def lot_apply(request: HttpRequest, lot_pk: int) -> HttpResponse:
 
 @login_required
 def application_detail(request: HttpRequest, public_id) -> HttpResponse:
-    """The provider edits a draft here (save or submit); others read the application."""
+    """The provider edits a draft here (save it, or continue to check the answers before
+    submitting); others read the application. A change from check answers returns there."""
     application = visible_application(request, public_id)
     user = request.user
     actions = rules.actions_for(user, application)
@@ -78,20 +79,21 @@ def application_detail(request: HttpRequest, public_id) -> HttpResponse:
         rules.require(user, "edit", application)
     if "edit" in actions:
         form = forms.ApplicationForm(
-            request.POST or None, instance=application, lot=application.lot
+            request.POST if request.method == "POST" else None,
+            instance=application,
+            lot=application.lot,
         )
+    returning = request.GET.get("return") == "check"
     if request.method == "POST" and form.is_valid():
         saved = _save(request, application, form)
-        if saved and request.POST.get("action") == "submit":
-            try:
-                services.application_submit(application=application, by=user)
-            except (ValidationError, DomainError) as exc:
-                apply_domain_error(form, exc)
-            else:
-                messages.success(
-                    request, f"Your application for {application.lot.title} has been submitted"
-                )
-                return redirect("commissioning:application", public_id=public_id)
+        if saved and request.POST.get("action") == "check":
+            application.refresh_from_db()
+            missing = services.application_missing(application)
+            if not missing:
+                return redirect("commissioning:application-check", public_id=public_id)
+            # Saved, but not ready to check: each missing answer is an error on its question.
+            for field, message in missing.items():
+                form.add_error(field if field in form.fields else None, message)
         elif saved:
             messages.success(request, "Your draft has been saved")
             return redirect("commissioning:application", public_id=public_id)
@@ -103,6 +105,7 @@ def application_detail(request: HttpRequest, public_id) -> HttpResponse:
             "round": application.lot.funding_round,
             "actions": actions,
             "form": form,
+            "returning": returning,
             "questions": services.questions_for(application.lot.funding_round.mechanism),
             "assignments": (
                 application.assignments.select_related("assessor")
@@ -113,6 +116,81 @@ def application_detail(request: HttpRequest, public_id) -> HttpResponse:
         },
         status=400 if form is not None and form.errors else 200,
     )
+
+
+# The check answers page's rows: the field, its question, and how the answer reads.
+CHECK_ROWS = [
+    ("approach", "How you will deliver the service"),
+    ("experience", "Your experience of similar work"),
+    ("outcomes", "The difference it will make"),
+    ("amount_requested", "Amount you are asking for"),
+    ("proposed_monthly_capacity", "Referrals you can take each month"),
+    ("pdus", "PDUs you will cover"),
+    ("staff_training_budget", "Staff training in your budget"),
+]
+
+
+@login_required
+def application_check(request: HttpRequest, public_id) -> HttpResponse:
+    """Check your answers before submitting: each answer with a link to change it (which
+    comes back here), then submit. Only the draft's own admins, while the round is open."""
+    application = visible_application(request, public_id)
+    # Anyone but the applicant's admins gets 404; a draft no longer open says why.
+    refused = rules.refusal(request.user, "submit", application)
+    posted = request.method == "POST"
+    if refused and not posted:
+        return redirect("commissioning:application", public_id=public_id)
+    errors: list[tuple[str, str]] = [(reason, "") for reason in refused]
+    if posted and not refused:
+        try:
+            services.application_submit(application=application, by=request.user)
+        except (ValidationError, DomainError) as exc:
+            errors = _check_errors(exc)
+        else:
+            messages.success(
+                request, f"Your application for {application.lot.title} has been submitted"
+            )
+            return redirect("commissioning:application", public_id=public_id)
+    asked = services.questions_for(application.lot.funding_round.mechanism)
+    rows = [
+        (field, question, _answer(application, field))
+        for field, question in CHECK_ROWS
+        if field in asked or field in ("pdus", "staff_training_budget")
+    ]
+    return render(
+        request,
+        "commissioning/application_check.html",
+        {
+            "application": application,
+            "round": application.lot.funding_round,
+            "rows": rows,
+            "errors": errors,
+        },
+        status=(409 if refused else 400) if errors else 200,
+    )
+
+
+def _answer(application: Application, field: str):
+    if field == "pdus":
+        return ", ".join(str(pdu) for pdu in application.pdus.order_by("name"))
+    return getattr(application, field)
+
+
+def _check_errors(exc) -> list[tuple[str, str]]:
+    """A refusal of the submission as (message, the question it is about, or "")."""
+    if isinstance(exc, NotPermitted):
+        raise Http404("Not permitted") from exc
+    if isinstance(exc, InvalidInput):
+        return [(exc.message, exc.field if exc.field in dict(CHECK_ROWS) else "")]
+    if isinstance(exc, DomainError):
+        return [(reason, "") for reason in exc.reasons]
+    if hasattr(exc, "message_dict"):
+        return [
+            (message, field if field in dict(CHECK_ROWS) else "")
+            for field, messages_ in exc.message_dict.items()
+            for message in messages_
+        ]
+    return [(message, "") for message in exc.messages]
 
 
 def _save(request: HttpRequest, application: Application, form) -> bool:

@@ -45,11 +45,11 @@ def assignment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # means the application has been decided.
     frozen = "declare_conflict" not in actions
     if not declared and "declare_conflict" in actions:
-        form = forms.DeclarationForm(request.POST or None)
+        form = forms.DeclarationForm(request.POST if request.method == "POST" else None)
     elif "score" in actions:
         existing = {s.criterion_id: (s.score, s.comment) for s in assignment.scores.all()}
         form = forms.ScoresForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             criteria=application.lot.funding_round.criteria.all(),
             existing=existing,
             initial={"comment": assignment.comment},
@@ -119,12 +119,13 @@ def _to_application(request: HttpRequest, application, done: str) -> HttpRespons
 def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
     application = visible_application(request, public_id)
     funding_round = application.lot.funding_round
+    already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
+    eligible = selectors.assessor_list_for(funding_round=funding_round)
+    available = eligible.exclude(pk__in=already).order_by("full_name", "email")
 
     def make_form():
-        already = AssessorAssignment.objects.filter(application=application).values("assessor_id")
-        assessors = selectors.assessor_list_for(funding_round=funding_round)
         return forms.AssignForm(
-            request.POST or None, assessors=assessors.exclude(pk__in=already).order_by("email")
+            request.POST if request.method == "POST" else None, assessors=available
         )
 
     def save(form):
@@ -142,7 +143,65 @@ def assessor_assign(request: HttpRequest, public_id) -> HttpResponse:
         make_form,
         save=save,
         template="commissioning/assign_form.html",
-        context={"application": application, "round": funding_round},
+        context={
+            "application": application,
+            "round": funding_round,
+            # With nobody left to choose, the page says why instead of an empty list.
+            "has_eligible": eligible.exists(),
+            "has_available": available.exists(),
+            "funders": [funding_round.lead_body, *funding_round.co_funders.order_by("name")],
+        },
+        invalid_status=400,
+    )
+
+
+@login_required
+def lot_assessors(request: HttpRequest, lot_pk: int) -> HttpResponse:
+    """The lead commissioner assigns assessors to a lot, choosing from the assessors of the
+    bodies funding the round; each assesses every application submitted to the lot."""
+    lot = get_object_or_404(
+        selectors.lot_list_visible_to(user=request.user).select_related(
+            "funding_round__lead_body", "category"
+        ),
+        pk=lot_pk,
+    )
+    funding_round = lot.funding_round
+    assigned = selectors.lot_assessor_list(lot=lot)
+    eligible = selectors.assessor_list_for(funding_round=funding_round)
+    available = eligible.exclude(pk__in=assigned.values("assessor_id")).order_by(
+        "full_name", "email"
+    )
+
+    def make_form():
+        return forms.AssignForm(
+            request.POST if request.method == "POST" else None, assessors=available
+        )
+
+    def save(form):
+        services.lot_assessor_assign(lot=lot, by=request.user, **form.cleaned_data)
+        messages.success(
+            request,
+            f"{form.cleaned_data['assessor'].get_full_name()} will assess every application "
+            f"submitted to {lot.title}",
+        )
+        return redirect("commissioning:lot-assessors", lot_pk=lot.pk)
+
+    return action_form_page(
+        request,
+        funding_round,
+        "assign_assessors",
+        make_form,
+        save=save,
+        template="commissioning/lot_assessors.html",
+        context={
+            "lot": lot,
+            "round": funding_round,
+            "assigned": assigned,
+            "has_eligible": eligible.exists(),
+            # With nobody left to choose, the page says why instead of an empty list.
+            "has_available": available.exists(),
+            "funders": [funding_round.lead_body, *funding_round.co_funders.order_by("name")],
+        },
         invalid_status=400,
     )
 
@@ -163,7 +222,7 @@ def application_decide(request: HttpRequest, public_id) -> HttpResponse:
         request,
         application,
         "decide",
-        lambda: forms.DecisionForm(request.POST or None),
+        lambda: forms.DecisionForm(request.POST if request.method == "POST" else None),
         save=save,
         template="commissioning/decision_form.html",
         context={"application": application, "round": application.lot.funding_round},

@@ -89,9 +89,9 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     page.get_by_label("How will you deliver the service?").fill("Weekly groups and one-to-ones.")
     page.get_by_role("button", name="Save as draft").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("draft has been saved")
-    page.get_by_role("button", name="Submit application").click()
+    page.get_by_role("button", name="Continue to check your answers").click()
     expect(page.locator(".govuk-error-summary")).to_contain_text(
-        "Tell us the difference it will make"
+        "Enter the difference it will make"
     )
     assert_no_axe_violations(page)
     page.get_by_label("What difference will it make?").fill("Fewer crises, steadier lives.")
@@ -99,6 +99,9 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     page.get_by_label("Referrals you can take each month").fill("10")
     page.get_by_label("Staff training in your budget (£)").fill("1500")
     page.get_by_label("Bolton").check()
+    page.get_by_role("button", name="Continue to check your answers").click()
+    expect(page.get_by_test_id("check-answers")).to_contain_text("£45,000")
+    assert_no_axe_violations(page)
     page.get_by_role("button", name="Submit application").click()
     expect(page.get_by_test_id("application-status")).to_have_text("Submitted")
     application = Application.objects.get(lot__funding_round=funding_round)
