@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("commissioning", "0005_alert_moves_to_capacity"),
+        ("commissioning", "0006_round_steps"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
