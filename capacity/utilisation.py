@@ -118,9 +118,18 @@ class _Utilisation:
         return _percent(self.sent, self.capacity)
 
     @property
+    def too_early_to_forecast(self) -> bool:
+        """Less than CAPACITY_FORECAST_AFTER_FRACTION of the month has passed: a few days'
+        pace says nothing of the month's end (four days would forecast 1,322%)."""
+        return self.elapsed < settings.CAPACITY_FORECAST_AFTER_FRACTION or self.elapsed <= 0
+
+    @property
     def forecast(self) -> float | None:
-        """Referrals expected by the month's end at the pace so far; None before it starts."""
-        return round(self.sent / self.elapsed, 1) if self.elapsed > 0 else None
+        """Referrals expected by the month's end at the pace so far; None while it is too
+        early in the month to forecast."""
+        if self.too_early_to_forecast:
+            return None
+        return round(self.sent / self.elapsed, 1)
 
     @property
     def forecast_percent(self) -> float | None:
@@ -146,6 +155,7 @@ class _Utilisation:
             "forecast": self.forecast,
             "forecast_percent": self.forecast_percent,
             "elapsed_percent": round(self.elapsed * 100, 1),
+            "too_early_to_forecast": self.too_early_to_forecast,
         }
 
 
@@ -163,6 +173,13 @@ class ServiceUtilisation(_Utilisation):
     declared_capacity: int
     funded: bool
     wait_days: int
+    # The previous complete month, when asked for (the monitoring early in a month).
+    previous_sent: int | None = None
+    previous_capacity: int | None = None
+
+    @property
+    def previous_percent(self) -> float | None:
+        return _percent(self.previous_sent, self.previous_capacity or 0)
 
     @property
     def capacity_source(self) -> str:
@@ -311,6 +328,7 @@ def utilisation_by_service(
     services: QuerySet[Service] | Iterable[Service | int] | None = None,
     now: datetime | None = None,
     ordered: bool = True,
+    previous: bool = False,
 ) -> list[ServiceUtilisation]:
     """Each service's month (default: this month), in one query: referrals sent, accepted,
     active caseload, capacity (contracted by agreements funding the month, else declared)
@@ -318,7 +336,9 @@ def utilisation_by_service(
 
     `services` narrows it (a queryset, services or ids); by default every service.
     Ordered by organisation and service name unless `ordered` is false (the monitoring
-    reads every row and needs no order, so the database need not sort them).
+    reads every row and needs no order, so the database need not sort them). With
+    `previous`, each row also carries the previous complete month's sent and capacity (one
+    more query), for judging under-use early in a month.
 
     The monitoring runs this over every service, so it is written as SQL in the shape the
     database does best: the month's referrals are counted per service first (by
@@ -355,14 +375,32 @@ def utilisation_by_service(
         rows = cursor.fetchall()
         # Positional (building 20,000 from keywords takes four times as long): the statement
         # returns the fields in their order, but for the month and its share gone.
-        return [ServiceUtilisation(first, *row[:4], elapsed, *row[4:]) for row in rows]
+        result = [ServiceUtilisation(first, *row[:4], elapsed, *row[4:]) for row in rows]
+    if previous and result:
+        before = {
+            row.service_id: row
+            for row in utilisation_by_service(
+                add_months(first, -1),
+                services=[row.service_id for row in result],
+                now=now,
+                ordered=False,
+            )
+        }
+        for row in result:
+            if (earlier := before.get(row.service_id)) is not None:
+                row.previous_sent, row.previous_capacity = earlier.sent, earlier.capacity
+    return result
 
 
 def utilisation_for_service(
-    service: Service | int, period: date | str | None = None, *, now: datetime | None = None
+    service: Service | int,
+    period: date | str | None = None,
+    *,
+    now: datetime | None = None,
+    previous: bool = False,
 ) -> ServiceUtilisation | None:
     """One service's month, or None if there is no such service."""
-    rows = utilisation_by_service(period, services=[service], now=now)
+    rows = utilisation_by_service(period, services=[service], now=now, previous=previous)
     return rows[0] if rows else None
 
 
