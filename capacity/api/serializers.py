@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from capacity import utilisation
 from capacity.models import Alert
+from capacity.services import NOTE_MAX_LENGTH, NOTE_REQUIRED
 from partnership.api.serializers import (
     CheckedModelSerializer,
     CheckedSerializer,
@@ -18,6 +19,14 @@ class AlertSubjectSerializer(CheckedSerializer):
     type = serializers.ChoiceField(choices=["service", "agreement"])
     id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
     name = serializers.CharField()
+
+
+class AcknowledgeSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        help_text="What is being done about the alert; everyone who sees it reads this",
+        error_messages={"required": NOTE_REQUIRED, "blank": NOTE_REQUIRED},
+    )
 
 
 class AlertSerializer(CheckedModelSerializer):
@@ -41,6 +50,7 @@ class AlertSerializer(CheckedModelSerializer):
             "opened_at",
             "escalated_at",
             "acknowledged_at",
+            "acknowledgement_note",
             "resolved_at",
         ]
         read_only_fields = fields

@@ -408,7 +408,9 @@ def test_an_acknowledged_alert_opens_again_when_it_escalates(people):
     funding_agreement(service, 10, by=commissioner)
     sent_referrals(service, 10)
     (raised,) = alerts.service_alerts_update(service_id=service.pk, now=month_instant(0.99))
-    acknowledged = services.alert_acknowledge(alert=raised.alert, by=commissioner)
+    acknowledged = services.alert_acknowledge(
+        alert=raised.alert, by=commissioner, note="Asking the provider for more places."
+    )
     assert acknowledged.status == "acknowledged" and acknowledged.acknowledged_by == commissioner
 
     sent_referrals(service, 5)
