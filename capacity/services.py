@@ -11,7 +11,6 @@ from capacity import rules
 from capacity.models import Alert
 from partnership.models import User
 
-
 NOTE_REQUIRED = "Enter what is being done about the alert"
 NOTE_MAX_LENGTH = 2000
 

@@ -65,9 +65,7 @@ class AlertViewSet(
     def scoped_queryset(self, user):
         return selectors.alert_list_visible_to(user=user).order_by("-opened_at", "-id")
 
-    @extend_schema(
-        request=serializers.AcknowledgeSerializer, responses=serializers.AlertSerializer
-    )
+    @extend_schema(request=serializers.AcknowledgeSerializer, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, public_id=None):
         """Acknowledge the alert with a note of what is being done (required)."""

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('capacity', '0001_initial'),
+        ("capacity", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='alert',
-            name='acknowledgement_note',
-            field=models.TextField(blank=True, help_text='What is being done about it, from whoever acknowledged it'),
+            model_name="alert",
+            name="acknowledgement_note",
+            field=models.TextField(
+                blank=True, help_text="What is being done about it, from whoever acknowledged it"
+            ),
         ),
     ]

@@ -61,9 +61,10 @@ def test_the_api_needs_a_note_to_acknowledge(client, alert):
     assert done.status_code == 200
     assert done.json()["status"] == "acknowledged"
     assert done.json()["acknowledgement_note"] == NOTE
-    assert client.get(f"/api/v1/alerts/{alert.public_id}/", **auth).json()[
-        "acknowledgement_note"
-    ] == NOTE
+    assert (
+        client.get(f"/api/v1/alerts/{alert.public_id}/", **auth).json()["acknowledgement_note"]
+        == NOTE
+    )
 
 
 def test_the_alert_page_reads_as_sentences(client, alert):
@@ -88,7 +89,7 @@ def test_the_alert_page_reads_as_sentences(client, alert):
         "13,220",
         "1,322%",
         "Too early in the month to forecast",
-        "Funded by an agreement</dt><dd class=\"govuk-summary-list__value\">No",
+        'Funded by an agreement</dt><dd class="govuk-summary-list__value">No',
         "Declared by the provider",
         "40 days",
     ):

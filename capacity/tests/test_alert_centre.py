@@ -101,7 +101,9 @@ def test_a_resolved_alert_cannot_be_acknowledged(client, alerts):
         status="resolved", resolved_at=manchester.opened_at
     )
     client.force_login(UserFactory(role=Role.COMMISSIONER))
-    response = client.post(f"/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE}, follow=True)
+    response = client.post(
+        f"/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE}, follow=True
+    )
     assert "nothing to acknowledge" in response.content.decode()
 
 
