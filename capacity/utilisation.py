@@ -34,6 +34,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils import timezone
 
 from commissioning.models import Agreement, AgreementService
 from partnership.models import Pdu, Region, ServiceCategory
@@ -633,3 +634,154 @@ def utilisation_history(
         )
         for month, category_id, category_name, region_id, region_name, sent, accepted, capacity in rows
     ]
+
+
+# Each service's months --------------------------------------------------------------------
+
+UNDER, WITHIN, OVER_CAPACITY, TOO_EARLY, NO_CAPACITY, NOT_OPEN = (
+    "under",
+    "within",
+    "over",
+    "too_early",
+    "no_capacity",
+    "not_open",
+)
+BAND_LABELS = {
+    UNDER: "Under",
+    WITHIN: "Within",
+    OVER_CAPACITY: "Over",
+    TOO_EARLY: "Too early to say",
+    NO_CAPACITY: "No capacity",
+    NOT_OPEN: "Not open",
+}
+# The heat colour each band shares with the category table.
+BAND_HEAT = {UNDER: "low", WITHIN: "ok", OVER_CAPACITY: "over"}
+
+
+def capacity_band(percent: float | None) -> str:
+    """Under CAPACITY_UNDER_USED_PERCENT is under; CAPACITY_AMBER_PERCENT or more is over;
+    between is within. No percentage (no capacity) is "no_capacity"."""
+    if percent is None:
+        return NO_CAPACITY
+    if percent >= settings.CAPACITY_AMBER_PERCENT:
+        return OVER_CAPACITY
+    if percent < settings.CAPACITY_UNDER_USED_PERCENT:
+        return UNDER
+    return WITHIN
+
+
+@dataclass(frozen=True)
+class ServiceMonth:
+    """One service's month in the demand view's history. This month is judged on its
+    forecast, and is "too early to say" until CAPACITY_FORECAST_AFTER_FRACTION has passed."""
+
+    month: date
+    sent: int
+    capacity: int | None  # None before the service was listed
+    band: str
+    percent: float | None
+
+    @property
+    def label(self) -> str:
+        return BAND_LABELS[self.band]
+
+    @property
+    def heat(self) -> str:
+        return BAND_HEAT.get(self.band, "none")
+
+
+_SERVICE_HISTORY_SQL = """
+WITH months AS (
+    SELECT generate_series(%(first)s::date, %(last)s::date, interval '1 month')::date AS month
+),
+contracted AS (
+    SELECT m.month, line.service_id, sum(line.contracted_monthly_referrals) AS referrals
+    FROM months m
+    JOIN {agreement} a
+      ON a.status IN %(funding)s
+     AND a.starts_on < (m.month + interval '1 month')::date
+     AND a.ends_on >= m.month
+    JOIN {agreement_service} line ON line.agreement_id = a.id
+    WHERE line.service_id = ANY(%(ids)s)
+    GROUP BY m.month, line.service_id
+),
+sent AS (
+    SELECT d.month::date AS month, d.service_id, sum(d.referrals)::bigint AS referrals
+    FROM ({{sent}}) d
+    WHERE d.service_id = ANY(%(ids)s)
+    GROUP BY 1, 2
+)
+SELECT s.id, m.month, coalesce(sent.referrals, 0),
+       CASE WHEN s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE %(zone)s)
+            THEN coalesce(c.referrals, s.monthly_capacity) END
+FROM {service} s
+CROSS JOIN months m
+LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
+LEFT JOIN sent ON sent.month = m.month AND sent.service_id = s.id
+WHERE s.id = ANY(%(ids)s)
+ORDER BY s.id, m.month
+"""
+
+
+@functools.cache
+def _service_history_sql() -> str:
+    return _SERVICE_HISTORY_SQL.format(
+        service=Service._meta.db_table,
+        agreement=Agreement._meta.db_table,
+        agreement_service=AgreementService._meta.db_table,
+    )
+
+
+def service_history(
+    services: QuerySet[Service] | Iterable[Service | int],
+    months: int = 13,
+    *,
+    now: datetime | None = None,
+) -> dict[int, list[ServiceMonth]]:
+    """Whether each service was under, within or over capacity in each of the last `months`
+    months (this month and the ones before), by service id, in one query whatever the number
+    of services or referrals. Capacity in a month is what agreements funding it contracted,
+    else the service's declared capacity."""
+    ids = _id_list(services)
+    if not ids:
+        return {}
+    last = month_start(timezone.localtime(now, LONDON).date() if now else None)
+    first = add_months(last, -(months - 1))
+    start, end = month_bounds(first)[0], month_bounds(last)[1]
+    sent, sent_params = _named(
+        referral_demand_by_month(start=start, end=end, counted="sent", tzinfo=LONDON), "sent"
+    )
+    params = {
+        **sent_params,
+        "first": first,
+        "last": last,
+        "ids": ids,
+        "zone": str(LONDON),
+        "funding": tuple(str(status) for status in FUNDING_STATUSES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_service_history_sql().format(sent=sent), params)
+        rows = cursor.fetchall()
+    elapsed = month_elapsed(last, now=now)
+    early = elapsed < settings.CAPACITY_FORECAST_AFTER_FRACTION or elapsed <= 0
+    history: dict[int, list[ServiceMonth]] = {}
+    for service_id, month, sent_count, capacity in rows:
+        if capacity is None:
+            band, percent = NOT_OPEN, None
+        elif month == last:
+            percent = _percent(None if early else sent_count / elapsed, capacity)
+            if early:
+                band = TOO_EARLY
+            elif not capacity:
+                band = OVER_CAPACITY if sent_count else NO_CAPACITY
+            else:
+                band = capacity_band(percent)
+        else:
+            percent = _percent(sent_count, capacity)
+            band = OVER_CAPACITY if not capacity and sent_count else capacity_band(percent)
+        history.setdefault(service_id, []).append(
+            ServiceMonth(
+                month=month, sent=sent_count, capacity=capacity, band=band, percent=percent
+            )
+        )
+    return history
