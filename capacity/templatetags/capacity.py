@@ -22,11 +22,21 @@ TAG_CLASSES = {
 ALTERNATIVES = 5
 
 
-def _state(indicator: str) -> dict:
+def _state(row: utilisation.ServiceUtilisation) -> dict:
+    """The directory's indicator for a service's month, and what can be said of the month's
+    end: nothing while it is too early in the month to forecast."""
+    indicator = row.indicator
+    if row.too_early_to_forecast:
+        forecast = "Too early in the month to forecast"
+    elif row.forecast_percent is None:
+        forecast = ""
+    else:
+        forecast = f"On course for {number(round(row.forecast_percent))}% of capacity this month"
     return {
         "key": indicator,
         "label": utilisation.INDICATOR_LABELS[indicator],
         "tag_class": TAG_CLASSES[indicator],
+        "forecast": forecast,
     }
 
 
@@ -37,7 +47,7 @@ def capacity_states(services) -> dict:
     if not services:
         return {}
     return {
-        pk: _state(indicator) for pk, indicator in utilisation.capacity_indicators(services).items()
+        row.service_id: _state(row) for row in utilisation.utilisation_by_service(services=services)
     }
 
 

@@ -70,3 +70,20 @@ def test_early_in_a_month_under_use_is_judged_on_the_previous_month():
     sent_referrals(quiet, 10, sent_at=month_instant(0.2))
     changes = alerts.service_alerts_update(service_id=quiet.pk, now=month_instant(0.5))
     assert Alert.objects.get(pk=alert.pk).status == Alert.Status.RESOLVED
+
+
+def test_the_directory_says_it_is_too_early_to_forecast():
+    from django.template import Context, Template
+
+    service = make_service("Housing support", monthly_capacity=10)
+    template = Template(
+        "{% load capacity %}{% capacity_state service as state %}"
+        '{% include "providers/includes/capacity_indicator.html" %}'
+    )
+    with time_machine.travel(datetime(2026, 3, 4, 2, 0, tzinfo=LONDON), tick=False):
+        sent_referrals(service, 5)
+        html = template.render(Context({"service": service}))
+        assert "Too early in the month to forecast" in html and "%" not in html
+    with time_machine.travel(datetime(2026, 3, 16, 12, 0, tzinfo=LONDON), tick=False):
+        html = template.render(Context({"service": service}))
+        assert "On course for 100% of capacity this month" in html
