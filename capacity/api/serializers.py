@@ -9,6 +9,7 @@ from capacity import utilisation
 from capacity.models import Alert
 from capacity.services import NOTE_MAX_LENGTH, NOTE_REQUIRED
 from partnership.api.serializers import (
+    MULTI_LINE,
     CheckedModelSerializer,
     CheckedSerializer,
     ReferenceSerializer,
@@ -21,9 +22,10 @@ class AlertSubjectSerializer(CheckedSerializer):
     name = serializers.CharField()
 
 
-class AcknowledgeSerializer(serializers.Serializer):
+class AcknowledgeSerializer(CheckedSerializer):
     note = serializers.CharField(
         max_length=NOTE_MAX_LENGTH,
+        style=MULTI_LINE,
         help_text="What is being done about the alert; everyone who sees it reads this",
         error_messages={"required": NOTE_REQUIRED, "blank": NOTE_REQUIRED},
     )

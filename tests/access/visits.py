@@ -23,6 +23,9 @@ FIXED_KWARGS = {
 POST_BODIES = {
     "commissioning:round-step": {"action": "consult"},
     "providers:staff-set-active": {"active": "1"},
+    # Acknowledging an alert takes a note of what is being done.
+    "capacity:alert-acknowledge": {"note": "Looking into it."},
+    "api:alert-acknowledge": {"note": "Looking into it."},
 }
 
 # Kinds whose "out" is not another user's object but a link that does not work.
