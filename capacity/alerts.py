@@ -40,7 +40,7 @@ from commissioning.models import Agreement
 from notifications.selectors import commissioners_for_regions, staff_of_organisation
 from notifications.services import notification_send
 from partnership.models import Pdu, Region, User
-from partnership.months import LONDON, add_months, month_start
+from partnership.months import LONDON, add_months, month_elapsed, month_start
 from providers.models import Organisation, Service
 
 Rule = Alert.Rule
@@ -172,6 +172,7 @@ def _heading_over(u: ServiceUtilisation) -> Finding | None:
         or not u.capacity
         or u.percent >= settings.CAPACITY_AMBER_PERCENT
         or u.elapsed < settings.CAPACITY_HEADING_OVER_AFTER_FRACTION
+        or u.forecast_percent is None  # too early in the month to forecast
         or u.forecast_percent < settings.CAPACITY_AMBER_PERCENT
     ):
         return None
@@ -189,15 +190,44 @@ def _heading_over(u: ServiceUtilisation) -> Finding | None:
     )
 
 
+def judging_previous_month(elapsed: float) -> bool:
+    """Before CAPACITY_UNDER_USED_AFTER_FRACTION of a month has passed its own pace is too
+    thin to judge under-use, so the previous complete month is judged instead (else the
+    first ten days of every month would be blind)."""
+    return elapsed < settings.CAPACITY_UNDER_USED_AFTER_FRACTION
+
+
 def _under_used(u: ServiceUtilisation) -> Finding | None:
     """Forecast under CAPACITY_UNDER_USED_PERCENT once CAPACITY_UNDER_USED_AFTER_FRACTION of
-    the month has passed: practitioners could be steered to it."""
-    if (
-        u.service_status != Service.Status.ACTIVE
-        or not u.capacity
-        or u.elapsed < settings.CAPACITY_UNDER_USED_AFTER_FRACTION
-        or u.forecast_percent >= settings.CAPACITY_UNDER_USED_PERCENT
-    ):
+    the month has passed: practitioners could be steered to it. Earlier in the month, the
+    previous complete month is judged: sent under CAPACITY_UNDER_USED_PERCENT of its capacity."""
+    if u.service_status != Service.Status.ACTIVE or not u.capacity:
+        return None
+    if judging_previous_month(u.elapsed):
+        previous = u.previous_percent
+        if previous is None or previous >= settings.CAPACITY_UNDER_USED_PERCENT:
+            return None
+        last_month = add_months(u.period, -1)
+        return Finding(
+            rule=Rule.UNDER_USED,
+            severity=Severity.AMBER,
+            period=u.period,
+            headline=f"{u.service_name} is under-used",
+            message=(
+                f"{u.service_name} was sent {u.previous_sent} referrals in "
+                f"{_month_name(last_month)} against a capacity of {u.previous_capacity} "
+                f"({_percent_text(previous)}). It is too early in {_month_name(u.period)} to "
+                f"judge this month; {u.sent} so far."
+            ),
+            figures={
+                **u.figures(),
+                "previous_period": f"{last_month:%Y-%m}",
+                "previous_sent": u.previous_sent,
+                "previous_capacity": u.previous_capacity,
+                "previous_percent": previous,
+            },
+        )
+    if u.forecast_percent is None or u.forecast_percent >= settings.CAPACITY_UNDER_USED_PERCENT:
         return None
     return Finding(
         rule=Rule.UNDER_USED,
@@ -491,7 +521,12 @@ def service_alerts_update(
     first = month_start(period)
     with transaction.atomic():
         _lock_subject(service_id=service_id)
-        utilisation = utilisation_for_service(service_id, first, now=now)
+        utilisation = utilisation_for_service(
+            service_id,
+            first,
+            now=now,
+            previous=judging_previous_month(month_elapsed(first, now=now)),
+        )
         if utilisation is None:
             return []  # the service is gone, and its alerts with it
         findings = {finding.rule: finding for finding in service_findings(utilisation)}
@@ -568,10 +603,12 @@ def monitor_plan(
     """Compute every service's month in one set-based pass and choose what to evaluate:
     services a rule fires for or with an unresolved alert this month (which may need
     resolving), and agreements with a milestone in view or an unresolved milestone alert.
-    Four queries whatever the number of referrals, services or agreements."""
+    Four queries whatever the number of referrals, services or agreements (five early in a
+    month, when the previous complete month is judged for under-use too)."""
     first = month_start(period)
     today = today or timezone.localdate(timezone=LONDON)
-    utilisation = utilisation_by_service(first, now=now, ordered=False)
+    early = judging_previous_month(month_elapsed(first, now=now))
+    utilisation = utilisation_by_service(first, now=now, ordered=False, previous=early)
     unresolved = Alert.objects.exclude(status=Alert.Status.RESOLVED)
     services = {row.service_id for row in utilisation if service_findings(row)}
     services |= set(

@@ -67,6 +67,9 @@ class Alert(models.Model):
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    acknowledgement_note = models.TextField(
+        blank=True, help_text="What is being done about it, from whoever acknowledged it"
+    )
     resolved_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -34,6 +34,7 @@ from django.db.models import (
     Subquery,
     Sum,
 )
+from django.utils import timezone
 
 from commissioning.models import Agreement, AgreementService
 from partnership.models import Pdu, Region, ServiceCategory
@@ -118,9 +119,18 @@ class _Utilisation:
         return _percent(self.sent, self.capacity)
 
     @property
+    def too_early_to_forecast(self) -> bool:
+        """Less than CAPACITY_FORECAST_AFTER_FRACTION of the month has passed: a few days'
+        pace says nothing of the month's end (four days would forecast 1,322%)."""
+        return self.elapsed < settings.CAPACITY_FORECAST_AFTER_FRACTION or self.elapsed <= 0
+
+    @property
     def forecast(self) -> float | None:
-        """Referrals expected by the month's end at the pace so far; None before it starts."""
-        return round(self.sent / self.elapsed, 1) if self.elapsed > 0 else None
+        """Referrals expected by the month's end at the pace so far; None while it is too
+        early in the month to forecast."""
+        if self.too_early_to_forecast:
+            return None
+        return round(self.sent / self.elapsed, 1)
 
     @property
     def forecast_percent(self) -> float | None:
@@ -146,6 +156,7 @@ class _Utilisation:
             "forecast": self.forecast,
             "forecast_percent": self.forecast_percent,
             "elapsed_percent": round(self.elapsed * 100, 1),
+            "too_early_to_forecast": self.too_early_to_forecast,
         }
 
 
@@ -163,6 +174,13 @@ class ServiceUtilisation(_Utilisation):
     declared_capacity: int
     funded: bool
     wait_days: int
+    # The previous complete month, when asked for (the monitoring early in a month).
+    previous_sent: int | None = None
+    previous_capacity: int | None = None
+
+    @property
+    def previous_percent(self) -> float | None:
+        return _percent(self.previous_sent, self.previous_capacity or 0)
 
     @property
     def capacity_source(self) -> str:
@@ -311,6 +329,7 @@ def utilisation_by_service(
     services: QuerySet[Service] | Iterable[Service | int] | None = None,
     now: datetime | None = None,
     ordered: bool = True,
+    previous: bool = False,
 ) -> list[ServiceUtilisation]:
     """Each service's month (default: this month), in one query: referrals sent, accepted,
     active caseload, capacity (contracted by agreements funding the month, else declared)
@@ -318,7 +337,9 @@ def utilisation_by_service(
 
     `services` narrows it (a queryset, services or ids); by default every service.
     Ordered by organisation and service name unless `ordered` is false (the monitoring
-    reads every row and needs no order, so the database need not sort them).
+    reads every row and needs no order, so the database need not sort them). With
+    `previous`, each row also carries the previous complete month's sent and capacity (one
+    more query), for judging under-use early in a month.
 
     The monitoring runs this over every service, so it is written as SQL in the shape the
     database does best: the month's referrals are counted per service first (by
@@ -355,14 +376,32 @@ def utilisation_by_service(
         rows = cursor.fetchall()
         # Positional (building 20,000 from keywords takes four times as long): the statement
         # returns the fields in their order, but for the month and its share gone.
-        return [ServiceUtilisation(first, *row[:4], elapsed, *row[4:]) for row in rows]
+        result = [ServiceUtilisation(first, *row[:4], elapsed, *row[4:]) for row in rows]
+    if previous and result:
+        before = {
+            row.service_id: row
+            for row in utilisation_by_service(
+                add_months(first, -1),
+                services=[row.service_id for row in result],
+                now=now,
+                ordered=False,
+            )
+        }
+        for row in result:
+            if (earlier := before.get(row.service_id)) is not None:
+                row.previous_sent, row.previous_capacity = earlier.sent, earlier.capacity
+    return result
 
 
 def utilisation_for_service(
-    service: Service | int, period: date | str | None = None, *, now: datetime | None = None
+    service: Service | int,
+    period: date | str | None = None,
+    *,
+    now: datetime | None = None,
+    previous: bool = False,
 ) -> ServiceUtilisation | None:
     """One service's month, or None if there is no such service."""
-    rows = utilisation_by_service(period, services=[service], now=now)
+    rows = utilisation_by_service(period, services=[service], now=now, previous=previous)
     return rows[0] if rows else None
 
 
@@ -595,3 +634,154 @@ def utilisation_history(
         )
         for month, category_id, category_name, region_id, region_name, sent, accepted, capacity in rows
     ]
+
+
+# Each service's months --------------------------------------------------------------------
+
+UNDER, WITHIN, OVER_CAPACITY, TOO_EARLY, NO_CAPACITY, NOT_OPEN = (
+    "under",
+    "within",
+    "over",
+    "too_early",
+    "no_capacity",
+    "not_open",
+)
+BAND_LABELS = {
+    UNDER: "Under",
+    WITHIN: "Within",
+    OVER_CAPACITY: "Over",
+    TOO_EARLY: "Too early to say",
+    NO_CAPACITY: "No capacity",
+    NOT_OPEN: "Not open",
+}
+# The heat colour each band shares with the category table.
+BAND_HEAT = {UNDER: "low", WITHIN: "ok", OVER_CAPACITY: "over"}
+
+
+def capacity_band(percent: float | None) -> str:
+    """Under CAPACITY_UNDER_USED_PERCENT is under; CAPACITY_AMBER_PERCENT or more is over;
+    between is within. No percentage (no capacity) is "no_capacity"."""
+    if percent is None:
+        return NO_CAPACITY
+    if percent >= settings.CAPACITY_AMBER_PERCENT:
+        return OVER_CAPACITY
+    if percent < settings.CAPACITY_UNDER_USED_PERCENT:
+        return UNDER
+    return WITHIN
+
+
+@dataclass(frozen=True)
+class ServiceMonth:
+    """One service's month in the demand view's history. This month is judged on its
+    forecast, and is "too early to say" until CAPACITY_FORECAST_AFTER_FRACTION has passed."""
+
+    month: date
+    sent: int
+    capacity: int | None  # None before the service was listed
+    band: str
+    percent: float | None
+
+    @property
+    def label(self) -> str:
+        return BAND_LABELS[self.band]
+
+    @property
+    def heat(self) -> str:
+        return BAND_HEAT.get(self.band, "none")
+
+
+_SERVICE_HISTORY_SQL = """
+WITH months AS (
+    SELECT generate_series(%(first)s::date, %(last)s::date, interval '1 month')::date AS month
+),
+contracted AS (
+    SELECT m.month, line.service_id, sum(line.contracted_monthly_referrals) AS referrals
+    FROM months m
+    JOIN {agreement} a
+      ON a.status IN %(funding)s
+     AND a.starts_on < (m.month + interval '1 month')::date
+     AND a.ends_on >= m.month
+    JOIN {agreement_service} line ON line.agreement_id = a.id
+    WHERE line.service_id = ANY(%(ids)s)
+    GROUP BY m.month, line.service_id
+),
+sent AS (
+    SELECT d.month::date AS month, d.service_id, sum(d.referrals)::bigint AS referrals
+    FROM ({{sent}}) d
+    WHERE d.service_id = ANY(%(ids)s)
+    GROUP BY 1, 2
+)
+SELECT s.id, m.month, coalesce(sent.referrals, 0),
+       CASE WHEN s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE %(zone)s)
+            THEN coalesce(c.referrals, s.monthly_capacity) END
+FROM {service} s
+CROSS JOIN months m
+LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
+LEFT JOIN sent ON sent.month = m.month AND sent.service_id = s.id
+WHERE s.id = ANY(%(ids)s)
+ORDER BY s.id, m.month
+"""
+
+
+@functools.cache
+def _service_history_sql() -> str:
+    return _SERVICE_HISTORY_SQL.format(
+        service=Service._meta.db_table,
+        agreement=Agreement._meta.db_table,
+        agreement_service=AgreementService._meta.db_table,
+    )
+
+
+def service_history(
+    services: QuerySet[Service] | Iterable[Service | int],
+    months: int = 13,
+    *,
+    now: datetime | None = None,
+) -> dict[int, list[ServiceMonth]]:
+    """Whether each service was under, within or over capacity in each of the last `months`
+    months (this month and the ones before), by service id, in one query whatever the number
+    of services or referrals. Capacity in a month is what agreements funding it contracted,
+    else the service's declared capacity."""
+    ids = _id_list(services)
+    if not ids:
+        return {}
+    last = month_start(timezone.localtime(now, LONDON).date() if now else None)
+    first = add_months(last, -(months - 1))
+    start, end = month_bounds(first)[0], month_bounds(last)[1]
+    sent, sent_params = _named(
+        referral_demand_by_month(start=start, end=end, counted="sent", tzinfo=LONDON), "sent"
+    )
+    params = {
+        **sent_params,
+        "first": first,
+        "last": last,
+        "ids": ids,
+        "zone": str(LONDON),
+        "funding": tuple(str(status) for status in FUNDING_STATUSES),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_service_history_sql().format(sent=sent), params)
+        rows = cursor.fetchall()
+    elapsed = month_elapsed(last, now=now)
+    early = elapsed < settings.CAPACITY_FORECAST_AFTER_FRACTION or elapsed <= 0
+    history: dict[int, list[ServiceMonth]] = {}
+    for service_id, month, sent_count, capacity in rows:
+        if capacity is None:
+            band, percent = NOT_OPEN, None
+        elif month == last:
+            percent = _percent(None if early else sent_count / elapsed, capacity)
+            if early:
+                band = TOO_EARLY
+            elif not capacity:
+                band = OVER_CAPACITY if sent_count else NO_CAPACITY
+            else:
+                band = capacity_band(percent)
+        else:
+            percent = _percent(sent_count, capacity)
+            band = OVER_CAPACITY if not capacity and sent_count else capacity_band(percent)
+        history.setdefault(service_id, []).append(
+            ServiceMonth(
+                month=month, sent=sent_count, capacity=capacity, band=band, percent=percent
+            )
+        )
+    return history

@@ -24,10 +24,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat
+from django.db.models.functions import Cast, Concat, TruncDate
 from django.utils import timezone
 
 from partnership.models import User
+from partnership.months import LONDON
 from partnership.prepared import PreparedStatement
 from partnership.rules import is_practitioner
 from partnership.working_days import add_working_days, working_days_between
@@ -190,6 +191,10 @@ def referral_events_visible_to(
 
 MINIMUM_REFERRALS_FOR_FIGURES = 5
 TRACK_RECORD_DAYS = 365
+# A session dated before the referral was sent (on the day it was sent, in London) is not
+# contact for it: old records and demo data may hold some, and a track record never counts
+# them (a first contact before sending would make the median negative).
+_SESSION_AFTER_SENT = Q(sessions__held_on__gte=TruncDate("sent_at", tzinfo=LONDON))
 
 
 def service_track_record(*, service, today=None) -> dict:
@@ -201,7 +206,7 @@ def service_track_record(*, service, today=None) -> dict:
     since = timezone.now() - timedelta(days=TRACK_RECORD_DAYS)
     sent = list(
         Referral.objects.filter(service=service, sent_at__gte=since)
-        .annotate(first_contact=Min("sessions__held_on"))
+        .annotate(first_contact=Min("sessions__held_on", filter=_SESSION_AFTER_SENT))
         .select_related("end_of_service_report")
         .values(
             "pk",
@@ -240,7 +245,7 @@ def service_track_record(*, service, today=None) -> dict:
     )
     last_sessions = dict(
         Referral.objects.filter(pk__in=[r["pk"] for r in completed])
-        .annotate(last=Max("sessions__held_on"))
+        .annotate(last=Max("sessions__held_on", filter=_SESSION_AFTER_SENT))
         .values_list("pk", "last")
     )
     on_time = [

@@ -7,7 +7,9 @@ from rest_framework import serializers
 
 from capacity import utilisation
 from capacity.models import Alert
+from capacity.services import NOTE_MAX_LENGTH, NOTE_REQUIRED
 from partnership.api.serializers import (
+    MULTI_LINE,
     CheckedModelSerializer,
     CheckedSerializer,
     ReferenceSerializer,
@@ -18,6 +20,15 @@ class AlertSubjectSerializer(CheckedSerializer):
     type = serializers.ChoiceField(choices=["service", "agreement"])
     id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
     name = serializers.CharField()
+
+
+class AcknowledgeSerializer(CheckedSerializer):
+    note = serializers.CharField(
+        max_length=NOTE_MAX_LENGTH,
+        style=MULTI_LINE,
+        help_text="What is being done about the alert; everyone who sees it reads this",
+        error_messages={"required": NOTE_REQUIRED, "blank": NOTE_REQUIRED},
+    )
 
 
 class AlertSerializer(CheckedModelSerializer):
@@ -41,6 +52,7 @@ class AlertSerializer(CheckedModelSerializer):
             "opened_at",
             "escalated_at",
             "acknowledged_at",
+            "acknowledgement_note",
             "resolved_at",
         ]
         read_only_fields = fields

@@ -65,10 +65,16 @@ class AlertViewSet(
     def scoped_queryset(self, user):
         return selectors.alert_list_visible_to(user=user).order_by("-opened_at", "-id")
 
-    @extend_schema(request=None, responses=serializers.AlertSerializer)
+    @extend_schema(request=serializers.AcknowledgeSerializer, responses=serializers.AlertSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, public_id=None):
-        alert = services.alert_acknowledge(alert=self.get_object(), by=request.user)
+        """Acknowledge the alert with a note of what is being done (required)."""
+        alert = self.get_object()
+        given = serializers.AcknowledgeSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        alert = services.alert_acknowledge(
+            alert=alert, by=request.user, note=given.validated_data["note"]
+        )
         return Response(serializers.AlertSerializer(alert).data)
 
 

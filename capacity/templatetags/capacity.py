@@ -4,10 +4,13 @@ an alert's figures and the count of alerts nobody has acknowledged."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import template
 
 from capacity import selectors, utilisation
 from capacity.rules import is_offered_alternatives
+from partnership.templatetags.figures import number
 
 register = template.Library()
 
@@ -19,11 +22,21 @@ TAG_CLASSES = {
 ALTERNATIVES = 5
 
 
-def _state(indicator: str) -> dict:
+def _state(row: utilisation.ServiceUtilisation) -> dict:
+    """The directory's indicator for a service's month, and what can be said of the month's
+    end: nothing while it is too early in the month to forecast."""
+    indicator = row.indicator
+    if row.too_early_to_forecast:
+        forecast = "Too early in the month to forecast"
+    elif row.forecast_percent is None:
+        forecast = ""
+    else:
+        forecast = f"On course for {number(round(row.forecast_percent))}% of capacity this month"
     return {
         "key": indicator,
         "label": utilisation.INDICATOR_LABELS[indicator],
         "tag_class": TAG_CLASSES[indicator],
+        "forecast": forecast,
     }
 
 
@@ -34,7 +47,7 @@ def capacity_states(services) -> dict:
     if not services:
         return {}
     return {
-        pk: _state(indicator) for pk, indicator in utilisation.capacity_indicators(services).items()
+        row.service_id: _state(row) for row in utilisation.utilisation_by_service(services=services)
     }
 
 
@@ -75,26 +88,88 @@ def capacity_alternatives(service, user, state):
 
 
 FIGURE_LABELS = {
+    "period": "Month",
     "sent": "Referrals sent this month",
     "accepted": "Accepted this month",
     "active": "Active caseload",
     "caseload": "Active caseload",
     "capacity": "Capacity a month",
+    "capacity_source": "Where the capacity comes from",
     "percent": "Capacity used",
     "forecast": "Forecast referrals by the month's end",
     "forecast_percent": "Forecast share of capacity",
+    "elapsed_percent": "Share of the month gone",
+    "funded": "Funded by an agreement",
+    "wait_days": "Declared wait to start",
+    "previous_period": "Previous month",
+    "previous_sent": "Referrals sent in the previous month",
+    "previous_capacity": "Capacity in the previous month",
+    "previous_percent": "Capacity used in the previous month",
+    "milestone": "Next milestone",
+    "date": "Date",
+    "days_until": "Days until then",
 }
+CAPACITY_SOURCES = {
+    "contracted": "Contracted by a funding agreement",
+    "declared": "Declared by the provider (no agreement funds it)",
+}
+MILESTONES = {"break_clause": "A break clause", "end": "The agreement ends"}
+# Shown by other rows, or only there to say how to read them.
+HIDDEN_FIGURES = {"too_early_to_forecast", "milestones"}
+TOO_EARLY = "Too early in the month to forecast"
+
+
+def _month_text(code: str) -> str:
+    try:
+        return f"{date.fromisoformat(f'{code}-01'):%B %Y}"
+    except (TypeError, ValueError):
+        return str(code)
+
+
+def figure_text(key: str, value, figures: dict) -> str:
+    """One figure as a person reads it: "No" not False, "1,322%" not 1322.4, "November
+    2026" not 2026-11, and no forecast while it is too early in the month."""
+    if key.startswith("forecast") and (value is None or figures.get("too_early_to_forecast")):
+        return TOO_EARLY
+    if value is None:
+        return "Not known"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if key in {"period", "previous_period"}:
+        return _month_text(value)
+    if key == "capacity_source":
+        return CAPACITY_SOURCES.get(value, str(value))
+    if key == "milestone":
+        return MILESTONES.get(value, str(value))
+    if key == "date":
+        try:
+            day = date.fromisoformat(value)
+        except (TypeError, ValueError):
+            return str(value)
+        return f"{day.day} {day:%B %Y}"
+    if key == "wait_days":
+        return f"{number(value)} day{'' if value == 1 else 's'}"
+    if key == "days_until":
+        return f"{number(value)} day{'' if value == 1 else 's'}"
+    if key.endswith("percent"):
+        return f"{number(round(float(value)))}%"
+    if isinstance(value, int | float):
+        return number(round(value) if key == "forecast" else value)
+    return str(value)
 
 
 @register.filter
 def figure_rows(figures) -> list[tuple[str, str]]:
-    """An alert's figures as (label, value) rows, in a stable order, percentages marked."""
-    rows = []
-    for key, value in (figures or {}).items():
-        label = FIGURE_LABELS.get(key) or key.replace("_", " ").capitalize()
-        shown = f"{value}%" if key.endswith("percent") and value is not None else value
-        rows.append((label, "Not known" if shown is None else shown))
-    return rows
+    """An alert's figures as (label, sentence-ready value) rows, in a stable order."""
+    figures = figures or {}
+    return [
+        (
+            FIGURE_LABELS.get(key) or key.replace("_", " ").capitalize(),
+            figure_text(key, value, figures),
+        )
+        for key, value in figures.items()
+        if key not in HIDDEN_FIGURES
+    ]
 
 
 @register.inclusion_tag("capacity/_alert_count.html", takes_context=True)

@@ -8,6 +8,8 @@ from partnership.models import Role
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
 
+NOTE = "Speaking to the provider about a second group this month."
+
 pytestmark = pytest.mark.django_db
 
 
@@ -33,7 +35,7 @@ def test_commissioners_see_their_regions_alerts_and_providers_their_own(client, 
     page = client.get("/alerts/").content.decode()
     assert "Thames housing" in page and "Women&#x27;s centre" not in page
     assert client.get(f"/alerts/{manchester.public_id}/").status_code == 404
-    response = client.post(f"/alerts/{manchester.public_id}/acknowledge/")
+    response = client.post(f"/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE})
     assert response.status_code == 404
     manchester.refresh_from_db()
     assert manchester.status == "open"
@@ -51,7 +53,7 @@ def test_acknowledging_keeps_the_alert_in_view_and_filters_narrow_the_list(clien
     raise_alert(make_service("Wellbeing café"), rule="under_used", severity="amber")
     commissioner = UserFactory(role=Role.COMMISSIONER)
     client.force_login(commissioner)
-    client.post(f"/alerts/{manchester.public_id}/acknowledge/")
+    client.post(f"/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE})
     manchester.refresh_from_db()
     assert manchester.status == "acknowledged" and manchester.acknowledged_by == commissioner
     assert "Women&#x27;s centre" in client.get("/alerts/").content.decode()
@@ -81,9 +83,11 @@ def test_the_alerts_api_is_scoped_filtered_and_acknowledges(client, alerts):
     assert client.get("/api/v1/alerts/?rule=under_used", **auth).json()["results"] == []
     bad = client.get("/api/v1/alerts/?period=November", **auth)
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
-    done = client.post(f"/api/v1/alerts/{manchester.public_id}/acknowledge/", **auth)
+    done = client.post(
+        f"/api/v1/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE}, **auth
+    )
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
-    refused = client.post(f"/api/v1/alerts/{london.public_id}/acknowledge/", **auth)
+    refused = client.post(f"/api/v1/alerts/{london.public_id}/acknowledge/", {"note": NOTE}, **auth)
     assert refused.status_code == 404
 
     _, practitioner = issue_token(UserFactory(role=Role.PRACTITIONER))
@@ -97,7 +101,9 @@ def test_a_resolved_alert_cannot_be_acknowledged(client, alerts):
         status="resolved", resolved_at=manchester.opened_at
     )
     client.force_login(UserFactory(role=Role.COMMISSIONER))
-    response = client.post(f"/alerts/{manchester.public_id}/acknowledge/", follow=True)
+    response = client.post(
+        f"/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE}, follow=True
+    )
     assert "nothing to acknowledge" in response.content.decode()
 
 
@@ -109,7 +115,9 @@ def test_acknowledging_a_resolved_alert_in_the_api_is_a_409_problem(client, aler
     )
     _, raw = issue_token(UserFactory(role=Role.COMMISSIONER), scope="write")
     response = client.post(
-        f"/api/v1/alerts/{manchester.public_id}/acknowledge/", HTTP_AUTHORIZATION=f"Bearer {raw}"
+        f"/api/v1/alerts/{manchester.public_id}/acknowledge/",
+        {"note": NOTE},
+        HTTP_AUTHORIZATION=f"Bearer {raw}",
     )
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"

@@ -155,6 +155,9 @@ def test_a_referral_to_a_service_with_no_live_agreement_is_unfunded_demand(alert
     # Mobilising is not yet funding anything.
     funding_agreement(service, 10, by=commissioner, status="mobilising")
     sent_referrals(service, 1)
+    # Last month was well used, so early in this one it is not judged under-used.
+    last_month = months.add_months(months.month_start(), -1)
+    sent_referrals(service, service.monthly_capacity, sent_at=month_instant(0.5, last_month))
 
     (row,) = utilisation.utilisation_by_service(services=[service])
     assert (row.funded, row.unfunded_sent, row.capacity_source) == (False, 1, "declared")
@@ -185,6 +188,7 @@ def test_a_break_clause_in_60_days_raises_one_milestone_alert_once(alerts_worker
     assert notified(alert) == {commissioner.pk: 1}  # and not the provider
 
 
+@pytest.mark.usefixtures("mid_month")
 def test_an_outbox_entry_recorded_under_the_old_task_name_still_runs(alerts_worker, gm):
     """Recorded before capacity monitoring left commissioning, a recompute is sent by the
     outbox's sweep under its old name, goes to the alerts queue and raises the alert."""

@@ -24,6 +24,7 @@ from commissioning.models import (
 from notifications.models import Notification, PendingTask
 from partnership import months
 from partnership.models import Pdu, Region, Role, ServiceCategory
+from partnership.months import month_elapsed
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from providers.tests.factories import make_service
 from referrals.models import Referral
@@ -262,7 +263,9 @@ def test_the_utilisation_pass_takes_the_same_queries_however_many_referrals(peop
         alerts.monitor_plan()
 
     assert len(rows) == 4 and sum(row.sent for row in rows) == 4 * referrals
-    assert (len(by_service), len(by_agreement), len(history), len(plan)) == (1, 1, 1, 4)
+    # Early in a month the previous complete month is read as well, for under-use.
+    early = alerts.judging_previous_month(month_elapsed())
+    assert (len(by_service), len(by_agreement), len(history), len(plan)) == (1, 1, 1, 4 + early)
 
 
 # The rules, as pure functions -------------------------------------------------------------
@@ -405,7 +408,9 @@ def test_an_acknowledged_alert_opens_again_when_it_escalates(people):
     funding_agreement(service, 10, by=commissioner)
     sent_referrals(service, 10)
     (raised,) = alerts.service_alerts_update(service_id=service.pk, now=month_instant(0.99))
-    acknowledged = services.alert_acknowledge(alert=raised.alert, by=commissioner)
+    acknowledged = services.alert_acknowledge(
+        alert=raised.alert, by=commissioner, note="Asking the provider for more places."
+    )
     assert acknowledged.status == "acknowledged" and acknowledged.acknowledged_by == commissioner
 
     sent_referrals(service, 5)
@@ -419,6 +424,9 @@ def test_who_hears_of_each_rule(people):
     service.current_wait_days = 40
     service.save(update_fields=["current_wait_days"])
     sent_referrals(service, 1)  # unfunded: no agreement
+    # Last month was well used, so early in this one it is not judged under-used.
+    last_month = months.add_months(months.month_start(), -1)
+    sent_referrals(service, service.monthly_capacity, sent_at=month_instant(0.5, last_month))
 
     changes = alerts.service_alerts_update(service_id=service.pk, now=month_instant(0.2))
 
@@ -651,6 +659,7 @@ def test_a_referral_is_sent_even_when_the_broker_is_down(
     assert pending.args == [service.pk, months.period_code()]
 
 
+@pytest.mark.usefixtures("mid_month")
 def test_capacity_tasks_keep_answering_to_the_names_they_had_in_commissioning(people):
     """Messages and outbox entries recorded before the move name the tasks as they were."""
     from partnership.celery import app
@@ -675,6 +684,7 @@ def test_capacity_tasks_keep_answering_to_the_names_they_had_in_commissioning(pe
 # The command ------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("mid_month")
 def test_the_command_runs_the_monitoring_here_with_progress(people, capsys):
     service, commissioner = people["service"], people["commissioner"]
     funding_agreement(service, 10, by=commissioner)

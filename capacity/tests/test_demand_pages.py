@@ -57,7 +57,7 @@ def test_the_demand_view_is_a_commissioners_in_their_regions(client, busy_and_qu
     assert "13.6%" in page
     assert client.get("/demand/?region=J").status_code == 404
     drill = client.get("/demand/womens-services/").content.decode()
-    assert "Women&#x27;s centre" in drill and "150.0%" in drill and "Lambeth" not in drill
+    assert "Women&#x27;s centre" in drill and "150%" in drill and "Lambeth" not in drill
 
     rows = list(csv.DictReader(io.StringIO(client.get("/demand.csv").content.decode())))
     assert {row["region"] for row in rows} == {"Greater Manchester"}
@@ -77,4 +77,5 @@ def test_the_heat_tables_key_gives_the_thresholds_in_force(client, busy_and_quie
     settings.CAPACITY_RED_PERCENT = 120
     client.force_login(UserFactory(role=Role.COMMISSIONER))
     page = client.get("/demand/").content.decode()
-    assert "Under 40% is under-used; 90% or more is over capacity; 120% or more" in page
+    assert "</strong>: under 40% of capacity" in page
+    assert "</strong>: 90% up to 120%" in page and "</strong>: 120% or more" in page

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -14,9 +15,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from capacity import selectors, services
+from capacity.forms import AcknowledgeForm
 from capacity.models import Alert
 from capacity.rules import alert_actions_for, has_alert_centre
 from partnership.errors import StateConflict
+from partnership.forms import apply_validation_error
 
 RECENT_DAYS = 30
 SHOW = {
@@ -75,22 +78,35 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def alert_detail(request: HttpRequest, public_id) -> HttpResponse:
-    alert = get_object_or_404(_alerts(request), public_id=public_id)
+def _alert_page(request: HttpRequest, alert: Alert, form: AcknowledgeForm, status: int = 200):
     return render(
         request,
         "capacity/alert.html",
-        {"alert": alert, "actions": alert_actions_for(request.user, alert)},
+        {"alert": alert, "actions": alert_actions_for(request.user, alert), "form": form},
+        status=status,
     )
+
+
+@login_required
+def alert_detail(request: HttpRequest, public_id) -> HttpResponse:
+    alert = get_object_or_404(_alerts(request), public_id=public_id)
+    return _alert_page(request, alert, AcknowledgeForm())
 
 
 @login_required
 @require_POST
 def alert_acknowledge(request: HttpRequest, public_id) -> HttpResponse:
+    """Acknowledging takes a note of what is being done; without one the page comes back
+    with an error summary and the alert is unchanged."""
     alert = get_object_or_404(_alerts(request), public_id=public_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        return _alert_page(request, alert, form, status=400)
     try:
-        services.alert_acknowledge(alert=alert, by=request.user)
+        services.alert_acknowledge(alert=alert, by=request.user, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        apply_validation_error(form, exc)
+        return _alert_page(request, alert, form, status=400)
     except StateConflict as exc:
         messages.error(request, exc.message)
     else:

@@ -71,6 +71,15 @@ def _grid(cells) -> tuple[list, list]:
     return months, rows
 
 
+def _thresholds() -> dict:
+    return {
+        "under_used": settings.CAPACITY_UNDER_USED_PERCENT,
+        "over": settings.CAPACITY_AMBER_PERCENT,
+        "far_over": settings.CAPACITY_RED_PERCENT,
+        "forecast_after_percent": round(settings.CAPACITY_FORECAST_AFTER_FRACTION * 100),
+    }
+
+
 @login_required
 def demand(request: HttpRequest) -> HttpResponse:
     regions, chosen = _regions(request)
@@ -97,11 +106,7 @@ def demand(request: HttpRequest) -> HttpResponse:
             "all_regions": request.user.commissioning_body.regions.order_by("name"),
             "chosen": chosen,
             # The heat bands' thresholds, as the table's key says them.
-            "thresholds": {
-                "under_used": settings.CAPACITY_UNDER_USED_PERCENT,
-                "over": settings.CAPACITY_AMBER_PERCENT,
-                "far_over": settings.CAPACITY_RED_PERCENT,
-            },
+            "thresholds": _thresholds(),
         },
     )
 
@@ -120,12 +125,22 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
     agreements = selectors.capacity_agreements_visible_to(user=request.user).filter(
         lot__category=category, lot__funding_round__regions__in=regions
     )
+    rows = utilisation.utilisation_by_service(services=services)
+    history = utilisation.service_history([row.service_id for row in rows], MONTHS)
+    months = [month.month for month in next(iter(history.values()), [])]
     return render(
         request,
         "capacity/demand_category.html",
         {
             "category": category,
-            "services": utilisation.utilisation_by_service(services=services),
+            "services": rows,
+            "history": [(row, history.get(row.service_id, [])) for row in rows],
+            "history_months": months,
+            "band_labels": [
+                (utilisation.BAND_HEAT.get(band, "none"), label)
+                for band, label in utilisation.BAND_LABELS.items()
+            ],
+            "thresholds": _thresholds(),
             "agreements": utilisation.utilisation_by_agreement(agreements=agreements.distinct()),
             "chosen": chosen,
             "period": month_start(),

@@ -475,6 +475,9 @@ CAPACITY_BUSY_PERCENT = env.int("CAPACITY_BUSY_PERCENT", default=80)
 CAPACITY_HEADING_OVER_AFTER_FRACTION = env.float(
     "CAPACITY_HEADING_OVER_AFTER_FRACTION", default=0.1
 )
+# A forecast (the month's end at the pace so far) is made only once this share of the month
+# has passed: before it, pages and alerts say it is too early to forecast.
+CAPACITY_FORECAST_AFTER_FRACTION = env.float("CAPACITY_FORECAST_AFTER_FRACTION", default=0.25)
 CAPACITY_UNDER_USED_PERCENT = env.int("CAPACITY_UNDER_USED_PERCENT", default=50)
 CAPACITY_UNDER_USED_AFTER_FRACTION = env.float("CAPACITY_UNDER_USED_AFTER_FRACTION", default=1 / 3)
 CAPACITY_LONG_WAIT_DAYS = env.int("CAPACITY_LONG_WAIT_DAYS", default=28)

@@ -22,6 +22,9 @@ FIXED_KWARGS = {
 # something that a no-op can show just as well. Anything else is posted empty.
 POST_BODIES = {
     "providers:staff-set-active": {"active": "1"},
+    # Acknowledging an alert takes a note of what is being done.
+    "capacity:alert-acknowledge": {"note": "Looking into it."},
+    "api:alert-acknowledge": {"note": "Looking into it."},
 }
 
 # Kinds whose "out" is not another user's object but a link that does not work.

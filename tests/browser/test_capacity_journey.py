@@ -26,11 +26,19 @@ def test_a_commissioner_acknowledges_an_alert_and_reads_the_demand_view(sign_in,
     expect(page.get_by_test_id("alert-figures")).to_contain_text("Capacity used")
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Acknowledge").click()
+    # A note of what is being done is needed.
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter what is being done about the alert"
+    )
+    page.get_by_label("What is being done about it?").fill("Asked for a second group.")
+    page.get_by_role("button", name="Acknowledge").click()
     expect(page.get_by_test_id("alert-status")).to_have_text("Acknowledged")
+    expect(page.get_by_test_id("acknowledgement-note")).to_have_text("Asked for a second group.")
     alert = Alert.objects.get(service__name="Women's space", rule="over_capacity")
     assert (
         alert.status == "acknowledged"
         and alert.acknowledged_by.email == "commissioner@demo.example"
+        and alert.acknowledgement_note == "Asked for a second group."
     )
 
     page.get_by_role("link", name="Demand", exact=True).click()
