@@ -5,6 +5,7 @@ from django import template
 from django.utils import timezone
 
 from commissioning.models import Agreement, AgreementService
+from partnership.templatetags.figures import money
 
 register = template.Library()
 
@@ -22,12 +23,8 @@ def funded_by(service):
     return {"funding": funding}
 
 
-@register.filter
-def pounds(value) -> str:
-    """Whole pounds with thousands separators: 125000 → £125,000."""
-    if value is None or value == "":
-        return "Not given"
-    return f"£{int(value):,}"
+# Money is written one way across the portal: funding pages say it as the figures do.
+register.filter("pounds", money)
 
 
 @register.filter
