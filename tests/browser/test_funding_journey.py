@@ -151,7 +151,7 @@ def test_a_round_from_set_up_to_award_and_market_health(page, sign_in, live_serv
     assert_no_axe_violations(page)
     page.get_by_role("button", name="Confirm awards").click()
     expect(page.get_by_test_id("round-status")).to_have_text("Awarded")
-    expect(page.get_by_test_id("thin-lots")).to_contain_text("1 of 1 (100.0%)")
+    expect(page.get_by_test_id("thin-lots")).to_contain_text("1 of 1 (100%)")
     expect(page.get_by_test_id("size-band-table")).to_contain_text("100.0%")
     assert_no_axe_violations(page)
 
