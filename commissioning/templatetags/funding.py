@@ -24,7 +24,7 @@ def funded_by(service):
 
 
 # Money is written one way across the portal: funding pages say it as the figures do.
-register.filter("pounds", money)
+pounds = register.filter("pounds", money)
 
 
 @register.filter

@@ -53,3 +53,15 @@ def assert_no_axe_violations(page) -> None:
             for node in violation["nodes"][:5]:
                 lines.append(f"    at {', '.join(node['target'])}")
         raise AssertionError("\n".join(lines))
+
+
+def assert_accessible_at_both_widths(page) -> None:
+    """No WCAG 2.2 AA violation at desktop width (1280 px) nor at 320 px, where the page
+    is no wider than the screen; the page is left at desktop width."""
+    page.set_viewport_size({"width": 1280, "height": 800})
+    assert_no_axe_violations(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 320, f"{page.url} is {width} px wide at 320 px"
+    assert_no_axe_violations(page)
+    page.set_viewport_size({"width": 1280, "height": 800})

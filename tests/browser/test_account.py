@@ -12,21 +12,12 @@ from playwright.sync_api import expect
 
 from partnership.auth import SIGNED_IN_AT_KEY
 from partnership.demo import DEMO_PASSWORD
+from tests.browser.axe import assert_accessible_at_both_widths as accessible_at_both_widths
 from tests.browser.axe import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
 
 NEW_PASSWORD = "lantern orchard velvet"
-
-
-def accessible_at_both_widths(page) -> None:
-    """No axe violations at desktop width and at 320 px, where nothing scrolls sideways."""
-    page.set_viewport_size({"width": 1280, "height": 800})
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 320, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_changing_the_password_signs_out_everywhere_else(sign_in, live_server, browser):

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from commissioning.demo import OPEN
 from commissioning.models import Application, AssessorAssignment, LotAssessor
-from tests.browser.axe import assert_no_axe_violations
+from tests.browser.axe import assert_accessible_at_both_widths as accessible_at_both_widths
 
 pytestmark = pytest.mark.browser
 
@@ -18,16 +18,6 @@ ASSESSOR = "assessor@demo.example"
 def _as(page, sign_in, email):
     page.context.clear_cookies()
     return sign_in(email)
-
-
-def accessible_at_both_widths(page) -> None:
-    """No axe violations at desktop width and at 320 px, where nothing scrolls sideways."""
-    page.set_viewport_size({"width": 1280, "height": 800})
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 320, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def test_a_commissioner_assigns_the_demo_assessor_who_declares_and_scores(page, sign_in):

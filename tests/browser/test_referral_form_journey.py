@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.axe import assert_no_axe_violations
+from tests.browser.axe import assert_accessible_at_both_widths as axe_at_both_widths
 
 pytestmark = pytest.mark.browser
 
@@ -20,13 +20,6 @@ def fill_date(page, legend, day, month, year):
     group.get_by_label("Day").fill(day)
     group.get_by_label("Month").fill(month)
     group.get_by_label("Year").fill(year)
-
-
-def axe_at_both_widths(page):
-    for width in (1280, 320):
-        page.set_viewport_size({"width": width, "height": 900})
-        assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 def test_a_referral_through_the_task_list(sign_in, live_server):

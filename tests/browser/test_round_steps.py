@@ -14,21 +14,11 @@ from commissioning.demo import OPEN
 from commissioning.models import FundingRound, Lot
 from commissioning.tests.factories import add_lot
 from partnership.models import Region, User
-from tests.browser.axe import assert_no_axe_violations
+from tests.browser.axe import assert_accessible_at_both_widths as accessible_at_both_widths
 
 pytestmark = pytest.mark.browser
 
 WAITING = "Spring recovery grants"
-
-
-def accessible_at_both_widths(page) -> None:
-    """No axe violations at desktop width and at 320 px, where nothing scrolls sideways."""
-    page.set_viewport_size({"width": 1280, "height": 800})
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 320, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def _waiting_round() -> FundingRound:

@@ -16,20 +16,11 @@ from partnership.models import TwoFactorLockout, User
 from referrals import services as referral_services
 from referrals.models import AccessLog, Referral
 from support.models import SupportAction
-from tests.browser.axe import assert_no_axe_violations
+from tests.browser.axe import assert_accessible_at_both_widths as accessible_at_both_widths
 
 pytestmark = pytest.mark.browser
 
 TARGET = "caseworker@demo.example"
-
-
-def accessible_at_both_widths(page) -> None:
-    page.set_viewport_size({"width": 1280, "height": 800})
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 320, "height": 800})
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-    assert_no_axe_violations(page)
-    page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def open_target(page) -> None:
