@@ -192,6 +192,21 @@ class LotForm(GovukFormMixin, forms.Form):
             self.fields[name].widget.attrs["class"] = "govuk-input govuk-input--width-10"
 
 
+def lot_initial_from(query, *, funding_round: FundingRound) -> dict:
+    """A new lot's starting answers from where it was started (an unmet need): `?category=`
+    a category's slug, `?region=` a region's code among the round's, whose PDUs it covers."""
+    initial = {}
+    category = ServiceCategory.objects.filter(slug=query.get("category", "")).first()
+    region = funding_round.regions.filter(code=query.get("region", "")).first()
+    if category:
+        initial["category"] = category
+    if region:
+        initial["pdus"] = list(Pdu.objects.filter(region=region))
+    if category and region:
+        initial["title"] = f"{category.name} – {region.name}"
+    return initial
+
+
 class CriterionForm(GovukFormMixin, forms.Form):
     name = forms.CharField(
         label="Criterion",

@@ -49,6 +49,8 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("Organisations", "providers:organisations"),
         NavItem("Find a service", "providers:directory"),
         NavItem("Demand", "capacity:demand"),
+        NavItem("Unmet need", "intelligence:unmet-need"),
+        NavItem("Equality", "intelligence:equality"),
         NavItem("Alerts", "capacity:alerts"),
         NOTIFICATIONS,
     ],

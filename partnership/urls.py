@@ -17,6 +17,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("partnership.api.urls")),
     path("", include("providers.urls")),
+    # Before referrals: its referral pages (equality monitoring) sit under /referrals/<id>/.
+    path("", include("intelligence.urls")),
     path("", include("referrals.urls")),
     path("", include("commissioning.urls")),
     path("", include("capacity.urls")),

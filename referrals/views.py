@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from partnership.models import User
 from partnership.rules import is_practitioner, is_provider_staff
 from providers.models import Service
 from providers.selectors import service_list_visible_to
-from referrals import documents, filters, forms, rules, selectors, services
+from referrals import decision_extras, documents, filters, forms, rules, selectors, services
 from referrals.models import Referral, Status
 from referrals.reminders import decision_due_on
 
@@ -525,10 +526,17 @@ def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
         raise Http404("No such decision")
     referral = _referral(request, public_id)
     rules.require(request.user, action, referral)
-    form = decision.form(referral, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = decision.form(referral, data)
+    # Other apps' optional questions (`decision_extras`), saved with the decision or not at all.
+    extras = decision_extras.extras_for(action, referral, data)
+    valid = [form.is_valid(), *(extra.form.is_valid() for extra in extras)]
+    if request.method == "POST" and all(valid):
         try:
-            updated = decision.call(referral, request.user, form.cleaned_data)
+            with transaction.atomic():
+                updated = decision.call(referral, request.user, form.cleaned_data)
+                for extra in extras:
+                    extra.save(updated, request.user, action)
         except (ValidationError, DomainError) as exc:
             apply_domain_error(form, exc)
         else:
@@ -544,6 +552,7 @@ def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
             "referral": referral,
             "form": form,
             "action": action,
+            "extras": extras,
             "decision_due": decision_due_on(referral) if referral.status == Status.SENT else None,
         },
     )

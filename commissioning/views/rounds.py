@@ -264,7 +264,11 @@ def lot_add(request: HttpRequest, public_id) -> HttpResponse:
         request,
         funding_round,
         "add_lot",
-        lambda: forms.LotForm(request.POST or None, funding_round=funding_round),
+        lambda: forms.LotForm(
+            request.POST or None,
+            funding_round=funding_round,
+            initial=forms.lot_initial_from(request.GET, funding_round=funding_round),
+        ),
         save=save,
         template="commissioning/lot_form.html",
         context={"round": funding_round},

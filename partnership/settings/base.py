@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "referrals",
     "capacity",
     "support",
+    "intelligence",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,50 @@
+"""Serializers of unmet need: what a commissioner reads (no characteristics of the person,
+which are counted only in groups) and what a practitioner sends."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from intelligence.models import UnmetNeed
+from partnership.api.serializers import CheckedModelSerializer, CheckedSerializer
+from partnership.models import Pdu, ServiceCategory
+from partnership.months import LONDON
+
+
+class UnmetNeedSerializer(CheckedModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    pdu = serializers.CharField(source="pdu.name", read_only=True)
+    region = serializers.CharField(source="pdu.region.code", read_only=True)
+    month = serializers.SerializerMethodField(help_text="The month it was recorded, as YYYY-MM")
+
+    class Meta:
+        model = UnmetNeed
+        fields = ["id", "category", "pdu", "region", "month", "reason", "source"]
+        read_only_fields = fields
+
+    def get_month(self, need: UnmetNeed) -> str:
+        return need.recorded_at.astimezone(LONDON).strftime("%Y-%m")
+
+
+class UnmetNeedCreateSerializer(CheckedSerializer):
+    category = serializers.SlugRelatedField(
+        slug_field="slug", queryset=ServiceCategory.objects.all(), help_text="The category's slug"
+    )
+    pdu = serializers.PrimaryKeyRelatedField(
+        queryset=Pdu.objects.all(), required=False, help_text="Your PDU (the default)"
+    )
+    reason = serializers.ChoiceField(choices=UnmetNeed.Reason.choices)
+    source = serializers.ChoiceField(
+        choices=UnmetNeed.Source.choices, default=UnmetNeed.Source.OTHER
+    )
+    age_band = serializers.ChoiceField(
+        choices=UnmetNeed._meta.get_field("age_band").choices, required=False, default=""
+    )
+    sex = serializers.ChoiceField(choices=UnmetNeed.Sex.choices, required=False, default="")
+    flags = serializers.ListField(
+        child=serializers.ChoiceField(choices=UnmetNeed.Flag.choices),
+        required=False,
+        default=list,
+        max_length=len(UnmetNeed.Flag.choices),
+    )

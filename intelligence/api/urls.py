@@ -1,0 +1,11 @@
+"""API resources of intelligence: unmet need."""
+
+from rest_framework.routers import DefaultRouter
+
+from intelligence.api import views
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("unmet-needs", views.UnmetNeedViewSet, basename="unmet-need")
+
+urlpatterns = router.urls

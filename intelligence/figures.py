@@ -1,0 +1,354 @@
+"""The partnership's figures: unmet need beside demand and capacity, equality of access and
+outcome by group, and the quality of referrals as providers rate them.
+
+Pure reads, each given the scope it may count (regions, a PDU) by a selector that has
+already asked who is looking (`intelligence.selectors`), so the pages, the API and a later
+partnership report all show the same numbers. Group figures leave here only suppressed
+(`intelligence.suppression`): rates and ratios are built from published counts alone.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+
+from capacity.utilisation import utilisation_history
+from intelligence import suppression
+from intelligence.models import (
+    CHARACTERISTICS,
+    PREFER_NOT,
+    EqualityMonitoring,
+    QualityRating,
+    UnmetNeed,
+)
+from partnership.models import Pdu, Region, ServiceCategory
+from partnership.months import LONDON, add_months, month_bounds, month_start
+from referrals.models import OutcomeResult, Referral, Status
+
+# Unmet need ----------------------------------------------------------------------------------
+
+
+@dataclass
+class UnmetNeedRow:
+    """One category in the chosen regions: unmet need per month beside referrals sent and
+    capacity, the reasons given, and the PDUs it was recorded in."""
+
+    category: ServiceCategory
+    months: list[dict]
+    total: int
+    reasons: list[tuple[str, int]]
+    pdus: list[tuple[str, int]]
+    sent: int
+    capacity_this_month: float
+
+
+def unmet_need_months(*, until: date | None = None, months: int = 13) -> list[date]:
+    """The first days of the `months` months up to and including `until`'s (London)."""
+    last = month_start(until)
+    return [add_months(last, -offset) for offset in range(months - 1, -1, -1)]
+
+
+def unmet_need_by_category(
+    *, needs: QuerySet[UnmetNeed], regions: QuerySet[Region], months: list[date]
+) -> list[UnmetNeedRow]:
+    """Unmet need by category and month in the regions, each category beside the referrals
+    sent to its services and their capacity over the same months (the demand view's
+    figures), for categories with unmet need or demand. `needs` is already scoped."""
+    start, end = month_bounds(months[0])[0], month_bounds(months[-1])[1]
+    in_window = needs.filter(
+        pdu__region__in=regions, recorded_at__gte=start, recorded_at__lt=end
+    ).select_related(None)
+    counts = (
+        in_window.annotate(month=TruncMonth("recorded_at", tzinfo=LONDON))
+        .values("category_id", "month", "reason", "pdu__name")
+        .annotate(n=Count("id"))
+    )
+    by_month: dict[int, Counter] = defaultdict(Counter)
+    reasons: dict[int, Counter] = defaultdict(Counter)
+    pdus: dict[int, Counter] = defaultdict(Counter)
+    for row in counts:
+        month = month_start(row["month"].astimezone(LONDON).date())
+        by_month[row["category_id"]][month] += row["n"]
+        reasons[row["category_id"]][row["reason"]] += row["n"]
+        pdus[row["category_id"]][row["pdu__name"]] += row["n"]
+    demand: dict[int, dict[date, list]] = defaultdict(lambda: defaultdict(lambda: [0, 0.0]))
+    for cell in utilisation_history(len(months), until=months[-1], regions=regions):
+        demand[cell.category_id][cell.month][0] += cell.sent
+        demand[cell.category_id][cell.month][1] += cell.capacity
+    labels = dict(UnmetNeed.Reason.choices)
+    rows = []
+    for category in ServiceCategory.objects.order_by("name"):
+        need = by_month.get(category.pk, Counter())
+        sent = sum(demand[category.pk][month][0] for month in months)
+        if not need and not sent:
+            continue
+        rows.append(
+            UnmetNeedRow(
+                category=category,
+                months=[
+                    {
+                        "month": month,
+                        "unmet": need[month],
+                        "sent": demand[category.pk][month][0],
+                        "capacity": round(demand[category.pk][month][1], 1),
+                    }
+                    for month in months
+                ],
+                total=sum(need.values()),
+                reasons=[(labels[key], n) for key, n in reasons[category.pk].most_common()],
+                pdus=pdus[category.pk].most_common(),
+                sent=sent,
+                capacity_this_month=round(demand[category.pk][months[-1]][1], 1),
+            )
+        )
+    rows.sort(key=lambda row: (-row.total, row.category.name))
+    return rows
+
+
+# Equality monitoring ---------------------------------------------------------------------
+
+# How far a sent referral went, in columns that add up to every referral sent: so a group's
+# row adds up to its referrals and each column to the whole, and the table is one that
+# `suppression` can protect.
+STAGES = [
+    ("not_decided", "Not decided or withdrawn before a decision"),
+    ("declined", "Declined"),
+    ("accepted", "Accepted, not completed"),
+    ("completed", "Completed, no outcome achieved"),
+    ("achieved", "Completed, an outcome achieved"),
+]
+STAGE_KEYS = [key for key, _ in STAGES]
+
+# Each rate as the stages it counts over the stages it is out of.
+RATES = {
+    "acceptance": (
+        ("accepted", "completed", "achieved"),
+        ("declined", "accepted", "completed", "achieved"),
+    ),
+    "completion": (("completed", "achieved"), ("accepted", "completed", "achieved")),
+    "outcome": (("achieved",), ("completed", "achieved")),
+}
+RATE_LABELS = {
+    "acceptance": "Acceptance rate",
+    "completion": "Completion rate",
+    "outcome": "Outcome rate",
+}
+NOT_RECORDED = ("", "Not recorded")
+
+
+def characteristic_groups(characteristic: str) -> list[tuple[str, str]]:
+    """The groups a characteristic is counted in: its answers, "prefer not to say" and "not
+    recorded" last."""
+    choices = EqualityMonitoring._meta.get_field(characteristic).choices
+    answers = [(value, label) for value, label in choices if value != PREFER_NOT[0]]
+    return [*answers, PREFER_NOT, NOT_RECORDED]
+
+
+def characteristic_label(characteristic: str) -> str:
+    return str(EqualityMonitoring._meta.get_field(characteristic).verbose_name).capitalize()
+
+
+@dataclass
+class GroupFigures:
+    """One group's row as it may be published: counts (None when withheld), its referrals'
+    share of the whole, and each rate with its ratio to the whole's."""
+
+    key: str
+    label: str
+    counts: list[int | None]
+    referrals: int | None
+    share: float | None
+    rates: dict[str, float | None] = field(default_factory=dict)
+    ratios: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def rate_rows(self) -> list[tuple[str, float | None, float | None]]:
+        """Each rate with its ratio to the whole's, in the order of `RATES`."""
+        return [(key, self.rates.get(key), self.ratios.get(key)) for key in RATES]
+
+
+@dataclass
+class EqualityTable:
+    """A characteristic's figures in one scope, ready to publish."""
+
+    characteristic: str
+    label: str
+    groups: list[GroupFigures]
+    whole: GroupFigures
+    published: suppression.PublishedTable
+
+
+def _stage_case() -> dict:
+    """The filters that put each sent referral in exactly one stage."""
+    achieved = OutcomeResult.objects.filter(
+        report__referral=OuterRef("pk"), result=OutcomeResult.Result.ACHIEVED
+    )
+    completed = Q(status=Status.COMPLETED)
+    return {
+        "achieved": completed & Q(has_achieved=True),
+        "completed": completed & Q(has_achieved=False),
+        "accepted": Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS])
+        | Q(status=Status.WITHDRAWN, decided_at__isnull=False),
+        "declined": Q(status=Status.DECLINED),
+        "not_decided": Q(status__in=[Status.SENT, Status.RETURNED])
+        | Q(status=Status.WITHDRAWN, decided_at__isnull=True),
+        "_achieved": Exists(achieved),
+    }
+
+
+def equality_counts(*, referrals: QuerySet[Referral], characteristic: str) -> dict[str, list[int]]:
+    """Sent referrals counted by the characteristic's group and by stage, in one query:
+    {group: [count per stage]}. Groups with none are there, zeros throughout."""
+    if characteristic not in CHARACTERISTICS:
+        raise ValueError(f"Not a monitored characteristic: {characteristic}")
+    case = _stage_case()
+    lookup = f"equality_monitoring__{characteristic}"
+    rows = (
+        referrals.exclude(status=Status.DRAFT)
+        .exclude(sent_at__isnull=True)
+        .annotate(has_achieved=case.pop("_achieved"))
+        .values(lookup)
+        .annotate(**{key: Count("id", filter=condition) for key, condition in case.items()})
+    )
+    counts = {value: [0] * len(STAGES) for value, _ in characteristic_groups(characteristic)}
+    for row in rows:
+        group = row[lookup] or ""  # no monitoring at all, or the question left unanswered
+        for index, key in enumerate(STAGE_KEYS):
+            counts[group][index] += row[key]
+    return counts
+
+
+def _rate(counts: list[int | None], rate: str) -> float | None:
+    """A rate from published counts only: None if any it needs is withheld or it is out of
+    nothing."""
+    top, bottom = RATES[rate]
+    values = dict(zip(STAGE_KEYS, counts, strict=True))
+    if any(values[key] is None for key in {*top, *bottom}):
+        return None
+    denominator = sum(values[key] for key in bottom)
+    if not denominator:
+        return None
+    return round(sum(values[key] for key in top) * 100 / denominator, 1)
+
+
+def equality_table(
+    *, referrals: QuerySet[Referral], characteristic: str, threshold: int = suppression.THRESHOLD
+) -> EqualityTable:
+    """A characteristic's table for the referrals (already scoped): each group's counts by
+    stage, suppressed; its share of referrals; its acceptance, completion and outcome rates
+    and their ratio to the whole's (1.0 is parity; below it, the group fares worse)."""
+    counts = equality_counts(referrals=referrals, characteristic=characteristic)
+    groups = characteristic_groups(characteristic)
+    published = suppression.suppress([counts[key] for key, _ in groups], threshold=threshold)
+    whole_counts = published.column_totals
+    grand = published.grand_total
+    whole = GroupFigures(
+        key="whole",
+        label="All referrals",
+        counts=whole_counts,
+        referrals=grand,
+        share=100.0 if grand else None,
+        rates={rate: _rate(whole_counts, rate) for rate in RATES},
+    )
+    whole.ratios = {rate: 1.0 if whole.rates[rate] is not None else None for rate in RATES}
+    rows = []
+    for (key, label), row_counts, total in zip(
+        groups, published.cells, published.row_totals, strict=True
+    ):
+        rates = {rate: _rate(row_counts, rate) for rate in RATES}
+        rows.append(
+            GroupFigures(
+                key=key,
+                label=label,
+                counts=row_counts,
+                referrals=total,
+                share=round(total * 100 / grand, 1) if total is not None and grand else None,
+                rates=rates,
+                ratios={
+                    rate: (
+                        round(rates[rate] / whole.rates[rate], 2)
+                        if rates[rate] is not None and whole.rates[rate]
+                        else None
+                    )
+                    for rate in RATES
+                },
+            )
+        )
+    return EqualityTable(
+        characteristic=characteristic,
+        label=characteristic_label(characteristic),
+        groups=rows,
+        whole=whole,
+        published=published,
+    )
+
+
+# Referral quality ------------------------------------------------------------------------
+
+
+@dataclass
+class QualityFigures:
+    """How providers rated a PDU's referrals: counts and shares by rating, what was missing
+    most often, and the share rated complete month by month."""
+
+    rated: int
+    by_rating: list[tuple[str, str, int, float]]
+    missing: list[tuple[str, int]]
+    complete_by_month: list[tuple[date, int, float | None]]
+
+
+def referral_quality(*, pdus: Iterable[Pdu] | QuerySet[Pdu], months: list[date]) -> QualityFigures:
+    """Providers' ratings of the information in referrals from the PDUs, rated in the months
+    (the first days of months, oldest first)."""
+    start, end = month_bounds(months[0])[0], month_bounds(months[-1])[1]
+    ratings = QualityRating.objects.filter(
+        referral__pdu__in=pdus, rated_at__gte=start, rated_at__lt=end
+    )
+    rows = list(
+        ratings.annotate(month=TruncMonth("rated_at", tzinfo=LONDON))
+        .values("month", "rating")
+        .annotate(n=Count("id"))
+    )
+    rated = sum(row["n"] for row in rows)
+    per_rating = Counter()
+    per_month: dict[date, Counter] = defaultdict(Counter)
+    for row in rows:
+        per_rating[row["rating"]] += row["n"]
+        per_month[month_start(row["month"].astimezone(LONDON).date())][row["rating"]] += row["n"]
+    missing = Counter()
+    for items in ratings.exclude(missing=[]).values_list("missing", flat=True):
+        missing.update(items)
+    missing_labels = dict(QualityRating.Missing.choices)
+    return QualityFigures(
+        rated=rated,
+        by_rating=[
+            (
+                value,
+                label,
+                per_rating[value],
+                round(per_rating[value] * 100 / rated, 1) if rated else 0.0,
+            )
+            for value, label in QualityRating.Rating.choices
+        ],
+        missing=[(missing_labels[key], n) for key, n in missing.most_common()],
+        complete_by_month=[
+            (
+                month,
+                sum(per_month[month].values()),
+                round(
+                    per_month[month][QualityRating.Rating.COMPLETE]
+                    * 100
+                    / sum(per_month[month].values()),
+                    1,
+                )
+                if per_month[month]
+                else None,
+            )
+            for month in months
+        ],
+    )

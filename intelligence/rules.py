@@ -1,0 +1,66 @@
+"""Who may record and see the partnership's intelligence.
+
+- Unmet need: a practitioner placed in a PDU records it, for their own PDU; a commissioner
+  sees it for their body's regions.
+- Equality monitoring: whoever may change a referral records its answers (the referring
+  PDU, while it is open); nobody reads them back but as suppressed group figures, which a
+  commissioner sees for their body's regions.
+- Referral quality: the receiving organisation's staff rate a referral as they decide it;
+  a PDU's practitioners see their PDU's figures.
+
+Scoping querysets live in `intelligence.selectors` and use these predicates.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from capacity.rules import is_regional_commissioner
+from partnership.rules import Action, Policies, Policy
+from referrals import rules as referral_rules
+
+records_unmet_need = referral_rules.is_pdu_practitioner
+sees_unmet_need = is_regional_commissioner
+sees_equality = is_regional_commissioner
+sees_pdu_quality = referral_rules.is_pdu_practitioner
+
+
+@rules.predicate
+def may_change_referral(user, referral) -> bool:
+    return referral_rules.permitted(user, "edit", referral)
+
+
+@rules.predicate
+def may_decide_referral(user, referral) -> bool:
+    return referral_rules.is_receiving_staff(user, referral)
+
+
+REFERRALS = Policy(
+    [
+        Action(
+            "record_equality",
+            may_change_referral,
+            referral_rules.NOT_CLOSED,
+            label="Equality monitoring recorded",
+            refused="Equality monitoring cannot be changed on a referral that is {state}",
+        ),
+        Action(
+            "rate_quality",
+            may_decide_referral,
+            # Rated in the decision's own transaction, so in whatever state it leads to.
+            label="Referral information rated",
+        ),
+    ]
+)
+NEW = Policy([Action("record_unmet_need", records_unmet_need, label="Unmet need recorded")])
+
+
+def _policies() -> Policies:
+    from referrals.models import Referral
+
+    return Policies({Referral: REFERRALS, type(None): NEW})
+
+
+ASK = _policies()
+require = ASK.require
+allows = ASK.allows

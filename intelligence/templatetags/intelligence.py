@@ -1,0 +1,55 @@
+"""Template tags of intelligence: the prompt to record an unmet need where one is found, and
+a PDU's referral quality panel."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django import template
+from django.urls import reverse
+
+from intelligence import figures, prefill, rules, selectors
+
+register = template.Library()
+
+QUALITY_MONTHS = 6
+
+
+@register.inclusion_tag("intelligence/_unmet_need_prompt.html", takes_context=True)
+def unmet_need_prompt(context, referral=None, category=None, pdu=None, wording="link"):
+    """A link to record an unmet need, prefilled from where the user is: a referral (its
+    own prompt only when its story is one of a need not met) or a search's category and
+    PDU. Nothing for anyone who does not record unmet need."""
+    user = context["request"].user
+    if not rules.allows(user, "record_unmet_need", None):
+        return {"href": None}
+    query = {}
+    if referral is not None:
+        if not prefill.prompts_for(referral):
+            return {"href": None}
+        query["referral"] = str(referral.public_id)
+    else:
+        query["source"] = "search"
+        if category:
+            query["category"] = category
+        if pdu:
+            query["pdu"] = pdu
+    return {
+        "href": f"{reverse('intelligence:unmet-need-new')}?{urlencode(query)}",
+        "wording": wording,
+    }
+
+
+@register.inclusion_tag("intelligence/_quality_panel.html", takes_context=True)
+def pdu_quality_panel(context):
+    """How providers rated the information in the user's PDU's referrals, lately."""
+    user = context["request"].user
+    pdus = selectors.quality_pdus_for(user=user)
+    if not pdus.exists():
+        return {"quality": None}
+    months = figures.unmet_need_months(months=QUALITY_MONTHS)
+    return {
+        "quality": figures.referral_quality(pdus=pdus, months=months),
+        "pdu": pdus.first(),
+        "months": QUALITY_MONTHS,
+    }

@@ -1,0 +1,19 @@
+"""Intelligence pages. A referral is named by its public UUID; nothing about the person is
+in any URL."""
+
+from django.urls import path
+
+from intelligence import views
+
+app_name = "intelligence"
+urlpatterns = [
+    path("unmet-need/", views.unmet_need_overview, name="unmet-need"),
+    path("unmet-need/new/", views.unmet_need_new, name="unmet-need-new"),
+    path("unmet-need/recorded/", views.unmet_need_recorded, name="unmet-need-recorded"),
+    path("equality/", views.equality_overview, name="equality"),
+    path(
+        "referrals/<uuid:public_id>/equality-monitoring/",
+        views.equality_record,
+        name="equality-record",
+    ),
+]

@@ -1,0 +1,224 @@
+"""Intelligence pages: recording an unmet need, a referral's equality monitoring, and the
+commissioner's views of unmet need and of equality of access and outcome."""
+
+from __future__ import annotations
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from commissioning import rules as commissioning_rules
+from commissioning.models import FundingRound
+from commissioning.selectors import round_list_visible_to
+from intelligence import figures, forms, prefill, rules, selectors, services
+from intelligence.models import CHARACTERISTICS, EqualityMonitoring
+from partnership.errors import DomainError
+from partnership.forms import apply_domain_error
+from partnership.models import ServiceCategory
+from referrals.selectors import referral_list_visible_to
+
+UNMET_NEED_MONTHS = 13
+RECENT_MONTHS = 6
+
+
+# Recording an unmet need --------------------------------------------------------------------
+
+
+def _initial(request: HttpRequest, pdus) -> dict:
+    """The form's starting answers: from a referral the user may see (`?referral=`), or a
+    search's filters (`?category=` slug or id, `?pdu=`), else the user's own PDU."""
+    public_id = request.GET.get("referral", "")
+    if public_id:
+        try:
+            uuid.UUID(public_id)
+        except ValueError:
+            raise Http404("No such referral") from None
+        referral = get_object_or_404(
+            referral_list_visible_to(user=request.user), public_id=public_id
+        )
+        return prefill.from_referral(referral)
+    initial = {"pdu": pdus.first().pk if pdus.exists() else None, "source": "other"}
+    if request.GET.get("source") == "search":
+        initial["source"] = "search"
+    wanted = request.GET.get("category", "")
+    category = ServiceCategory.objects.filter(slug=wanted).first() or (
+        ServiceCategory.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+    )
+    if category:
+        initial["category"] = category.pk
+    return initial
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def unmet_need_new(request: HttpRequest) -> HttpResponse:
+    if not rules.allows(request.user, "record_unmet_need", None):
+        raise Http404("Practitioners record unmet need")
+    pdus = selectors.unmet_need_pdus_for(user=request.user)
+    if request.method == "POST":
+        form = forms.UnmetNeedForm(request.POST, pdus=pdus)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.unmet_need_record(
+                    by=request.user,
+                    category=data["category"],
+                    pdu=data["pdu"],
+                    reason=data["reason"],
+                    source=data.get("source") or "other",
+                    age_band=data["age_band"],
+                    sex=data["sex"],
+                    flags=data["flags"],
+                )
+            except (ValidationError, DomainError) as exc:
+                apply_domain_error(form, exc)
+            else:
+                return redirect("intelligence:unmet-need-recorded")
+    else:
+        form = forms.UnmetNeedForm(initial=_initial(request, pdus), pdus=pdus)
+    return render(request, "intelligence/unmet_need_form.html", {"form": form})
+
+
+@login_required
+def unmet_need_recorded(request: HttpRequest) -> HttpResponse:
+    if not rules.allows(request.user, "record_unmet_need", None):
+        raise Http404("Practitioners record unmet need")
+    return render(request, "intelligence/unmet_need_recorded.html")
+
+
+# The commissioner's views -------------------------------------------------------------------
+
+
+def _region_choice(request: HttpRequest):
+    """The commissioner's regions and the one chosen (`?region=`, by default the first);
+    anyone else, or any other region, is a 404."""
+    regions = selectors.intelligence_regions_for(user=request.user)
+    if not regions.exists():
+        raise Http404("For commissioners")
+    code = request.GET.get("region", "")
+    chosen = regions.filter(code=code).first() if code else regions.first()
+    if chosen is None:
+        raise Http404("Not one of your regions")
+    return regions, chosen
+
+
+def _lot_starts(request: HttpRequest, region) -> list[dict]:
+    """The rounds a lot can be started in from an unmet need: the user's rounds that cover
+    the region and still take lots."""
+    rounds = (
+        round_list_visible_to(user=request.user)
+        .filter(
+            regions=region, status__in=[FundingRound.Status.DRAFT, FundingRound.Status.CONSULTATION]
+        )
+        .order_by("title")
+    )
+    return [
+        {
+            "round": funding_round,
+            "url": reverse("commissioning:lot-add", args=[funding_round.public_id]),
+        }
+        for funding_round in rounds
+        if commissioning_rules.allows(request.user, "add_lot", funding_round)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def unmet_need_overview(request: HttpRequest) -> HttpResponse:
+    regions, region = _region_choice(request)
+    months = figures.unmet_need_months(months=UNMET_NEED_MONTHS)
+    needs = selectors.unmet_need_list_visible_to(user=request.user)
+    rows = figures.unmet_need_by_category(
+        needs=needs, regions=regions.filter(pk=region.pk), months=months
+    )
+    starts = _lot_starts(request, region)
+    for row in rows:
+        query = urlencode({"category": row.category.slug, "region": region.code})
+        row.lot_starts = [
+            {"round": start["round"], "url": f"{start['url']}?{query}"} for start in starts
+        ]
+    return render(
+        request,
+        "intelligence/unmet_need.html",
+        {
+            "regions": regions,
+            "region": region,
+            "rows": rows,
+            "months": months,
+            "recent": months[-RECENT_MONTHS:],
+            "recent_offset": UNMET_NEED_MONTHS - RECENT_MONTHS,
+            "total": sum(row.total for row in rows),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def equality_overview(request: HttpRequest) -> HttpResponse:
+    regions, region = _region_choice(request)
+    services_in_region = selectors.equality_services_for(user=request.user, region=region)
+    service = None
+    if request.GET.get("service"):
+        service = (
+            services_in_region.filter(pk=request.GET["service"]).first()
+            if request.GET["service"].isdigit()
+            else None
+        )
+        if service is None:
+            raise Http404("No such service in the region")
+    characteristic = request.GET.get("characteristic") or CHARACTERISTICS[0]
+    if characteristic not in CHARACTERISTICS:
+        raise Http404("Not a monitored characteristic")
+    referrals = selectors.equality_referrals_for(user=request.user, region=region, service=service)
+    table = figures.equality_table(referrals=referrals, characteristic=characteristic)
+    return render(
+        request,
+        "intelligence/equality.html",
+        {
+            "regions": regions,
+            "region": region,
+            "services": services_in_region,
+            "service": service,
+            "characteristics": [
+                (name, figures.characteristic_label(name)) for name in CHARACTERISTICS
+            ],
+            "characteristic": characteristic,
+            "table": table,
+            "stages": figures.STAGES,
+            "rate_labels": figures.RATE_LABELS,
+        },
+    )
+
+
+# A referral's equality monitoring -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def equality_record(request: HttpRequest, public_id) -> HttpResponse:
+    """The referral's optional equality monitoring task: 404 for anyone who may not change
+    the referral now."""
+    referral = get_object_or_404(referral_list_visible_to(user=request.user), public_id=public_id)
+    if not rules.allows(request.user, "record_equality", referral):
+        raise Http404("Not editable")
+    existing = EqualityMonitoring.objects.filter(referral=referral).first()
+    initial = {name: getattr(existing, name) for name in CHARACTERISTICS} if existing else {}
+    if not existing and referral.date_of_birth:
+        initial["age_band"] = prefill.age_band(referral.date_of_birth)
+    if not existing and referral.sex:
+        initial["sex"] = referral.sex
+    form = forms.EqualityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.equality_record(referral=referral, by=request.user, answers=form.cleaned_data)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
+        else:
+            return redirect("referrals:task-list", public_id=referral.public_id)
+    return render(request, "intelligence/equality_form.html", {"referral": referral, "form": form})
