@@ -57,21 +57,6 @@ class UnmetNeedForm(GovukFormMixin, forms.Form):
         self.fields["sex"].widget.attrs["class"] = "govuk-select"
 
 
-class EqualityForm(GovukFormMixin, forms.Form):
-    """Each question optional, each with "prefer not to say"."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in CHARACTERISTICS:
-            model_field = EqualityMonitoring._meta.get_field(name)
-            self.fields[name] = forms.ChoiceField(
-                label=QUESTIONS[name],
-                choices=model_field.choices,
-                widget=forms.RadioSelect,
-                required=False,
-            )
-
-
 QUESTIONS = {
     "ethnicity": "What is the person's ethnic group? (optional)",
     "sex": "What is the person's sex? (optional)",
@@ -84,6 +69,35 @@ QUESTIONS = {
     "veteran": "Has the person served in the UK armed forces (a veteran)? (optional)",
     "caring_responsibilities": "Does the person have caring responsibilities, for children or adults? (optional)",
 }
+
+
+def _question(name: str) -> forms.ChoiceField:
+    """An optional question with its answers as the model words them, "prefer not to say"
+    among them."""
+    return forms.ChoiceField(
+        label=QUESTIONS[name],
+        choices=EqualityMonitoring._meta.get_field(name).choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+
+
+class EqualityForm(GovukFormMixin, forms.Form):
+    """Each question optional, each with "prefer not to say" (`CHARACTERISTICS` order)."""
+
+    ethnicity = _question("ethnicity")
+    sex = _question("sex")
+    gender_same_as_sex = _question("gender_same_as_sex")
+    age_band = _question("age_band")
+    disability = _question("disability")
+    religion = _question("religion")
+    sexual_orientation = _question("sexual_orientation")
+    care_leaver = _question("care_leaver")
+    veteran = _question("veteran")
+    caring_responsibilities = _question("caring_responsibilities")
+
+
+assert list(EqualityForm.base_fields) == CHARACTERISTICS
 
 
 class QualityRatingForm(GovukFormMixin, forms.Form):

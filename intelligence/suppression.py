@@ -8,8 +8,9 @@ may see a count that could identify a person, nor work one out from what is publ
 - **Secondary suppression**: a table with its totals is a set of sums (each row adds up to
   its total, each column to its total, the totals to the grand total). A sum with exactly
   one withheld figure gives it away, so each such row or column has a second figure
-  withheld, the smallest non-zero one there (the least information lost; a zero would
-  protect little, since counts cannot go below zero).
+  withheld: where possible one whose other row or column already has one withheld (so the
+  suppression does not spread across the table), non-zero (a zero protects little, since
+  counts cannot go below zero), and the smallest (the least information lost).
 - Two withheld figures per sum are not always enough: withheld figures linked in a chain
   that never closes into a loop can still be solved for, one equation at a time. Seen as a
   graph (rows and columns as nodes, each withheld figure an edge between its row and its
@@ -107,12 +108,21 @@ def _lines(grid: list[list[int]]) -> list[list[Cell]]:
     return rows + columns
 
 
-def _smallest(grid: list[list[int]], candidates: list[Cell]) -> Cell | None:
-    """The figure to withhold among the candidates: the smallest non-zero one, or a zero
-    when there is nothing else."""
+def _smallest(grid: list[list[int]], candidates: list[Cell], withheld: set[Cell]) -> Cell | None:
+    """The figure to withhold among the candidates: first one whose other row or column
+    already has a figure withheld (so it does not leave a new sum with just one, and the
+    suppression does not spread), then a non-zero one before a zero, then the smallest."""
     if not candidates:
         return None
-    return min(candidates, key=lambda cell: (grid[cell[0]][cell[1]] == 0, grid[cell[0]][cell[1]]))
+    rows = {i for i, _ in withheld}
+    columns = {j for _, j in withheld}
+
+    def cost(cell: Cell) -> tuple:
+        i, j = cell
+        value = grid[i][j]
+        return (i not in rows or j not in columns, value == 0, value)
+
+    return min(candidates, key=cost)
 
 
 def _protect_lines(grid: list[list[int]], withheld: set[Cell]) -> bool:
@@ -122,7 +132,7 @@ def _protect_lines(grid: list[list[int]], withheld: set[Cell]) -> bool:
         hidden = [cell for cell in line if cell in withheld]
         if len(hidden) != 1:
             continue
-        choice = _smallest(grid, [cell for cell in line if cell not in withheld])
+        choice = _smallest(grid, [cell for cell in line if cell not in withheld], withheld)
         if choice is not None:
             withheld.add(choice)
             added = True
@@ -146,7 +156,7 @@ def _close_bridges(grid: list[list[int]], withheld: set[Cell]) -> bool:
             for kind_j, j in row_side
             if kind_j == "c" and (i, j) not in withheld
         ]
-        choice = _smallest(grid, candidates)
+        choice = _smallest(grid, candidates, withheld)
         if choice is not None:
             withheld.add(choice)
             return True

@@ -213,7 +213,7 @@ def equality_record(request: HttpRequest, public_id) -> HttpResponse:
         initial["age_band"] = prefill.age_band(referral.date_of_birth)
     if not existing and referral.sex:
         initial["sex"] = referral.sex
-    form = forms.EqualityForm(request.POST or None, initial=initial)
+    form = forms.EqualityForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.equality_record(referral=referral, by=request.user, answers=form.cleaned_data)
