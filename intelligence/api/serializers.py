@@ -6,6 +6,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from intelligence.models import UnmetNeed
+from intelligence.selectors import unmet_need_pdus_for
+from partnership.api.fields import ScopedPrimaryKeyRelatedField
 from partnership.api.serializers import CheckedModelSerializer, CheckedSerializer
 from partnership.models import Pdu, ServiceCategory
 from partnership.months import LONDON
@@ -31,8 +33,11 @@ class UnmetNeedCreateSerializer(CheckedSerializer):
     category = serializers.SlugRelatedField(
         slug_field="slug", queryset=ServiceCategory.objects.all(), help_text="The category's slug"
     )
-    pdu = serializers.PrimaryKeyRelatedField(
-        queryset=Pdu.objects.all(), required=False, help_text="Your PDU (the default)"
+    pdu = ScopedPrimaryKeyRelatedField(
+        queryset=Pdu.objects.all(),
+        scope=unmet_need_pdus_for,
+        required=False,
+        help_text="Your PDU's id (the default: unmet need is recorded for your own PDU)",
     )
     reason = serializers.ChoiceField(choices=UnmetNeed.Reason.choices)
     source = serializers.ChoiceField(

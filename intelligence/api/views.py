@@ -51,7 +51,9 @@ class UnmetNeedViewSet(
     )
     def create(self, request):
         """Record an unmet need (practitioners, for their own PDU)."""
-        incoming = serializers.UnmetNeedCreateSerializer(data=request.data)
+        incoming = serializers.UnmetNeedCreateSerializer(
+            data=request.data, context=self.get_serializer_context()
+        )
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         pdu = data.pop("pdu", None) or getattr(request.user, "pdu", None)

@@ -23,6 +23,7 @@ from capacity.tests.factories import funding_agreement, raise_alert
 from commissioning import services as commissioning
 from commissioning.models import Application, AssessorAssignment, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
+from intelligence.services import unmet_need_record
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory, issue_token
@@ -76,6 +77,7 @@ SCOPED_KINDS = frozenset(
         "assessment",
         "agreement",
         "alert",
+        "unmet need",
     }
 )
 UNSCOPED_KINDS = frozenset(
@@ -227,6 +229,15 @@ def build_world() -> World:
         referral=referral, by=practitioner, channel="page", why="checking the referral"
     )
     completed = _completed_referral(practitioner, service, provider_admin)
+    need, other_need = (
+        unmet_need_record(
+            by=who,
+            category=ServiceCategory.objects.get(slug="accommodation"),
+            pdu=who.pdu,
+            reason="full",
+        )
+        for who in (practitioner, other_practitioner)
+    )
     other_completed = _completed_referral(other_practitioner, other_service, other_admin)
 
     # Commissioning: our body commissions Greater Manchester, theirs London.
@@ -398,6 +409,7 @@ def build_world() -> World:
         "assessment": {"*": (pk_of(assignment), pk_of(other_assignment))},
         "agreement": {"*": (ref(agreement), ref(other_agreement))},
         "alert": {"*": (ref(alert), ref(other_alert))},
+        "unmet need": {"*": (ref(need), ref(other_need))},
     }
     unscoped = {
         "region": {"pk": manchester.pk},
