@@ -105,6 +105,7 @@ APP_DEMO_LOADERS = [
     "referrals.demo",
     "commissioning.demo",
     "capacity.demo",
+    "intelligence.demo",
 ]
 
 

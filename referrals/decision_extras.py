@@ -2,8 +2,9 @@
 knowing them (apps further along depend on referrals, never the other way).
 
 An app registers a `DecisionExtra` when it starts: for the decisions it names, the page
-shows its form after the decision's own and, when both are valid, saves its answers in the
-decision's transaction, so a refused decision keeps none of them.
+shows its form after the decision's own and, when both are valid, saves its answers once the
+decision is made, so a refused decision keeps none of them. The extra form checks what its
+save will, so a decision made is never reported as failed.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -528,15 +527,14 @@ def act(request: HttpRequest, public_id, action: str) -> HttpResponse:
     rules.require(request.user, action, referral)
     data = request.POST if request.method == "POST" else None
     form = decision.form(referral, data)
-    # Other apps' optional questions (`decision_extras`), saved with the decision or not at all.
+    # Other apps' optional questions (`decision_extras`): saved once the decision is made.
     extras = decision_extras.extras_for(action, referral, data)
     valid = [form.is_valid(), *(extra.form.is_valid() for extra in extras)]
     if request.method == "POST" and all(valid):
         try:
-            with transaction.atomic():
-                updated = decision.call(referral, request.user, form.cleaned_data)
-                for extra in extras:
-                    extra.save(updated, request.user, action)
+            updated = decision.call(referral, request.user, form.cleaned_data)
+            for extra in extras:
+                extra.save(updated, request.user, action)
         except (ValidationError, DomainError) as exc:
             apply_domain_error(form, exc)
         else:

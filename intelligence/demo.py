@@ -1,0 +1,230 @@
+"""Demo intelligence: unmet need across Greater Manchester's PDUs, heaviest where no local
+service of the kind exists; equality monitoring answers on the demo's sent referrals; and
+providers' ratings of the information in referrals they decided. Safe to run again: the
+demo's own records are replaced, nothing else is touched."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.utils import timezone
+
+from intelligence.models import CHARACTERISTICS, EqualityMonitoring, QualityRating, UnmetNeed
+from partnership.models import Pdu, Role, ServiceCategory, User
+from providers.models import Service
+from referrals.demo import demo_moment
+from referrals.models import Referral, Status
+
+DEMO_REGION = "L"
+MONTHS = 6
+# The mix of answers, as a region's monitoring might read: (answer, weight).
+ETHNICITY = [
+    ("white", 74),
+    ("asian", 10),
+    ("black", 6),
+    ("mixed", 5),
+    ("other", 2),
+    ("prefer_not", 3),
+]
+RELIGION = [
+    ("none", 40),
+    ("christian", 36),
+    ("muslim", 10),
+    ("other", 3),
+    ("prefer_not", 11),
+]
+ORIENTATION = [("straight", 82), ("gay_lesbian", 4), ("bisexual", 3), ("prefer_not", 11)]
+YES_NO = {
+    "disability": 32,
+    "care_leaver": 24,
+    "veteran": 5,
+    "caring_responsibilities": 28,
+}
+REASONS_WITHOUT_SERVICE = [("none_exists", 6), ("too_far", 3)]
+REASONS_WITH_SERVICE = [("full", 5), ("wait_too_long", 3), ("ineligible", 2)]
+AGE_BANDS = [("18_24", 3), ("25_34", 4), ("35_49", 4), ("50_64", 2), ("65_plus", 1)]
+
+
+def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
+    values, weights = zip(*weighted, strict=True)
+    return rng.choices(values, weights=weights)[0]
+
+
+def _age_band(referral: Referral) -> str:
+    from intelligence.prefill import age_band
+
+    return age_band(referral.date_of_birth) or ""
+
+
+def _equality(referral: Referral, by: User) -> bool:
+    """Answers for a sent demo referral, drawn from its reference so a reload gives the same;
+    about one in eight was never asked."""
+    rng = random.Random(f"equality-{referral.reference}")
+    if rng.random() < 0.125:
+        EqualityMonitoring.objects.filter(referral=referral).delete()
+        return False
+    answers = {
+        "ethnicity": _pick(rng, ETHNICITY),
+        "sex": referral.sex or "prefer_not",
+        "gender_same_as_sex": _pick(rng, [("yes", 94), ("no", 1), ("prefer_not", 5)]),
+        "age_band": _age_band(referral) or "prefer_not",
+        "religion": _pick(rng, RELIGION),
+        "sexual_orientation": _pick(rng, ORIENTATION),
+    }
+    for name, percent in YES_NO.items():
+        answers[name] = _pick(rng, [("yes", percent), ("no", 95 - percent), ("prefer_not", 5)])
+    assert set(answers) == set(CHARACTERISTICS)
+    EqualityMonitoring.objects.update_or_create(
+        referral=referral,
+        defaults={**answers, "recorded_by": by, "updated_at": referral.sent_at},
+    )
+    return True
+
+
+def _rating(referral: Referral) -> bool:
+    """The provider's rating of a decided demo referral: most complete, returned ones missing
+    what was asked for, a few missing risk details, and better in recent months."""
+    admin = User.objects.filter(
+        organisation_id=referral.organisation_id, role=Role.PROVIDER_ADMIN
+    ).first()
+    if admin is None or referral.decided_at is None and referral.status != Status.RETURNED:
+        return False
+    rng = random.Random(f"quality-{referral.reference}")
+    decided = referral.decided_at or referral.updated_at
+    if referral.status == Status.RETURNED:
+        rating, missing, decision = "missing", ["sentence"], "return"
+    else:
+        months_ago = (timezone.now() - decided).days // 30
+        # Older referrals were rated worse: the number moves as practice improves.
+        chance_missing = min(0.15 + 0.08 * months_ago, 0.55)
+        draw = rng.random()
+        if draw < chance_missing * 0.2:
+            rating, missing = "unusable", []
+        elif draw < chance_missing:
+            rating = "missing"
+            missing = sorted(
+                rng.sample(
+                    ["risk", "risk_date", "needs", "contact", "documents"], rng.randint(1, 2)
+                )
+            )
+        else:
+            rating, missing = "complete", []
+        decision = "decline" if referral.status == Status.DECLINED else "accept"
+    QualityRating.objects.update_or_create(
+        referral=referral,
+        defaults={
+            "rating": rating,
+            "missing": missing,
+            "decision": decision,
+            "rated_by": admin,
+            "rated_at": decided,
+        },
+    )
+    return True
+
+
+def _colleague(pdu: Pdu) -> User:
+    """A practitioner of the PDU to have recorded its unmet need: the demo practitioner in
+    their own PDU, an account that cannot sign in elsewhere."""
+    email = f"practitioner.{pdu.pk}@pdu.demo.example"
+    user = User.objects.filter(email=email).first() or User(email=email)
+    user.full_name = f"Practitioner, {pdu.name} PDU"
+    user.role = Role.PRACTITIONER
+    user.pdu = pdu
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _unmet_need(practitioner: User) -> int:
+    """Unmet need over the last six months in each of the demo region's PDUs: a little
+    everywhere, a lot where no local service of the kind exists, and "full" where the
+    demo's services are over capacity."""
+    rng = random.Random("unmet-need")
+    UnmetNeed.objects.filter(recorded_by__email__endswith="demo.example").delete()
+    categories = list(ServiceCategory.objects.order_by("name"))
+    pdus = list(Pdu.objects.filter(region__code=DEMO_REGION).order_by("name"))
+    covered = set(
+        Service.objects.filter(status=Service.Status.ACTIVE, pdus__in=pdus)
+        .values_list("pdus", "categories")
+        .distinct()
+    )
+    # The gaps that hurt most: a few PDUs without a local service for needs that are common.
+    common = {"accommodation", "womens-services", "dependency-and-recovery", "emotional-wellbeing"}
+    gaps = [(p, c) for p in pdus for c in categories if (p.pk, c.pk) not in covered]
+    hot = [(p, c) for p, c in gaps if c.slug in common][:4] or gaps[:4]
+    needs = []
+    for pdu in pdus:
+        recorder = practitioner if pdu.pk == practitioner.pdu_id else _colleague(pdu)
+        for category in categories:
+            has_service = (pdu.pk, category.pk) in covered
+            per_month = (4, 9) if (pdu, category) in hot else (0, 2) if not has_service else (0, 1)
+            for month in range(MONTHS):
+                for _ in range(rng.randint(*per_month)):
+                    days_ago = month * 30 + rng.randint(1, 28)
+                    needs.append(
+                        UnmetNeed(
+                            category=category,
+                            pdu=pdu,
+                            reason=_pick(
+                                rng,
+                                REASONS_WITH_SERVICE if has_service else REASONS_WITHOUT_SERVICE,
+                            ),
+                            source=_pick(
+                                rng,
+                                [
+                                    ("search", 6),
+                                    ("declined", 2),
+                                    ("withdrawn", 1),
+                                    ("draft_deleted", 1),
+                                ],
+                            ),
+                            age_band=_pick(rng, AGE_BANDS) if rng.random() < 0.8 else "",
+                            sex=(
+                                "female"
+                                if category.slug == "womens-services"
+                                else _pick(rng, [("male", 8), ("female", 2)])
+                            ),
+                            flags=sorted(
+                                rng.sample(
+                                    list(UnmetNeed.Flag.values), rng.choice([0, 0, 0, 1, 1, 2])
+                                )
+                            ),
+                            recorded_by=recorder,
+                            recorded_at=demo_moment(
+                                days_ago, rng.randint(9, 16), rng.randint(0, 59)
+                            ),
+                        )
+                    )
+    # The demo's over-capacity accommodation: its practitioners find it full this month too.
+    accommodation = next(c for c in categories if c.slug == "accommodation")
+    for number in range(4):
+        needs.append(
+            UnmetNeed(
+                category=accommodation,
+                pdu=practitioner.pdu,
+                reason=UnmetNeed.Reason.FULL,
+                source=UnmetNeed.Source.DECLINED if number % 2 else UnmetNeed.Source.SEARCH,
+                age_band="25_34",
+                sex="male",
+                recorded_by=practitioner,
+                # Within the last hour or so: this month, and in the past.
+                recorded_at=timezone.now() - timedelta(minutes=10 * (number + 1)),
+            )
+        )
+    UnmetNeed.objects.bulk_create(needs)
+    return len(needs)
+
+
+def load(*, users: dict[str, User], progress) -> dict[str, int]:
+    practitioner = users["practitioner@demo.example"]
+    sent = Referral.objects.filter(sent_at__isnull=False).exclude(status=Status.DRAFT)
+    answered = sum(_equality(referral, referral.practitioner) for referral in sent)
+    progress(f"equality monitoring: {answered} referrals answered")
+    rated = sum(_rating(referral) for referral in sent.select_related("organisation"))
+    progress(f"referral quality: {rated} ratings")
+    needs = _unmet_need(practitioner)
+    progress(f"unmet need: {needs} recorded")
+    return {"equality_monitoring": answered, "quality_ratings": rated, "unmet_needs": needs}
