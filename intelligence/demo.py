@@ -6,7 +6,7 @@ demo's own records are replaced, nothing else is touched."""
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -218,13 +218,160 @@ def _unmet_need(practitioner: User) -> int:
     return len(needs)
 
 
+HISTORY_REFERRALS = 180
+# How often a referral went on to each stage, by ethnic group: so the equality view has a
+# disparity to find, as monitoring exists to find one (acceptance lower for Black people).
+ACCEPTANCE = {"black": 0.55, "asian": 0.7, "mixed": 0.72}
+ACCEPTANCE_OTHERWISE = 0.8
+
+
+def _staff_member(organisation) -> User:
+    """A member of the organisation's staff to have sent its end-of-service reports: its
+    admin if it has one, else an account that cannot sign in."""
+    admin = User.objects.filter(organisation=organisation, role=Role.PROVIDER_ADMIN).first()
+    if admin:
+        return admin
+    email = f"staff.{organisation.pk}@organisation.demo.example"
+    user = User.objects.filter(email=email).first() or User(email=email)
+    user.full_name = f"Caseworker, {organisation.name}"[:150]
+    user.role = Role.CASEWORKER
+    user.organisation = organisation
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _history(users: dict[str, User]) -> int:
+    """A year of closed and working referrals from the region's other PDUs to its other
+    organisations' services, so that the equality view has groups large enough to read.
+    They belong to accounts that cannot sign in: nobody's work list changes."""
+    from referrals.models import EndOfServiceReport, OutcomeResult, Session
+    from referrals.services import CATEGORY_ABBREVIATIONS, REGION_ABBREVIATIONS
+
+    practitioner = users["practitioner@demo.example"]
+    demo_organisations = {user.organisation_id for user in users.values() if user.organisation_id}
+    Referral.objects.filter(idempotency_key__startswith="demo-history-").delete()
+    rng = random.Random("history")
+    pdus = list(
+        Pdu.objects.filter(region__code=DEMO_REGION)
+        .exclude(pk=practitioner.pdu_id)
+        .order_by("name")
+    )
+    made = 0
+    for number in range(HISTORY_REFERRALS):
+        pdu = pdus[number % len(pdus)]
+        options = list(
+            Service.objects.filter(status=Service.Status.ACTIVE, pdus=pdu)
+            .exclude(organisation_id__in=demo_organisations)
+            .order_by("pk")[:6]
+        )
+        if not options:
+            continue
+        service = rng.choice(options)
+        ethnicity = _pick(rng, ETHNICITY)
+        sent = demo_moment(rng.randint(100, 360), rng.randint(9, 15), rng.randint(0, 59))
+        decided = sent + timedelta(days=rng.randint(2, 6))
+        if rng.random() < ACCEPTANCE.get(ethnicity, ACCEPTANCE_OTHERWISE):
+            draw = rng.random()
+            status = (
+                Status.COMPLETED
+                if draw < 0.65
+                else Status.WITHDRAWN
+                if draw < 0.8
+                else Status.IN_PROGRESS
+            )
+        else:
+            status = Status.DECLINED
+        category = service.categories.order_by("name").first()
+        referral = Referral.objects.create(
+            practitioner=_colleague(pdu),
+            pdu=pdu,
+            service=service,
+            crn=f"H{700000 + number}",
+            status=status,
+            sex=_pick(rng, [("male", 8), ("female", 2)]),
+            created_at=sent - timedelta(hours=2),
+            sent_at=sent,
+            decided_at=decided,
+            decline_reason="no_capacity" if status == Status.DECLINED else "",
+            withdraw_reason="person_declined" if status == Status.WITHDRAWN else "",
+            idempotency_key=f"demo-history-{number}",
+        )
+        region = REGION_ABBREVIATIONS.get(DEMO_REGION, DEMO_REGION)
+        kind = CATEGORY_ABBREVIATIONS.get(category.slug, "GEN") if category else "GEN"
+        Referral.objects.filter(pk=referral.pk).update(
+            reference=f"{region}-{kind}-{1000 + referral.pk}"
+        )
+        referral.refresh_from_db()
+        if status != Status.DECLINED:
+            staff = _staff_member(service.organisation)
+            sessions = {Status.COMPLETED: 2, Status.IN_PROGRESS: 2, Status.WITHDRAWN: 1}[status]
+            for offset in (3, 10)[:sessions]:
+                held = timezone.localdate(decided) + timedelta(days=offset)
+                Session.objects.create(
+                    referral=referral,
+                    kind=Session.Kind.FIRST_CONTACT if offset == 3 else Session.Kind.SESSION,
+                    held_on=held,
+                    mode=Session.Mode.IN_PERSON,
+                    attendance=Session.Attendance.ATTENDED,
+                    recorded_by=staff,
+                    created_at=timezone.make_aware(datetime.combine(held, time(15, 0))),
+                )
+        if status == Status.COMPLETED and category is not None:
+            report = EndOfServiceReport.objects.create(
+                referral=referral,
+                closing_reason="completed",
+                summary="The work planned was done.",
+                sent_by=staff,
+                sent_at=decided + timedelta(days=rng.randint(30, 60)),
+            )
+            outcome = category.desired_outcomes.order_by("position").first()
+            if outcome is not None:
+                OutcomeResult.objects.create(
+                    report=report,
+                    desired_outcome=outcome,
+                    result="achieved" if rng.random() < 0.65 else "not_achieved",
+                )
+        monitoring_rng = random.Random(f"equality-history-{number}")
+        if monitoring_rng.random() >= 0.125:
+            EqualityMonitoring.objects.create(
+                referral=referral,
+                recorded_by=referral.practitioner,
+                updated_at=sent,
+                ethnicity=ethnicity,
+                sex=referral.sex,
+                age_band=_pick(rng, AGE_BANDS),
+                religion=_pick(rng, RELIGION),
+                sexual_orientation=_pick(rng, ORIENTATION),
+                **{
+                    name: _pick(rng, [("yes", percent), ("no", 95 - percent), ("prefer_not", 5)])
+                    for name, percent in YES_NO.items()
+                },
+                gender_same_as_sex=_pick(rng, [("yes", 94), ("no", 1), ("prefer_not", 5)]),
+            )
+        made += 1
+    return made
+
+
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
     practitioner = users["practitioner@demo.example"]
-    sent = Referral.objects.filter(sent_at__isnull=False).exclude(status=Status.DRAFT)
+    history = _history(users)
+    progress(f"referral history for equality figures: {history} referrals")
+    sent = (
+        Referral.objects.filter(sent_at__isnull=False)
+        .exclude(status=Status.DRAFT)
+        .exclude(idempotency_key__startswith="demo-history-")
+    )
     answered = sum(_equality(referral, referral.practitioner) for referral in sent)
     progress(f"equality monitoring: {answered} referrals answered")
     rated = sum(_rating(referral) for referral in sent.select_related("organisation"))
     progress(f"referral quality: {rated} ratings")
     needs = _unmet_need(practitioner)
     progress(f"unmet need: {needs} recorded")
-    return {"equality_monitoring": answered, "quality_ratings": rated, "unmet_needs": needs}
+    return {
+        "history_referrals": history,
+        "equality_monitoring": answered,
+        "quality_ratings": rated,
+        "unmet_needs": needs,
+    }

@@ -45,6 +45,9 @@ class UnmetNeedRow:
     pdus: list[tuple[str, int]]
     sent: int
     capacity_this_month: float
+    # What a page adds: the last months it shows, and where a lot can be started from it.
+    recent: list[dict] = field(default_factory=list)
+    lot_starts: list[dict] = field(default_factory=list)
 
 
 def unmet_need_months(*, until: date | None = None, months: int = 13) -> list[date]:

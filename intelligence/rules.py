@@ -18,6 +18,7 @@ import rules
 from capacity.rules import is_regional_commissioner
 from partnership.rules import Action, Policies, Policy
 from referrals import rules as referral_rules
+from referrals.models import Referral
 
 records_unmet_need = referral_rules.is_pdu_practitioner
 sees_unmet_need = is_regional_commissioner
@@ -55,12 +56,6 @@ REFERRALS = Policy(
 NEW = Policy([Action("record_unmet_need", records_unmet_need, label="Unmet need recorded")])
 
 
-def _policies() -> Policies:
-    from referrals.models import Referral
-
-    return Policies({Referral: REFERRALS, type(None): NEW})
-
-
-ASK = _policies()
+ASK = Policies({Referral: REFERRALS, type(None): NEW})
 require = ASK.require
 allows = ASK.allows

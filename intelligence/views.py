@@ -139,6 +139,7 @@ def unmet_need_overview(request: HttpRequest) -> HttpResponse:
     )
     starts = _lot_starts(request, region)
     for row in rows:
+        row.recent = row.months[-RECENT_MONTHS:]
         query = urlencode({"category": row.category.slug, "region": region.code})
         row.lot_starts = [
             {"round": start["round"], "url": f"{start['url']}?{query}"} for start in starts
@@ -152,7 +153,6 @@ def unmet_need_overview(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "months": months,
             "recent": months[-RECENT_MONTHS:],
-            "recent_offset": UNMET_NEED_MONTHS - RECENT_MONTHS,
             "total": sum(row.total for row in rows),
         },
     )
@@ -164,12 +164,9 @@ def equality_overview(request: HttpRequest) -> HttpResponse:
     regions, region = _region_choice(request)
     services_in_region = selectors.equality_services_for(user=request.user, region=region)
     service = None
-    if request.GET.get("service"):
-        service = (
-            services_in_region.filter(pk=request.GET["service"]).first()
-            if request.GET["service"].isdigit()
-            else None
-        )
+    chosen = request.GET.get("service", "")
+    if chosen:
+        service = services_in_region.filter(pk=chosen).first() if chosen.isdigit() else None
         if service is None:
             raise Http404("No such service in the region")
     characteristic = request.GET.get("characteristic") or CHARACTERISTICS[0]
