@@ -15,7 +15,7 @@ def test_a_practitioner_records_unmet_need_from_an_empty_search(sign_in, live_se
     sign_in("practitioner@demo.example")
     before = UnmetNeed.objects.count()
 
-    page.goto(f"{live_server.url}/services/?category=family-and-significant-others&q=sign+language")
+    page.goto(f"{live_server.url}/services/?category=family-significant-others&q=sign+language")
     expect(page.get_by_test_id("no-results")).to_be_visible()
     assert_no_axe_violations(page)
     page.get_by_test_id("no-results").get_by_role("link", name="Record an unmet need").click()
@@ -47,7 +47,7 @@ def test_a_practitioner_records_unmet_need_from_an_empty_search(sign_in, live_se
     assert UnmetNeed.objects.count() == before + 1
     need = UnmetNeed.objects.order_by("-id").first()
     assert (need.category.slug, need.reason, need.source, need.flags) == (
-        "family-and-significant-others",
+        "family-significant-others",
         "none_exists",
         "search",
         ["interpreter"],
