@@ -43,10 +43,11 @@ class UnmetNeedCreateSerializer(CheckedSerializer):
     source = serializers.ChoiceField(
         choices=UnmetNeed.Source.choices, default=UnmetNeed.Source.OTHER
     )
+    # Left out when not known.
     age_band = serializers.ChoiceField(
-        choices=UnmetNeed._meta.get_field("age_band").choices, required=False, default=""
+        choices=UnmetNeed._meta.get_field("age_band").choices, required=False
     )
-    sex = serializers.ChoiceField(choices=UnmetNeed.Sex.choices, required=False, default="")
+    sex = serializers.ChoiceField(choices=UnmetNeed.Sex.choices, required=False)
     flags = serializers.ListField(
         child=serializers.ChoiceField(choices=UnmetNeed.Flag.choices),
         required=False,
