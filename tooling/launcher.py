@@ -219,6 +219,16 @@ def _announce(url: str) -> None:
         _say(f"  {account.email:<38} {account.description}")
 
 
+def parallel_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
+    """The suite in TEST_PROCESSES processes (default: one a core), unless the caller chose."""
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return args
+    processes = environ.get("TEST_PROCESSES") or str(os.cpu_count() or 1)
+    if processes in {"0", "1"}:
+        return args
+    return ["-n", processes, "--dist", "worksteal", *args]
+
+
 def var_root(environ: Mapping[str, str]) -> Path:
     """Where the embedded servers' data and beat's schedule live: PARTNERSHIP_VAR_DIR, else var/."""
     configured = environ.get("PARTNERSHIP_VAR_DIR")
@@ -245,7 +255,9 @@ def main(argv: list[str]) -> int:
             return run(env, var_dir=var_dir, servers=server_children(services))
         if command == "test":
             env["DJANGO_SETTINGS_MODULE"] = "partnership.settings.test"
-            return subprocess.run([PYTHON, "-m", "pytest", *rest], cwd=BASE_DIR, env=env).returncode
+            return subprocess.run(
+                [PYTHON, "-m", "pytest", *parallel_args(rest, env)], cwd=BASE_DIR, env=env
+            ).returncode
         return subprocess.run(rest, cwd=BASE_DIR, env=env).returncode
 
 

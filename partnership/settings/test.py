@@ -44,13 +44,15 @@ if DATABASE_OWNER:
 # Postgres as ever, but the flush between tests says it may empty the access log too.
 DATABASES["default"]["ENGINE"] = "partnership.test_database"
 
-# Suites sharing one Redis keep their queues apart, and a killed worker's unacknowledged
-# task comes back within seconds rather than an hour.
+_XDIST_WORKER = env("PYTEST_XDIST_WORKER", default="")
+# Suites sharing one Redis keep their queues apart (and so do the processes of one suite
+# run in parallel), and a killed worker's unacknowledged task comes back within seconds
+# rather than an hour.
 BROKER_VISIBILITY_TIMEOUT = env.int("BROKER_VISIBILITY_TIMEOUT", default=5)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     **CELERY_BROKER_TRANSPORT_OPTIONS,
     "visibility_timeout": BROKER_VISIBILITY_TIMEOUT,
     "unacked_restore_interval": 1,
     "unacked_restore_throttle": 1,
-    "global_keyprefix": f"{DATABASES['default']['TEST']['NAME']}:",
+    "global_keyprefix": f"{DATABASES['default']['TEST']['NAME']}{_XDIST_WORKER}:",
 }
