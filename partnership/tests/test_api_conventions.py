@@ -25,7 +25,8 @@ def signed_in(client):
 
 def test_lists_use_the_next_previous_results_envelope(signed_in):
     body = signed_in.get("/api/v1/pdus/").json()
-    assert list(body) == ["next", "previous", "results"]
+    assert list(body) == ["count", "next", "previous", "results"]
+    assert body["count"] == Pdu.objects.count()
     assert len(body["results"]) == 25
     assert body["previous"] is None
     assert "page=2" in body["next"]

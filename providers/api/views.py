@@ -10,7 +10,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from partnership.api.scoping import UserScopedViewMixin
-from partnership.models import Pdu
+from partnership.models import Pdu, User
 from providers import rules, selectors, services
 from providers.api import serializers
 from providers.filters import OrganisationFilter, ServiceFilter
@@ -100,7 +100,12 @@ class ServiceViewSet(
             queryset = selectors.service_list_visible_to(user=user).order_by("name", "pk")
         else:
             queryset = selectors.service_list_editable_by(user=user)
-        return queryset.prefetch_related(Prefetch("pdus", queryset=Pdu.objects.only("id")))
+        return queryset.prefetch_related(
+            Prefetch("pdus", queryset=Pdu.objects.only("id")),
+            # What a referral to the service may choose, listed with it.
+            "categories__complexity_levels",
+            "categories__desired_outcomes",
+        )
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
@@ -166,3 +171,16 @@ class ServiceViewSet(
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)
+
+
+class StaffViewSet(
+    UserScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Your organisation's staff with their risk-training status, to choose who to assign a
+    referral to (provider admins; anyone else sees none)."""
+
+    model = User
+    serializer_class = serializers.StaffMemberSerializer
+
+    def scoped_queryset(self, user):
+        return selectors.staff_list_for(user=user)
