@@ -134,8 +134,21 @@ class ServiceSerializer(CheckedModelSerializer):
     def get_organisation(self, service: Service) -> dict:
         return {"id": service.organisation_id, "name": service.organisation.name}
 
+    def _options(self) -> dict:
+        """Every category's levels and outcomes, read once for the whole response."""
+        root = self.parent if isinstance(self.parent, serializers.ListSerializer) else self
+        if not hasattr(root, "_category_options"):
+            root._category_options = {
+                category.pk: category
+                for category in ServiceCategory.objects.prefetch_related(
+                    "complexity_levels", "desired_outcomes"
+                )
+            }
+        return root._category_options
+
     @extend_schema_field(ServiceOptionSerializer(many=True))
     def get_complexity_levels(self, service: Service) -> list[dict]:
+        options = self._options()
         return [
             {
                 "id": level.pk,
@@ -143,12 +156,13 @@ class ServiceSerializer(CheckedModelSerializer):
                 "description": level.description,
                 "category": category.slug,
             }
-            for category in service.categories.all()
+            for category in (options[c.pk] for c in service.categories.all())
             for level in category.complexity_levels.all()
         ]
 
     @extend_schema_field(ServiceOptionSerializer(many=True))
     def get_desired_outcomes(self, service: Service) -> list[dict]:
+        options = self._options()
         return [
             {
                 "id": outcome.pk,
@@ -156,7 +170,7 @@ class ServiceSerializer(CheckedModelSerializer):
                 "description": f"{outcome.description} ({category.name})",
                 "category": category.slug,
             }
-            for category in service.categories.all()
+            for category in (options[c.pk] for c in service.categories.all())
             for outcome in category.desired_outcomes.all()
         ]
 

@@ -100,12 +100,7 @@ class ServiceViewSet(
             queryset = selectors.service_list_visible_to(user=user).order_by("name", "pk")
         else:
             queryset = selectors.service_list_editable_by(user=user)
-        return queryset.prefetch_related(
-            Prefetch("pdus", queryset=Pdu.objects.only("id")),
-            # What a referral to the service may choose, listed with it.
-            "categories__complexity_levels",
-            "categories__desired_outcomes",
-        )
+        return queryset.prefetch_related(Prefetch("pdus", queryset=Pdu.objects.only("id")))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)

@@ -304,13 +304,15 @@ class ReferralViewSet(
 
     @extend_schema(
         summary="Download a risk document",
-        # One binary response: a client reads the bytes whatever the file's type, which
-        # `Content-Type` gives.
+        # Each type a risk document can be, and `application/octet-stream` for clients that
+        # read any file as bytes whatever `Content-Type` says.
         responses={
-            (200, "application/octet-stream"): OpenApiResponse(
-                OpenApiTypes.BINARY,
-                description="The file's bytes; `Content-Type` is its type: "
-                + ", ".join(kind.content_type for kind in DOCUMENT_KINDS),
+            (200, content_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file's bytes, as an attachment"
+            )
+            for content_type in (
+                "application/octet-stream",
+                *(kind.content_type for kind in DOCUMENT_KINDS),
             )
         },
     )
