@@ -76,7 +76,8 @@ def test_the_alerts_api_is_scoped_filtered_and_acknowledges(client, alerts):
     assert listed[0]["period"] == manchester.period_code
     assert listed[0]["subject"] == {
         "type": "service",
-        "id": str(manchester.service_id),
+        "service": manchester.service_id,
+        "agreement": None,
         "name": "Women's centre",
     }
     assert client.get(f"/api/v1/alerts/{london.public_id}/", **auth).status_code == 404

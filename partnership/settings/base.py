@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partnership.api.schema.add_problem_responses",
+        "partnership.api.schema.valid_nullable_references",
+        "partnership.api.schema.describe_operations",
     ],
 }
 
