@@ -95,3 +95,48 @@ def test_every_get_answers_as_the_schema_documents(client, world, role):
     assert checked > 40
     if role != "anonymous":
         assert client.get("/api/v1/me/", headers=world.headers[role]).status_code == 200
+
+
+def test_every_operation_has_a_summary_a_description_of_its_own_and_examples():
+    document = openapi_document()
+    operations = [
+        (f"{method.upper()} {path}", operation)
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]
+    descriptions = [operation["description"] for _, operation in operations]
+    assert len(set(descriptions)) == len(descriptions)
+    for name, operation in operations:
+        assert operation["summary"], name
+        assert "Subclasses" not in operation["description"], name  # no developer docstring
+        bodies = [
+            media
+            for media_type, media in operation.get("requestBody", {}).get("content", {}).items()
+            if media_type == "application/json"
+        ] + [
+            media
+            for status, response in operation["responses"].items()
+            if status.startswith("2")
+            for media_type, media in response.get("content", {}).items()
+            if media_type == "application/json"
+        ]
+        assert all("example" in media for media in bodies), name
+    tags = {tag["name"]: tag["description"] for tag in document["tags"]}
+    used = {tag for _, operation in operations for tag in operation["tags"]}
+    assert used <= tags.keys() and all(tags[tag] != tag for tag in used)
+
+
+def test_the_create_schema_gives_the_crn_pattern_and_a_step_is_an_enum():
+    document = openapi_document()
+    crn = document["components"]["schemas"]["ReferralCreateRequest"]["properties"]["crn"]
+    assert crn["pattern"] == "^[A-Za-z][0-9]{6}$"
+    step = next(
+        parameter
+        for parameter in document["paths"]["/api/v1/funding-rounds/{public_id}/{step}/"]["post"][
+            "parameters"
+        ]
+        if parameter["name"] == "step"
+    )
+    assert "reopen" not in step["schema"]["enum"] and "consult" in step["schema"]["enum"]
+    nested = document["paths"]["/api/v1/referrals/{public_id}/sessions/"]["get"]["parameters"]
+    assert "status" not in {parameter["name"] for parameter in nested}

@@ -130,6 +130,9 @@ class LotViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Lots of the funding rounds you may see: each a category of service, the PDUs it
+    covers and its budget. The round's lead commissioner adds them while it is a draft."""
+
     model = Lot
     serializer_class = serializers.LotSerializer
 
