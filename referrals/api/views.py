@@ -97,10 +97,10 @@ class ReferralViewSet(
         return Response(data, status=code, headers={"ETag": etag_of(data)})
 
     def _current(self, referral: Referral) -> Referral:
-        """The referral, locked until the change is made, if `If-Match` names the version
-        the client read (412 otherwise). Called inside the change's transaction."""
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        """The referral, if `If-Match` names the version the client read (412 otherwise); it
+        stays locked until the change is made. Called inside the change's transaction."""
         if "If-Match" in self.request.headers:
+            locked = Referral.objects.select_for_update().get(pk=referral.pk)
             require_current(self.request, etag_of(self._representation(locked)))
         return referral
 
