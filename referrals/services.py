@@ -134,7 +134,9 @@ def _referral_by_idempotency_key(practitioner: User, idempotency_key: str) -> Re
 
 def _the_same_request(referral: Referral, service: Service, crn: str) -> Referral:
     """The referral an idempotency key first made, if this request is the one that made it."""
-    if referral.service_id != service.pk or referral.crn != crn:
+    # An expired draft's CRN is cleared (`retention`): its service alone can tell.
+    crn_differs = referral.anonymised_at is None and referral.crn != crn
+    if referral.service_id != service.pk or crn_differs:
         raise KeyReused(
             "This Idempotency-Key was first sent to refer another person or to another "
             "service: use a new key for a new referral"
