@@ -148,6 +148,17 @@ class ReferralRows:
         params = [self.scope.value, *([self.status] if self.status else []), stop - start, start]
         return [dict(zip(_ROW_NAMES, row, strict=True)) for row in statement.fetchall(params)]
 
+    def count(self) -> int:
+        """How many rows there are in all."""
+        if self.scope is None or (self.status == Status.DRAFT and not self.scope.drafts):
+            return 0
+        rows = Referral.objects.filter(**{self.scope.column: self.scope.value})
+        if self.status:
+            rows = rows.filter(status=self.status)
+        if self.scope.drafts:
+            return rows.exclude(status=Status.DRAFT, anonymised_at__isnull=False).count()
+        return rows.exclude(status=Status.DRAFT).count()
+
 
 @functools.cache
 def _rows_statement(column: str, drafts: bool, in_status: bool) -> PreparedStatement:

@@ -6,7 +6,7 @@ from django.http import StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -27,6 +27,9 @@ from commissioning.models import (
 )
 from commissioning.trends import market_trend_regions_for, market_trends
 from partnership.api.scoping import UserScopedViewMixin
+
+# The steps of a round's life a commissioner takes (`POST /funding-rounds/{id}/{step}/`).
+ROUND_STEPS = ("consult", "open", "close_applications", "award", "close")
 
 # The services' refusals (`partnership.errors`, Django's ValidationError) reach the client
 # through the API's exception handler (`partnership.api.exceptions.as_api_exception`).
@@ -61,14 +64,24 @@ class FundingRoundViewSet(
         )
 
     @extend_schema(
+        summary="Move a funding round a step",
         request=serializers.StepSerializer,
         responses=serializers.FundingRoundSerializer,
         operation_id="funding_rounds_step",
+        parameters=[
+            OpenApiParameter(
+                "step",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=ROUND_STEPS,
+                description="The step to take",
+            )
+        ],
     )
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"(?P<step>consult|open|close_applications|award|close)",
+        url_path=r"(?P<step>{})".format("|".join(ROUND_STEPS)),
     )
     def step(self, request, public_id=None, step=None):
         """Move the round a step: consult, open, close_applications, award or close. A step
@@ -117,6 +130,9 @@ class LotViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Lots of the funding rounds you may see: each a category of service, the PDUs it
+    covers and its budget. The round's lead commissioner adds them while it is a draft."""
+
     model = Lot
     serializer_class = serializers.LotSerializer
 

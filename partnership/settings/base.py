@@ -72,6 +72,9 @@ MIDDLEWARE = [
     # an unreachable database or broker answers 503 with Retry-After, not 500.
     "partnership.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The API's: RateLimit-* headers; a write to an address without its slash refused, not
+    # redirected (partnership/api/middleware.py).
+    "partnership.api.middleware.ApiMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -359,11 +362,9 @@ REST_FRAMEWORK = {
         "partnership.api.permissions.TokenScopeAllows",
     ],
     # JSON refuses non-finite numbers and deep nesting with a 400 (partnership/api/parsers.py).
-    "DEFAULT_PARSER_CLASSES": [
-        "partnership.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # One body format per operation, so that the schema offers one: JSON (the document
+    # upload alone reads multipart).
+    "DEFAULT_PARSER_CLASSES": ["partnership.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "partnership.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -373,6 +374,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "partnership.api.exceptions.problem_exception_handler",
+    # Per token (or session user) and per address, answered with 429 and Retry-After
+    # (partnership/api/throttling.py); generous by default, so that load tests pass.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "partnership.api.throttling.AddressRateThrottle",
+        "partnership.api.throttling.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_LIMIT_PER_TOKEN", default="6000/min"),
+        "address": env("API_RATE_LIMIT_PER_ADDRESS", default="12000/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
 }
@@ -408,6 +419,8 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partnership.api.schema.add_problem_responses",
+        "partnership.api.schema.valid_nullable_references",
+        "partnership.api.schema.describe_operations",
     ],
 }
 

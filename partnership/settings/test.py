@@ -7,7 +7,14 @@ import tempfile
 from pathlib import Path
 
 from .base import *  # noqa: F403
-from .base import CELERY_BROKER_TRANSPORT_OPTIONS, DATABASE_OWNER, DATABASES, STORAGES, env
+from .base import (
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    DATABASE_OWNER,
+    DATABASES,
+    REST_FRAMEWORK,
+    STORAGES,
+    env,
+)
 from .private_storage import FILESYSTEM
 
 DEBUG = False
@@ -29,6 +36,11 @@ WHITENOISE_AUTOREFRESH = True
 # Static files straight from their folders: the suite never runs collectstatic.
 WHITENOISE_USE_FINDERS = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The suite is never throttled; the tests of rate limits set their own low limits.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"token": "1000000/min", "address": "1000000/min"},
+}
 # Lets several suites share one server: each names its own test database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_partnership")}
 # The suite runs as the owner role: it makes the test database, migrates it and empties it
