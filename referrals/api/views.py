@@ -64,8 +64,27 @@ class ReferralViewSet(
             desired_outcome_ids=outcome_ids
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only referrals changed since then, in the order of their latest "
+                "change, paged by cursor (see `/api/v1/events/`)",
+            ),
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="Carry on a sync from a `cursor` given"
+            ),
+        ]
+    )
     def list(self, request):
-        """Referrals you may see, newest first, a page at a time; `status` narrows them."""
+        """Referrals you may see, newest first, a page at a time; `status` narrows them.
+        With `updated_since` or `cursor`, those changed since, in change-feed order."""
+        if {"updated_since", "cursor"} & set(request.query_params):
+            # The change feed is kept by integrations, which listens to the timeline.
+            from integrations.api.views import referral_changes_response
+
+            return referral_changes_response(self, request)
         # Rows, not objects: the detail's scope, in one prepared statement a page
         # (`selectors.ReferralRows`).
         rows = selectors.referral_rows_visible_to(
