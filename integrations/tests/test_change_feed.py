@@ -16,7 +16,6 @@ from referrals import services
 from referrals.models import Status
 from referrals.tests.factories import provider_admin_for, referral_in
 
-
 _tokens = {}
 
 
@@ -125,9 +124,11 @@ def test_referrals_updated_since_come_once_each_at_their_latest_change(client):
     )
     seen = [item["id"] for item in items]
     # The referral sent at `since` itself may come (a repeat is harmless); none is missed.
-    assert {str(r.public_id) for r in referrals} <= set(seen) <= {
-        str(r.public_id) for r in [before, *referrals]
-    }
+    assert (
+        {str(r.public_id) for r in referrals}
+        <= set(seen)
+        <= {str(r.public_id) for r in [before, *referrals]}
+    )
     assert seen.count(str(referrals[0].public_id)) == 2
     assert [item["status"] for item in items if item["id"] == str(referrals[0].public_id)][
         -1
