@@ -14,3 +14,13 @@ def may_manage_webhooks(user) -> bool:
 def require_may_manage_webhooks(user) -> None:
     if not may_manage_webhooks(user):
         raise NotPermitted("Only an admin of a provider organisation can manage webhooks")
+
+
+def may_manage_endpoint(user, endpoint) -> bool:
+    """An admin of the endpoint's organisation."""
+    return may_manage_webhooks(user) and endpoint.organisation_id == user.organisation_id
+
+
+def require_may_manage_endpoint(user, endpoint) -> None:
+    if endpoint is None or not may_manage_endpoint(user, endpoint):
+        raise NotPermitted("Only an admin of the endpoint's organisation can change it")

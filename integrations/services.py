@@ -142,18 +142,14 @@ def endpoint_create(
 @transaction.atomic
 def endpoint_delete(*, endpoint: WebhookEndpoint, by: User) -> None:
     """Remove an endpoint and its delivery log."""
-    rules.require_may_manage_webhooks(by)
-    if endpoint.organisation_id != by.organisation_id:
-        raise ValueError("An endpoint of another organisation")
+    rules.require_may_manage_endpoint(by, endpoint)
     endpoint.delete()
 
 
 @transaction.atomic
 def delivery_replay(*, delivery: WebhookDelivery, by: User) -> WebhookDelivery:
     """Send a delivery again (a new attempt, signed afresh), whatever became of it."""
-    rules.require_may_manage_webhooks(by)
-    if delivery.endpoint is None or delivery.endpoint.organisation_id != by.organisation_id:
-        raise ValueError("A delivery of another organisation")
+    rules.require_may_manage_endpoint(by, delivery.endpoint)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         status=WebhookDelivery.Status.PENDING, next_attempt_at=timezone.now()
     )

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from partnership.api.changes import changes_list_response
 from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, PayloadTooLarge
 from partnership.api.parsers import BoundedJSONParser
 from partnership.api.schema import problem_response
@@ -80,11 +81,9 @@ class ReferralViewSet(
     def list(self, request):
         """Referrals you may see, newest first, a page at a time; `status` narrows them.
         With `updated_since` or `cursor`, those changed since, in change-feed order."""
-        if {"updated_since", "cursor"} & set(request.query_params):
-            # The change feed is kept by integrations, which listens to the timeline.
-            from integrations.api.views import referral_changes_response
-
-            return referral_changes_response(self, request)
+        changed = changes_list_response(self, request)
+        if changed is not None:
+            return changed
         # Rows, not objects: the detail's scope, in one prepared statement a page
         # (`selectors.ReferralRows`).
         rows = selectors.referral_rows_visible_to(
