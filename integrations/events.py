@@ -49,6 +49,8 @@ EVENT_TYPE_LABELS: dict[str, str] = {
     "concern.raised": "A concern is raised",
     "end_of_service_report.sent": "An end-of-service report is sent",
 }
+# The same choices wherever an event type is named (the API schema names them once).
+EVENT_TYPE_CHOICES = sorted(EVENT_TYPE_LABELS)
 assert set(EVENT_TYPE_LABELS) == {*EVENT_TYPES.values(), INFORMATION_RETURNED}
 assert not RISK_EVENT_KINDS & set(EVENT_TYPES)
 

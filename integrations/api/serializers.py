@@ -17,7 +17,7 @@ class ChangeSerializer(serializers.Serializer):
     """One change in the feed, and what a webhook delivery carries: ids, never personal data."""
 
     id = serializers.CharField(help_text="The change's id: the same in the feed and webhooks")
-    type = serializers.ChoiceField(choices=sorted(events.EVENT_TYPE_LABELS))
+    type = serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES)
     occurred_at = serializers.DateTimeField()
     referral = ChangeReferralSerializer()
 
@@ -32,7 +32,7 @@ class ChangePageSerializer(serializers.Serializer):
 class WebhookEndpointSerializer(serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=sorted(events.EVENT_TYPE_LABELS)), allow_empty=False
+        child=serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES), allow_empty=False
     )
 
     class Meta:

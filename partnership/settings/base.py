@@ -405,6 +405,7 @@ SPECTACULAR_SETTINGS = {
         "FundingRoundStatusEnum": "commissioning.models.FundingRound.Status",
         "ApplicationStatusEnum": "commissioning.models.Application.Status",
         "AgreementStatusEnum": "commissioning.models.Agreement.Status",
+        "WebhookEventTypeEnum": "integrations.events.EVENT_TYPE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
