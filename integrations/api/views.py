@@ -94,7 +94,7 @@ class WebhookEndpointViewSet(
     def perform_destroy(self, instance):
         services.endpoint_delete(endpoint=instance, by=self.request.user)
 
-    @extend_schema(responses=serializers.WebhookDeliverySerializer(many=True))
+    @extend_schema(responses=serializers.WebhookDeliveryPageSerializer)
     @action(detail=True, methods=["get"])
     def deliveries(self, request, public_id=None):
         """The endpoint's delivery log, newest first."""
