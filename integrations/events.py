@@ -129,8 +129,15 @@ def domain_event_envelope(change, domain_event: DomainEvent) -> dict:
             "referralId": str(referral.public_id),
             "referralReference": referral.reference or "",
         },
+        # Filled in as it is sent (`with_person_reference`): a stored delivery keeps no CRN,
+        # so retention's anonymising of the referral leaves none behind.
         "personReference": {"identifiers": []},
     }
-    if referral.crn:
-        envelope["personReference"]["identifiers"].append({"type": "CRN", "value": referral.crn})
     return envelope
+
+
+def with_person_reference(envelope: dict, referral) -> dict:
+    """The envelope with the person's CRN, as the referral has it now (none once
+    anonymised)."""
+    identifiers = [{"type": "CRN", "value": referral.crn}] if referral.crn else []
+    return {**envelope, "personReference": {"identifiers": identifiers}}

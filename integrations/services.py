@@ -198,7 +198,7 @@ def _delivery_claim(delivery_id: int) -> WebhookDelivery | None:
     (delivered, failed, not yet due, or another worker has it)."""
     delivery = (
         WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("endpoint")
+        .select_related("endpoint", "change__referral")
         .filter(
             pk=delivery_id,
             status=WebhookDelivery.Status.PENDING,
@@ -228,7 +228,10 @@ def delivery_attempt(*, delivery_id: int) -> bool:
     if delivery is None:
         return False
     url, secret = _destination(delivery)
-    body = json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True).encode()
+    payload = delivery.payload
+    if delivery.destination == WebhookDelivery.Destination.HMPPS_DOMAIN_EVENTS:
+        payload = events.with_person_reference(payload, delivery.change.referral)
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     code, error = None, ""
     refusal = addresses.url_refusal(url)
     if refusal:

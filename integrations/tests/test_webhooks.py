@@ -233,6 +233,8 @@ class TestHmppsDomainEvents:
                 "probation-partnerships.referral.accepted",
                 "probation-partnerships.referral.ended",
             ]
+            # What is stored keeps no CRN: it is added as each envelope is sent.
+            assert draft.crn not in str(list(deliveries.values_list("payload", flat=True)))
             for delivery in deliveries:
                 assert services.delivery_attempt(delivery_id=delivery.pk) is True
             headers, body = receiving.requests[0]
