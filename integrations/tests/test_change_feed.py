@@ -199,3 +199,25 @@ def test_positions_are_given_once_in_order():
     assert change_positions_assign() == 0
     positions = list(ReferralChange.objects.values_list("position", flat=True))
     assert None not in positions and len(set(positions)) == len(positions)
+
+
+@pytest.mark.django_db
+def test_a_page_of_the_feed_costs_the_same_queries_however_long(client):
+    from django.db import connection as default_connection
+    from django.test.utils import CaptureQueriesContext
+
+    service = make_service()
+    admin = provider_admin_for(service)
+    for _ in range(6):
+        referral_in(Status.SENT, service=service)
+    auth = headers(admin)
+    client.get("/api/v1/events/", **auth)  # the token's first use is recorded once
+    counts = {}
+    for path in ("/api/v1/events/", "/api/v1/referrals/?updated_since=2000-01-01T00:00:00Z"):
+        for size in (1, 5):
+            joiner = "&" if "?" in path else "?"
+            with CaptureQueriesContext(default_connection) as queries:
+                response = client.get(f"{path}{joiner}page_size={size}", **auth)
+            assert response.status_code == 200 and len(response.json()["results"]) == size
+            counts[(path, size)] = len(queries)
+        assert counts[(path, 1)] == counts[(path, 5)], counts
