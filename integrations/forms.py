@@ -2,6 +2,7 @@
 
 from django import forms
 
+from integrations.addresses import url_refusal
 from integrations.events import EVENT_TYPE_LABELS
 from partnership.forms import GovukFormMixin
 
@@ -30,3 +31,11 @@ class WebhookEndpointForm(GovukFormMixin, forms.Form):
         max_length=200,
         required=False,
     )
+
+    def clean_url(self) -> str:
+        # Asked here too, so the page says everything wrong at once; the service asks again.
+        url = self.cleaned_data["url"]
+        refusal = url_refusal(url)
+        if refusal:
+            raise forms.ValidationError(refusal)
+        return url
