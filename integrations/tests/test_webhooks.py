@@ -326,3 +326,55 @@ class TestApi:
         )
         assert bad.status_code == 400
         assert set(bad.json()["errors"]) >= {"event_types"}
+
+
+def test_deliveries_commit_or_roll_back_with_the_change_and_are_queued_after_it(
+    local_webhooks, draft, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import transaction
+
+    from integrations.models import ReferralChange
+
+    services.endpoint_create(
+        by=provider_admin_for(draft.service),
+        url="http://localhost/hooks",
+        event_types=["referral.sent"],
+    )
+
+    class Undone(Exception):
+        pass
+
+    with pytest.raises(Undone), transaction.atomic():
+        referral_services.referral_send(referral=draft, by=draft.practitioner)
+        assert WebhookDelivery.objects.count() == 1
+        raise Undone
+    assert not WebhookDelivery.objects.exists() and not ReferralChange.objects.exists()
+
+    queued = []
+    monkeypatch.setattr(webhook_delivery_send, "delay", queued.append)
+    with django_capture_on_commit_callbacks(execute=True):
+        referral_services.referral_send(referral=draft, by=draft.practitioner)
+    assert queued == [WebhookDelivery.objects.get().pk]
+
+
+def test_the_sweep_queues_what_is_due_and_gives_the_feed_its_positions(
+    local_webhooks, draft, monkeypatch
+):
+    from integrations.models import ReferralChange
+    from integrations.tasks import webhook_deliveries_sweep
+
+    services.endpoint_create(
+        by=provider_admin_for(draft.service),
+        url="http://localhost/hooks",
+        event_types=["referral.sent"],
+    )
+    referral_services.referral_send(referral=draft, by=draft.practitioner)
+    due = WebhookDelivery.objects.get()
+    queued = []
+    monkeypatch.setattr(webhook_delivery_send, "delay", queued.append)
+    assert webhook_deliveries_sweep() == 1
+    assert queued == [due.pk]
+    assert not ReferralChange.objects.filter(position__isnull=True).exists()
+
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now() + timedelta(minutes=5))
+    assert webhook_deliveries_sweep() == 0
