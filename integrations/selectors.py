@@ -62,7 +62,8 @@ def position_before(moment: datetime) -> int:
 
 def changes_visible_to(*, user: User, after: int) -> QuerySet[ReferralChange]:
     """The feed of changes to referrals the user may see, after a position, in order.
-    Positions are given by `services.change_positions_assign`: call it first."""
+    A change is in it once placed (`services.change_positions_assign`, run as each change
+    commits and by the sweep each minute)."""
     return (
         ReferralChange.objects.filter(
             position__gt=after, referral__in=referral_list_visible_to(user=user).values("pk")

@@ -65,6 +65,8 @@ def change_record(*, event) -> ReferralChange | None:
         ]
     for delivery in WebhookDelivery.objects.bulk_create(deliveries):
         transaction.on_commit(lambda pk=delivery.pk: _delivery_queue(pk))
+    # Placed in the feed once committed (a read never writes); the sweep places any missed.
+    transaction.on_commit(change_positions_assign, robust=True)
     return change
 
 

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from integrations import selectors, services
+from integrations import selectors
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25
@@ -68,7 +68,6 @@ def changes_page(request, query, *, position_of) -> tuple[list, Response]:
     """Read one page of a feed: `query(after)` gives the rows in position order, and
     `position_of(row)` each row's position. Returns the rows and a function that wraps
     their representations in the response."""
-    services.change_positions_assign()
     after = start_position(request)
     size = page_size(request)
     rows = list(query(after)[: size + 1])

@@ -6,30 +6,35 @@ from rest_framework import serializers
 
 from integrations import events
 from integrations.models import WebhookDelivery, WebhookEndpoint
+from partnership.api.serializers import CheckedTextMixin
 
 
 class ChangeReferralSerializer(serializers.Serializer):
-    id = serializers.UUIDField()
-    url = serializers.URLField()
+    id = serializers.UUIDField(read_only=True)
+    url = serializers.URLField(read_only=True)
 
 
 class ChangeSerializer(serializers.Serializer):
     """One change in the feed, and what a webhook delivery carries: ids, never personal data."""
 
-    id = serializers.CharField(help_text="The change's id: the same in the feed and webhooks")
-    type = serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES)
-    occurred_at = serializers.DateTimeField()
-    referral = ChangeReferralSerializer()
+    id = serializers.CharField(
+        read_only=True, help_text="The change's id: the same in the feed and webhooks"
+    )
+    type = serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES, read_only=True)
+    occurred_at = serializers.DateTimeField(read_only=True)
+    referral = ChangeReferralSerializer(read_only=True)
 
 
 class ChangePageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    cursor = serializers.CharField(help_text="Where to carry on next time (pass it as `cursor`)")
-    results = ChangeSerializer(many=True)
+    next = serializers.URLField(allow_null=True, read_only=True)
+    previous = serializers.URLField(allow_null=True, read_only=True)
+    cursor = serializers.CharField(
+        read_only=True, help_text="Where to carry on next time (pass it as `cursor`)"
+    )
+    results = ChangeSerializer(many=True, read_only=True)
 
 
-class WebhookEndpointSerializer(serializers.ModelSerializer):
+class WebhookEndpointSerializer(CheckedTextMixin, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES), allow_empty=False
@@ -72,6 +77,6 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
 
 
 class WebhookDeliveryPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = WebhookDeliverySerializer(many=True)
+    next = serializers.URLField(allow_null=True, read_only=True)
+    previous = serializers.URLField(allow_null=True, read_only=True)
+    results = WebhookDeliverySerializer(many=True, read_only=True)
