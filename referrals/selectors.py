@@ -60,16 +60,26 @@ def referral_scope_for(*, user: User) -> ReferralScope | None:
     if rules.is_pdu_practitioner(user):
         return ReferralScope(column="pdu_id", value=user.pdu_id, drafts=True)
     if rules.is_organisation_staff(user):
-        return ReferralScope(column="organisation_id", value=user.organisation_id, drafts=False)
+        return referral_scope_of_organisation(organisation_id=user.organisation_id)
     return None
+
+
+def referral_scope_of_organisation(*, organisation_id: int) -> ReferralScope:
+    """What a provider organisation's staff, and so its case system, may see: referrals
+    sent to its services, never drafts."""
+    return ReferralScope(column="organisation_id", value=organisation_id, drafts=False)
 
 
 def referral_list_visible_to(*, user: User) -> QuerySet[Referral]:
     """The referrals `referral_scope_for` lets the user see, with the rows they show."""
+    return referral_list_in_scope(scope=referral_scope_for(user=user))
+
+
+def referral_list_in_scope(*, scope: ReferralScope | None) -> QuerySet[Referral]:
+    """The referrals a scope takes in (none for no scope), with the rows they show."""
     base = Referral.objects.select_related(
         "service__organisation", "pdu", "practitioner", "assigned_to"
     )
-    scope = referral_scope_for(user=user)
     if scope is None:
         return base.none()
     referrals = base.filter(**{scope.column: scope.value})

@@ -27,7 +27,7 @@ from referrals.models import (
     Status,
 )
 from referrals.selectors import referral_events_visible_to
-from referrals.signals import referral_demand_changed
+from referrals.signals import referral_demand_changed, referral_event_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,7 @@ class ReferralIncomplete(ValidationError):
 def _event(
     referral: Referral, *, kind: str, actor: User, from_status: str = "", note: str = ""
 ) -> None:
-    ReferralEvent.objects.create(
+    event = ReferralEvent.objects.create(
         referral=referral,
         kind=kind,
         actor=actor,
@@ -116,6 +116,7 @@ def _event(
         to_status=referral.status if from_status else "",
         note=note,
     )
+    referral_event_recorded.send(sender=ReferralEvent, event=event)
 
 
 def _reference(referral: Referral) -> str:

@@ -31,6 +31,7 @@ LAYERS = {
     "referrals": 3,
     "capacity": 4,
     "support": 4,
+    "integrations": 4,
     "intelligence": 5,
 }
 DOMAIN_APPS = [app for app in LAYERS if (ROOT / app).is_dir()]

@@ -39,4 +39,5 @@ urlpatterns = [
     path("", include("referrals.api.urls")),
     path("", include("commissioning.api.urls")),
     path("", include("capacity.api.urls")),
+    path("", include("integrations.api.urls")),
 ]

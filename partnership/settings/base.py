@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "commissioning",
     "referrals",
     "capacity",
+    "integrations",
     "support",
 ]
 
@@ -415,6 +416,7 @@ SPECTACULAR_SETTINGS = {
         "FundingRoundStatusEnum": "commissioning.models.FundingRound.Status",
         "ApplicationStatusEnum": "commissioning.models.Application.Status",
         "AgreementStatusEnum": "commissioning.models.Agreement.Status",
+        "WebhookEventTypeEnum": "integrations.events.EVENT_TYPE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -443,6 +445,18 @@ PORTAL_BASE_URL = env(
 # Where the phase banner's feedback link and the help page send people.
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="probation-partnerships-support@justice.gov.uk")
 FORM_RENDERER = "partnership.forms.GovukFormRenderer"
+
+# Webhooks to organisations' case systems (integrations): attempts before a delivery is
+# failed, the first wait (doubling after each failure), and how long a receiver may take.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Lets webhooks go to http://localhost and private addresses: development and tests only.
+WEBHOOKS_ALLOW_LOCAL = env.bool("WEBHOOKS_ALLOW_LOCAL", default=False)
+# HMPPS domain events for an integrated deployment: off unless a receiver's URL is set;
+# each envelope is signed like a webhook, with this secret.
+HMPPS_DOMAIN_EVENTS_URL = env("HMPPS_DOMAIN_EVENTS_URL", default="")
+HMPPS_DOMAIN_EVENTS_SECRET = env("HMPPS_DOMAIN_EVENTS_SECRET", default="")
 CSRF_FAILURE_VIEW = "partnership.views.error_csrf"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitation and reset links last 3 days
 

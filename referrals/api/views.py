@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from partnership.api.conditional import ETAG, IF_MATCH, etag_of, require_current
+from partnership.api.changes import changes_list_response
 from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, PayloadTooLarge
 from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
@@ -76,8 +77,25 @@ class ReferralViewSet(
             desired_outcome_ids=outcome_ids
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only referrals changed since then, in the order of their latest "
+                "change, paged by cursor (see `/api/v1/events/`)",
+            ),
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="Carry on a sync from a `cursor` given"
+            ),
+        ]
+    )
     def list(self, request):
-        """Referrals you may see, newest first, a page at a time; `status` narrows them."""
+        """Referrals you may see, newest first, a page at a time; `status` narrows them.
+        With `updated_since` or `cursor`, those changed since, in change-feed order."""
+        changed = changes_list_response(self, request)
+        if changed is not None:
+            return changed
         # Rows, not objects: the detail's scope, in one prepared statement a page
         # (`selectors.ReferralRows`).
         rows = selectors.referral_rows_visible_to(

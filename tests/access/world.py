@@ -76,6 +76,8 @@ SCOPED_KINDS = frozenset(
         "assessment",
         "agreement",
         "alert",
+        "webhook endpoint",
+        "webhook delivery",
     }
 )
 UNSCOPED_KINDS = frozenset(
@@ -182,6 +184,27 @@ def _emailed_link(member) -> dict:
         "uidb64": urlsafe_base64_encode(force_bytes(member.pk)),
         "token": default_token_generator.make_token(member),
     }
+
+
+def _webhook_with_delivery(organisation, admin, referral):
+    """An endpoint of the organisation, with a failed delivery about one of its referrals."""
+    from integrations.models import ReferralChange, WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=organisation,
+        url="https://hooks.example.org/partnership",
+        event_types=["referral.sent"],
+        secret="whsec_access_matrix",
+        created_by=admin,
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        change=ReferralChange.objects.filter(referral=referral).first(),
+        event_type="referral.sent",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+    )
+    return endpoint, delivery
 
 
 def build_world() -> World:
@@ -292,6 +315,8 @@ def build_world() -> World:
 
     alert = raise_alert(service, region="L")
     other_alert = raise_alert(other_service, region="J")
+    endpoint, delivery = _webhook_with_delivery(ours, provider_admin, referral)
+    other_endpoint, other_delivery = _webhook_with_delivery(theirs, other_admin, other_referral)
 
     users = {
         "practitioner": practitioner,
@@ -398,6 +423,13 @@ def build_world() -> World:
         "assessment": {"*": (pk_of(assignment), pk_of(other_assignment))},
         "agreement": {"*": (ref(agreement), ref(other_agreement))},
         "alert": {"*": (ref(alert), ref(other_alert))},
+        "webhook endpoint": {"*": (ref(endpoint), ref(other_endpoint))},
+        "webhook delivery": {
+            "*": (
+                ref(endpoint, delivery_id=delivery.public_id),
+                ref(other_endpoint, delivery_id=other_delivery.public_id),
+            )
+        },
     }
     unscoped = {
         "region": {"pk": manchester.pk},
