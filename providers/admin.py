@@ -40,3 +40,10 @@ class ServiceAdmin(SupportAdmin):
     fields = ["name", "organisation", "status", "phone", "languages"]
     readonly_fields = ["name", "organisation", "status"]
     inlines = [ServiceLocationInline, ServiceContactInline, ServiceScheduleInline]
+
+    # Organisations add and close their services themselves, in their service pages.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

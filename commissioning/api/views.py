@@ -302,6 +302,10 @@ class OpenDataView(APIView):
 
 
 def _json(request, package: dict, last_modified) -> HttpResponse:
+    """The package as JSON bytes of its own, so the same data is the same download; a browser
+    asking for HTML still gets the browsable API's page."""
+    if request.accepted_renderer.media_type == "text/html":
+        return Response(package)
     body = json.dumps(package, ensure_ascii=False, indent=2).encode()
     return open_data_response(
         request, body, content_type="application/json", last_modified=last_modified

@@ -40,5 +40,7 @@ urlpatterns = [
         openreferral.taxonomy_term_detail,
         name="openreferral-taxonomy-term",
     ),
-    re_path(r"^openreferral/(?P<rest>.*)$", openreferral.not_found),
+    re_path(
+        r"^openreferral/(?P<rest>.*)$", openreferral.not_found, name="openreferral-not-found"
+    ),
 ]
