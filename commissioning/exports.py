@@ -353,18 +353,26 @@ def _digest(content: dict) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
-def record_releases() -> None:
-    """Record a new release for each contract round whose state differs from its latest
-    release: its id is the next in the round's sequence, its date when the data last changed
-    (or now, where nothing dated changed, such as a lot's budget). Unchanged rounds keep
-    their latest release, so the package stays the same until something changes."""
+def record_releases(*, round_ids: Iterable[int] | None = None) -> int:
+    """Record a new release for each contract round (or each of `round_ids`) whose state
+    differs from its latest release: its id is the next in the round's sequence, its date when
+    the data last changed (or now, where nothing dated changed, such as a lot's budget).
+    Unchanged rounds keep their latest release, so the package stays the same until something
+    changes. Called once a change to a round is committed (`commissioning.receivers`); returns
+    how many releases it recorded."""
+    rounds = _contract_rounds()
+    releases = ContractRelease.objects.all()
+    if round_ids is not None:
+        rounds = rounds.filter(pk__in=list(round_ids))
+        releases = releases.filter(funding_round__in=list(round_ids))
     latest = {
         release.funding_round_id: release
-        for release in ContractRelease.objects.order_by(
-            "funding_round_id", "-sequence"
-        ).distinct("funding_round_id")
+        for release in releases.order_by("funding_round_id", "-sequence").distinct(
+            "funding_round_id"
+        )
     }
-    for funding_round in _contract_rounds():
+    recorded = 0
+    for funding_round in rounds:
         content, changed_at = _release_content(funding_round)
         digest = _digest(content)
         previous = latest.get(funding_round.pk)
@@ -389,7 +397,9 @@ def record_releases() -> None:
                     document=json.dumps(release, ensure_ascii=False),
                 )
         except IntegrityError:
-            pass  # another request recorded this state first
+            continue  # another commit recorded this state first
+        recorded += 1
+    return recorded
 
 
 def _package_head(*, uri: str, published: datetime | None) -> dict:
@@ -413,7 +423,6 @@ def _releases(ocids: Iterable[str] | None = None):
 def ocds_package(*, base_uri: str) -> dict:
     """Every release of every contract round, oldest first per round: an OCDS 1.1 release
     package whose `publishedDate` is when the data last changed."""
-    record_releases()
     releases = _releases()
     return {
         **_package_head(uri=base_uri, published=max((r.date for r in releases), default=None)),
@@ -424,7 +433,6 @@ def ocds_package(*, base_uri: str) -> dict:
 def ocds_record_package(*, base_uri: str, releases_uri: str, round_id=None) -> dict | None:
     """Each contract round's record: its releases and the compiled release merged from them.
     With `round_id`, the one round's record, or None if it has no release."""
-    record_releases()
     releases = _releases(None if round_id is None else [round_id])
     if round_id is not None and not releases:
         return None

@@ -5,25 +5,49 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('commissioning', '0007_lot_assessors'),
+        ("commissioning", "0007_lot_assessors"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ContractRelease',
+            name="ContractRelease",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('date', models.DateTimeField(help_text='When the data in this release last changed')),
-                ('digest', models.CharField(help_text="SHA-256 of the release's content", max_length=64)),
-                ('document', models.TextField(help_text='The OCDS release as JSON, id and date included')),
-                ('funding_round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contract_releases', to='commissioning.fundinground')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("sequence", models.PositiveIntegerField()),
+                (
+                    "date",
+                    models.DateTimeField(help_text="When the data in this release last changed"),
+                ),
+                (
+                    "digest",
+                    models.CharField(help_text="SHA-256 of the release's content", max_length=64),
+                ),
+                (
+                    "document",
+                    models.TextField(help_text="The OCDS release as JSON, id and date included"),
+                ),
+                (
+                    "funding_round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contract_releases",
+                        to="commissioning.fundinground",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['funding_round', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('funding_round', 'sequence'), name='contract_release_sequence_once')],
+                "ordering": ["funding_round", "sequence"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("funding_round", "sequence"), name="contract_release_sequence_once"
+                    )
+                ],
             },
         ),
     ]

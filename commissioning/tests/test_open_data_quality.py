@@ -9,6 +9,7 @@ from django.db.models import F
 from django.utils.http import http_date
 
 from commissioning import giving_quality, services
+from commissioning.exports import record_releases
 from commissioning.models import Agreement, Application, ContractRelease, FundingRound, RoundStep
 from commissioning.tests.standards import (
     assert_cove_ocds_clean,
@@ -48,6 +49,7 @@ def demo(db):
     from partnership.demo import load_demo
 
     load_demo()
+    record_releases()  # as the demo's committed changes do
 
 
 def test_the_demo_grants_pass_360givings_quality_and_usefulness_checks(client, demo):
@@ -139,9 +141,12 @@ def test_a_signed_in_download_is_the_same_as_an_anonymous_one(client, demo):
     assert "Cookie" not in signed_in.get("Vary", "")
 
 
-def test_a_change_to_an_agreement_makes_a_new_release_and_keeps_the_old(client):
-    winner = awarded_round("contract")
-    backdate()
+def test_a_change_to_an_agreement_makes_a_new_release_and_keeps_the_old(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        winner = awarded_round("contract")
+        backdate()  # before the commit, so an hour before the change below
     first = client.get("/api/v1/exports/ocds/")
     (release,) = first.json()["releases"]
     assert release["contracts"][0]["status"] == "pending"
@@ -153,9 +158,12 @@ def test_a_change_to_an_agreement_makes_a_new_release_and_keeps_the_old(client):
     )
     assert first.json()["publishedDate"] == release["date"]
 
-    services.agreement_set_status(
-        agreement=agreement, by=winner.lot.funding_round.created_by, status="live"
-    )
+    # Reading records nothing; the change, once committed, records a new release.
+    assert client.get("/api/v1/exports/ocds/").content == first.content
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_set_status(
+            agreement=agreement, by=winner.lot.funding_round.created_by, status="live"
+        )
     second = client.get("/api/v1/exports/ocds/", HTTP_IF_NONE_MATCH=first["ETag"])
     assert second.status_code == 200
     old, new = second.json()["releases"]
@@ -197,6 +205,17 @@ def test_an_unchanged_grant_keeps_its_date_modified_and_a_change_moves_it(client
         {"HTTP_IF_NONE_MATCH": first["ETag"]},
     ):
         assert client.get("/api/v1/exports/360giving/", **condition).status_code == 200
+
+
+def test_reading_the_exports_writes_nothing(client, django_assert_num_queries):
+    winner = awarded_round("contract")
+    assert not ContractRelease.objects.exists()  # the commit that records it never came
+    assert client.get("/api/v1/exports/ocds/").json()["releases"] == []
+    assert not ContractRelease.objects.exists()
+    assert record_releases() == 1
+    assert record_releases() == 0, "an unchanged round makes no new release"
+    (release,) = client.get("/api/v1/exports/ocds/").json()["releases"]
+    assert release["ocid"].endswith(str(winner.lot.funding_round.public_id))
 
 
 def test_a_record_of_a_round_never_published_is_a_404(client):

@@ -21,6 +21,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from capacity.tests.factories import funding_agreement, raise_alert
 from commissioning import services as commissioning
+from commissioning.exports import record_releases
 from commissioning.models import Application, AssessorAssignment, FundingRound, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
 from notifications.tests.factories import NotificationFactory
@@ -259,6 +260,7 @@ def build_world() -> World:
     # A contract round in tender: open data as an OCDS record.
     contract_round = new_round(commissioner)
     FundingRound.objects.filter(pk=contract_round.pk).update(mechanism="contract", status="open")
+    record_releases()  # as the round's committed change would
     draft_lot = add_lot(draft_round, commissioner, "Recovery", 60_000, slug="dependency-recovery")
     other_round = commissioning.round_create(
         by=other_commissioner,
