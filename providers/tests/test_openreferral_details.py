@@ -129,6 +129,31 @@ def test_every_demo_service_is_valid_and_says_where_when_and_how(client, validat
             assert document[field], (summary["name"], field)
 
 
+def test_demo_organisation_types_and_org_id_schemes_agree(db):
+    from partnership.demo import load_demo
+    from partnership.models import CommissioningBody
+    from providers.models import Organisation
+
+    load_demo()
+    charities = {"cio", "charitable_trust", "charitable_company"}
+    companies = {"charitable_company", "cic", "company_by_guarantee"}
+    for organisation in Organisation.objects.all():
+        scheme, _, number = organisation.org_id.rpartition("-")
+        if scheme == "GB-CHC":
+            assert organisation.legal_form in charities, organisation
+            assert organisation.charity_number == number, organisation
+        elif scheme == "GB-COH":
+            assert organisation.legal_form in companies - charities, organisation
+            assert organisation.company_number == number, organisation
+        else:
+            assert not organisation.org_id and not organisation.charity_number, organisation
+        if organisation.company_number:
+            assert organisation.legal_form in companies, organisation
+    for body in CommissioningBody.objects.all():
+        expected = "" if body.kind == CommissioningBody.Kind.HMPPS else "GB-LAE-"
+        assert body.org_id.startswith(expected) and bool(body.org_id) == bool(expected), body
+
+
 def test_taxonomies_and_terms(client):
     term_validator, taxonomy_validator = _term_validators()
     page = client.get("/openreferral/taxonomies").json()

@@ -40,7 +40,5 @@ urlpatterns = [
         openreferral.taxonomy_term_detail,
         name="openreferral-taxonomy-term",
     ),
-    re_path(
-        r"^openreferral/(?P<rest>.*)$", openreferral.not_found, name="openreferral-not-found"
-    ),
+    re_path(r"^openreferral/(?P<rest>.*)$", openreferral.not_found, name="openreferral-not-found"),
 ]
