@@ -4,15 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnership', '0010_user_phone'),
+        ("partnership", "0010_user_phone"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='commissioningbody',
-            name='org_id',
-            field=models.CharField(blank=True, help_text="Its identifier in a register org-id.guide lists, like GB-LAE-MAN for a council; HMPPS teams without one are published under HMPPS's own", max_length=40, verbose_name='org-id'),
+            model_name="commissioningbody",
+            name="org_id",
+            field=models.CharField(
+                blank=True,
+                help_text="Its identifier in a register org-id.guide lists, like GB-LAE-MAN for a council; HMPPS teams without one are published under HMPPS's own",
+                max_length=40,
+                verbose_name="org-id",
+            ),
         ),
     ]
