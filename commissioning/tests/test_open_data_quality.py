@@ -66,7 +66,7 @@ def test_the_demo_grants_pass_360givings_quality_and_usefulness_checks(client, d
     assert (location["geoCode"], location["geoCodeType"]) == ("TLD3", "ITL2")
     assert "Probation Delivery Unit" in location["description"]
     assert grant["recipientOrganization"][0]["location"][0]["geoCode"]
-    assert grant["dataSource"].startswith("https://")
+    assert grant["dataSource"].endswith("/api/v1/exports/360giving/")
 
 
 def test_the_quality_checks_flag_what_a_data_user_would_trip_on(client, demo):
@@ -234,3 +234,31 @@ def test_exports_answer_a_cross_origin_preflight(client):
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
     assert "GET" in response["Access-Control-Allow-Methods"]
+
+
+def test_the_command_records_what_no_commit_recorded(client):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    awarded_round("contract")
+    out = StringIO()
+    call_command("ocds_releases_record", stdout=out)
+    assert "OCDS releases recorded: 1" in out.getvalue()
+    call_command("ocds_releases_record", stdout=out)
+    assert out.getvalue().endswith("OCDS releases recorded: 0\n")
+    assert len(client.get("/api/v1/exports/ocds/").json()["releases"]) == 1
+
+
+def test_a_suppliers_new_name_is_a_new_release_once_committed(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        winner = awarded_round("contract")
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation = winner.organisation
+        organisation.name = "Renamed Futures"
+        organisation.save()
+    old, new = client.get("/api/v1/exports/ocds/").json()["releases"]
+    assert new["awards"][0]["suppliers"][0]["name"] == "Renamed Futures"
+    assert old["awards"][0]["suppliers"][0]["name"] != "Renamed Futures"

@@ -468,9 +468,9 @@ OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", default="ocds-pp0000")
 # org-id.guide lists it), the funder and buyer id of HMPPS commissioning bodies that have no
 # org-id of their own. The default is a stand-in: set the registered number where data is published.
 HMPPS_ORG_ID = env("HMPPS_ORG_ID", default="GB-GOR-HMPPS")
-# Where the open data comes from, as 360Giving's `dataSource` says it.
+# Where the grants data comes from, as 360Giving's `dataSource` says it: the export itself.
 OPEN_DATA_SOURCE_URL = env(
-    "OPEN_DATA_SOURCE_URL", default="https://probation-partnerships.service.gov.uk/open-data/"
+    "OPEN_DATA_SOURCE_URL", default=f"{PORTAL_BASE_URL.rstrip('/')}/api/v1/exports/360giving/"
 )
 
 # Market health (commissioning.market): an HHI of awards above the first is moderately
