@@ -487,6 +487,18 @@ REMINDER_ESCALATION_WORKING_DAYS = env.list(
 
 # The prefix of identifiers in the open-data exports (360Giving `360G-<prefix>-…`, OCDS `ocds-<prefix>-…`).
 OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")
+# The OCDS ocid prefix: the one the Open Contracting Partnership registers for a publisher
+# (`ocds-` and six characters, asked for at standard.open-contracting.org); releases are
+# `<prefix>-<round>`. Until one is registered the default marks the data as unregistered.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", default="ocds-pp0000")
+# HMPPS's org-id (`GB-GOR-` and its number in the government organisation register, as
+# org-id.guide lists it), the funder and buyer id of HMPPS commissioning bodies that have no
+# org-id of their own. The default is a stand-in: set the registered number where data is published.
+HMPPS_ORG_ID = env("HMPPS_ORG_ID", default="GB-GOR-HMPPS")
+# Where the grants data comes from, as 360Giving's `dataSource` says it: the export itself.
+OPEN_DATA_SOURCE_URL = env(
+    "OPEN_DATA_SOURCE_URL", default=f"{PORTAL_BASE_URL.rstrip('/')}/api/v1/exports/360giving/"
+)
 
 # Market health (commissioning.market): an HHI of awards above the first is moderately
 # concentrated, above the second highly (the competition authorities' bands, 0 to 10,000).

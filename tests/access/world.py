@@ -21,11 +21,13 @@ from django.utils.http import urlsafe_base64_encode
 
 from capacity.tests.factories import funding_agreement, raise_alert
 from commissioning import services as commissioning
-from commissioning.models import Application, AssessorAssignment, Lot
+from commissioning.exports import record_releases
+from commissioning.models import Application, AssessorAssignment, FundingRound, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory, issue_token
+from providers import openreferral
 from providers.models import Service, TrainingRecord
 from providers.services import service_set_status, staff_invite
 from providers.tests.factories import OrganisationFactory, make_service
@@ -81,7 +83,17 @@ SCOPED_KINDS = frozenset(
     }
 )
 UNSCOPED_KINDS = frozenset(
-    {"region", "pdu", "service category", "published organisation", "admin object"}
+    {
+        "region",
+        "pdu",
+        "service category",
+        "published organisation",
+        "published contract round",
+        "taxonomy",
+        "taxonomy term",
+        "open data path",
+        "admin object",
+    }
 )
 
 
@@ -268,6 +280,10 @@ def build_world() -> World:
     )
     open_round(funding_round, commissioner)
     draft_round = new_round(commissioner)
+    # A contract round in tender: open data as an OCDS record.
+    contract_round = new_round(commissioner)
+    FundingRound.objects.filter(pk=contract_round.pk).update(mechanism="contract", status="open")
+    record_releases()  # as the round's committed change would
     draft_lot = add_lot(draft_round, commissioner, "Recovery", 60_000, slug="dependency-recovery")
     other_round = commissioning.round_create(
         by=other_commissioner,
@@ -439,6 +455,14 @@ def build_world() -> World:
             "slug": "accommodation",
         },
         "published organisation": {"public_id": ours.public_id},
+        "published contract round": {"round_id": contract_round.public_id},
+        "taxonomy": {"public_id": openreferral.TAXONOMY_ID},
+        "taxonomy term": {
+            "public_id": openreferral.taxonomy_term_id(
+                ServiceCategory.objects.get(slug="accommodation")
+            )
+        },
+        "open data path": {"rest": "service_at_locations"},
         "admin object": {},  # resolved from the admin page's model, see admin_object_kwargs
     }
     Group.objects.create(name="Service support")
