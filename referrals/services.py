@@ -16,7 +16,7 @@ from notifications.services import notification_send
 from partnership.errors import NotPermitted, StateConflict
 from partnership.models import User
 from providers.models import Service
-from referrals import documents, rules, validation
+from referrals import documents, prefill, rules, validation
 from referrals.models import (
     RISK_EVENT_KINDS,
     AccessLog,
@@ -192,6 +192,7 @@ def referral_update(
     validation.raise_errors(
         validation.referral_errors(referral, data), **_amendment_error(sent, amendment_reason)
     )
+    before = {key: getattr(referral, key) for key in data}
     for key, value in validation.referral_cleared(referral, data).items():
         setattr(referral, key, value)
     referral.full_clean(exclude=["reference"], validate_constraints=False)
@@ -203,6 +204,7 @@ def referral_update(
         raise StateConflict("This person already has an open referral to this service") from exc
     if desired_outcomes is not None:
         referral.desired_outcomes.set(desired_outcomes)
+    prefill.corrections_record(referral=referral, by=by, before=before, after=data)
     if sent:
         _event(referral, kind="amended", actor=by, note=amendment_reason.strip())
     return referral
@@ -222,10 +224,12 @@ def risk_update(
         validation.risk_errors(data), **_amendment_error(sent, amendment_reason)
     )
     risk = RiskInformation.objects.select_for_update().get(referral=referral)
+    before = {key: getattr(risk, key) for key in data}
     for key, value in data.items():
         setattr(risk, key, value)
     risk.full_clean(exclude=["referral"])
     risk.save()
+    prefill.corrections_record(referral=referral, by=by, before=before, after=data, risk=risk)
     if sent:
         _event(referral, kind="risk_amended", actor=by, note=amendment_reason.strip())
     return risk
@@ -321,6 +325,8 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
             "needs",
             f"Describe the reason for the referral in at least {MINIMUM_REASON_LENGTH} characters",
         )
+    for message in prefill.missing(referral):
+        need("case_record", message)
     risk = referral.risk
     if not risk.levels_complete:
         need(
