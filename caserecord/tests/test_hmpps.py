@@ -12,7 +12,6 @@ from django.utils import timezone
 from caserecord.hmpps import HmppsCaseRecord
 from caserecord.records import CaseNotFound, CaseRecordUnavailable
 from caserecord.sources import NoCaseRecord, case_record_source
-from caserecord.tests.standin import standin_fixture  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.usefixtures("standin")
 

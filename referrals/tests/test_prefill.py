@@ -9,7 +9,6 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from caserecord.tests.standin import standin_fixture  # noqa: F401 - the fixture
 from partnership.models import Pdu, Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
