@@ -108,7 +108,8 @@ def _stored(value) -> str:
         return ""
     if isinstance(value, date):
         return value.isoformat()
-    return str(value).strip()
+    # A browser sends a text box's lines back with CRLF: the same text.
+    return str(value).replace("\r\n", "\n").strip()
 
 
 def _long_date(value: date | datetime) -> str:
@@ -424,12 +425,3 @@ def task_status(referral: Referral) -> str | None:
     if referral.prefilled or referral.risk.prefilled:
         return "Incomplete"
     return "Not yet started"
-
-
-def missing(referral: Referral) -> list[str]:
-    """With a case record connected, a referral is filled in from it or says why not."""
-    if task_status(referral) in (None, "Completed"):
-        return []
-    return [
-        "Fill in the details from the probation case record, or say why you are entering them by hand"
-    ]

@@ -325,8 +325,6 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
             "needs",
             f"Describe the reason for the referral in at least {MINIMUM_REASON_LENGTH} characters",
         )
-    for message in prefill.missing(referral):
-        need("case_record", message)
     risk = referral.risk
     if not risk.levels_complete:
         need(

@@ -6,72 +6,113 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('referrals', '0013_draft_expiry'),
+        ("referrals", "0013_draft_expiry"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='referral',
-            name='insert_insert',
+            model_name="referral",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='referral',
-            name='update_update',
+            model_name="referral",
+            name="update_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='riskinformation',
-            name='insert_insert',
+            model_name="riskinformation",
+            name="insert_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='riskinformation',
-            name='update_update',
+            model_name="riskinformation",
+            name="update_update",
         ),
         migrations.AddField(
-            model_name='referral',
-            name='entered_by_hand_reason',
+            model_name="referral",
+            name="entered_by_hand_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='referral',
-            name='prefilled',
+            model_name="referral",
+            name="prefilled",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='referralhistory',
-            name='entered_by_hand_reason',
+            model_name="referralhistory",
+            name="entered_by_hand_reason",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='referralhistory',
-            name='prefilled',
+            model_name="referralhistory",
+            name="prefilled",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='riskinformation',
-            name='prefilled',
+            model_name="riskinformation",
+            name="prefilled",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         migrations.AddField(
-            model_name='riskinformationhistory',
-            name='prefilled',
+            model_name="riskinformationhistory",
+            name="prefilled",
             field=models.JSONField(blank=True, default=dict, editable=False),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='referral',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "entered_by_hand_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prefilled", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."entered_by_hand_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prefilled", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;', hash='c66b2e0098fcbd8ccf15a9fb25268360d460d546', operation='INSERT', pgid='pgtrigger_insert_insert_a74c8', table='referrals_referral', when='AFTER')),
+            model_name="referral",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "entered_by_hand_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prefilled", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."entered_by_hand_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prefilled", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;',
+                    hash="c66b2e0098fcbd8ccf15a9fb25268360d460d546",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_a74c8",
+                    table="referrals_referral",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='referral',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."accessibility_needs" IS DISTINCT FROM (NEW."accessibility_needs") OR OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."anonymised_at" IS DISTINCT FROM (NEW."anonymised_at") OR OLD."assigned_to_id" IS DISTINCT FROM (NEW."assigned_to_id") OR OLD."availability" IS DISTINCT FROM (NEW."availability") OR OLD."closing_note" IS DISTINCT FROM (NEW."closing_note") OR OLD."complexity_level_id" IS DISTINCT FROM (NEW."complexity_level_id") OR OLD."consent_basis" IS DISTINCT FROM (NEW."consent_basis") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."crn" IS DISTINCT FROM (NEW."crn") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."decided_at" IS DISTINCT FROM (NEW."decided_at") OR OLD."decline_reason" IS DISTINCT FROM (NEW."decline_reason") OR OLD."entered_by_hand_reason" IS DISTINCT FROM (NEW."entered_by_hand_reason") OR OLD."expected_release_date" IS DISTINCT FROM (NEW."expected_release_date") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."idempotency_key" IS DISTINCT FROM (NEW."idempotency_key") OR OLD."interpreter_language" IS DISTINCT FROM (NEW."interpreter_language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."organisation_id" IS DISTINCT FROM (NEW."organisation_id") OR OLD."pdu_id" IS DISTINCT FROM (NEW."pdu_id") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."practitioner_id" IS DISTINCT FROM (NEW."practitioner_id") OR OLD."prefilled" IS DISTINCT FROM (NEW."prefilled") OR OLD."prison" IS DISTINCT FROM (NEW."prison") OR OLD."public_id" IS DISTINCT FROM (NEW."public_id") OR OLD."rar_days" IS DISTINCT FROM (NEW."rar_days") OR OLD."reason" IS DISTINCT FROM (NEW."reason") OR OLD."reference" IS DISTINCT FROM (NEW."reference") OR OLD."return_reason" IS DISTINCT FROM (NEW."return_reason") OR OLD."sent_at" IS DISTINCT FROM (NEW."sent_at") OR OLD."sentence_end_date" IS DISTINCT FROM (NEW."sentence_end_date") OR OLD."sentence_type" IS DISTINCT FROM (NEW."sentence_type") OR OLD."service_id" IS DISTINCT FROM (NEW."service_id") OR OLD."setting" IS DISTINCT FROM (NEW."setting") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."withdraw_reason" IS DISTINCT FROM (NEW."withdraw_reason"))', func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "entered_by_hand_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prefilled", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."entered_by_hand_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prefilled", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;', hash='e6eee3ae99681ac34984f6ebbefa86eb9902d062', operation='UPDATE', pgid='pgtrigger_update_update_223e7', table='referrals_referral', when='AFTER')),
+            model_name="referral",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."accessibility_needs" IS DISTINCT FROM (NEW."accessibility_needs") OR OLD."address" IS DISTINCT FROM (NEW."address") OR OLD."anonymised_at" IS DISTINCT FROM (NEW."anonymised_at") OR OLD."assigned_to_id" IS DISTINCT FROM (NEW."assigned_to_id") OR OLD."availability" IS DISTINCT FROM (NEW."availability") OR OLD."closing_note" IS DISTINCT FROM (NEW."closing_note") OR OLD."complexity_level_id" IS DISTINCT FROM (NEW."complexity_level_id") OR OLD."consent_basis" IS DISTINCT FROM (NEW."consent_basis") OR OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."crn" IS DISTINCT FROM (NEW."crn") OR OLD."date_of_birth" IS DISTINCT FROM (NEW."date_of_birth") OR OLD."decided_at" IS DISTINCT FROM (NEW."decided_at") OR OLD."decline_reason" IS DISTINCT FROM (NEW."decline_reason") OR OLD."entered_by_hand_reason" IS DISTINCT FROM (NEW."entered_by_hand_reason") OR OLD."expected_release_date" IS DISTINCT FROM (NEW."expected_release_date") OR OLD."first_name" IS DISTINCT FROM (NEW."first_name") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."idempotency_key" IS DISTINCT FROM (NEW."idempotency_key") OR OLD."interpreter_language" IS DISTINCT FROM (NEW."interpreter_language") OR OLD."last_name" IS DISTINCT FROM (NEW."last_name") OR OLD."organisation_id" IS DISTINCT FROM (NEW."organisation_id") OR OLD."pdu_id" IS DISTINCT FROM (NEW."pdu_id") OR OLD."phone" IS DISTINCT FROM (NEW."phone") OR OLD."practitioner_id" IS DISTINCT FROM (NEW."practitioner_id") OR OLD."prefilled" IS DISTINCT FROM (NEW."prefilled") OR OLD."prison" IS DISTINCT FROM (NEW."prison") OR OLD."public_id" IS DISTINCT FROM (NEW."public_id") OR OLD."rar_days" IS DISTINCT FROM (NEW."rar_days") OR OLD."reason" IS DISTINCT FROM (NEW."reason") OR OLD."reference" IS DISTINCT FROM (NEW."reference") OR OLD."return_reason" IS DISTINCT FROM (NEW."return_reason") OR OLD."sent_at" IS DISTINCT FROM (NEW."sent_at") OR OLD."sentence_end_date" IS DISTINCT FROM (NEW."sentence_end_date") OR OLD."sentence_type" IS DISTINCT FROM (NEW."sentence_type") OR OLD."service_id" IS DISTINCT FROM (NEW."service_id") OR OLD."setting" IS DISTINCT FROM (NEW."setting") OR OLD."sex" IS DISTINCT FROM (NEW."sex") OR OLD."status" IS DISTINCT FROM (NEW."status") OR OLD."withdraw_reason" IS DISTINCT FROM (NEW."withdraw_reason"))',
+                    func='INSERT INTO "referrals_referralhistory" ("accessibility_needs", "address", "anonymised_at", "assigned_to_id", "availability", "closing_note", "complexity_level_id", "consent_basis", "created_at", "crn", "date_of_birth", "decided_at", "decline_reason", "entered_by_hand_reason", "expected_release_date", "first_name", "id", "idempotency_key", "interpreter_language", "last_name", "organisation_id", "pdu_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "phone", "practitioner_id", "prefilled", "prison", "public_id", "rar_days", "reason", "reference", "return_reason", "sent_at", "sentence_end_date", "sentence_type", "service_id", "setting", "sex", "status", "updated_at", "withdraw_reason") VALUES (NEW."accessibility_needs", NEW."address", NEW."anonymised_at", NEW."assigned_to_id", NEW."availability", NEW."closing_note", NEW."complexity_level_id", NEW."consent_basis", NEW."created_at", NEW."crn", NEW."date_of_birth", NEW."decided_at", NEW."decline_reason", NEW."entered_by_hand_reason", NEW."expected_release_date", NEW."first_name", NEW."id", NEW."idempotency_key", NEW."interpreter_language", NEW."last_name", NEW."organisation_id", NEW."pdu_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."phone", NEW."practitioner_id", NEW."prefilled", NEW."prison", NEW."public_id", NEW."rar_days", NEW."reason", NEW."reference", NEW."return_reason", NEW."sent_at", NEW."sentence_end_date", NEW."sentence_type", NEW."service_id", NEW."setting", NEW."sex", NEW."status", NEW."updated_at", NEW."withdraw_reason"); RETURN NULL;',
+                    hash="e6eee3ae99681ac34984f6ebbefa86eb9902d062",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_223e7",
+                    table="referrals_referral",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='riskinformation',
-            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "referrals_riskinformationhistory" ("id", "last_assessed_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefilled", "referral_id", "risk_to_self", "rosh_children", "rosh_known_adult", "rosh_public", "rosh_staff", "staff_safety", "summary", "updated_at") VALUES (NEW."id", NEW."last_assessed_on", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."prefilled", NEW."referral_id", NEW."risk_to_self", NEW."rosh_children", NEW."rosh_known_adult", NEW."rosh_public", NEW."rosh_staff", NEW."staff_safety", NEW."summary", NEW."updated_at"); RETURN NULL;', hash='ad00dacce91aee84bbce63604b43dbdfb334000c', operation='INSERT', pgid='pgtrigger_insert_insert_9744b', table='referrals_riskinformation', when='AFTER')),
+            model_name="riskinformation",
+            trigger=pgtrigger.compiler.Trigger(
+                name="insert_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func='INSERT INTO "referrals_riskinformationhistory" ("id", "last_assessed_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefilled", "referral_id", "risk_to_self", "rosh_children", "rosh_known_adult", "rosh_public", "rosh_staff", "staff_safety", "summary", "updated_at") VALUES (NEW."id", NEW."last_assessed_on", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."prefilled", NEW."referral_id", NEW."risk_to_self", NEW."rosh_children", NEW."rosh_known_adult", NEW."rosh_public", NEW."rosh_staff", NEW."staff_safety", NEW."summary", NEW."updated_at"); RETURN NULL;',
+                    hash="ad00dacce91aee84bbce63604b43dbdfb334000c",
+                    operation="INSERT",
+                    pgid="pgtrigger_insert_insert_9744b",
+                    table="referrals_riskinformation",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='riskinformation',
-            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."last_assessed_on" IS DISTINCT FROM (NEW."last_assessed_on") OR OLD."prefilled" IS DISTINCT FROM (NEW."prefilled") OR OLD."referral_id" IS DISTINCT FROM (NEW."referral_id") OR OLD."risk_to_self" IS DISTINCT FROM (NEW."risk_to_self") OR OLD."rosh_children" IS DISTINCT FROM (NEW."rosh_children") OR OLD."rosh_known_adult" IS DISTINCT FROM (NEW."rosh_known_adult") OR OLD."rosh_public" IS DISTINCT FROM (NEW."rosh_public") OR OLD."rosh_staff" IS DISTINCT FROM (NEW."rosh_staff") OR OLD."staff_safety" IS DISTINCT FROM (NEW."staff_safety") OR OLD."summary" IS DISTINCT FROM (NEW."summary"))', func='INSERT INTO "referrals_riskinformationhistory" ("id", "last_assessed_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefilled", "referral_id", "risk_to_self", "rosh_children", "rosh_known_adult", "rosh_public", "rosh_staff", "staff_safety", "summary", "updated_at") VALUES (NEW."id", NEW."last_assessed_on", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."prefilled", NEW."referral_id", NEW."risk_to_self", NEW."rosh_children", NEW."rosh_known_adult", NEW."rosh_public", NEW."rosh_staff", NEW."staff_safety", NEW."summary", NEW."updated_at"); RETURN NULL;', hash='6355745652b1f259b6492cbd6c10713414362579', operation='UPDATE', pgid='pgtrigger_update_update_ad380', table='referrals_riskinformation', when='AFTER')),
+            model_name="riskinformation",
+            trigger=pgtrigger.compiler.Trigger(
+                name="update_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition='WHEN (OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."last_assessed_on" IS DISTINCT FROM (NEW."last_assessed_on") OR OLD."prefilled" IS DISTINCT FROM (NEW."prefilled") OR OLD."referral_id" IS DISTINCT FROM (NEW."referral_id") OR OLD."risk_to_self" IS DISTINCT FROM (NEW."risk_to_self") OR OLD."rosh_children" IS DISTINCT FROM (NEW."rosh_children") OR OLD."rosh_known_adult" IS DISTINCT FROM (NEW."rosh_known_adult") OR OLD."rosh_public" IS DISTINCT FROM (NEW."rosh_public") OR OLD."rosh_staff" IS DISTINCT FROM (NEW."rosh_staff") OR OLD."staff_safety" IS DISTINCT FROM (NEW."staff_safety") OR OLD."summary" IS DISTINCT FROM (NEW."summary"))',
+                    func='INSERT INTO "referrals_riskinformationhistory" ("id", "last_assessed_on", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefilled", "referral_id", "risk_to_self", "rosh_children", "rosh_known_adult", "rosh_public", "rosh_staff", "staff_safety", "summary", "updated_at") VALUES (NEW."id", NEW."last_assessed_on", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."prefilled", NEW."referral_id", NEW."risk_to_self", NEW."rosh_children", NEW."rosh_known_adult", NEW."rosh_public", NEW."rosh_staff", NEW."staff_safety", NEW."summary", NEW."updated_at"); RETURN NULL;',
+                    hash="6355745652b1f259b6492cbd6c10713414362579",
+                    operation="UPDATE",
+                    pgid="pgtrigger_update_update_ad380",
+                    table="referrals_riskinformation",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

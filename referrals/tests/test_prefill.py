@@ -94,10 +94,9 @@ def test_using_the_record_fills_in_every_field(client, practitioner, service):
     assert risk.prefilled["source"] == "OASys, through Assess risks and needs"
     assert risk.prefilled["assessed_at"]
     assert kinds(referral) == ["created", "prefilled", "risk_prefilled"]
-    # The task is done, and sending asks nothing more of it.
+    # The task is done.
     tasks = page_text(client.get(f"/referrals/{referral.public_id}/tasks/"))
     assert "Check the probation case record Completed" in tasks
-    assert "case_record" not in services.referral_missing(referral)
     # The risk page says which answers came from the record.
     risk_page = page_text(client.get(f"/referrals/{referral.public_id}/tasks/risk/"))
     assert "Some answers were filled in from the probation case record" in risk_page
@@ -111,8 +110,7 @@ def test_an_unknown_crn_is_said_and_the_referral_goes_on_by_hand(client, practit
     text = page_text(client.get(f"/referrals/{referral.public_id}/tasks/case-record/"))
     assert "The probation case record has no person with CRN X999999" in text
     assert "Use these details" not in text
-    # Sending needs the details from the record, or a reason for going without.
-    assert "case_record" in services.referral_missing(referral)
+    assert prefill.task_status(referral) == "Not yet started"
     empty = client.post(
         f"/referrals/{referral.public_id}/tasks/case-record/by-hand/", {"reason": ""}
     )
@@ -123,7 +121,7 @@ def test_an_unknown_crn_is_said_and_the_referral_goes_on_by_hand(client, practit
     )
     referral.refresh_from_db()
     assert referral.entered_by_hand_reason.startswith("New to probation")
-    assert "case_record" not in services.referral_missing(referral)
+    assert prefill.task_status(referral) == "Completed"
     assert ReferralEvent.objects.get(referral=referral, kind="entered_by_hand").note.startswith(
         "New to probation"
     )
@@ -192,6 +190,12 @@ def test_a_correction_to_prefilled_risk_is_recorded(client, practitioner, servic
     )
     # A risk event: only for those who may read risk.
     assert "risk_corrected" in services.RISK_EVENT_KINDS
+    # The same text sent back by a browser, with its CRLF lines, is no correction.
+    summary = RiskInformation.objects.get(referral=referral).summary
+    services.risk_update(
+        referral=referral, by=practitioner, data={"summary": summary.replace("\n", "\r\n")}
+    )
+    assert ReferralEvent.objects.filter(referral=referral, kind="risk_corrected").count() == 1
     # A second change to a corrected value is not another correction of the record.
     services.risk_update(referral=referral, by=practitioner, data={"rosh_staff": "high"})
     assert ReferralEvent.objects.filter(referral=referral, kind="risk_corrected").count() == 1
@@ -249,7 +253,7 @@ def test_with_manual_entry_nothing_changes(client, practitioner, service, settin
     assert "Check the probation case record" not in page_text(
         client.get(f"/referrals/{referral.public_id}/tasks/")
     )
-    assert "case_record" not in services.referral_missing(referral)
+    assert prefill.task_status(referral) is None
 
 
 def test_another_practitioner_cannot_fetch_the_record(client, practitioner, service, standin):
