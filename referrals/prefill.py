@@ -73,6 +73,9 @@ RISK_TO_SELF_QUESTIONS = {
 }
 ANSWERS = {"YES": "yes", "NO": "no", "DON'T KNOW": "don't know", "N/A": "not applicable"}
 
+NOT_CONNECTED = (
+    "The portal is not connected to the probation case record. Enter the details by hand."
+)
 UNKNOWN_CRN = "The probation case record has no person with CRN {crn}. Check the CRN: if it is right, enter the person's details by hand."
 UNAVAILABLE = "The probation case record cannot be reached at the moment. Try again in a few minutes, or enter the details by hand."
 NO_ASSESSMENT = "There is no risk of serious harm assessment completed in the last year. Enter the risk information by hand from a current assessment."
@@ -189,6 +192,9 @@ def case_record_lookup(*, referral: Referral, by: User) -> CaseRecordLookup:
         person_source=source.person_source,
         risk_source=source.risk_source,
     )
+    if not source.enabled:
+        lookup.person_problem = NOT_CONNECTED
+        return lookup
     try:
         lookup.person_values = person_values(source.person(referral.crn))
     except CaseNotFound:

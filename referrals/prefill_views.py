@@ -7,15 +7,14 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from caserecord.sources import case_record_enabled
 from partnership.errors import DomainError
 from partnership.forms import GovukFormMixin, apply_domain_error
 from referrals import prefill, services
-from referrals.models import Referral, Status
+from referrals.models import Status
 from referrals.views import _editable
 
 
@@ -28,20 +27,14 @@ class ByHandForm(GovukFormMixin, django_forms.Form):
     )
 
 
-def _fillable(request: HttpRequest, public_id) -> Referral:
-    """A referral not yet sent that the user may change, with a case record to fill it from."""
-    referral = _editable(request, public_id)
-    if not case_record_enabled() or referral.status not in (Status.DRAFT, Status.RETURNED):
-        raise Http404("No case record to fill this referral from")
-    return referral
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def case_record(request: HttpRequest, public_id) -> HttpResponse:
-    referral = _fillable(request, public_id)
+    referral = _editable(request, public_id)
     lookup = prefill.case_record_lookup(referral=referral, by=request.user)
-    if request.method == "POST" and lookup.usable:
+    # Once sent, the record is there to compare with; filling in is for a referral not yet sent.
+    fillable = referral.status in (Status.DRAFT, Status.RETURNED)
+    if request.method == "POST" and lookup.usable and fillable:
         filled = prefill.case_record_apply(referral=referral, by=request.user, lookup=lookup)
         if filled:
             messages.success(
@@ -70,6 +63,7 @@ def case_record(request: HttpRequest, public_id) -> HttpResponse:
             "risk_rows": prefill.display_rows(lookup.risk_values, prefill.RISK_LABELS),
             "changes": prefill.changes_since_draft_began(referral, lookup),
             "again": bool(referral.prefilled or referral.risk.prefilled),
+            "fillable": fillable,
         },
     )
 
@@ -77,7 +71,7 @@ def case_record(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def by_hand(request: HttpRequest, public_id) -> HttpResponse:
-    referral = _fillable(request, public_id)
+    referral = _editable(request, public_id)
     form = ByHandForm(
         request.POST if request.method == "POST" else None,
         initial={"reason": referral.entered_by_hand_reason},

@@ -249,7 +249,8 @@ def test_with_manual_entry_nothing_changes(client, practitioner, service, settin
     response = client.post(f"/services/{service.pk}/refer/", {"crn": "D100030"})
     referral = Referral.objects.get()
     assert response["Location"] == f"/referrals/{referral.public_id}/tasks/"
-    assert client.get(f"/referrals/{referral.public_id}/tasks/case-record/").status_code == 404
+    page = page_text(client.get(f"/referrals/{referral.public_id}/tasks/case-record/"))
+    assert "The portal is not connected to the probation case record" in page
     assert "Check the probation case record" not in page_text(
         client.get(f"/referrals/{referral.public_id}/tasks/")
     )
@@ -262,3 +263,35 @@ def test_another_practitioner_cannot_fetch_the_record(client, practitioner, serv
     client.force_login(UserFactory(role=Role.PRACTITIONER, pdu=other_pdu))
     assert client.get(f"/referrals/{referral.public_id}/tasks/case-record/").status_code == 404
     assert standin.calls["details"] == 0
+
+
+def test_once_sent_the_record_is_shown_but_fills_nothing(client, practitioner, service):
+    referral = start(client, practitioner, service, "D100030")
+    services.referral_update(
+        referral=Referral.objects.get(pk=referral.pk),
+        by=practitioner,
+        data={
+            "first_name": "Tom",
+            "last_name": "Nowak",
+            "sex": "male",
+            "date_of_birth": date(1992, 8, 17),
+            "consent_basis": "consent",
+            "reason": "Tomasz needs a settled home before his licence ends next month.",
+        },
+    )
+    services.risk_update(
+        referral=referral,
+        by=practitioner,
+        data={
+            "rosh_children": "high",
+            "rosh_public": "medium",
+            "rosh_known_adult": "high",
+            "rosh_staff": "low",
+            "summary": "Violence towards a former partner.",
+        },
+    )
+    services.referral_send(referral=referral, by=practitioner)
+    page = client.get(f"/referrals/{referral.public_id}/tasks/case-record/")
+    assert page.status_code == 200 and "Use these details" not in page_text(page)
+    client.post(f"/referrals/{referral.public_id}/tasks/case-record/")
+    assert Referral.objects.get(pk=referral.pk).first_name == "Tom"
