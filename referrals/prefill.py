@@ -227,7 +227,8 @@ def changes_since_draft_began(
     referral: Referral, lookup: CaseRecordLookup
 ) -> list[tuple[str, str, str]]:
     """(field label, what the record said when the details were filled in, what it says
-    now) for each field the record has changed since; empty before a first prefill."""
+    now, as the page shows them) for each field the record has changed since; empty before
+    a first prefill."""
     risk = referral.risk
     changed = []
     for snapshot, values, labels in (
@@ -239,7 +240,8 @@ def changes_since_draft_began(
         before = snapshot.get("values", {})
         for name, label in labels.items():
             if name in values and _stored(values[name]) != before.get(name, ""):
-                changed.append((label, before.get(name, ""), _stored(values[name])))
+                then, now = before.get(name, ""), _stored(values[name])
+                changed.append((label, _display(name, then), _display(name, now)))
     return changed
 
 
