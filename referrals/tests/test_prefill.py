@@ -300,3 +300,18 @@ def test_once_sent_the_record_is_shown_but_fills_nothing(client, practitioner, s
     assert page.status_code == 200 and "Use these details" not in page_text(page)
     client.post(f"/referrals/{referral.public_id}/tasks/case-record/")
     assert Referral.objects.get(pk=referral.pk).first_name == "Tom"
+
+
+def test_retention_removes_what_the_record_said(client, practitioner, service):
+    from referrals import retention
+
+    referral = start(client, practitioner, service, "D100030")
+    client.post(f"/referrals/{referral.public_id}/tasks/case-record/")
+    client.post(
+        f"/referrals/{referral.public_id}/tasks/case-record/by-hand/",
+        {"reason": "Checked the risk with the offender manager"},
+    )
+    retention._anonymise([(referral.pk, referral.public_id)], now=timezone.now())
+    referral.refresh_from_db()
+    assert referral.prefilled == {} and referral.entered_by_hand_reason == ""
+    assert RiskInformation.objects.get(referral=referral).prefilled == {}
