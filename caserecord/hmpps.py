@@ -109,7 +109,7 @@ class HmppsCaseRecord:
         body = self._get("delius", self.config.delius_url, DETAILS_PATH, crn)
         if body is None:
             raise CaseNotFound(f"The probation case record has no person with CRN {crn}")
-        return person_from_details(body)
+        return _read("delius", DETAILS_PATH, person_from_details, body)
 
     def rosh(self, crn: str) -> RoshAssessment:
         body = self._get("arn", self.config.arn_url, ROSH_PATH, crn)
@@ -117,7 +117,7 @@ class HmppsCaseRecord:
             raise CaseNotFound(
                 "There is no risk of serious harm assessment completed in the last year"
             )
-        return rosh_from_arn(crn, body)
+        return _read("arn", ROSH_PATH, lambda answer: rosh_from_arn(crn, answer), body)
 
     # Tokens -------------------------------------------------------------------------------
 
@@ -152,8 +152,12 @@ class HmppsCaseRecord:
                 logger.error("Case record auth refused the portal's client credentials")
             raise CaseRecordUnavailable(UNAVAILABLE)
         breaker.succeeded()
-        body = response.json()
-        token, expires_in = body["access_token"], int(body.get("expires_in", 0))
+        try:
+            body = response.json()
+            token, expires_in = body["access_token"], int(body.get("expires_in", 0))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            logger.error("Case record auth: a token response not in the published shape")
+            raise CaseRecordUnavailable(UNAVAILABLE) from exc
         # Dropped a minute before it expires (half its life if that is shorter), so a token
         # never runs out between the cache and the API.
         keep = expires_in - min(60, expires_in // 2)
@@ -202,7 +206,7 @@ class HmppsCaseRecord:
                 self._log(upstream, "GET", path, status, started, attempt)
                 if status == 200:
                     breaker.succeeded()
-                    return response.json()
+                    return _read(upstream, path, lambda answer: answer, response)
                 if status == 404:
                     breaker.succeeded()
                     return None
@@ -247,6 +251,21 @@ class HmppsCaseRecord:
 
 
 # The published shapes, read into the portal's records ------------------------------------
+
+
+def _read(upstream: str, path: str, reader, answer):
+    """`reader(answer)` (a response is read as JSON first); an answer not in the published
+    shape is the record being unavailable, logged without its content."""
+    try:
+        if isinstance(answer, requests.Response):
+            answer = answer.json()
+            if not isinstance(answer, dict):
+                raise TypeError("not a JSON object")
+            return answer
+        return reader(answer)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        logger.error("Case record %s: %s answered in a shape not published", upstream, path)
+        raise CaseRecordUnavailable(UNAVAILABLE) from exc
 
 
 def _text(value) -> str:

@@ -117,6 +117,8 @@ def test_a_timeout_is_not_tried_again(standin):
     standin.stall("rosh", 2)
     with pytest.raises(CaseRecordUnavailable):
         client().rosh("D100001")
+    # Answered, not failed: nothing was tried again.
+    assert standin.calls["details"] == 1 and standin.calls["rosh"] == 1
     assert standin.calls["rosh"] == 1
 
 
@@ -154,3 +156,15 @@ def test_calls_are_logged_without_the_crn_or_what_came_back(standin, caplog):
     assert "POST /auth/oauth/token -> 200" in logged
     for secret in ("D100030", "X999999", "Nowak", "Tomasz", "Polish", "former partner"):
         assert secret not in logged
+
+
+def test_an_answer_not_in_the_published_shape_is_unavailable(standin):
+    standin.details["D100001"] = {"name": "not an object"}
+    with pytest.raises(CaseRecordUnavailable):
+        client().person("D100001")
+    assessed = standin.assessments["D100001"]["assessedOn"]
+    standin.assessments["D100001"] = {"assessedOn": assessed, "summary": "not an object"}
+    with pytest.raises(CaseRecordUnavailable):
+        client().rosh("D100001")
+    # Answered, not failed: nothing was tried again.
+    assert standin.calls["details"] == 1 and standin.calls["rosh"] == 1
