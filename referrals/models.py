@@ -149,6 +149,12 @@ class Referral(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What the probation case record gave when the details were filled in from it
+    # (`referrals.prefill`): when, from where, and each field's value, so that a correction
+    # and a change in the record since the draft began can be told.
+    prefilled = models.JSONField(default=dict, blank=True, editable=False)
+    # Why the practitioner entered details by hand that the case record could not give.
+    entered_by_hand_reason = models.TextField(blank=True)
     # When the person's details were removed, the retention period after closing.
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -239,6 +245,9 @@ class RiskInformation(models.Model):
     risk_to_self = models.TextField(blank=True)
     staff_safety = models.TextField("what staff must know to stay safe", blank=True)
     last_assessed_on = models.DateField(null=True, blank=True)
+    # The risk of serious harm assessment these were filled in from (`referrals.prefill`):
+    # its source, when it was completed and fetched, and each field's value then.
+    prefilled = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -289,12 +298,19 @@ EVENT_LABELS = {
     "concern": "Concern raised",
     "concern_acknowledged": "Concern acknowledged",
     "complete": "End-of-service report sent",
+    "prefilled": "Details filled in from the probation case record",
+    "case_record_corrected": "Details from the probation case record corrected",
+    "entered_by_hand": "Details entered by hand",
+    "risk_prefilled": "Risk information filled in from the probation case record",
+    "risk_corrected": "Risk information from the probation case record corrected",
 }
 
 
 # Timeline entries whose notes are risk information (the reason risk changed, a risk
 # document's name): shown only to those who may read risk, and their reads logged.
-RISK_EVENT_KINDS = frozenset({"risk_amended", "document_added", "document_removed"})
+RISK_EVENT_KINDS = frozenset(
+    {"risk_amended", "document_added", "document_removed", "risk_prefilled", "risk_corrected"}
+)
 
 
 class ReferralEvent(models.Model):

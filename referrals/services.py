@@ -16,7 +16,7 @@ from notifications.services import notification_send
 from partnership.errors import KeyReused, NotPermitted, StateConflict
 from partnership.models import User
 from providers.models import Service
-from referrals import documents, rules, validation
+from referrals import documents, prefill, rules, validation
 from referrals.models import (
     RISK_EVENT_KINDS,
     AccessLog,
@@ -211,6 +211,7 @@ def referral_update(
         validation.referral_errors(referral, data, desired_outcomes),
         **_amendment_error(sent, amendment_reason),
     )
+    before = {key: getattr(referral, key) for key in data}
     for key, value in validation.referral_cleared(referral, data).items():
         setattr(referral, key, value)
     referral.full_clean(exclude=["reference"], validate_constraints=False)
@@ -222,6 +223,7 @@ def referral_update(
         raise StateConflict("This person already has an open referral to this service") from exc
     if desired_outcomes is not None:
         referral.desired_outcomes.set(desired_outcomes)
+    prefill.corrections_record(referral=referral, by=by, before=before, after=data)
     if sent:
         _event(referral, kind="amended", actor=by, note=amendment_reason.strip())
     return referral
@@ -241,10 +243,12 @@ def risk_update(
         validation.risk_errors(data), **_amendment_error(sent, amendment_reason)
     )
     risk = RiskInformation.objects.select_for_update().get(referral=referral)
+    before = {key: getattr(risk, key) for key in data}
     for key, value in data.items():
         setattr(risk, key, value)
     risk.full_clean(exclude=["referral"])
     risk.save()
+    prefill.corrections_record(referral=referral, by=by, before=before, after=data, risk=risk)
     if sent:
         _event(referral, kind="risk_amended", actor=by, note=amendment_reason.strip())
     return risk

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lower numbers sit lower: an app may import an app of a lower level only.
 LAYERS = {
     "partnership": 0,
+    "caserecord": 1,
     "notifications": 1,
     "providers": 2,
     "commissioning": 3,

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "capacity",
     "integrations",
     "support",
+    "caserecord",
 ]
 
 MIDDLEWARE = [
@@ -437,6 +438,24 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# The probation case record a referral is prefilled from (caserecord/): "none" for manual
+# entry, or "hmpps" for the HMPPS APIs, reached with an HMPPS Auth client holding the roles
+# ROLE_ARNS__RISKS__RO (Assess risks and needs) and ROLE_CRS_REFERRAL (the Delius integration).
+CASE_RECORD_SOURCE = env("CASE_RECORD_SOURCE", default="none")
+HMPPS_AUTH_URL = env("HMPPS_AUTH_URL", default="")
+HMPPS_ARN_URL = env("HMPPS_ARN_URL", default="")
+HMPPS_DELIUS_URL = env("HMPPS_DELIUS_URL", default="")
+HMPPS_CLIENT_ID = env("HMPPS_CLIENT_ID", default="")
+HMPPS_CLIENT_SECRET = env("HMPPS_CLIENT_SECRET", default="")
+# A slow case record costs the practitioner seconds, never a web worker for long.
+CASE_RECORD_CONNECT_TIMEOUT_SECONDS = env.float("CASE_RECORD_CONNECT_TIMEOUT_SECONDS", default=2)
+CASE_RECORD_READ_TIMEOUT_SECONDS = env.float("CASE_RECORD_READ_TIMEOUT_SECONDS", default=3)
+CASE_RECORD_DEADLINE_SECONDS = env.float("CASE_RECORD_DEADLINE_SECONDS", default=5)
+CASE_RECORD_RETRIES = env.int("CASE_RECORD_RETRIES", default=2)
+CASE_RECORD_BACKOFF_SECONDS = env.float("CASE_RECORD_BACKOFF_SECONDS", default=0.25)
+CASE_RECORD_BREAKER_FAILURES = env.int("CASE_RECORD_BREAKER_FAILURES", default=5)
+CASE_RECORD_BREAKER_OPEN_SECONDS = env.float("CASE_RECORD_BREAKER_OPEN_SECONDS", default=30)
 
 # Links in emails point here: by default the address `make run` serves on (PORT).
 PORTAL_BASE_URL = env(

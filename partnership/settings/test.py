@@ -33,6 +33,9 @@ STORAGES = {
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="partnership-private-"))
 atexit.register(shutil.rmtree, PRIVATE_MEDIA_ROOT, ignore_errors=True)
 WHITENOISE_AUTOREFRESH = True
+# Manual entry whatever the environment says; the case record's tests start a stand-in.
+CASE_RECORD_SOURCE = "none"
+CASE_RECORD_BACKOFF_SECONDS = 0
 # Static files straight from their folders: the suite never runs collectstatic.
 WHITENOISE_USE_FINDERS = True
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
