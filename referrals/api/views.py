@@ -22,8 +22,8 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from partnership.api.conditional import ETAG, IF_MATCH, etag_of, require_current
 from partnership.api.changes import changes_list_response
+from partnership.api.conditional import ETAG, IF_MATCH, etag_of, require_current
 from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, PayloadTooLarge
 from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
