@@ -9,14 +9,13 @@ still take, of its monthly maximum), which replaces the deprecated `wait_time`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import F, Max, Prefetch, Q, QuerySet
-from django.db.models.functions import Greatest, TruncHour
+from django.db.models import F, Prefetch, QuerySet
 
 from partnership.models import Pdu, ServiceCategory
-from partnership.months import month_bounds, month_start
 from providers.models import LANGUAGES, Organisation, Service
 
 HSDS_VERSION = "3.1"
@@ -68,7 +67,7 @@ def category_for_term(term_id: str) -> ServiceCategory | None:
     return None
 
 
-def _timestamp(moment: datetime) -> str:
+def hsds_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -161,52 +160,21 @@ def _eligibility(service: Service) -> str:
     return f"For {SEX_WORDS[service.eligible_sex]} on probation {ages}, in {settings} settings."
 
 
-def capacities(services: list[Service]) -> dict[int, dict]:
-    """Each service's capacity this month as an HSDS 3.1 `service_capacity`, by service id:
-    referrals it can still take (`available`) of the month's `maximum` (contracted by an
-    agreement funding it, else declared), `updated` when those last changed (to the hour,
-    so that no one referral's time is published)."""
-    from capacity.utilisation import utilisation_by_service
-    from referrals.models import Referral
+# The capacity app, which sits above this one, says what each service can still take; it
+# registers its source when Django is ready (capacity/apps.py). Without it, none is published.
+_capacity_source: Callable[[list[Service]], dict[int, dict]] | None = None
 
-    if not services:
+
+def capacities_register(source: Callable[[list[Service]], dict[int, dict]]) -> None:
+    global _capacity_source
+    _capacity_source = source
+
+
+def capacities(services: list[Service]) -> dict[int, dict]:
+    """Each service's capacity this month as an HSDS 3.1 `service_capacity`, by service id."""
+    if not services or _capacity_source is None:
         return {}
-    ids = [service.pk for service in services]
-    start = month_start()
-    month_began, _ = month_bounds(start)
-    latest = dict(
-        Referral.objects.filter(service_id__in=ids)
-        .filter(Q(sent_at__gte=month_began) | Q(decided_at__gte=month_began))
-        .order_by()
-        .values("service_id")
-        .annotate(latest=TruncHour(Greatest(Max("sent_at"), Max("decided_at"))))
-        .values_list("service_id", "latest")
-    )
-    rows = {row.service_id: row for row in utilisation_by_service(services=ids, ordered=False)}
-    documents = {}
-    for service in services:
-        row = rows.get(service.pk)
-        if row is None:
-            continue
-        updated = max(
-            moment for moment in (service.updated_at, month_began, latest.get(service.pk)) if moment
-        )
-        wait = (
-            f" Expect to wait about {service.current_wait_days} days to start."
-            if service.current_wait_days
-            else " No wait to start."
-        )
-        documents[service.pk] = {
-            "id": derived_id("service_capacity", service.pk),
-            "service_id": str(service.public_id),
-            "unit": CAPACITY_UNIT,
-            "available": max(row.capacity - row.sent, 0),
-            "maximum": row.capacity,
-            "description": f"Referrals it can take in {start:%B %Y}, of the "
-            f"{row.capacity} a month it is {'contracted' if row.funded else 'able'} to take.{wait}",
-            "updated": _timestamp(updated),
-        }
-    return documents
+    return _capacity_source(services)
 
 
 def service_summary(service: Service, capacity: dict | None = None) -> dict:
@@ -220,7 +188,7 @@ def service_summary(service: Service, capacity: dict | None = None) -> dict:
         "status": STATUS[service.status],
         "eligibility_description": _eligibility(service),
         "minimum_age": service.minimum_age,
-        "last_modified": _timestamp(service.updated_at),
+        "last_modified": hsds_timestamp(service.updated_at),
         "organization": organization_summary(organisation),
         "capacities": [capacity] if capacity else [],
     }

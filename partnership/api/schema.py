@@ -133,6 +133,10 @@ TAGS = {
     "alerts": "Capacity alerts and their acknowledgement.",
     "notifications": "The signed-in user's notifications.",
     "exports": "Open data: grants as 360Giving, contracts as OCDS.",
+    "events": "The change feed: what happened to the referrals you may see, in order, "
+    "from a cursor.",
+    "webhooks": "An organisation's endpoints for signed event deliveries, and their log "
+    "(provider admins).",
 }
 
 # A summary for each operation that does not give its own in `extend_schema`.
@@ -162,6 +166,9 @@ SUMMARIES = {
     "exports_360giving_csv": "Export grants as 360Giving CSV",
     "exports_ocds_retrieve": "Export contracts as an OCDS release package",
     "exports_ocds_csv": "Export contracts as OCDS CSV",
+    "exports_ocds_records": "Export contracts as an OCDS record package",
+    "exports_ocds_record": "Read one contracting process's OCDS record",
+    "events_list": "List changes since a cursor",
     "funding_rounds_list": "List funding rounds",
     "funding_rounds_create": "Create a funding round",
     "funding_rounds_retrieve": "Read a funding round",
@@ -195,6 +202,12 @@ SUMMARIES = {
     "services_partial_update": "Change a service",
     "staff_list": "List your organisation's staff",
     "staff_retrieve": "Read a member of staff",
+    "webhooks_list": "List your webhook endpoints",
+    "webhooks_create": "Register a webhook endpoint",
+    "webhooks_retrieve": "Read a webhook endpoint",
+    "webhooks_destroy": "Remove a webhook endpoint",
+    "webhooks_deliveries_retrieve": "List an endpoint's deliveries",
+    "webhooks_deliveries_replay_create": "Send a delivery again",
 }
 
 
