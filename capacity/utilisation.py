@@ -521,6 +521,7 @@ capacity AS (
       ON s.status <> %(closed)s
      AND s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE %(zone)s)
     JOIN service_share share ON share.service_id = s.id
+     AND (%(any_region)s OR share.region_id = ANY(%(regions)s))
     JOIN {service_categories} sc ON sc.service_id = s.id
     LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
     GROUP BY 1, 2, 3
@@ -599,10 +600,15 @@ def utilisation_history(
     category_ids = _id_list(categories)
     start, end = month_bounds(first)[0], month_bounds(last)[1]
     sent, sent_params = _named(
-        referral_demand_by_month(start=start, end=end, counted="sent", tzinfo=LONDON), "sent"
+        referral_demand_by_month(
+            start=start, end=end, counted="sent", tzinfo=LONDON, regions=region_ids
+        ),
+        "sent",
     )
     accepted, accepted_params = _named(
-        referral_demand_by_month(start=start, end=end, counted="accepted", tzinfo=LONDON),
+        referral_demand_by_month(
+            start=start, end=end, counted="accepted", tzinfo=LONDON, regions=region_ids
+        ),
         "accepted",
     )
     params = {

@@ -178,6 +178,29 @@ class Referral(models.Model):
                 condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS]),
                 name="referral_active",
             ),
+            # A few services' month (the directory's indicators, a service's page): what
+            # they were sent and what they decided since it began, without the country's.
+            models.Index(fields=["service", "decided_at"], name="referral_service_decided"),
+            # The demand view counts a region's referrals by month from its PDUs' alone;
+            # status and service come with the index entry, so no row is read.
+            models.Index(
+                fields=["pdu", "sent_at"], include=["status", "service"], name="referral_pdu_sent"
+            ),
+            models.Index(
+                fields=["pdu", "decided_at"],
+                include=["status", "service"],
+                name="referral_pdu_decided",
+            ),
+            # The provider's work list sorts by when each referral was sent.
+            models.Index(
+                fields=["organisation", "-sent_at", "-id"],
+                condition=~Q(status=Status.DRAFT),
+                name="referral_provider_sent",
+            ),
+            models.Index(
+                fields=["organisation", "status", "-sent_at", "-id"],
+                name="referral_provider_status_sent",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -500,11 +500,12 @@ def referral_demand_by_service(*, start, end, services=None) -> QuerySet:
     )
 
 
-def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
+def referral_demand_by_month(*, start, end, counted: str, tzinfo, regions=None) -> QuerySet:
     """Referrals by calendar month (in the time zone `tzinfo`), service and referring PDU between
     `start` and `end`: rows of `month` (its first day), `service_id`, `pdu_id` and
     `referrals`. `counted` is "sent" (in the month sent, less withdrawn) or "accepted" (in
-    the month the provider decided, if accepted)."""
+    the month the provider decided, if accepted). `regions` (ids) narrows it to referrals
+    from those regions' PDUs, read through the PDU and date indexes alone."""
     from django.db.models import Count, DateField
     from django.db.models.functions import TruncMonth
 
@@ -512,11 +513,13 @@ def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
         "sent": ("sent_at", DEMAND_STATUSES),
         "accepted": ("decided_at", ACCEPTED_STATUSES),
     }[counted]
+    rows = Referral.objects.filter(
+        **{f"{column}__gte": start, f"{column}__lt": end, "status__in": statuses}
+    )
+    if regions is not None:
+        rows = rows.filter(pdu__region_id__in=regions)
     return (
-        Referral.objects.filter(
-            **{f"{column}__gte": start, f"{column}__lt": end, "status__in": statuses}
-        )
-        .order_by()
+        rows.order_by()
         .annotate(month=TruncMonth(column, output_field=DateField(), tzinfo=tzinfo))
         .values("month", "service_id", "pdu_id")
         .annotate(referrals=Count("id"))
@@ -633,7 +636,9 @@ def referral_work_list(
     if sort == "decision_due":
         waiting = Case(When(status=Status.SENT, then=Value(0)), default=Value(1))
         return referrals.order_by(waiting, F("sent_at").asc(nulls_last=True), "-id")
-    return referrals.order_by(F(when).desc(nulls_last=True), "-id")
+    # A provider's list holds no drafts, so every row has `sent_at`: its plain descending
+    # order is the one the provider's index keeps (NULLS FIRST, none here).
+    return referrals.order_by(F(when).desc(nulls_last=when == "created_at"), "-id")
 
 
 def referral_work_list_counts(
