@@ -549,9 +549,9 @@ def _recipients_of(alerts: list[Alert], regions: dict[int, list[int]]) -> dict[i
         by_region.setdefault(region_id, set()).add(user_id)
     admins: dict[int, set[int]] = {}
     providers = {alert.organisation_id for alert in alerts if alert.rule in PROVIDER_RULES}
-    for user_id, organisation_id in staff_of_organisations(
-        providers, admins_only=True
-    ).values_list("pk", "organisation_id"):
+    for user_id, organisation_id in staff_of_organisations(providers, admins_only=True).values_list(
+        "pk", "organisation_id"
+    ):
         admins.setdefault(organisation_id, set()).add(user_id)
     result = {}
     for alert in alerts:

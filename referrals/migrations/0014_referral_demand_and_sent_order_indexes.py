@@ -5,33 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('partnership', '0010_user_phone'),
-        ('providers', '0002_information_sharing_agreement'),
-        ('referrals', '0013_draft_expiry'),
+        ("partnership", "0010_user_phone"),
+        ("providers", "0002_information_sharing_agreement"),
+        ("referrals", "0013_draft_expiry"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['service', 'decided_at'], name='referral_service_decided'),
+            model_name="referral",
+            index=models.Index(fields=["service", "decided_at"], name="referral_service_decided"),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['pdu', 'sent_at'], include=('status', 'service'), name='referral_pdu_sent'),
+            model_name="referral",
+            index=models.Index(
+                fields=["pdu", "sent_at"], include=("status", "service"), name="referral_pdu_sent"
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['pdu', 'decided_at'], include=('status', 'service'), name='referral_pdu_decided'),
+            model_name="referral",
+            index=models.Index(
+                fields=["pdu", "decided_at"],
+                include=("status", "service"),
+                name="referral_pdu_decided",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(condition=models.Q(('status', 'draft'), _negated=True), fields=['organisation', '-sent_at', '-id'], name='referral_provider_sent'),
+            model_name="referral",
+            index=models.Index(
+                condition=models.Q(("status", "draft"), _negated=True),
+                fields=["organisation", "-sent_at", "-id"],
+                name="referral_provider_sent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['organisation', 'status', '-sent_at', '-id'], name='referral_provider_status_sent'),
+            model_name="referral",
+            index=models.Index(
+                fields=["organisation", "status", "-sent_at", "-id"],
+                name="referral_provider_status_sent",
+            ),
         ),
     ]

@@ -174,8 +174,10 @@ def build(sizes: Sizes, progress: Progress, *, now: datetime | None = None) -> d
         _referrals(cursor, sizes, now, progress)
         _search_documents(cursor, sizes, progress)
         _activity(cursor, now)
-        progress.say(f"  built timelines, sessions, documents and notifications "
-                     f"({time.monotonic() - started:.1f}s)")
+        progress.say(
+            f"  built timelines, sessions, documents and notifications "
+            f"({time.monotonic() - started:.1f}s)"
+        )
         progress.say("  analysing tables")
         cursor.execute("ANALYZE")
         record = {

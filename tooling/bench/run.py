@@ -283,8 +283,7 @@ def pages_targets(results: dict) -> dict:
     slow = {
         name: figures["p95_ms"]
         for name, figures in pages.items()
-        if figures["p95_ms"]
-        > (HEAVY_PAGE_P95_MS_MAX if figures.get("heavy") else PAGE_P95_MS_MAX)
+        if figures["p95_ms"] > (HEAVY_PAGE_P95_MS_MAX if figures.get("heavy") else PAGE_P95_MS_MAX)
     }
     grown = {
         name: figures["growth"]
@@ -382,8 +381,10 @@ def table(report: dict) -> str:
             f"{'':>10}{'':>10}{figures['queries']:>9}"
         )
     lines.append("")
-    lines.append(f"{'6 pages (busiest realistic user)':<44}{'p50 ms':>10}{'p95 ms':>10}"
-                 f"{'growth':>10}{'queries':>9}")
+    lines.append(
+        f"{'6 pages (busiest realistic user)':<44}{'p50 ms':>10}{'p95 ms':>10}"
+        f"{'growth':>10}{'queries':>9}"
+    )
     for name, figures in s["pages"]["pages"].items():
         growth = figures.get("growth")
         row(f"  {name}", figures, "" if growth is None else f"{growth}x", figures["queries"])
