@@ -171,8 +171,17 @@ class Referral(models.Model):
             ),
             # The capacity monitoring reads what was sent or decided since a month began
             # and what is active now: each has an index, so it never scans old referrals.
-            models.Index(fields=["sent_at"], name="referral_sent_at"),
-            models.Index(fields=["decided_at"], name="referral_decided_at"),
+            # Partial, so that only a range of dates uses them: a list of one provider's or
+            # PDU's, sorted by a date, would otherwise walk the whole country's (the planner
+            # cannot know that its recent rows are mostly someone else's).
+            models.Index(
+                fields=["sent_at"], condition=Q(sent_at__isnull=False), name="referral_sent_at"
+            ),
+            models.Index(
+                fields=["decided_at"],
+                condition=Q(decided_at__isnull=False),
+                name="referral_decided_at",
+            ),
             models.Index(
                 fields=["service"],
                 condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS]),
@@ -197,9 +206,18 @@ class Referral(models.Model):
                 condition=~Q(status=Status.DRAFT),
                 name="referral_provider_sent",
             ),
+            # A tab in one status; and the tabs' counts from the index alone.
             models.Index(
                 fields=["organisation", "status", "-sent_at", "-id"],
+                include=["assigned_to"],
                 name="referral_provider_status_sent",
+            ),
+            # Accepted referrals no one is assigned yet, the provider's home page's queue.
+            models.Index(
+                fields=["organisation", "decided_at", "id"],
+                condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS])
+                & Q(assigned_to__isnull=True),
+                name="referral_provider_unassigned",
             ),
         ]
         constraints = [

@@ -638,7 +638,9 @@ def referral_work_list(
         return referrals.order_by(waiting, F("sent_at").asc(nulls_last=True), "-id")
     # A provider's list holds no drafts, so every row has `sent_at`: its plain descending
     # order is the one the provider's index keeps (NULLS FIRST, none here).
-    return referrals.order_by(F(when).desc(nulls_last=when == "created_at"), "-id")
+    return referrals.order_by(
+        F(when).desc(nulls_last=True if when == "created_at" else None), "-id"
+    )
 
 
 def referral_work_list_counts(
