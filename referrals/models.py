@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from partnership.history import track_changes
@@ -206,11 +206,46 @@ class Referral(models.Model):
                 condition=~Q(status=Status.DRAFT),
                 name="referral_provider_sent",
             ),
-            # A tab in one status; and the tabs' counts from the index alone.
+            # A tab in one status; and the tabs' counts, searched or filtered by service,
+            # from the index alone.
             models.Index(
                 fields=["organisation", "status", "-sent_at", "-id"],
-                include=["assigned_to"],
+                include=["assigned_to", "service", "first_name", "last_name", "reference"],
                 name="referral_provider_status_sent",
+            ),
+            # The same for a PDU's list (the practitioner's tabs).
+            models.Index(
+                fields=["pdu", "status"],
+                include=[
+                    "practitioner",
+                    "sent_at",
+                    "anonymised_at",
+                    "service",
+                    "first_name",
+                    "last_name",
+                    "reference",
+                ],
+                name="referral_pdu_counts",
+            ),
+            # A practitioner's own referrals, newest first (the "My referrals" tab).
+            models.Index(
+                fields=["practitioner", "-created_at", "-id"], name="referral_practitioner_newest"
+            ),
+            # "Decision due soonest": those awaiting a decision first, the longest waiting
+            # first (`referrals.selectors.DECISION_DUE_ORDER`), for a PDU and a provider.
+            models.Index(
+                F("pdu"),
+                Case(When(status=Status.SENT, then=Value(0)), default=Value(1)),
+                F("sent_at"),
+                F("id").desc(),
+                name="referral_pdu_decision_due",
+            ),
+            models.Index(
+                F("organisation"),
+                Case(When(status=Status.SENT, then=Value(0)), default=Value(1)),
+                F("sent_at"),
+                F("id").desc(),
+                name="referral_provider_decision_due",
             ),
             # Accepted referrals no one is assigned yet, the provider's home page's queue.
             models.Index(
