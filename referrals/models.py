@@ -190,6 +190,12 @@ class Referral(models.Model):
             # A few services' month (the directory's indicators, a service's page): what
             # they were sent and what they decided since it began, without the country's.
             models.Index(fields=["service", "decided_at"], name="referral_service_decided"),
+            # ... and a service's last twelve months (its track record on its page).
+            models.Index(
+                fields=["service", "sent_at"],
+                include=["status", "decided_at"],
+                name="referral_service_sent",
+            ),
             # The demand view counts a region's referrals by month from its PDUs' alone;
             # status and service come with the index entry, so no row is read.
             models.Index(
