@@ -29,6 +29,8 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
         organisations=2,
         web_workers=1,
         json_path=str(figures_path),
+        ramp="1,2",
+        ramp_seconds=2,
         stdout=out,
     )
 
@@ -58,6 +60,26 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
     assert not ApiToken.objects.filter(name="Load test", revoked_at__isnull=True).exists()
     for expected in ("all journeys", "req/s", "p50 ms", "p95 ms", "lost: 0", "result: passed"):
         assert expected in printed
+    # Then the ramp: each step's throughput, and the capacity where p95 would pass 200 ms.
+    assert [step["users"] for step in figures["ramp"]][:1] == [1]
+    assert all(step["requests_per_second"] > 0 for step in figures["ramp"])
+    assert figures["capacity"]["requests_per_second"] > 0 and "capacity:" in printed
+
+
+def test_the_ramp_finds_the_throughput_where_p95_passes_200_ms():
+    steps = [
+        {"users": 10, "requests_per_second": 100.0, "p95_ms": 50.0},
+        {"users": 20, "requests_per_second": 180.0, "p95_ms": 150.0},
+        {"users": 40, "requests_per_second": 200.0, "p95_ms": 250.0},
+    ]
+    capacity = runner.ramp_capacity(steps)
+    # Halfway from 150 ms to 250 ms: halfway from 180 to 200 requests a second.
+    assert capacity["requests_per_second"] == 190.0 and capacity["reached"] is True
+    assert capacity["per_core"] == round(190.0 / capacity["cores"], 1)
+    # Never passed: the capacity is at least the last step's.
+    never = runner.ramp_capacity(steps[:2])
+    assert never["requests_per_second"] == 180.0 and never["reached"] is False
+    assert runner.ramp_capacity([]) is None
 
 
 @pytest.mark.django_db
