@@ -12,19 +12,17 @@ from types import SimpleNamespace
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
-    Exists,
     F,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
+    UUIDField,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
 from partnership.models import User
@@ -295,8 +293,13 @@ def referrals_needing_attention(*, user: User) -> dict:
     own = referral_list_visible_to(user=user).filter(practitioner=user)
     # A report is new until the practitioner opens the referral, which marks its
     # notification read (the referral page calls `notifications_mark_read_for`).
-    unread_report = notification_unread_about(user=user, kind="end_of_service_report").filter(
-        link=Concat(Value("/referrals/"), Cast(OuterRef("public_id"), CharField()), Value("/"))
+    # The referrals are found from the few unread notifications (their links name them),
+    # never by testing each of the practitioner's completed referrals for one.
+    unread_report = (
+        notification_unread_about(user=user, kind="end_of_service_report")
+        .filter(link__regex=r"^/referrals/[0-9a-f-]{36}/$")
+        .annotate(referral=Cast(Substr("link", len("/referrals/") + 1, 36), UUIDField()))
+        .values("referral")
     )
     return {
         "returned": _queue(own.filter(status=Status.RETURNED).order_by("-updated_at", "-id")),
@@ -311,7 +314,7 @@ def referrals_needing_attention(*, user: User) -> dict:
         ),
         "new_reports": _queue(
             own.filter(status=Status.COMPLETED)
-            .filter(Exists(unread_report))
+            .filter(public_id__in=unread_report)
             .order_by("-updated_at", "-id")
         ),
         "drafts": _queue(own.filter(status=Status.DRAFT).order_by("-updated_at", "-id")),
