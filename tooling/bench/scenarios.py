@@ -363,12 +363,18 @@ def practitioner_pages(subjects, settings: Settings) -> dict:
 def monitoring(subjects, settings: Settings) -> dict:
     """The monitoring run over every service and agreement, as `monitor_capacity` runs it:
     the first (which raises this month's alerts and their notifications on a fresh dataset)
-    and then a steady one (what each run on the beat schedule does)."""
+    and then a steady one an hour later (what each run on the beat schedule does: the month's
+    pace has moved on, so every alert's figures are refreshed)."""
+    from datetime import timedelta
+
     from capacity import alerts
     from capacity.models import Alert
+    from partnership import months
 
+    now = timezone.now()
+    earlier = max(months.month_bounds()[0], now - timedelta(hours=1))
     result = {}
-    for name in ("first", "steady"):
+    for name, at in (("first", earlier), ("steady", now)):
         statements = []
 
         def count(execute, sql, params, many, context, statements=statements):
@@ -377,7 +383,7 @@ def monitoring(subjects, settings: Settings) -> dict:
 
         with connection.execute_wrapper(count):
             started = time.perf_counter()
-            summary = alerts.monitor_run()
+            summary = alerts.monitor_run(now=at)
             seconds = time.perf_counter() - started
         if summary is None:
             raise AssertionError("Another monitoring run holds the lock")

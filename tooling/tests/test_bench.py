@@ -130,12 +130,12 @@ def test_bench_small_writes_every_scenario(tmp_path, bench_environment):
     for page in ("home", "referral", "referral_list"):
         assert s["practitioner_pages"][page]["queries"] > 0
         assert s["practitioner_pages"][page]["p50_ms"] > 0
-    # The monitoring run raises this month's alerts, then finds them unchanged.
+    # The monitoring run raises this month's alerts, then an hour on brings them up to date.
     monitoring = s["monitoring"]
     assert monitoring["first"]["services_computed"] == sizes.services
     assert monitoring["first"]["changes"]["raised"] > 0
-    assert monitoring["steady"]["changes"]["raised"] == 0
-    assert monitoring["steady"]["changes"]["unchanged"] == monitoring["alerts_unresolved"] > 0
+    steady = monitoring["steady"]["changes"]
+    assert steady["updated"] + steady["unchanged"] > 0 and monitoring["alerts_unresolved"] > 0
     # Every daily page, as its busiest user, with its time and statements.
     pages = s["pages"]["pages"]
     assert {"demand", "alerts", "inbox_closed", "export_ocds", "referral_list_search"} <= set(pages)
