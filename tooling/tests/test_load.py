@@ -29,8 +29,6 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
         organisations=2,
         web_workers=1,
         json_path=str(figures_path),
-        ramp="1,2",
-        ramp_seconds=2,
         stdout=out,
     )
 
@@ -60,10 +58,30 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
     assert not ApiToken.objects.filter(name="Load test", revoked_at__isnull=True).exists()
     for expected in ("all journeys", "req/s", "p50 ms", "p95 ms", "lost: 0", "result: passed"):
         assert expected in printed
-    # Then the ramp: each step's throughput, and the capacity where p95 would pass 200 ms.
-    assert [step["users"] for step in figures["ramp"]][:1] == [1]
-    assert all(step["requests_per_second"] > 0 for step in figures["ramp"])
-    assert figures["capacity"]["requests_per_second"] > 0 and "capacity:" in printed
+    assert figures["ramp"] == [] and figures["capacity"] is None
+
+
+def test_the_ramp_runs_each_number_of_users_until_p95_passes_200_ms(tmp_path):
+    """After the run, the same journeys at each step; the first step over 200 ms is the last."""
+    p95 = {10: 40.0, 20: 120.0, 40: 260.0, 80: 900.0}
+    rate = {10: 100.0, 20: 180.0, 40: 200.0, 80: 150.0}
+    ran = []
+
+    def locust(*, options, **kwargs):
+        ran.append((options.users, options.seconds))
+        figures = runner.Figures(
+            "all journeys", 100, 0, rate[options.users], 10.0, p95[options.users]
+        )
+        return [], figures, {}
+
+    options = runner.LoadOptions(ramp=(10, 20, 40, 80), ramp_seconds=5)
+    with mock.patch.object(runner, "run_locust", side_effect=locust):
+        steps = runner._ramp(options, lambda line: None, port=1, accounts={}, workdir=tmp_path)
+
+    assert ran == [(10, 5), (20, 5), (40, 5)]  # 80 is never tried: 40 passed 200 ms
+    assert [step["p95_ms"] for step in steps] == [40.0, 120.0, 260.0]
+    # 200 ms falls 80/140 of the way from 20 users' p95 to 40 users'.
+    assert runner.ramp_capacity(steps)["requests_per_second"] == round(180 + 20 * 80 / 140, 1)
 
 
 def test_the_ramp_finds_the_throughput_where_p95_passes_200_ms():
