@@ -640,11 +640,10 @@ def referral_work_list(
     if sort == "decision_due":
         waiting = Case(When(status=Status.SENT, then=Value(0)), default=Value(1))
         return referrals.order_by(waiting, F("sent_at").asc(nulls_last=True), "-id")
-    # A provider's list holds no drafts, so every row has `sent_at`: its plain descending
-    # order is the one the provider's index keeps (NULLS FIRST, none here).
-    return referrals.order_by(
-        F(when).desc(nulls_last=True if when == "created_at" else None), "-id"
-    )
+    # Plain descending, the order the indexes keep (NULLS FIRST, and there are none here):
+    # `created_at` is never empty, and a provider's list holds no drafts, so every row has
+    # `sent_at`.
+    return referrals.order_by(F(when).desc(), "-id")
 
 
 def referral_work_list_counts(
