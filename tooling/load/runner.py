@@ -458,7 +458,7 @@ def run(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
 
     organisations = max(options.organisations, provider_users(options.users))
     say(f"[load] seeding {options.users} practitioners and {organisations} organisations")
-    most = max(options.users, *options.ramp)
+    most = max((options.users, *options.ramp))
     organisations = max(organisations, provider_users(most))
     accounts = load_seed(practitioners=most, organisations=organisations)
     _purge(environ["CELERY_BROKER_URL"])
