@@ -144,6 +144,7 @@ def test_bench_small_writes_every_scenario(tmp_path, bench_environment):
     assert set(report["targets"]) == {
         "inbox_throughput_ratio",
         "directory_search_p95_ms",
+        "directory_search_ratio",
         "capacity_recompute_ratio",
         "queries_constant_in_page_size",
         "pages_p95_ms",
