@@ -260,7 +260,15 @@ def _contract_rounds():
         .exclude(status__in=[FundingRound.Status.DRAFT, FundingRound.Status.CONSULTATION])
         .select_related("lead_body")
         .prefetch_related(
-            Prefetch("lots__applications", queryset=_awarded(Mechanism.CONTRACT)), "lots"
+            # Each award reads only its organisation and agreement: its lot and round are
+            # the ones it is prefetched under.
+            Prefetch(
+                "lots__applications",
+                queryset=_awarded(Mechanism.CONTRACT)
+                .select_related(None)
+                .select_related("organisation", "agreement"),
+            ),
+            "lots",
         )
         .annotate(stepped_at=Max("steps__at"))
         .order_by("pk")

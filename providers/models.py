@@ -341,6 +341,16 @@ class Service(models.Model):
         indexes = [
             GinIndex(fields=["search_document"], name="service_search"),
             models.Index(fields=["status", "organisation"], name="service_status_org"),
+            # The unfiltered lists, in their orders, a page at a time rather than every
+            # service sorted: the directory (shortest wait first) and Open Referral's (name).
+            models.Index(
+                fields=["current_wait_days", "name", "id"],
+                condition=~Q(status="closed"),
+                name="service_shortest_wait",
+            ),
+            models.Index(
+                fields=["name", "id"], condition=~Q(status="closed"), name="service_by_name"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

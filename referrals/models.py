@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from partnership.history import track_changes
@@ -177,12 +177,94 @@ class Referral(models.Model):
             ),
             # The capacity monitoring reads what was sent or decided since a month began
             # and what is active now: each has an index, so it never scans old referrals.
-            models.Index(fields=["sent_at"], name="referral_sent_at"),
-            models.Index(fields=["decided_at"], name="referral_decided_at"),
+            # Partial, so that only a range of dates uses them: a list of one provider's or
+            # PDU's, sorted by a date, would otherwise walk the whole country's (the planner
+            # cannot know that its recent rows are mostly someone else's).
+            models.Index(
+                fields=["sent_at"], condition=Q(sent_at__isnull=False), name="referral_sent_at"
+            ),
+            models.Index(
+                fields=["decided_at"],
+                condition=Q(decided_at__isnull=False),
+                name="referral_decided_at",
+            ),
             models.Index(
                 fields=["service"],
                 condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS]),
                 name="referral_active",
+            ),
+            # A few services' month (the directory's indicators, a service's page): what
+            # they were sent and what they decided since it began, without the country's.
+            models.Index(fields=["service", "decided_at"], name="referral_service_decided"),
+            # ... and a service's last twelve months (its track record on its page).
+            models.Index(
+                fields=["service", "sent_at"],
+                include=["status", "decided_at"],
+                name="referral_service_sent",
+            ),
+            # The demand view counts a region's referrals by month from its PDUs' alone;
+            # status and service come with the index entry, so no row is read.
+            models.Index(
+                fields=["pdu", "sent_at"], include=["status", "service"], name="referral_pdu_sent"
+            ),
+            models.Index(
+                fields=["pdu", "decided_at"],
+                include=["status", "service"],
+                name="referral_pdu_decided",
+            ),
+            # The provider's work list sorts by when each referral was sent.
+            models.Index(
+                fields=["organisation", "-sent_at", "-id"],
+                condition=~Q(status=Status.DRAFT),
+                name="referral_provider_sent",
+            ),
+            # A tab in one status; and the tabs' counts, searched or filtered by service,
+            # from the index alone.
+            models.Index(
+                fields=["organisation", "status", "-sent_at", "-id"],
+                include=["assigned_to", "service", "first_name", "last_name", "reference"],
+                name="referral_provider_status_sent",
+            ),
+            # The same for a PDU's list (the practitioner's tabs).
+            models.Index(
+                fields=["pdu", "status"],
+                include=[
+                    "practitioner",
+                    "sent_at",
+                    "anonymised_at",
+                    "service",
+                    "first_name",
+                    "last_name",
+                    "reference",
+                ],
+                name="referral_pdu_counts",
+            ),
+            # A practitioner's own referrals, newest first (the "My referrals" tab).
+            models.Index(
+                fields=["practitioner", "-created_at", "-id"], name="referral_practitioner_newest"
+            ),
+            # "Decision due soonest": those awaiting a decision first, the longest waiting
+            # first (`referrals.selectors.DECISION_DUE_ORDER`), for a PDU and a provider.
+            models.Index(
+                F("pdu"),
+                Case(When(status=Status.SENT, then=Value(0)), default=Value(1)),
+                F("sent_at"),
+                F("id").desc(),
+                name="referral_pdu_decision_due",
+            ),
+            models.Index(
+                F("organisation"),
+                Case(When(status=Status.SENT, then=Value(0)), default=Value(1)),
+                F("sent_at"),
+                F("id").desc(),
+                name="referral_provider_decision_due",
+            ),
+            # Accepted referrals no one is assigned yet, the provider's home page's queue.
+            models.Index(
+                fields=["organisation", "decided_at", "id"],
+                condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS])
+                & Q(assigned_to__isnull=True),
+                name="referral_provider_unassigned",
             ),
         ]
         constraints = [

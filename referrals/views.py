@@ -360,7 +360,11 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
     referrals = selectors.referral_work_list(
         user=request.user, tab=tab, filters=work_filters, sort=filter_form.ordering()
     )
-    page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(referrals, REFERRALS_PER_PAGE)
+    # The tab's count is already known: counting its rows again is the slowest query a
+    # large list would make.
+    paginator.count = counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
     for referral in page.object_list:
         referral.decision_due_on = decision_due_on(referral)
     return {
