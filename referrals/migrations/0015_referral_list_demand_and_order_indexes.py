@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("partnership", "0010_user_phone"),
         ("providers", "0002_information_sharing_agreement"),
-        ("referrals", "0013_draft_expiry"),
+        ("referrals", "0014_case_record_prefill"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("partnership", "0010_user_phone"),
-        ("providers", "0002_information_sharing_agreement"),
+        ("providers", "0003_service_locations_contacts_schedules_languages"),
     ]
 
     operations = [

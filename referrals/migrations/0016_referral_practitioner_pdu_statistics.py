@@ -6,7 +6,7 @@ class Migration(migrations.Migration):
     multiplies the two filters' selectivities (32 rows expected of 793), and reads a
     practitioner's newest referrals from their index rather than sorting them all."""
 
-    dependencies = [("referrals", "0014_referral_list_demand_and_order_indexes")]
+    dependencies = [("referrals", "0015_referral_list_demand_and_order_indexes")]
 
     operations = [
         migrations.RunSQL(
