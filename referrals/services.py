@@ -506,9 +506,11 @@ def _recipients_at(organisation_id: int) -> list[User]:
 
 def _locked(referral: Referral) -> Referral:
     """The referral's row, locked for a change and read afresh: the caller's copy may be
-    older than the state the rules must be asked about."""
+    older than the state the rules must be asked about. Only the referral's own row is
+    locked: its service, PDU and region are read, not held, so decisions on other referrals
+    of the same PDU or region never wait on each other."""
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("service", "pdu__region")
         .get(pk=referral.pk)
     )
@@ -826,7 +828,7 @@ def session_record(
     appointment tells the practitioner."""
     from referrals.models import Session
 
-    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
     rules.require(by, "record_session", referral)
     _check_session_date(referral, held_on)
     session = Session(
@@ -928,7 +930,7 @@ def concern_raise(
     """Raise a concern; the practitioner hears at once (in the portal and by email)."""
     from referrals.models import Concern
 
-    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
     rules.require(by, "raise_concern", referral)
     concern = Concern(
         referral=referral,
@@ -980,7 +982,7 @@ def report_send(
     """Send the end-of-service report: every desired outcome judged; completes the referral."""
     from referrals.models import EndOfServiceReport, OutcomeResult
 
-    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
     rules.require(by, "write_report", referral)
     if EndOfServiceReport.objects.filter(referral=referral).exists():
         raise StateConflict("The end-of-service report has already been sent")
