@@ -79,3 +79,25 @@ def wait_for(predicate, timeout: float = 20.0, interval: float = 0.1):
             return result
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout}s waiting for {predicate}")
+
+
+@pytest.fixture
+def standin(settings):
+    """The stand-in probation case record (tooling/caserecord_standin.py) on a free port,
+    seeded with the demo's people; the portal's case record is it, over HTTP."""
+    from django.core.cache import cache
+
+    from tooling.caserecord_standin import CaseRecordStandIn, environ, serve
+
+    record = CaseRecordStandIn()
+    server = serve(record)
+    for key, value in environ(f"http://127.0.0.1:{server.server_address[1]}").items():
+        setattr(settings, key, value)
+    settings.CASE_RECORD_READ_TIMEOUT_SECONDS = 0.5
+    settings.CASE_RECORD_BACKOFF_SECONDS = 0
+    # No token or open circuit from another test.
+    cache.clear()
+    yield record
+    server.shutdown()
+    server.server_close()
+    cache.clear()

@@ -21,6 +21,7 @@ AGREEMENT_BREAK_CLAUSE_WARNING_DAYS and AGREEMENT_END_WARNING_MONTHS.
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,8 +38,12 @@ from capacity.utilisation import (
     utilisation_for_service,
 )
 from commissioning.models import Agreement
-from notifications.selectors import commissioners_for_regions, staff_of_organisation
-from notifications.services import notification_send
+from notifications.selectors import (
+    commissioners_for_regions,
+    staff_of_organisation,
+    staff_of_organisations,
+)
+from notifications.services import Message, notification_send, notification_send_many
 from partnership.models import Pdu, Region, User
 from partnership.months import LONDON, add_months, month_elapsed, month_start
 from providers.models import Organisation, Service
@@ -61,6 +66,9 @@ NOTIFICATION_KIND = "capacity_alert"
 
 # Advisory lock keys, pg_advisory_*lock(int4, int4): the monitor run, then each subject.
 MONITOR_LOCK = (0x0CA9, 0)
+# Held shared by each subject's evaluation and exclusively by the run's set-based pass over
+# every service, so the two never reconcile the same alerts at once.
+RECONCILE_LOCK = (0x0CAC, 0)
 SERVICE_LOCK_CLASS = 0x0CAA
 AGREEMENT_LOCK_CLASS = 0x0CAB
 
@@ -367,8 +375,10 @@ def subject_lock_key(*, service_id: int | None = None, agreement_id: int | None 
 
 
 def _lock_subject(**subject: int) -> None:
-    """Serialise evaluations of one subject until the transaction ends."""
+    """Serialise evaluations of one subject until the transaction ends (and wait for the
+    run's pass over every service, if one is reconciling)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock_shared(%s, %s)", RECONCILE_LOCK)
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", subject_lock_key(**subject))
 
 
@@ -509,6 +519,205 @@ def _notify(alert: Alert, finding: Finding) -> None:
     )
 
 
+# Every service at once ---------------------------------------------------------------------
+
+
+def _regions_of_services(services: dict[int, int]) -> dict[int, list[int]]:
+    """`_service_region_ids` for many services (id to organisation id) in two queries."""
+    regions: dict[int, set[int]] = {}
+    for service_id, region_id in Pdu.objects.filter(services__in=list(services)).values_list(
+        "services", "region_id"
+    ):
+        regions.setdefault(service_id, set()).add(region_id)
+    homeless = {services[sid] for sid in services if sid not in regions}
+    head_offices = dict(
+        Organisation.objects.filter(pk__in=homeless, head_office_region__isnull=False).values_list(
+            "pk", "head_office_region_id"
+        )
+    )
+    return {
+        sid: sorted(regions.get(sid) or ([head_offices[org]] if org in head_offices else []))
+        for sid, org in services.items()
+    }
+
+
+def _recipients_of(alerts: list[Alert], regions: dict[int, list[int]]) -> dict[int, tuple]:
+    """`alert_recipients` for many alerts (their regions given by alert id) in two queries."""
+    by_region: dict[int, set[int]] = {}
+    for user_id, region_id in commissioners_for_regions(
+        {region for ids in regions.values() for region in ids}
+    ).values_list("pk", "commissioning_body__regions"):
+        by_region.setdefault(region_id, set()).add(user_id)
+    admins: dict[int, set[int]] = {}
+    providers = {alert.organisation_id for alert in alerts if alert.rule in PROVIDER_RULES}
+    for user_id, organisation_id in staff_of_organisations(providers, admins_only=True).values_list(
+        "pk", "organisation_id"
+    ):
+        admins.setdefault(organisation_id, set()).add(user_id)
+    result = {}
+    for alert in alerts:
+        hears = set().union(*(by_region.get(region, ()) for region in regions[alert.pk]))
+        if alert.rule in PROVIDER_RULES:
+            hears |= admins.get(alert.organisation_id, set())
+        result[alert.pk] = tuple(sorted(hears))
+    return result
+
+
+_ALERTS_SAVE_SQL = """
+UPDATE {table} a
+SET severity = v.severity, status = v.status, escalated_at = v.escalated_at,
+    evaluated_at = v.evaluated_at, figures = v.figures::jsonb, message = v.message
+FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::timestamptz[], %s::timestamptz[],
+            %s::text[], %s::text[])
+     AS v(id, severity, status, escalated_at, evaluated_at, figures, message)
+WHERE a.id = v.id
+"""
+
+
+def _alerts_save(alerts: list[Alert]) -> None:
+    """Write many alerts' severity, status, times, figures and message in one statement
+    (Django's `bulk_update` writes a CASE per field and row: seconds for a few thousand)."""
+    if not alerts:
+        return
+    columns = zip(
+        *(
+            (
+                alert.pk,
+                alert.severity,
+                alert.status,
+                alert.escalated_at,
+                alert.evaluated_at,
+                json.dumps(alert.figures),
+                alert.message,
+            )
+            for alert in alerts
+        ),
+        strict=True,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ALERTS_SAVE_SQL.format(table=Alert._meta.db_table), [list(c) for c in columns]
+        )
+
+
+def services_alerts_reconcile(
+    utilisation: list[ServiceUtilisation], *, period: date
+) -> list[AlertChange]:
+    """`service_alerts_update` for every service in `utilisation` (their figures for the
+    month `period`, as the run's pass computed them) in a fixed number of statements: the
+    rules in Python, then the unresolved alerts read once and raised, escalated, refreshed
+    and resolved in bulk, their regions and recipients found for all at once and the
+    notifications written together. Services missing from `utilisation` are left alone.
+    Holds the reconciling lock exclusively, so no subject's own evaluation runs meanwhile."""
+    rows = {row.service_id: row for row in utilisation}
+    findings = {
+        (row.service_id, finding.rule): finding
+        for row in utilisation
+        for finding in service_findings(row)
+    }
+    now = timezone.now()
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", RECONCILE_LOCK)
+        current = {
+            (alert.service_id, alert.rule): alert
+            for alert in Alert.objects.select_for_update()
+            .filter(service__isnull=False, period=period)
+            .exclude(status=Alert.Status.RESOLVED)
+            if alert.service_id in rows
+        }
+        changes: list[AlertChange] = []
+        raised: list[tuple[Alert, Finding]] = []
+        escalated: list[tuple[Alert, Finding]] = []
+        updated: list[Alert] = []
+        resolved: list[Alert] = []
+        for key in sorted(findings.keys() | current.keys()):
+            finding, alert = findings.get(key), current.get(key)
+            if finding is None:
+                resolved.append(alert)
+            elif alert is None:
+                service_id = key[0]
+                alert = Alert(
+                    service_id=service_id,
+                    rule=finding.rule,
+                    period=period,
+                    severity=finding.severity,
+                    organisation_id=rows[service_id].organisation_id,
+                    figures=finding.figures,
+                    message=finding.message,
+                    opened_at=now,
+                    evaluated_at=now,
+                )
+                raised.append((alert, finding))
+            elif SEVERITY_RANK[finding.severity] > SEVERITY_RANK[alert.severity]:
+                alert.severity = finding.severity
+                alert.status = Alert.Status.OPEN
+                alert.escalated_at = alert.evaluated_at = now
+                alert.figures, alert.message = finding.figures, finding.message
+                escalated.append((alert, finding))
+            elif alert.figures != finding.figures or alert.message != finding.message:
+                alert.figures, alert.message, alert.evaluated_at = (
+                    finding.figures,
+                    finding.message,
+                    now,
+                )
+                updated.append(alert)
+            else:
+                changes.append(AlertChange(alert, UNCHANGED))
+        if resolved:
+            Alert.objects.filter(pk__in=[alert.pk for alert in resolved]).update(
+                status=Alert.Status.RESOLVED, resolved_at=now, evaluated_at=now
+            )
+            for alert in resolved:
+                alert.status, alert.resolved_at, alert.evaluated_at = (
+                    Alert.Status.RESOLVED,
+                    now,
+                    now,
+                )
+        _alerts_save([alert for alert, _ in escalated] + updated)
+        regions: dict[int, list[int]] = {}
+        if raised:
+            Alert.objects.bulk_create([alert for alert, _ in raised], batch_size=1000)
+            by_service = _regions_of_services(
+                {alert.service_id: alert.organisation_id for alert, _ in raised}
+            )
+            regions = {alert.pk: by_service[alert.service_id] for alert, _ in raised}
+            Alert.regions.through.objects.bulk_create(
+                [
+                    Alert.regions.through(alert_id=alert.pk, region_id=region_id)
+                    for alert, _ in raised
+                    for region_id in regions[alert.pk]
+                ],
+                batch_size=1000,
+            )
+        if escalated:
+            for alert_id, region_id in Alert.regions.through.objects.filter(
+                alert_id__in=[alert.pk for alert, _ in escalated]
+            ).values_list("alert_id", "region_id"):
+                regions.setdefault(alert_id, []).append(region_id)
+            for alert, _ in escalated:
+                regions.setdefault(alert.pk, [])
+        told = raised + escalated
+        if told:
+            recipients = _recipients_of([alert for alert, _ in told], regions)
+            notification_send_many(
+                Message(
+                    recipient_ids=recipients[alert.pk],
+                    kind=NOTIFICATION_KIND,
+                    title=f"{alert.get_severity_display()} alert: {finding.headline}"[:200],
+                    body=finding.message,
+                    link=alert.portal_path,
+                    dedupe_key=f"alert-{alert.pk}-{alert.severity}",
+                )
+                for alert, finding in told
+            )
+    changes += [AlertChange(alert, RAISED) for alert, _ in raised]
+    changes += [AlertChange(alert, ESCALATED) for alert, _ in escalated]
+    changes += [AlertChange(alert, UPDATED) for alert in updated]
+    changes += [AlertChange(alert, RESOLVED) for alert in resolved]
+    return changes
+
+
 # Evaluating subjects ----------------------------------------------------------------------
 
 
@@ -647,13 +856,15 @@ def monitor_run(
             f"{_month_name(plan.period)}; checking {len(plan.service_ids)} services and "
             f"{len(plan.agreement_ids)} agreements"
         )
-        for done, service_id in enumerate(plan.service_ids, start=1):
-            summary.record(
-                service_alerts_update(service_id=service_id, period=plan.period, now=now)
+        # Every service's alerts at once, from the figures just computed.
+        chosen = set(plan.service_ids)
+        summary.record(
+            services_alerts_reconcile(
+                [row for row in plan.utilisation if row.service_id in chosen], period=plan.period
             )
-            summary.services_checked = done
-            if done % progress_every == 0 or done == len(plan.service_ids):
-                progress(f"Checked {done} of {len(plan.service_ids)} services… {summary}")
+        )
+        summary.services_checked = len(plan.service_ids)
+        progress(f"Checked {len(plan.service_ids)} services… {summary}")
         for done, agreement_id in enumerate(plan.agreement_ids, start=1):
             summary.record(agreement_alerts_update(agreement_id=agreement_id, today=today))
             summary.agreements_checked = done

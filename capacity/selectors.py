@@ -21,7 +21,10 @@ from providers.models import Service
 def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
     """Commissioners: alerts in their body's regions. Provider admins: their organisation's.
     Nobody else has an alert centre (practitioners see capacity in the directory instead)."""
-    alerts = Alert.objects.select_related(
+    # What the lists show of each alert's subject comes in a query per relation for the
+    # page's alerts: joined instead, the planner joins every alert in the country to its
+    # subject before narrowing to the user's regions.
+    alerts = Alert.objects.prefetch_related(
         "service", "agreement__lot", "agreement__organisation", "organisation"
     )
     if is_regional_commissioner(user):

@@ -1,9 +1,10 @@
 """Capacity monitoring tasks, on the `alerts` queue (routed in partnership.celery).
 
-`capacity_monitor_run` is the periodic fan-out: under a lock so two runs never overlap, it
-computes every service's month in one pass and queues one task per subject worth a look.
-The per-subject tasks take ids, are idempotent (they reconcile alerts with the figures
-now), acknowledge late and go back on the queue if their worker dies mid-run.
+`capacity_monitor_run` is the periodic run: under a lock so two runs never overlap, it
+computes every service's month in one pass and reconciles their alerts together, then
+evaluates the agreements with a milestone in view. The per-subject tasks (a referral's
+change recomputes its service) take ids, are idempotent (they reconcile alerts with the
+figures now), acknowledge late and go back on the queue if their worker dies mid-run.
 """
 
 from __future__ import annotations
@@ -47,31 +48,31 @@ def _counts(changes: list[alerts.AlertChange]) -> dict[str, int]:
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def capacity_monitor_run(period: str | None = None, now: str | None = None) -> dict | None:
-    """Plan a monitoring run and queue its per-subject tasks; None if a run is under way.
+    """The monitoring run, set-based: every service's month in one pass and their alerts
+    reconciled together (`alerts.monitor_run`), then the agreements with a milestone in
+    view. None if a run is under way.
 
     `period` is a month (YYYY-MM, default this month); `now` an ISO instant to measure the
-    month's pace at (default: when each task runs).
+    month's pace at (default: now).
     """
-    with alerts.monitor_lock() as acquired:
-        if not acquired:
-            logger.info("Capacity monitoring is already running; this run stops here")
-            return None
-        plan = alerts.monitor_plan(period=period, now=_instant(now))
-        for service_id in plan.service_ids:
-            capacity_alerts_for_service.delay(service_id, plan.period_code, now)
-        for agreement_id in plan.agreement_ids:
-            agreement_milestones_for.delay(agreement_id)
+    summary = alerts.monitor_run(period=period, now=_instant(now))
+    if summary is None:
+        logger.info("Capacity monitoring is already running; this run stops here")
+        return None
+    period_code = f"{summary.period:%Y-%m}"
     logger.info(
-        "Capacity monitoring for %s: %d services computed, %d services and %d agreements queued",
-        plan.period_code,
-        len(plan.utilisation),
-        len(plan.service_ids),
-        len(plan.agreement_ids),
+        "Capacity monitoring for %s: %d services computed, %d services and %d agreements "
+        "checked; %s",
+        period_code,
+        summary.services_computed,
+        summary.services_checked,
+        summary.agreements_checked,
+        summary,
     )
     return {
-        "period": plan.period_code,
-        "services": len(plan.service_ids),
-        "agreements": len(plan.agreement_ids),
+        "period": period_code,
+        "services": summary.services_checked,
+        "agreements": summary.agreements_checked,
     }
 
 

@@ -501,6 +501,11 @@ service_share AS (
            count(*)::numeric / sum(count(*)) OVER (PARTITION BY sp.service_id) AS share
     FROM {service_pdus} sp
     JOIN {pdu} pdu ON pdu.id = sp.pdu_id
+    -- Only the services covering a chosen region (each with all its regions, for its share).
+    WHERE %(any_region)s OR sp.service_id IN (
+        SELECT covers.service_id FROM {service_pdus} covers
+        WHERE covers.pdu_id = ANY(%(pdus)s)
+    )
     GROUP BY sp.service_id, pdu.region_id
 ),
 contracted AS (
@@ -521,6 +526,7 @@ capacity AS (
       ON s.status <> %(closed)s
      AND s.created_at < ((m.month + interval '1 month')::timestamp AT TIME ZONE %(zone)s)
     JOIN service_share share ON share.service_id = s.id
+     AND (%(any_region)s OR share.region_id = ANY(%(regions)s))
     JOIN {service_categories} sc ON sc.service_id = s.id
     LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
     GROUP BY 1, 2, 3
@@ -598,11 +604,21 @@ def utilisation_history(
     region_ids = _id_list(regions)
     category_ids = _id_list(categories)
     start, end = month_bounds(first)[0], month_bounds(last)[1]
+    # A region's demand is its PDUs' referrals: counted from those alone (the PDU and date
+    # indexes hold all it needs), never the whole country's then filtered.
+    pdu_ids = (
+        None
+        if region_ids is None
+        else list(Pdu.objects.filter(region__in=region_ids).values_list("pk", flat=True))
+    )
     sent, sent_params = _named(
-        referral_demand_by_month(start=start, end=end, counted="sent", tzinfo=LONDON), "sent"
+        referral_demand_by_month(start=start, end=end, counted="sent", tzinfo=LONDON, pdus=pdu_ids),
+        "sent",
     )
     accepted, accepted_params = _named(
-        referral_demand_by_month(start=start, end=end, counted="accepted", tzinfo=LONDON),
+        referral_demand_by_month(
+            start=start, end=end, counted="accepted", tzinfo=LONDON, pdus=pdu_ids
+        ),
         "accepted",
     )
     params = {
@@ -614,6 +630,7 @@ def utilisation_history(
         "closed": str(Service.Status.CLOSED),
         "funding": tuple(str(status) for status in FUNDING_STATUSES),
         "any_region": region_ids is None,
+        "pdus": pdu_ids or [],
         "regions": region_ids or [],
         "any_category": category_ids is None,
         "categories": category_ids or [],

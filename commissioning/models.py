@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 from django.conf import settings
@@ -316,3 +317,31 @@ class RoundStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.funding_round}: {self.get_from_status_display()} to {self.get_to_status_display()}"
+
+
+class ContractRelease(models.Model):
+    """One state of a contract round as published in OCDS: a change to the round, its awards
+    or its contracts makes a new release, and the earlier ones stay as its history."""
+
+    funding_round = models.ForeignKey(
+        FundingRound, on_delete=models.CASCADE, related_name="contract_releases"
+    )
+    sequence = models.PositiveIntegerField()
+    date = models.DateTimeField(help_text="When the data in this release last changed")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the release's content")
+    document = models.TextField(help_text="The OCDS release as JSON, id and date included")
+
+    class Meta:
+        ordering = ["funding_round", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funding_round", "sequence"], name="contract_release_sequence_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.release["id"]
+
+    @property
+    def release(self) -> dict:
+        return json.loads(self.document)

@@ -37,8 +37,17 @@ def notification_unread_about(*, user: User, kind: str) -> QuerySet[Notification
 def staff_of_organisation(organisation_id: int, *, admins_only: bool = False) -> QuerySet[User]:
     """The active provider staff of an organisation (its admins and caseworkers), or with
     `admins_only` its provider admins alone."""
+    return staff_of_organisations([organisation_id], admins_only=admins_only)
+
+
+def staff_of_organisations(
+    organisation_ids: Iterable[int], *, admins_only: bool = False
+) -> QuerySet[User]:
+    """`staff_of_organisation` for several organisations at once."""
     roles = [Role.PROVIDER_ADMIN] if admins_only else [Role.PROVIDER_ADMIN, Role.CASEWORKER]
-    return User.objects.filter(organisation_id=organisation_id, role__in=roles, is_active=True)
+    return User.objects.filter(
+        organisation_id__in=list(organisation_ids), role__in=roles, is_active=True
+    )
 
 
 def commissioners_of_body(body_id: int) -> QuerySet[User]:

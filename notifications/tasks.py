@@ -49,6 +49,15 @@ def notification_email_send(self, notification_id: int, sent: dict | None = None
 
 
 @shared_task(acks_late=True)
+def notification_emails_send(notification_ids: list[int]) -> int:
+    """Queue each notification's email as its own task: a sender of thousands at once (the
+    monitoring run) hands the worker one message rather than queueing each itself."""
+    for notification_id in notification_ids:
+        notification_email_send.delay(notification_id)
+    return len(notification_ids)
+
+
+@shared_task(acks_late=True)
 def notification_email_redeliver_stalled() -> int:
     """Settle emails cut off mid-send, then queue every email still pending after a while."""
     services.notification_email_claims_settle()

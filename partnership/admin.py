@@ -245,7 +245,7 @@ class ServiceCategoryAdmin(SupportAdmin):
 
 @admin.register(CommissioningBody)
 class CommissioningBodyAdmin(SupportAdmin):
-    list_display = ["name", "kind"]
+    list_display = ["name", "kind", "org_id"]
     filter_horizontal = ["regions"]
 
 

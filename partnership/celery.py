@@ -49,6 +49,10 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.pending_tasks_send",
         "schedule": crontab(minute="*/5"),
     },
+    "webhook-deliveries-sweep": {
+        "task": "integrations.tasks.webhook_deliveries_sweep",
+        "schedule": crontab(minute="*"),
+    },
     "capacity-monitoring": {
         "task": "capacity.tasks.capacity_monitor_run",
         "schedule": crontab(minute="*/15"),

@@ -92,8 +92,15 @@ DEMO_ACCOUNTS = [
 ]
 
 COMMISSIONING_BODIES = [
-    {"name": GREATER_MANCHESTER_BODY, "kind": "hmpps", "regions": ["L"]},
-    {"name": CO_FUNDER_BODY, "kind": "local_authority", "regions": ["L"]},
+    # HMPPS teams are published under HMPPS's org-id (settings.HMPPS_ORG_ID); a co-funder
+    # under its own.
+    {"name": GREATER_MANCHESTER_BODY, "kind": "hmpps", "regions": ["L"], "org_id": ""},
+    {
+        "name": CO_FUNDER_BODY,
+        "kind": "local_authority",
+        "regions": ["L"],
+        "org_id": "GB-LAE-GMCA",
+    },
 ]
 
 Progress = Callable[[str], None]
@@ -129,7 +136,7 @@ def load_demo(*, progress: Progress = lambda message: None) -> dict[str, int]:
         bodies = {}
         for record in COMMISSIONING_BODIES:
             body, _ = CommissioningBody.objects.update_or_create(
-                name=record["name"], defaults={"kind": record["kind"]}
+                name=record["name"], defaults={"kind": record["kind"], "org_id": record["org_id"]}
             )
             body.regions.set(Region.objects.filter(code__in=record["regions"]))
             bodies[record["name"]] = body

@@ -10,6 +10,7 @@ summary or a 404 (`partnership.forms.apply_domain_error`). Nothing else catches 
 | `StateConflict`  | the action is not possible in the object's state,   | 409 | error summary       |
 |                  | or would duplicate what exists                      |     |                     |
 | `InvalidInput`   | what was sent is refused as a whole (a document)    | 400 | error on its field  |
+| `KeyReused`      | an idempotency key came back with another request   | 422 | (API only)          |
 
 An object the user may not see at all never reaches a service: its scoped selector answers
 404 first (DESIGN, Access rules).
@@ -54,3 +55,11 @@ class InvalidInput(DomainError):
     def __init__(self, message: str = "", *, field: str = "non_field_errors", **kwargs):
         self.field = field
         super().__init__(message, **kwargs)
+
+
+class KeyReused(DomainError):
+    """An idempotency key sent again with a request other than the one it first came with:
+    answering with the first request's result would pass it off as this one's."""
+
+    status_code = 422
+    code = "idempotency-key-reused"

@@ -15,7 +15,8 @@ OPEN_DATA_PREFIXES = ("/openreferral/", "/api/v1/exports/")
 
 class NoStoreForPersonalDataMiddleware:
     """Any response may carry personal data or a CSRF token (pages, the API, files, CSV
-    exports, error pages): none is stored by a browser or proxy, except open data. An HTML
+    exports, error pages): none is stored by a browser or proxy, except open data, which
+    does not vary by cookie either. An HTML
     page of open data (the browsable API) names the user and holds a CSRF token, so it is
     not stored either."""
 
@@ -27,6 +28,14 @@ class NoStoreForPersonalDataMiddleware:
         if not _is_open_data(request, response):
             add_never_cache_headers(response)
             patch_cache_control(response, no_store=True, private=True)
+        elif response.has_header("Vary"):
+            # Open data is the same for whoever asks: a session read on the way (a timeout
+            # check) must not make caches keep a copy per cookie.
+            vary = [v.strip() for v in response["Vary"].split(",") if v.strip().lower() != "cookie"]
+            if vary:
+                response["Vary"] = ", ".join(vary)
+            else:
+                del response["Vary"]
         return response
 
 

@@ -118,6 +118,13 @@ class CommissioningBody(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.HMPPS)
+    org_id = models.CharField(
+        "org-id",
+        max_length=40,
+        blank=True,
+        help_text="Its identifier in a register org-id.guide lists, like GB-LAE-MAN for a council; "
+        "HMPPS teams without one are published under HMPPS's own",
+    )
     regions = models.ManyToManyField(Region, related_name="commissioning_bodies")
 
     class Meta:

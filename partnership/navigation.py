@@ -34,6 +34,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("Services", "providers:services"),
         NavItem("Funding", "commissioning:opportunities"),
         NavItem("Alerts", "capacity:alerts"),
+        NavItem("Webhooks", "integrations:endpoints"),
         NOTIFICATIONS,
     ],
     Role.CASEWORKER: [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("referrals.urls")),
     path("", include("commissioning.urls")),
     path("", include("capacity.urls")),
+    path("", include("integrations.urls")),
     path("", include("support.urls")),
     path("django-admin/", admin.site.urls),
 ]

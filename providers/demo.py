@@ -8,12 +8,21 @@ updates them instead of adding more.
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import time, timedelta
 
 from django.utils import timezone
+from django.utils.text import slugify
 
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
-from providers.models import Organisation, Population, Service, TrainingRecord
+from providers.models import (
+    Organisation,
+    Population,
+    Service,
+    ServiceContact,
+    ServiceLocation,
+    ServiceSchedule,
+    TrainingRecord,
+)
 from providers.selectors import agreement_current
 from providers.services import service_search_refresh
 
@@ -434,6 +443,7 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         )
         service.categories.set([categories[slug] for slug in slugs])
         service.pdus.set(pdus)
+        _published_details(service, number, pdus)
         service_ids.append(service.pk)
         if number % 20 == 0 or number == len(plan):
             progress(f"services: {number}/{len(plan)}")
@@ -451,6 +461,53 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         "training_records": trained,
         "agreement_signatures": signed,
     }
+
+
+# Ofcom's numbers for drama (0161 496 0000 to 0999): they ring nobody.
+_DEMO_PHONE = "0161 496 0{:03d}"
+_EXTRA_LANGUAGES = ["pl", "ur", "pa", "ro", "ar", "so", "bn", "pt"]
+
+
+def _published_details(service: Service, number: int, pdus: list[Pdu]) -> None:
+    """What the directory and its open data say of a service besides its description: its
+    line, languages, a venue, a referrals contact and opening hours."""
+    place = pdus[0].name if pdus else "Manchester"
+    languages = ["en"]
+    if pdus and pdus[0].region.code == "D":
+        languages.append("cy")
+    if number % 3 == 0:
+        languages.append(_EXTRA_LANGUAGES[number % len(_EXTRA_LANGUAGES)])
+    Service.objects.filter(pk=service.pk).update(
+        phone=_DEMO_PHONE.format(number), languages=languages
+    )
+    domain = slugify(service.organisation.name)
+    ServiceLocation.objects.update_or_create(
+        service=service,
+        name=f"{place} community hub",
+        defaults={
+            "address": f"{number} High Street",
+            "town": place,
+            "postcode": f"ZZ99 {number % 10}ZZ",
+            "description": "Step-free entrance; a quiet room is available on request.",
+        },
+    )
+    ServiceContact.objects.update_or_create(
+        service=service,
+        name="Referrals team",
+        defaults={"email": f"referrals@{domain}.example.org", "phone": _DEMO_PHONE.format(number)},
+    )
+    ServiceSchedule.objects.filter(service=service).delete()
+    ServiceSchedule.objects.create(
+        service=service,
+        days=["MO", "TU", "WE", "TH", "FR"],
+        opens_at=time(9),
+        closes_at=time(17),
+        notes="Referrals answered within two working days",
+    )
+    if number % 4 == 0:
+        ServiceSchedule.objects.create(
+            service=service, days=["SA"], opens_at=time(10), closes_at=time(13), notes="Drop-in"
+        )
 
 
 def _stale_services_remove(generated: list[dict], service_ids: list[int]) -> int:

@@ -244,6 +244,32 @@ class TrainingRecord(models.Model):
         return self.completed_on <= on and (self.expires_on is None or self.expires_on >= on)
 
 
+# Languages a service can be delivered in (ISO 639-1), the ones most spoken in England and
+# Wales after English, by the 2021 census.
+LANGUAGES = [
+    ("en", "English"),
+    ("cy", "Welsh"),
+    ("pl", "Polish"),
+    ("ro", "Romanian"),
+    ("pa", "Panjabi"),
+    ("ur", "Urdu"),
+    ("pt", "Portuguese"),
+    ("es", "Spanish"),
+    ("ar", "Arabic"),
+    ("bn", "Bengali"),
+    ("gu", "Gujarati"),
+    ("it", "Italian"),
+    ("lt", "Lithuanian"),
+    ("so", "Somali"),
+    ("tr", "Turkish"),
+    ("fr", "French"),
+    ("ta", "Tamil"),
+    ("zh", "Chinese"),
+    ("bg", "Bulgarian"),
+    ("ku", "Kurdish"),
+]
+
+
 class Service(models.Model):
     """A service an organisation delivers, as practitioners find it in the directory."""
 
@@ -296,6 +322,15 @@ class Service(models.Model):
         help_text="How many referrals the service can take each month"
     )
     current_wait_days = models.PositiveIntegerField(default=0)
+    phone = models.CharField(
+        "phone number", max_length=30, blank=True, help_text="The service's own line, for enquiries"
+    )
+    languages = ArrayField(
+        models.CharField(max_length=3, choices=LANGUAGES),
+        default=list,
+        blank=True,
+        help_text="Languages the service is delivered in, as ISO 639-1 codes",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     search_document = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -306,6 +341,16 @@ class Service(models.Model):
         indexes = [
             GinIndex(fields=["search_document"], name="service_search"),
             models.Index(fields=["status", "organisation"], name="service_status_org"),
+            # The unfiltered lists, in their orders, a page at a time rather than every
+            # service sorted: the directory (shortest wait first) and Open Referral's (name).
+            models.Index(
+                fields=["current_wait_days", "name", "id"],
+                condition=~Q(status="closed"),
+                name="service_shortest_wait",
+            ),
+            models.Index(
+                fields=["name", "id"], condition=~Q(status="closed"), name="service_by_name"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -320,3 +365,69 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ServiceLocation(models.Model):
+    """Where a service meets people: a venue with its address. Open data, so a public
+    venue, never a person's home or a safe house."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200)
+    address = models.CharField("address line", max_length=200)
+    town = models.CharField(max_length=100)
+    postcode = models.CharField(max_length=10)
+    description = models.TextField(blank=True, help_text="How to find it, access, parking")
+
+    class Meta:
+        ordering = ["service", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.town}"
+
+
+class ServiceContact(models.Model):
+    """A published way to reach a service: a team or role, not a named member of staff."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=150, help_text="A team or role, like Referrals team")
+    email = models.EmailField(blank=True)
+    phone = models.CharField("phone number", max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["service", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceSchedule(models.Model):
+    """When a service is open: the same hours on each of some days of the week."""
+
+    class Day(models.TextChoices):
+        # iCalendar's day codes, as Open Referral's schedules use them.
+        MO = "MO", "Monday"
+        TU = "TU", "Tuesday"
+        WE = "WE", "Wednesday"
+        TH = "TH", "Thursday"
+        FR = "FR", "Friday"
+        SA = "SA", "Saturday"
+        SU = "SU", "Sunday"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="schedules")
+    days = ArrayField(models.CharField(max_length=2, choices=Day.choices))
+    opens_at = models.TimeField()
+    closes_at = models.TimeField()
+    notes = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["service", "opens_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="service_schedule_closes_after_opening",
+                condition=Q(closes_at__gt=F("opens_at")),
+            ),
+            models.CheckConstraint(name="service_schedule_has_a_day", condition=~Q(days=[])),
+        ]
+
+    def __str__(self) -> str:
+        return f"{', '.join(self.days)} {self.opens_at:%H:%M} to {self.closes_at:%H:%M}"

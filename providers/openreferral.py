@@ -1,23 +1,31 @@
-"""The registry as Open Referral HSDS 3.0 documents: open data with no personal data.
+"""The registry as Open Referral HSDS 3.1 documents: open data with no personal data.
 
 Organisations and services are identified by their public UUIDs; service categories are
-published as one taxonomy whose term ids are UUIDs derived from the category slugs.
+published as one taxonomy whose term ids are UUIDs derived from the category slugs. Each
+service publishes its capacity this month as HSDS 3.1's `service_capacity` (referrals it can
+still take, of its monthly maximum), which replaces the deprecated `wait_time`.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import F, Prefetch, QuerySet
 
 from partnership.models import Pdu, ServiceCategory
-from providers.models import Organisation, Service
+from providers.models import LANGUAGES, Organisation, Service
 
-HSDS_VERSION = "3.0"
-PROFILE_URL = "https://docs.openreferral.org/en/v3.0/"
+HSDS_VERSION = "3.1"
+PROFILE_URL = "https://docs.openreferral.org/en/latest/"
+SCHEMA_URL = "https://raw.githubusercontent.com/openreferral/specification/3.1/schema/compiled/"
 TAXONOMY_NAME = "probation-partnerships-service-categories"
+TAXONOMY_DESCRIPTION = (
+    "The kinds of rehabilitative service that HMPPS commissions for people on probation, "
+    "as the Probation partnerships directory groups them."
+)
 # A fixed namespace so derived ids never change between releases.
 NAMESPACE = uuid.UUID("5b0c6a52-1f0e-4d5e-9f57-3a6f1f0c2b11")
 STATUS = {
@@ -38,6 +46,16 @@ def derived_id(kind: str, key: object) -> str:
     return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
+TAXONOMY_ID = derived_id("taxonomy", TAXONOMY_NAME)
+CAPACITY_UNIT = {
+    "id": derived_id("unit", "referrals-per-month"),
+    "name": "Referrals a month",
+    "scheme": "probation-partnerships",
+    "identifier": "referrals-per-month",
+}
+LANGUAGE_NAMES = dict(LANGUAGES)
+
+
 def taxonomy_term_id(category: ServiceCategory) -> str:
     return derived_id("taxonomy_term", category.slug)
 
@@ -49,8 +67,12 @@ def category_for_term(term_id: str) -> ServiceCategory | None:
     return None
 
 
-def _timestamp(moment: datetime) -> str:
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def hsds_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 # Queries -----------------------------------------------------------------------------------
@@ -64,6 +86,9 @@ def open_services() -> QuerySet[Service]:
         .prefetch_related(
             Prefetch("categories", queryset=ServiceCategory.objects.order_by("name")),
             Prefetch("pdus", queryset=Pdu.objects.select_related("region").order_by("name")),
+            "locations",
+            "contacts",
+            "schedules",
         )
         .order_by("name", "pk")
     )
@@ -85,6 +110,15 @@ def open_organisations() -> QuerySet[Organisation]:
 # Documents ----------------------------------------------------------------------------------
 
 
+def taxonomy() -> dict:
+    return {
+        "id": TAXONOMY_ID,
+        "name": TAXONOMY_NAME,
+        "description": TAXONOMY_DESCRIPTION,
+        "version": "1",
+    }
+
+
 def taxonomy_term(category: ServiceCategory) -> dict:
     return {
         "id": taxonomy_term_id(category),
@@ -92,6 +126,8 @@ def taxonomy_term(category: ServiceCategory) -> dict:
         "name": category.name,
         "description": category.description,
         "taxonomy": TAXONOMY_NAME,
+        "taxonomy_id": TAXONOMY_ID,
+        "taxonomy_detail": taxonomy(),
         "language": "en",
     }
 
@@ -124,8 +160,25 @@ def _eligibility(service: Service) -> str:
     return f"For {SEX_WORDS[service.eligible_sex]} on probation {ages}, in {settings} settings."
 
 
-def service_summary(service: Service) -> dict:
-    """The one-to-one fields of a service (HSDS `service_list`)."""
+# The capacity app, which sits above this one, says what each service can still take; it
+# registers its source when Django is ready (capacity/apps.py). Without it, none is published.
+_capacity_source: Callable[[list[Service]], dict[int, dict]] | None = None
+
+
+def capacities_register(source: Callable[[list[Service]], dict[int, dict]]) -> None:
+    global _capacity_source
+    _capacity_source = source
+
+
+def capacities(services: list[Service]) -> dict[int, dict]:
+    """Each service's capacity this month as an HSDS 3.1 `service_capacity`, by service id."""
+    if not services or _capacity_source is None:
+        return {}
+    return _capacity_source(services)
+
+
+def service_summary(service: Service, capacity: dict | None = None) -> dict:
+    """The one-to-one fields of a service (HSDS `service_list`), with its capacity."""
     organisation = service.organisation
     document = {
         "id": str(service.public_id),
@@ -135,9 +188,9 @@ def service_summary(service: Service) -> dict:
         "status": STATUS[service.status],
         "eligibility_description": _eligibility(service),
         "minimum_age": service.minimum_age,
-        "wait_time": f"{service.current_wait_days} days",
-        "last_modified": _timestamp(service.updated_at),
+        "last_modified": hsds_timestamp(service.updated_at),
         "organization": organization_summary(organisation),
+        "capacities": [capacity] if capacity else [],
     }
     if service.maximum_age is not None:
         document["maximum_age"] = service.maximum_age
@@ -148,10 +201,83 @@ def service_summary(service: Service) -> dict:
     return document
 
 
-def service_document(service: Service) -> dict:
+def _phone(number: str, **links) -> dict:
+    return {
+        "id": derived_id("phone", f"{links}:{number}"),
+        **links,
+        "number": number,
+        "type": "voice",
+    }
+
+
+def _locations(service: Service, service_id: str) -> list[dict]:
+    country = "Wales" if any(p.region.code == "D" for p in service.pdus.all()) else "England"
+    documents = []
+    for location in service.locations.all():
+        location_id = derived_id("location", location.pk)
+        documents.append(
+            {
+                "id": derived_id("service_at_location", location.pk),
+                "service_id": service_id,
+                "location_id": location_id,
+                "location": {
+                    "id": location_id,
+                    "location_type": "physical",
+                    "organization_id": str(service.organisation.public_id),
+                    "name": location.name,
+                    "description": location.description,
+                    "addresses": [
+                        {
+                            "id": derived_id("address", location.pk),
+                            "location_id": location_id,
+                            "address_1": location.address,
+                            "city": location.town,
+                            "state_province": country,
+                            "postal_code": location.postcode,
+                            "country": "GB",
+                            "address_type": "physical",
+                        }
+                    ],
+                },
+            }
+        )
+    return documents
+
+
+def _contacts(service: Service, service_id: str) -> list[dict]:
+    documents = []
+    for contact in service.contacts.all():
+        contact_id = derived_id("contact", contact.pk)
+        document = {"id": contact_id, "service_id": service_id, "name": contact.name}
+        if contact.email:
+            document["email"] = contact.email
+        document["phones"] = [_phone(contact.phone, contact_id=contact_id)] if contact.phone else []
+        documents.append(document)
+    return documents
+
+
+def _schedules(service: Service, service_id: str) -> list[dict]:
+    return [
+        {
+            "id": derived_id("schedule", schedule.pk),
+            "service_id": service_id,
+            "freq": "WEEKLY",
+            "wkst": "MO",
+            "byday": ",".join(schedule.days),
+            "opens_at": f"{schedule.opens_at:%H:%M}",
+            "closes_at": f"{schedule.closes_at:%H:%M}",
+            "description": f"{', '.join(dict(schedule.Day.choices)[d] for d in schedule.days)}, "
+            f"{schedule.opens_at:%H:%M} to {schedule.closes_at:%H:%M}",
+            "notes": schedule.notes,
+        }
+        for schedule in service.schedules.all()
+    ]
+
+
+def service_document(service: Service, capacity: dict | None = None) -> dict:
     """A fully nested service (HSDS `service`)."""
     service_id = str(service.public_id)
-    document = service_summary(service)
+    document = service_summary(service, capacity)
     document["service_areas"] = [
         {
             "id": derived_id("service_area", f"{service.pk}:{pdu.pk}"),
@@ -173,7 +299,19 @@ def service_document(service: Service) -> dict:
         }
         for category in service.categories.all()
     ]
-    document["languages"] = []
+    document["languages"] = [
+        {
+            "id": derived_id("language", f"{service.pk}:{code}"),
+            "service_id": service_id,
+            "name": LANGUAGE_NAMES.get(code, code),
+            "code": code,
+        }
+        for code in service.languages
+    ]
+    document["phones"] = [_phone(service.phone, service_id=service_id)] if service.phone else []
+    document["service_at_locations"] = _locations(service, service_id)
+    document["contacts"] = _contacts(service, service_id)
+    document["schedules"] = _schedules(service, service_id)
     return document
 
 
@@ -194,7 +332,10 @@ def organization_document(organisation: Organisation, services: list[Service]) -
             }
         )
     document["organization_identifiers"] = identifiers
-    document["services"] = [service_document(service) for service in services]
+    capacity = capacities(services)
+    document["services"] = [
+        service_document(service, capacity.get(service.pk)) for service in services
+    ]
     return document
 
 

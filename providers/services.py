@@ -283,6 +283,8 @@ SERVICE_FIELDS = [
     "referral_requirements",
     "monthly_capacity",
     "current_wait_days",
+    "phone",
+    "languages",
     "status",
 ]
 

@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from partnership.history import track_changes
@@ -149,6 +149,12 @@ class Referral(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What the probation case record gave when the details were filled in from it
+    # (`referrals.prefill`): when, from where, and each field's value, so that a correction
+    # and a change in the record since the draft began can be told.
+    prefilled = models.JSONField(default=dict, blank=True, editable=False)
+    # Why the practitioner entered details by hand that the case record could not give.
+    entered_by_hand_reason = models.TextField(blank=True)
     # When the person's details were removed, the retention period after closing.
     anonymised_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -171,12 +177,94 @@ class Referral(models.Model):
             ),
             # The capacity monitoring reads what was sent or decided since a month began
             # and what is active now: each has an index, so it never scans old referrals.
-            models.Index(fields=["sent_at"], name="referral_sent_at"),
-            models.Index(fields=["decided_at"], name="referral_decided_at"),
+            # Partial, so that only a range of dates uses them: a list of one provider's or
+            # PDU's, sorted by a date, would otherwise walk the whole country's (the planner
+            # cannot know that its recent rows are mostly someone else's).
+            models.Index(
+                fields=["sent_at"], condition=Q(sent_at__isnull=False), name="referral_sent_at"
+            ),
+            models.Index(
+                fields=["decided_at"],
+                condition=Q(decided_at__isnull=False),
+                name="referral_decided_at",
+            ),
             models.Index(
                 fields=["service"],
                 condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS]),
                 name="referral_active",
+            ),
+            # A few services' month (the directory's indicators, a service's page): what
+            # they were sent and what they decided since it began, without the country's.
+            models.Index(fields=["service", "decided_at"], name="referral_service_decided"),
+            # ... and a service's last twelve months (its track record on its page).
+            models.Index(
+                fields=["service", "sent_at"],
+                include=["status", "decided_at"],
+                name="referral_service_sent",
+            ),
+            # The demand view counts a region's referrals by month from its PDUs' alone;
+            # status and service come with the index entry, so no row is read.
+            models.Index(
+                fields=["pdu", "sent_at"], include=["status", "service"], name="referral_pdu_sent"
+            ),
+            models.Index(
+                fields=["pdu", "decided_at"],
+                include=["status", "service"],
+                name="referral_pdu_decided",
+            ),
+            # The provider's work list sorts by when each referral was sent.
+            models.Index(
+                fields=["organisation", "-sent_at", "-id"],
+                condition=~Q(status=Status.DRAFT),
+                name="referral_provider_sent",
+            ),
+            # A tab in one status; and the tabs' counts, searched or filtered by service,
+            # from the index alone.
+            models.Index(
+                fields=["organisation", "status", "-sent_at", "-id"],
+                include=["assigned_to", "service", "first_name", "last_name", "reference"],
+                name="referral_provider_status_sent",
+            ),
+            # The same for a PDU's list (the practitioner's tabs).
+            models.Index(
+                fields=["pdu", "status"],
+                include=[
+                    "practitioner",
+                    "sent_at",
+                    "anonymised_at",
+                    "service",
+                    "first_name",
+                    "last_name",
+                    "reference",
+                ],
+                name="referral_pdu_counts",
+            ),
+            # A practitioner's own referrals, newest first (the "My referrals" tab).
+            models.Index(
+                fields=["practitioner", "-created_at", "-id"], name="referral_practitioner_newest"
+            ),
+            # "Decision due soonest": those awaiting a decision first, the longest waiting
+            # first (`referrals.selectors.DECISION_DUE_ORDER`), for a PDU and a provider.
+            models.Index(
+                F("pdu"),
+                Case(When(status=Status.SENT, then=Value(0)), default=Value(1)),
+                F("sent_at"),
+                F("id").desc(),
+                name="referral_pdu_decision_due",
+            ),
+            models.Index(
+                F("organisation"),
+                Case(When(status=Status.SENT, then=Value(0)), default=Value(1)),
+                F("sent_at"),
+                F("id").desc(),
+                name="referral_provider_decision_due",
+            ),
+            # Accepted referrals no one is assigned yet, the provider's home page's queue.
+            models.Index(
+                fields=["organisation", "decided_at", "id"],
+                condition=Q(status__in=[Status.ACCEPTED, Status.IN_PROGRESS])
+                & Q(assigned_to__isnull=True),
+                name="referral_provider_unassigned",
             ),
         ]
         constraints = [
@@ -239,6 +327,9 @@ class RiskInformation(models.Model):
     risk_to_self = models.TextField(blank=True)
     staff_safety = models.TextField("what staff must know to stay safe", blank=True)
     last_assessed_on = models.DateField(null=True, blank=True)
+    # The risk of serious harm assessment these were filled in from (`referrals.prefill`):
+    # its source, when it was completed and fetched, and each field's value then.
+    prefilled = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -289,12 +380,19 @@ EVENT_LABELS = {
     "concern": "Concern raised",
     "concern_acknowledged": "Concern acknowledged",
     "complete": "End-of-service report sent",
+    "prefilled": "Details filled in from the probation case record",
+    "case_record_corrected": "Details from the probation case record corrected",
+    "entered_by_hand": "Details entered by hand",
+    "risk_prefilled": "Risk information filled in from the probation case record",
+    "risk_corrected": "Risk information from the probation case record corrected",
 }
 
 
 # Timeline entries whose notes are risk information (the reason risk changed, a risk
 # document's name): shown only to those who may read risk, and their reads logged.
-RISK_EVENT_KINDS = frozenset({"risk_amended", "document_added", "document_removed"})
+RISK_EVENT_KINDS = frozenset(
+    {"risk_amended", "document_added", "document_removed", "risk_prefilled", "risk_corrected"}
+)
 
 
 class ReferralEvent(models.Model):

@@ -84,6 +84,8 @@ REFERRAL_FIELDS_CLEARED = {
     "availability": "",
     "return_reason": "",
     "closing_note": "",
+    "prefilled": {},
+    "entered_by_hand_reason": "",
     # Chosen by the client system, so it may carry anything.
     "idempotency_key": "",
 }
@@ -96,6 +98,7 @@ RISK_FIELDS_CLEARED = {
     "risk_to_self": "",
     "staff_safety": "",
     "last_assessed_on": None,
+    "prefilled": {},
 }
 NOTIFICATION_TITLE_CLEARED = "A referral's details were removed after the retention period"
 DRAFT_NOTICE_KIND = "draft_expiry"

@@ -12,19 +12,17 @@ from types import SimpleNamespace
 
 from django.db.models import (
     Case,
-    CharField,
     Count,
-    Exists,
     F,
     Max,
     Min,
-    OuterRef,
     Q,
     QuerySet,
+    UUIDField,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models.functions import Cast, Substr, TruncDate
 from django.utils import timezone
 
 from partnership.models import User
@@ -60,16 +58,26 @@ def referral_scope_for(*, user: User) -> ReferralScope | None:
     if rules.is_pdu_practitioner(user):
         return ReferralScope(column="pdu_id", value=user.pdu_id, drafts=True)
     if rules.is_organisation_staff(user):
-        return ReferralScope(column="organisation_id", value=user.organisation_id, drafts=False)
+        return referral_scope_of_organisation(organisation_id=user.organisation_id)
     return None
+
+
+def referral_scope_of_organisation(*, organisation_id: int) -> ReferralScope:
+    """What a provider organisation's staff, and so its case system, may see: referrals
+    sent to its services, never drafts."""
+    return ReferralScope(column="organisation_id", value=organisation_id, drafts=False)
 
 
 def referral_list_visible_to(*, user: User) -> QuerySet[Referral]:
     """The referrals `referral_scope_for` lets the user see, with the rows they show."""
+    return referral_list_in_scope(scope=referral_scope_for(user=user))
+
+
+def referral_list_in_scope(*, scope: ReferralScope | None) -> QuerySet[Referral]:
+    """The referrals a scope takes in (none for no scope), with the rows they show."""
     base = Referral.objects.select_related(
         "service__organisation", "pdu", "practitioner", "assigned_to"
     )
-    scope = referral_scope_for(user=user)
     if scope is None:
         return base.none()
     referrals = base.filter(**{scope.column: scope.value})
@@ -147,6 +155,17 @@ class ReferralRows:
         statement = _rows_statement(self.scope.column, self.scope.drafts, bool(self.status))
         params = [self.scope.value, *([self.status] if self.status else []), stop - start, start]
         return [dict(zip(_ROW_NAMES, row, strict=True)) for row in statement.fetchall(params)]
+
+    def count(self) -> int:
+        """How many rows there are in all."""
+        if self.scope is None or (self.status == Status.DRAFT and not self.scope.drafts):
+            return 0
+        rows = Referral.objects.filter(**{self.scope.column: self.scope.value})
+        if self.status:
+            rows = rows.filter(status=self.status)
+        if self.scope.drafts:
+            return rows.exclude(status=Status.DRAFT, anonymised_at__isnull=False).count()
+        return rows.exclude(status=Status.DRAFT).count()
 
 
 @functools.cache
@@ -295,8 +314,13 @@ def referrals_needing_attention(*, user: User) -> dict:
     own = referral_list_visible_to(user=user).filter(practitioner=user)
     # A report is new until the practitioner opens the referral, which marks its
     # notification read (the referral page calls `notifications_mark_read_for`).
-    unread_report = notification_unread_about(user=user, kind="end_of_service_report").filter(
-        link=Concat(Value("/referrals/"), Cast(OuterRef("public_id"), CharField()), Value("/"))
+    # The referrals are found from the few unread notifications (their links name them),
+    # never by testing each of the practitioner's completed referrals for one.
+    unread_report = (
+        notification_unread_about(user=user, kind="end_of_service_report")
+        .filter(link__regex=r"^/referrals/[0-9a-f-]{36}/$")
+        .annotate(referral=Cast(Substr("link", len("/referrals/") + 1, 36), UUIDField()))
+        .values("referral")
     )
     return {
         "returned": _queue(own.filter(status=Status.RETURNED).order_by("-updated_at", "-id")),
@@ -311,7 +335,7 @@ def referrals_needing_attention(*, user: User) -> dict:
         ),
         "new_reports": _queue(
             own.filter(status=Status.COMPLETED)
-            .filter(Exists(unread_report))
+            .filter(public_id__in=unread_report)
             .order_by("-updated_at", "-id")
         ),
         "drafts": _queue(own.filter(status=Status.DRAFT).order_by("-updated_at", "-id")),
@@ -500,11 +524,12 @@ def referral_demand_by_service(*, start, end, services=None) -> QuerySet:
     )
 
 
-def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
+def referral_demand_by_month(*, start, end, counted: str, tzinfo, pdus=None) -> QuerySet:
     """Referrals by calendar month (in the time zone `tzinfo`), service and referring PDU between
     `start` and `end`: rows of `month` (its first day), `service_id`, `pdu_id` and
     `referrals`. `counted` is "sent" (in the month sent, less withdrawn) or "accepted" (in
-    the month the provider decided, if accepted)."""
+    the month the provider decided, if accepted). `pdus` (a list of ids) narrows it to
+    referrals from those PDUs, read from the PDU and date indexes alone."""
     from django.db.models import Count, DateField
     from django.db.models.functions import TruncMonth
 
@@ -512,14 +537,17 @@ def referral_demand_by_month(*, start, end, counted: str, tzinfo) -> QuerySet:
         "sent": ("sent_at", DEMAND_STATUSES),
         "accepted": ("decided_at", ACCEPTED_STATUSES),
     }[counted]
+    rows = Referral.objects.filter(
+        **{f"{column}__gte": start, f"{column}__lt": end, "status__in": statuses}
+    )
+    if pdus is not None:
+        rows = rows.filter(pdu_id__in=pdus)
     return (
-        Referral.objects.filter(
-            **{f"{column}__gte": start, f"{column}__lt": end, "status__in": statuses}
-        )
-        .order_by()
+        rows.order_by()
         .annotate(month=TruncMonth(column, output_field=DateField(), tzinfo=tzinfo))
         .values("month", "service_id", "pdu_id")
-        .annotate(referrals=Count("id"))
+        # COUNT(*), not of a column: the indexes on PDU and date then hold all it reads.
+        .annotate(referrals=Count("*"))
     )
 
 
@@ -633,7 +661,10 @@ def referral_work_list(
     if sort == "decision_due":
         waiting = Case(When(status=Status.SENT, then=Value(0)), default=Value(1))
         return referrals.order_by(waiting, F("sent_at").asc(nulls_last=True), "-id")
-    return referrals.order_by(F(when).desc(nulls_last=True), "-id")
+    # Plain descending, the order the indexes keep (NULLS FIRST, and there are none here):
+    # `created_at` is never empty, and a provider's list holds no drafts, so every row has
+    # `sent_at`.
+    return referrals.order_by(F(when).desc(), "-id")
 
 
 def referral_work_list_counts(

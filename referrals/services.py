@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from notifications.selectors import staff_of_organisation
 from notifications.services import notification_send
-from partnership.errors import NotPermitted, StateConflict
+from partnership.errors import KeyReused, NotPermitted, StateConflict
 from partnership.models import User
 from providers.models import Service
-from referrals import documents, rules, validation
+from referrals import documents, prefill, rules, validation
 from referrals.models import (
     RISK_EVENT_KINDS,
     AccessLog,
@@ -27,7 +27,7 @@ from referrals.models import (
     Status,
 )
 from referrals.selectors import referral_events_visible_to
-from referrals.signals import referral_demand_changed
+from referrals.signals import referral_demand_changed, referral_event_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -95,17 +95,20 @@ RISK_FIELDS = [
 
 
 class ReferralIncomplete(ValidationError):
-    """The referral cannot be sent yet; `missing` maps each section to what it lacks."""
+    """The referral cannot be sent yet; `missing` maps each section to what it lacks (as the
+    pages show it), `by_field` each field to its `(code, message)` pairs (as the API does:
+    the risk resource's fields as `risk.<field>`, a risk document as `documents`)."""
 
-    def __init__(self, missing: dict[str, list[str]]):
+    def __init__(self, missing: dict[str, list[str]], by_field: dict | None = None):
         self.missing = missing
+        self.by_field = by_field or {}
         super().__init__({section: messages for section, messages in missing.items()})
 
 
 def _event(
     referral: Referral, *, kind: str, actor: User, from_status: str = "", note: str = ""
 ) -> None:
-    ReferralEvent.objects.create(
+    event = ReferralEvent.objects.create(
         referral=referral,
         kind=kind,
         actor=actor,
@@ -113,6 +116,7 @@ def _event(
         to_status=referral.status if from_status else "",
         note=note,
     )
+    referral_event_recorded.send(sender=ReferralEvent, event=event)
 
 
 def _reference(referral: Referral) -> str:
@@ -129,23 +133,37 @@ def _referral_by_idempotency_key(practitioner: User, idempotency_key: str) -> Re
     ).first()
 
 
+def _the_same_request(referral: Referral, service: Service, crn: str) -> Referral:
+    """The referral an idempotency key first made, if this request is the one that made it."""
+    # An expired draft's CRN is cleared (`retention`): its service alone can tell.
+    crn_differs = referral.anonymised_at is None and referral.crn != crn
+    if referral.service_id != service.pk or crn_differs:
+        raise KeyReused(
+            "This Idempotency-Key was first sent to refer another person or to another "
+            "service: use a new key for a new referral"
+        )
+    return referral
+
+
 @transaction.atomic
 def referral_start(
     *, practitioner: User, service: Service, crn: str, idempotency_key: str = ""
 ) -> tuple[Referral, bool]:
     """Start a draft referral of a person (by CRN) to a service; returns it and whether it is new.
 
-    With an idempotency key, a repeat of the same request returns the first referral.
+    With an idempotency key, a repeat of the same request returns the first referral; the
+    key sent with another service or CRN is refused (`KeyReused`).
     """
     rules.require_can_refer(practitioner)
+    crn = (crn or "").strip().upper()
     existing = _referral_by_idempotency_key(practitioner, idempotency_key)
     if existing:
-        return existing, False
+        return _the_same_request(existing, service, crn), False
     referral = Referral(
         practitioner=practitioner,
         pdu_id=practitioner.pdu_id,
         service=service,
-        crn=(crn or "").strip().upper(),
+        crn=crn,
         idempotency_key=idempotency_key,
     )
     referral.full_clean(exclude=["complexity_level", "reference"], validate_constraints=False)
@@ -159,7 +177,7 @@ def referral_start(
         winner = _referral_by_idempotency_key(practitioner, idempotency_key)
         if winner is None:
             raise
-        return winner, False
+        return _the_same_request(winner, service, crn), False
     referral.reference = _reference(referral)
     referral.save(update_fields=["reference"])
     RiskInformation.objects.create(referral=referral)
@@ -190,8 +208,10 @@ def referral_update(
     }
     # The referral's rules (`referrals.validation`), before anything changes.
     validation.raise_errors(
-        validation.referral_errors(referral, data), **_amendment_error(sent, amendment_reason)
+        validation.referral_errors(referral, data, desired_outcomes),
+        **_amendment_error(sent, amendment_reason),
     )
+    before = {key: getattr(referral, key) for key in data}
     for key, value in validation.referral_cleared(referral, data).items():
         setattr(referral, key, value)
     referral.full_clean(exclude=["reference"], validate_constraints=False)
@@ -203,6 +223,7 @@ def referral_update(
         raise StateConflict("This person already has an open referral to this service") from exc
     if desired_outcomes is not None:
         referral.desired_outcomes.set(desired_outcomes)
+    prefill.corrections_record(referral=referral, by=by, before=before, after=data)
     if sent:
         _event(referral, kind="amended", actor=by, note=amendment_reason.strip())
     return referral
@@ -222,10 +243,12 @@ def risk_update(
         validation.risk_errors(data), **_amendment_error(sent, amendment_reason)
     )
     risk = RiskInformation.objects.select_for_update().get(referral=referral)
+    before = {key: getattr(risk, key) for key in data}
     for key, value in data.items():
         setattr(risk, key, value)
     risk.full_clean(exclude=["referral"])
     risk.save()
+    prefill.corrections_record(referral=referral, by=by, before=before, after=data, risk=risk)
     if sent:
         _event(referral, kind="risk_amended", actor=by, note=amendment_reason.strip())
     return risk
@@ -303,32 +326,48 @@ def referral_draft_delete(*, referral: Referral, by: User) -> str:
 
 def referral_missing(referral: Referral) -> dict[str, list[str]]:
     """What the referral still needs before it can be sent, by section."""
-    missing: dict[str, list[str]] = {}
+    return referral_missing_in_full(referral)[0]
 
-    def need(section: str, message: str) -> None:
+
+def referral_missing_in_full(referral: Referral) -> tuple[dict[str, list[str]], dict]:
+    """What the referral still needs before it can be sent: by section, as the pages show
+    it, and by field, as `(code, message)` pairs (`ReferralIncomplete.by_field`). Codes:
+    `required`, `too_short`, `ineligible`."""
+    missing: dict[str, list[str]] = {}
+    by_field: dict[str, list[tuple[str, str]]] = {}
+
+    def need(section: str, message: str, *fields: str, code: str = "required") -> None:
         missing.setdefault(section, []).append(message)
+        for field in fields:
+            by_field.setdefault(field, []).append((code, message))
 
     if not (referral.first_name and referral.last_name):
-        need("person", "Enter the person's first and last names")
+        names = [name for name in ("first_name", "last_name") if not getattr(referral, name)]
+        need("person", "Enter the person's first and last names", *names)
     if not referral.sex:
-        need("person", "Select the person's sex")
+        need("person", "Select the person's sex", "sex")
     if referral.setting == Referral.Setting.CUSTODY and not referral.prison:
-        need("person", "Enter the prison the person is in")
+        need("person", "Enter the prison the person is in", "prison")
     if not referral.consent_basis:
-        need("needs", "Select the basis for sharing the person's information")
+        need("needs", "Select the basis for sharing the person's information", "consent_basis")
     if len(referral.reason.strip()) < MINIMUM_REASON_LENGTH:
         need(
             "needs",
             f"Describe the reason for the referral in at least {MINIMUM_REASON_LENGTH} characters",
+            "reason",
+            code="required" if not referral.reason.strip() else "too_short",
         )
     risk = referral.risk
     if not risk.levels_complete:
+        levels = ("rosh_children", "rosh_public", "rosh_known_adult", "rosh_staff")
         need(
             "risk",
             "Give the risk of serious harm level for children, the public, known adults and staff",
+            *[f"risk.{level}" for level in levels if not getattr(risk, level)],
         )
 
     required = set(referral.service.referral_requirements)
+    # Each requirement: its section, whether it is met, what to do, and the fields it names.
     checks = {
         "date_of_birth": (
             "person",
@@ -379,7 +418,7 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
     for key in sorted(required):
         section, present, message = checks[key]
         if not present:
-            need(section, f"{message} (this service needs it)")
+            need(section, f"{message} (this service needs it)", *REQUIREMENT_FIELDS[key])
 
     service = referral.service
     if (
@@ -387,7 +426,12 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
         and referral.sex
         and referral.sex != service.eligible_sex
     ):
-        need("eligibility", f"This service is for {service.get_eligible_sex_display().lower()}")
+        need(
+            "eligibility",
+            f"This service is for {service.get_eligible_sex_display().lower()}",
+            "sex",
+            code="ineligible",
+        )
     if referral.date_of_birth:
         age = validation.age_on(referral.date_of_birth, timezone.localdate())
         if age < service.minimum_age or (service.maximum_age and age > service.maximum_age):
@@ -396,19 +440,52 @@ def referral_missing(referral: Referral) -> dict[str, list[str]]:
                 if service.maximum_age
                 else f"{service.minimum_age} and over"
             )
-            need("eligibility", f"This service is for people aged {limit}; the person is {age}")
+            need(
+                "eligibility",
+                f"This service is for people aged {limit}; the person is {age}",
+                "date_of_birth",
+                code="ineligible",
+            )
     settings_served = set(service.delivery_settings)
     if referral.setting == Referral.Setting.CUSTODY and not settings_served & {
         "custody",
         "through_the_gate",
     }:
-        need("eligibility", "This service does not work with people in custody")
+        need(
+            "eligibility",
+            "This service does not work with people in custody",
+            "setting",
+            code="ineligible",
+        )
     if referral.setting == Referral.Setting.COMMUNITY and not settings_served & {
         "community",
         "through_the_gate",
     }:
-        need("eligibility", "This service works only with people in custody")
-    return missing
+        need(
+            "eligibility",
+            "This service works only with people in custody",
+            "setting",
+            code="ineligible",
+        )
+    return missing, by_field
+
+
+# The fields a service's referral requirement names (`Service.referral_requirements`).
+REQUIREMENT_FIELDS = {
+    "date_of_birth": ("date_of_birth",),
+    "contact_details": ("phone", "address"),
+    "release_date": ("expected_release_date",),
+    "sentence": ("sentence_type", "sentence_end_date"),
+    "complexity_level": ("complexity_level",),
+    "desired_outcomes": ("desired_outcomes",),
+    "accessibility_needs": ("accessibility_needs",),
+    "interpreter_needs": ("interpreter_language",),
+    "availability": ("availability",),
+    "risk_summary": ("risk.summary",),
+    "risk_to_self": ("risk.risk_to_self",),
+    "staff_safety": ("risk.staff_safety",),
+    "risk_documents": ("documents",),
+}
 
 
 def _demand_changed(referral: Referral) -> None:
@@ -429,9 +506,11 @@ def _recipients_at(organisation_id: int) -> list[User]:
 
 def _locked(referral: Referral) -> Referral:
     """The referral's row, locked for a change and read afresh: the caller's copy may be
-    older than the state the rules must be asked about."""
+    older than the state the rules must be asked about. Only the referral's own row is
+    locked: its service, PDU and region are read, not held, so decisions on other referrals
+    of the same PDU or region never wait on each other."""
     return (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("service", "pdu__region")
         .get(pk=referral.pk)
     )
@@ -459,9 +538,9 @@ def referral_send(*, referral: Referral, by: User) -> Referral:
     if locked.status == Status.SENT and rules.permitted(by, "send", locked):
         return locked
     rules.require(by, "send", locked)
-    missing = referral_missing(locked)
+    missing, by_field = referral_missing_in_full(locked)
     if missing:
-        raise ReferralIncomplete(missing)
+        raise ReferralIncomplete(missing, by_field)
     try:
         with transaction.atomic():
             sent = _transition(locked, action="send", by=by, sent_at=timezone.now())
@@ -749,7 +828,7 @@ def session_record(
     appointment tells the practitioner."""
     from referrals.models import Session
 
-    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
     rules.require(by, "record_session", referral)
     _check_session_date(referral, held_on)
     session = Session(
@@ -851,7 +930,7 @@ def concern_raise(
     """Raise a concern; the practitioner hears at once (in the portal and by email)."""
     from referrals.models import Concern
 
-    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
     rules.require(by, "raise_concern", referral)
     concern = Concern(
         referral=referral,
@@ -903,7 +982,7 @@ def report_send(
     """Send the end-of-service report: every desired outcome judged; completes the referral."""
     from referrals.models import EndOfServiceReport, OutcomeResult
 
-    referral = Referral.objects.select_for_update().select_related("service").get(pk=referral.pk)
+    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
     rules.require(by, "write_report", referral)
     if EndOfServiceReport.objects.filter(referral=referral).exists():
         raise StateConflict("The end-of-service report has already been sent")

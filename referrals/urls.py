@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from referrals import views
+from referrals import prefill_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -11,6 +11,16 @@ urlpatterns = [
     path("referrals/inbox/", views.inbox, name="inbox"),
     path("referrals/<uuid:public_id>/", views.detail, name="detail"),
     path("referrals/<uuid:public_id>/tasks/", views.task_list, name="task-list"),
+    path(
+        "referrals/<uuid:public_id>/tasks/case-record/",
+        prefill_views.case_record,
+        name="case-record",
+    ),
+    path(
+        "referrals/<uuid:public_id>/tasks/case-record/by-hand/",
+        prefill_views.by_hand,
+        name="case-record-by-hand",
+    ),
     path("referrals/<uuid:public_id>/tasks/documents/", views.document_list, name="documents"),
     path(
         "referrals/<uuid:public_id>/tasks/documents/<uuid:document_id>/remove/",

@@ -82,11 +82,29 @@ def _first_error(errors: dict[str, str], name: str, check, *args) -> None:
         errors[name] = exc.messages[0]
 
 
-def referral_errors(referral, data: dict) -> dict[str, str]:
+def of_the_services_categories(referral, level=None, outcomes=()) -> dict[str, str]:
+    """A complexity level and desired outcomes come from the categories of the referral's
+    service (as `GET /api/v1/services/{id}/` lists them), never from another category."""
+    categories = set(referral.service.categories.values_list("pk", flat=True))
+    errors = {}
+    if level is not None and level.category_id not in categories:
+        errors["complexity_level"] = "Choose a complexity level of this service's categories"
+    if any(outcome.category_id not in categories for outcome in outcomes):
+        errors["desired_outcomes"] = "Choose desired outcomes of this service's categories"
+    return errors
+
+
+def referral_errors(referral, data: dict, desired_outcomes=None) -> dict[str, str]:
     """What in `data`, a change to `referral` as it is stored, breaks a rule: a message a
     field. Only the fields in `data` are checked, with what depends on them (a person in
-    custody has a prison and an expected release date)."""
+    custody has a prison and an expected release date), and the desired outcomes if given."""
     errors: dict[str, str] = {}
+    if data.get("complexity_level") is not None or desired_outcomes:
+        errors.update(
+            of_the_services_categories(
+                referral, data.get("complexity_level"), desired_outcomes or ()
+            )
+        )
     born = data.get("date_of_birth")
     if born:
         _first_error(errors, "date_of_birth", born_in_the_past, born)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from caserecord.sources import case_record_enabled
 from notifications.services import notifications_mark_read_for
 from partnership.errors import DomainError, StateConflict
 from partnership.forms import apply_domain_error
@@ -25,7 +26,7 @@ from partnership.models import User
 from partnership.rules import is_practitioner, is_provider_staff
 from providers.models import Service
 from providers.selectors import service_list_visible_to
-from referrals import decision_extras, documents, filters, forms, rules, selectors, services
+from referrals import decision_extras, documents, filters, forms, prefill, rules, selectors, services
 from referrals.models import Referral, Status
 from referrals.reminders import decision_due_on
 
@@ -70,7 +71,9 @@ def start(request: HttpRequest, service_pk: int) -> HttpResponse:
         except (ValidationError, DomainError) as exc:
             apply_domain_error(form, exc)
         else:
-            return redirect("referrals:task-list", public_id=referral.public_id)
+            # With a case record connected, the person and their risk come from it first.
+            first = "referrals:case-record" if case_record_enabled() else "referrals:task-list"
+            return redirect(first, public_id=referral.public_id)
     return render(request, "referrals/start.html", {"form": form, "service": service})
 
 
@@ -164,6 +167,7 @@ def task_list(request: HttpRequest, public_id) -> HttpResponse:
             "total": len(status),
             "documents": referral.documents.all(),
             "missing": missing,
+            "case_record_status": prefill.task_status(referral),
         },
     )
 
@@ -208,13 +212,16 @@ def section(request: HttpRequest, public_id, section: str) -> HttpResponse:
             return redirect("referrals:task-list", public_id=referral.public_id)
     if section == "risk":
         # The page shows the saved risk to the practitioner: a read of risk data too.
-        services.risk_read(
+        risk = services.risk_read(
             referral=referral, by=request.user, channel="page", why="editing the referral's risk"
         )
+        sources = prefill.sources(referral, person=False, risk=risk)
+    else:
+        sources = [row for row in prefill.sources(referral) if row["name"] in form.fields]
     return render(
         request,
         "referrals/section.html",
-        {"referral": referral, "form": form, "title": title, "back": back},
+        {"referral": referral, "form": form, "title": title, "back": back, "sources": sources},
     )
 
 
@@ -307,6 +314,8 @@ def check_answers(request: HttpRequest, public_id) -> HttpResponse:
             "missing": missing,
             "documents": referral.documents.all(),
             "outcomes": referral.desired_outcomes.all(),
+            "sources": prefill.sources(referral, risk=risk),
+            "case_record": case_record_enabled(),
         },
     )
 
@@ -351,7 +360,11 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
     referrals = selectors.referral_work_list(
         user=request.user, tab=tab, filters=work_filters, sort=filter_form.ordering()
     )
-    page = Paginator(referrals, REFERRALS_PER_PAGE).get_page(request.GET.get("page"))
+    paginator = Paginator(referrals, REFERRALS_PER_PAGE)
+    # The tab's count is already known: counting its rows again is the slowest query a
+    # large list would make.
+    paginator.count = counts[tab]
+    page = paginator.get_page(request.GET.get("page"))
     for referral in page.object_list:
         referral.decision_due_on = decision_due_on(referral)
     return {

@@ -25,12 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # Lower numbers sit lower: an app may import an app of a lower level only.
 LAYERS = {
     "partnership": 0,
+    "caserecord": 1,
     "notifications": 1,
     "providers": 2,
     "commissioning": 3,
     "referrals": 3,
     "capacity": 4,
     "support": 4,
+    "integrations": 4,
     "intelligence": 5,
 }
 DOMAIN_APPS = [app for app in LAYERS if (ROOT / app).is_dir()]

@@ -15,7 +15,7 @@ from rest_framework import serializers
 from partnership.api.serializers import CheckedTextMixin
 from partnership.forms import GovukFormMixin
 
-APPS = ("partnership", "notifications", "providers", "commissioning", "referrals")
+APPS = ("partnership", "notifications", "providers", "commissioning", "referrals", "integrations")
 
 
 def _project_classes(base):

@@ -1,6 +1,7 @@
 """Runs the portal's processes with their servers: `python -m tooling.launcher COMMAND`.
 
     run               migrate, load demo data, then web, Celery worker and beat until Ctrl-C
+                      (and a stand-in probation case record, unless CASE_RECORD_SOURCE is set)
     test [ARGS...]    the whole pytest suite (arguments passed on)
     exec CMD [ARGS]   any command with the environment pointing at the servers
 
@@ -167,7 +168,24 @@ def server_children(services: EmbeddedServices) -> list[ServerChild]:
     return children
 
 
-def run(env: dict[str, str], *, var_dir: Path, servers: Sequence[ServerChild] = ()) -> int:
+def case_record_children(env: dict[str, str]) -> list[ProcessChild]:
+    """With no case record configured (no CASE_RECORD_SOURCE), the stand-in case record
+    (tooling/caserecord_standin.py) on a free loopback port, and `env` pointed at it, so
+    that prefilling a referral can be walked on a fresh checkout; otherwise nothing."""
+    if env.get("CASE_RECORD_SOURCE"):
+        return []
+    from tooling.caserecord_standin import environ
+    from tooling.servers import free_port
+
+    port = str(free_port())
+    env.update(environ(f"http://127.0.0.1:{port}"))
+    command = [PYTHON, "-m", "tooling.caserecord_standin", "--port", port]
+    return [ProcessChild("caserecord", command, cwd=BASE_DIR, env=env)]
+
+
+def run(
+    env: dict[str, str], *, var_dir: Path, servers: Sequence[ServerChild | ProcessChild] = ()
+) -> int:
     """Migrate, load the demo, then serve web, worker and beat in the foreground, starting
     again whatever dies, until Ctrl-C or SIGTERM (0), or a process that keeps failing (1)."""
     port = env.get("PORT", "8000")
@@ -219,6 +237,16 @@ def _announce(url: str) -> None:
         _say(f"  {account.email:<38} {account.description}")
 
 
+def parallel_args(args: list[str], environ: Mapping[str, str]) -> list[str]:
+    """The suite in TEST_PROCESSES processes (default: one a core), unless the caller chose."""
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in args):
+        return args
+    processes = environ.get("TEST_PROCESSES") or str(os.cpu_count() or 1)
+    if processes in {"0", "1"}:
+        return args
+    return ["-n", processes, "--dist", "worksteal", *args]
+
+
 def var_root(environ: Mapping[str, str]) -> Path:
     """Where the embedded servers' data and beat's schedule live: PARTNERSHIP_VAR_DIR, else var/."""
     configured = environ.get("PARTNERSHIP_VAR_DIR")
@@ -242,10 +270,15 @@ def main(argv: list[str]) -> int:
             env.update(roles)
         env.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings.base")
         if command == "run":
-            return run(env, var_dir=var_dir, servers=server_children(services))
+            servers = [*server_children(services), *case_record_children(env)]
+            if "CASE_RECORD_SOURCE" not in os.environ:
+                _say(f"stand-in probation case record at {env['HMPPS_ARN_URL']}")
+            return run(env, var_dir=var_dir, servers=servers)
         if command == "test":
             env["DJANGO_SETTINGS_MODULE"] = "partnership.settings.test"
-            return subprocess.run([PYTHON, "-m", "pytest", *rest], cwd=BASE_DIR, env=env).returncode
+            return subprocess.run(
+                [PYTHON, "-m", "pytest", *parallel_args(rest, env)], cwd=BASE_DIR, env=env
+            ).returncode
         return subprocess.run(rest, cwd=BASE_DIR, env=env).returncode
 
 

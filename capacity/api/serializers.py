@@ -17,8 +17,12 @@ from partnership.api.serializers import (
 
 
 class AlertSubjectSerializer(CheckedSerializer):
+    """What the alert is about: a service or an agreement, each by its own kind of id (as
+    `/services/{id}/` and `/agreements/{id}/` name them); the other is null."""
+
     type = serializers.ChoiceField(choices=["service", "agreement"])
-    id = serializers.CharField(help_text="The service's id, or the agreement's UUID")
+    service = serializers.IntegerField(allow_null=True, help_text="The service's id")
+    agreement = serializers.UUIDField(allow_null=True, help_text="The agreement's id")
     name = serializers.CharField()
 
 
@@ -60,10 +64,16 @@ class AlertSerializer(CheckedModelSerializer):
     @extend_schema_field(AlertSubjectSerializer)
     def get_subject(self, alert: Alert) -> dict:
         if alert.service_id:
-            return {"type": "service", "id": str(alert.service_id), "name": alert.service.name}
+            return {
+                "type": "service",
+                "service": alert.service_id,
+                "agreement": None,
+                "name": alert.service.name,
+            }
         return {
             "type": "agreement",
-            "id": str(alert.agreement.public_id),
+            "service": None,
+            "agreement": str(alert.agreement.public_id),
             "name": str(alert.agreement),
         }
 

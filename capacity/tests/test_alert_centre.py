@@ -76,7 +76,8 @@ def test_the_alerts_api_is_scoped_filtered_and_acknowledges(client, alerts):
     assert listed[0]["period"] == manchester.period_code
     assert listed[0]["subject"] == {
         "type": "service",
-        "id": str(manchester.service_id),
+        "service": manchester.service_id,
+        "agreement": None,
         "name": "Women's centre",
     }
     assert client.get(f"/api/v1/alerts/{london.public_id}/", **auth).status_code == 404
@@ -84,10 +85,18 @@ def test_the_alerts_api_is_scoped_filtered_and_acknowledges(client, alerts):
     bad = client.get("/api/v1/alerts/?period=November", **auth)
     assert bad.status_code == 400 and bad["Content-Type"] == "application/problem+json"
     done = client.post(
-        f"/api/v1/alerts/{manchester.public_id}/acknowledge/", {"note": NOTE}, **auth
+        f"/api/v1/alerts/{manchester.public_id}/acknowledge/",
+        {"note": NOTE},
+        content_type="application/json",
+        **auth,
     )
     assert done.status_code == 200 and done.json()["status"] == "acknowledged"
-    refused = client.post(f"/api/v1/alerts/{london.public_id}/acknowledge/", {"note": NOTE}, **auth)
+    refused = client.post(
+        f"/api/v1/alerts/{london.public_id}/acknowledge/",
+        {"note": NOTE},
+        content_type="application/json",
+        **auth,
+    )
     assert refused.status_code == 404
 
     _, practitioner = issue_token(UserFactory(role=Role.PRACTITIONER))
@@ -117,6 +126,7 @@ def test_acknowledging_a_resolved_alert_in_the_api_is_a_409_problem(client, aler
     response = client.post(
         f"/api/v1/alerts/{manchester.public_id}/acknowledge/",
         {"note": NOTE},
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {raw}",
     )
     assert response.status_code == 409

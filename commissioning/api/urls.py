@@ -16,6 +16,12 @@ router.register("agreements", views.AgreementViewSet, basename="agreement")
 urlpatterns = [
     path("exports/360giving/", views.GivingExportView.as_view(), name="export-360giving"),
     path("exports/ocds/", views.OcdsExportView.as_view(), name="export-ocds"),
+    path("exports/ocds/records/", views.OcdsRecordsView.as_view(), name="export-ocds-records"),
+    path(
+        "exports/ocds/records/<uuid:round_id>/",
+        views.OcdsRecordView.as_view(),
+        name="export-ocds-record",
+    ),
     path("exports/360giving.csv", views.GivingCsvExportView.as_view(), name="export-360giving-csv"),
     path("exports/ocds.csv", views.OcdsCsvExportView.as_view(), name="export-ocds-csv"),
     path("market-health/", views.MarketHealthView.as_view(), name="market-health"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.http import StreamingHttpResponse
+import json
+
+from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -27,6 +28,10 @@ from commissioning.models import (
 )
 from commissioning.trends import market_trend_regions_for, market_trends
 from partnership.api.scoping import UserScopedViewMixin
+from partnership.opendata import open_data_headers, open_data_response
+
+# The steps of a round's life a commissioner takes (`POST /funding-rounds/{id}/{step}/`).
+ROUND_STEPS = ("consult", "open", "close_applications", "award", "close")
 
 # The services' refusals (`partnership.errors`, Django's ValidationError) reach the client
 # through the API's exception handler (`partnership.api.exceptions.as_api_exception`).
@@ -61,14 +66,24 @@ class FundingRoundViewSet(
         )
 
     @extend_schema(
+        summary="Move a funding round a step",
         request=serializers.StepSerializer,
         responses=serializers.FundingRoundSerializer,
         operation_id="funding_rounds_step",
+        parameters=[
+            OpenApiParameter(
+                "step",
+                OpenApiTypes.STR,
+                OpenApiParameter.PATH,
+                enum=ROUND_STEPS,
+                description="The step to take",
+            )
+        ],
     )
     @action(
         detail=True,
         methods=["post"],
-        url_path=r"(?P<step>consult|open|close_applications|award|close)",
+        url_path=r"(?P<step>{})".format("|".join(ROUND_STEPS)),
     )
     def step(self, request, public_id=None, step=None):
         """Move the round a step: consult, open, close_applications, award or close. A step
@@ -117,6 +132,9 @@ class LotViewSet(
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
 ):
+    """Lots of the funding rounds you may see: each a category of service, the PDUs it
+    covers and its budget. The round's lead commissioner adds them while it is a draft."""
+
     model = Lot
     serializer_class = serializers.LotSerializer
 
@@ -289,10 +307,25 @@ class AgreementViewSet(
 
 
 class OpenDataView(APIView):
-    """Open data: awards to organisations, no personal data, so open to anyone."""
+    """Open data: awards to organisations, no personal data, so open to anyone, from any
+    origin, with `ETag` and `Last-Modified` so an unchanged download is a `304`."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        return open_data_headers(super().finalize_response(request, response, *args, **kwargs))
+
+
+def _json(request, package: dict, last_modified) -> HttpResponse:
+    """The package as JSON bytes of its own, so the same data is the same download; a browser
+    asking for HTML still gets the browsable API's page."""
+    if request.accepted_renderer.media_type == "text/html":
+        return Response(package)
+    body = json.dumps(package, ensure_ascii=False, indent=2).encode()
+    return open_data_response(
+        request, body, content_type="application/json", last_modified=last_modified
+    )
 
 
 class GivingExportView(OpenDataView):
@@ -300,15 +333,46 @@ class GivingExportView(OpenDataView):
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response(exports.giving_package())
+        package = exports.giving_package()
+        return _json(request, package, exports.giving_last_modified(package))
 
 
 class OcdsExportView(OpenDataView):
-    """Contract rounds, awards and contracts as an OCDS 1.1 release package."""
+    """Contract rounds as an OCDS 1.1 release package: every release of each round, a new
+    one each time the round, its awards or its contracts changed."""
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        return Response(exports.ocds_package(base_uri=request.build_absolute_uri()))
+        package = exports.ocds_package(base_uri=request.build_absolute_uri())
+        return _json(request, package, exports.ocds_last_modified(package))
+
+
+class OcdsRecordsView(OpenDataView):
+    """Contract rounds as an OCDS 1.1 record package: each round's releases and its
+    compiled release (its current state)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="exports_ocds_records")
+    def get(self, request):
+        package = exports.ocds_record_package(
+            base_uri=request.build_absolute_uri(),
+            releases_uri=request.build_absolute_uri(reverse("api:export-ocds")),
+        )
+        return _json(request, package, exports.ocds_last_modified(package))
+
+
+class OcdsRecordView(OpenDataView):
+    """One contract round's OCDS record, by the round's id (the end of its `ocid`)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, operation_id="exports_ocds_record")
+    def get(self, request, round_id):
+        package = exports.ocds_record_package(
+            base_uri=request.build_absolute_uri(),
+            releases_uri=request.build_absolute_uri(reverse("api:export-ocds")),
+            round_id=round_id,
+        )
+        if package is None:
+            raise NotFound("No contract round with that id has been published.")
+        return _json(request, package, exports.ocds_last_modified(package))
 
 
 class MarketHealthView(APIView):
@@ -359,19 +423,28 @@ CSV_RESPONSE = {(200, "text/csv"): OpenApiTypes.STR}
 
 class CsvExportView(OpenDataView):
     """An open-data package as a CSV download, one row per award, read off the same package
-    the JSON export serves so the two always agree."""
+    the JSON export serves so the two always agree; named by the day its data last changed."""
 
     renderer_classes = [CsvRenderer]
     filename = ""
 
-    def rows(self, request):
+    def package(self, request) -> dict:
+        raise NotImplementedError
+
+    def rows(self, package: dict):
+        raise NotImplementedError
+
+    def last_modified(self, package: dict):
         raise NotImplementedError
 
     def get(self, request):
-        response = StreamingHttpResponse(
-            exports.csv_lines(self.rows(request)), content_type="text/csv; charset=utf-8"
+        package = self.package(request)
+        body = "".join(exports.csv_lines(self.rows(package))).encode()
+        last_modified = self.last_modified(package)
+        response = open_data_response(
+            request, body, content_type="text/csv; charset=utf-8", last_modified=last_modified
         )
-        day = timezone.localdate().isoformat()
+        day = last_modified.date().isoformat() if last_modified else "empty"
         response["Content-Disposition"] = f'attachment; filename="{self.filename}-{day}.csv"'
         return response
 
@@ -382,16 +455,29 @@ class GivingCsvExportView(CsvExportView):
 
     filename = "360giving-grants"
 
-    def rows(self, request):
-        return exports.giving_csv_rows(exports.giving_package())
+    def package(self, request):
+        return exports.giving_package()
+
+    def rows(self, package):
+        return exports.giving_csv_rows(package)
+
+    def last_modified(self, package):
+        return exports.giving_last_modified(package)
 
 
 @extend_schema_view(get=extend_schema(responses=CSV_RESPONSE, operation_id="exports_ocds_csv"))
 class OcdsCsvExportView(CsvExportView):
-    """Contract awards as a CSV, one row per award with its release, lot and contract."""
+    """Contract awards as a CSV, one row per award with its release, lot and contract, from
+    each round's latest release."""
 
     filename = "ocds-awards"
 
-    def rows(self, request):
+    def package(self, request):
         json_uri = request.build_absolute_uri(reverse("api:export-ocds"))
-        return exports.ocds_csv_rows(exports.ocds_package(base_uri=json_uri))
+        return exports.ocds_package(base_uri=json_uri)
+
+    def rows(self, package):
+        return exports.ocds_csv_rows(package)
+
+    def last_modified(self, package):
+        return exports.ocds_last_modified(package)

@@ -76,7 +76,11 @@ def test_opening_early_is_a_409_problem_in_the_api_and_a_refusal_on_the_page(cli
     funding_round = _calendar_round(commissioner)
     headers = auth(commissioner)
     with time_machine.travel(DEC_4, tick=False):
-        response = client.post(f"/api/v1/funding-rounds/{funding_round.public_id}/open/", **headers)
+        response = client.post(
+            f"/api/v1/funding-rounds/{funding_round.public_id}/open/",
+            content_type="application/json",
+            **headers,
+        )
         assert response.status_code == 409
         assert response["Content-Type"].startswith("application/problem+json")
         assert "opens on 5 January 2027" in response.content.decode()
@@ -121,6 +125,7 @@ def test_closing_applications_early_needs_a_reason_which_is_on_the_history(clien
         assert "Applications close on 5 February 2027" in refused.value.message
         response = client.post(
             f"/api/v1/funding-rounds/{funding_round.public_id}/close_applications/",
+            content_type="application/json",
             **auth(commissioner),
         )
         assert response.status_code == 409 and "give the reason" in response.content.decode()

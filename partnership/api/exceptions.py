@@ -13,9 +13,10 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
-from partnership.errors import DomainError, InvalidInput, NotPermitted, StateConflict
+from partnership.errors import DomainError, InvalidInput, KeyReused, NotPermitted, StateConflict
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
+# Each problem's `type` is a page that explains it (`partnership.api.problems`).
 PROBLEM_TYPE_BASE = "/api/v1/problems/"
 
 
@@ -25,6 +26,22 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class PreconditionFailed(exceptions.APIException):
+    """`If-Match` names a version of the resource that is no longer current."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = (
+        "The resource has changed since you read it: read it again, then repeat the change."
+    )
+    default_code = "precondition_failed"
+
+
+class Unprocessable(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The request cannot be processed."
+    default_code = "unprocessable"
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -87,9 +104,15 @@ def retry_after_seconds() -> str:
 
 
 def problem(
-    status_code: int, detail: str, *, code: str | None = None, errors: dict | None = None
+    status_code: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: dict | None = None,
+    codes: dict | None = None,
 ) -> dict:
-    """The body of a problem response."""
+    """The body of a problem response: for invalid input, `errors` holds the messages and
+    `codes` the codes, each by field name."""
     title = HTTPStatus(status_code).phrase
     body = {
         "type": PROBLEM_TYPE_BASE + (code or title.lower().replace(" ", "-")),
@@ -99,6 +122,8 @@ def problem(
     }
     if errors:
         body["errors"] = errors
+    if codes:
+        body["codes"] = codes
     return body
 
 
@@ -121,10 +146,20 @@ def as_api_exception(exc: BaseException) -> BaseException:
         return exceptions.PermissionDenied(getattr(exc, "message", None) or None)
     if isinstance(exc, StateConflict):
         return Conflict(exc.message)
+    if isinstance(exc, KeyReused):
+        return Unprocessable(exc.message, code="idempotency_key_reused")
     if isinstance(exc, InvalidInput):
         return exceptions.ValidationError({exc.field: [exc.message]})
     if isinstance(exc, DomainError):
         return exceptions.ValidationError({"non_field_errors": [exc.message]})
+    if isinstance(exc, DjangoValidationError) and hasattr(exc, "by_field"):
+        # What a referral lacks before sending, by field and with a code for each.
+        return exceptions.ValidationError(
+            {
+                field: [exceptions.ErrorDetail(message, code=code) for code, message in missing]
+                for field, missing in exc.by_field.items()
+            }
+        )
     if isinstance(exc, DjangoValidationError):
         return exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "message_dict") else {"non_field_errors": exc.messages}
@@ -144,12 +179,14 @@ def problem_exception_handler(exc, context) -> Response | None:
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        errors = _flatten(errors)
+        codes = exc.get_codes()
+        codes = codes if isinstance(codes, dict) else {"non_field_errors": codes}
         body = problem(
             response.status_code,
             "The request has invalid input.",
             code="invalid-input",
-            errors=errors,
+            errors=_flatten(errors),
+            codes=_flatten(codes),
         )
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)

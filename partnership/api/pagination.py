@@ -1,7 +1,7 @@
-"""Page-number pagination in DRF's envelope, without a COUNT over the whole list.
+"""Page-number pagination in DRF's envelope: `count`, `next`, `previous`, `results`.
 
-`next` is found by reading one row past the page, so a page costs the same however
-long the list is; `page_size` is capped at 100.
+`next` is found by reading one row past the page; `count` is the list's length (a list,
+a queryset or anything else with `count()`); `page_size` is capped at 100.
 """
 
 from collections import OrderedDict
@@ -49,6 +49,7 @@ class PagePagination(BasePagination):
         if not rows and self.page_number > 1:
             raise NotFound("That page does not exist.") from InvalidPage()
         self.has_next = len(rows) > self.page_size_value
+        self.count = _count(queryset, rows, offset, self.has_next)
         return rows[: self.page_size_value]
 
     def get_next_link(self) -> str | None:
@@ -69,6 +70,7 @@ class PagePagination(BasePagination):
         return Response(
             OrderedDict(
                 [
+                    ("count", self.count),
                     ("next", self.get_next_link()),
                     ("previous", self.get_previous_link()),
                     ("results", data),
@@ -79,8 +81,9 @@ class PagePagination(BasePagination):
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",
-            "required": ["next", "previous", "results"],
+            "required": ["count", "next", "previous", "results"],
             "properties": {
+                "count": {"type": "integer", "description": "How many there are in all."},
                 "next": {"type": "string", "nullable": True, "format": "uri"},
                 "previous": {"type": "string", "nullable": True, "format": "uri"},
                 "results": schema,
@@ -104,3 +107,12 @@ class PagePagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
             },
         ]
+
+
+def _count(queryset, rows: list, offset: int, has_next: bool) -> int:
+    """How long the whole list is; a last page says so itself, without another query."""
+    if not has_next and (rows or offset == 0):
+        return offset + len(rows)
+    if isinstance(queryset, list | tuple):
+        return len(queryset)
+    return queryset.count()

@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from partnership.api import views
+from partnership.api import problems, views
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -31,6 +31,8 @@ urlpatterns = [
         ),
         name="docs",
     ),
+    # What each problem's `type` means, a page each.
+    path("problems/<slug:name>", problems.problem_page, name="problem"),
     path("", include(router.urls)),
     path("", include("notifications.api.urls")),
     path("", include("providers.api.urls")),
@@ -38,4 +40,5 @@ urlpatterns = [
     path("", include("commissioning.api.urls")),
     path("", include("capacity.api.urls")),
     path("", include("intelligence.api.urls")),
+    path("", include("integrations.api.urls")),
 ]

@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "commissioning",
     "referrals",
     "capacity",
+    "integrations",
     "support",
     "intelligence",
+    "caserecord",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,9 @@ MIDDLEWARE = [
     # an unreachable database or broker answers 503 with Retry-After, not 500.
     "partnership.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The API's: RateLimit-* headers; a write to an address without its slash refused, not
+    # redirected (partnership/api/middleware.py).
+    "partnership.api.middleware.ApiMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -360,11 +365,9 @@ REST_FRAMEWORK = {
         "partnership.api.permissions.TokenScopeAllows",
     ],
     # JSON refuses non-finite numbers and deep nesting with a 400 (partnership/api/parsers.py).
-    "DEFAULT_PARSER_CLASSES": [
-        "partnership.api.parsers.BoundedJSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # One body format per operation, so that the schema offers one: JSON (the document
+    # upload alone reads multipart).
+    "DEFAULT_PARSER_CLASSES": ["partnership.api.parsers.BoundedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "partnership.api.pagination.PagePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -374,6 +377,16 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "partnership.api.exceptions.problem_exception_handler",
+    # Per token (or session user) and per address, answered with 429 and Retry-After
+    # (partnership/api/throttling.py); generous by default, so that load tests pass.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "partnership.api.throttling.AddressRateThrottle",
+        "partnership.api.throttling.TokenRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env("API_RATE_LIMIT_PER_TOKEN", default="6000/min"),
+        "address": env("API_RATE_LIMIT_PER_ADDRESS", default="12000/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
 }
@@ -406,10 +419,13 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "commissioning.models.Application.Status",
         "AgreementStatusEnum": "commissioning.models.Agreement.Status",
         "UnmetNeedReasonEnum": "intelligence.models.UnmetNeed.Reason",
+        "WebhookEventTypeEnum": "integrations.events.EVENT_TYPE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "partnership.api.schema.add_problem_responses",
+        "partnership.api.schema.valid_nullable_references",
+        "partnership.api.schema.describe_operations",
     ],
 }
 
@@ -425,6 +441,24 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# The probation case record a referral is prefilled from (caserecord/): "none" for manual
+# entry, or "hmpps" for the HMPPS APIs, reached with an HMPPS Auth client holding the roles
+# ROLE_ARNS__RISKS__RO (Assess risks and needs) and ROLE_CRS_REFERRAL (the Delius integration).
+CASE_RECORD_SOURCE = env("CASE_RECORD_SOURCE", default="none")
+HMPPS_AUTH_URL = env("HMPPS_AUTH_URL", default="")
+HMPPS_ARN_URL = env("HMPPS_ARN_URL", default="")
+HMPPS_DELIUS_URL = env("HMPPS_DELIUS_URL", default="")
+HMPPS_CLIENT_ID = env("HMPPS_CLIENT_ID", default="")
+HMPPS_CLIENT_SECRET = env("HMPPS_CLIENT_SECRET", default="")
+# A slow case record costs the practitioner seconds, never a web worker for long.
+CASE_RECORD_CONNECT_TIMEOUT_SECONDS = env.float("CASE_RECORD_CONNECT_TIMEOUT_SECONDS", default=2)
+CASE_RECORD_READ_TIMEOUT_SECONDS = env.float("CASE_RECORD_READ_TIMEOUT_SECONDS", default=3)
+CASE_RECORD_DEADLINE_SECONDS = env.float("CASE_RECORD_DEADLINE_SECONDS", default=5)
+CASE_RECORD_RETRIES = env.int("CASE_RECORD_RETRIES", default=2)
+CASE_RECORD_BACKOFF_SECONDS = env.float("CASE_RECORD_BACKOFF_SECONDS", default=0.25)
+CASE_RECORD_BREAKER_FAILURES = env.int("CASE_RECORD_BREAKER_FAILURES", default=5)
+CASE_RECORD_BREAKER_OPEN_SECONDS = env.float("CASE_RECORD_BREAKER_OPEN_SECONDS", default=30)
+
 # Links in emails point here: by default the address `make run` serves on (PORT).
 PORTAL_BASE_URL = env(
     "PORTAL_BASE_URL", default=f"http://127.0.0.1:{env.int('PORT', default=8000)}"
@@ -432,6 +466,18 @@ PORTAL_BASE_URL = env(
 # Where the phase banner's feedback link and the help page send people.
 SUPPORT_EMAIL = env("SUPPORT_EMAIL", default="probation-partnerships-support@justice.gov.uk")
 FORM_RENDERER = "partnership.forms.GovukFormRenderer"
+
+# Webhooks to organisations' case systems (integrations): attempts before a delivery is
+# failed, the first wait (doubling after each failure), and how long a receiver may take.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Lets webhooks go to http://localhost and private addresses: development and tests only.
+WEBHOOKS_ALLOW_LOCAL = env.bool("WEBHOOKS_ALLOW_LOCAL", default=False)
+# HMPPS domain events for an integrated deployment: off unless a receiver's URL is set;
+# each envelope is signed like a webhook, with this secret.
+HMPPS_DOMAIN_EVENTS_URL = env("HMPPS_DOMAIN_EVENTS_URL", default="")
+HMPPS_DOMAIN_EVENTS_SECRET = env("HMPPS_DOMAIN_EVENTS_SECRET", default="")
 CSRF_FAILURE_VIEW = "partnership.views.error_csrf"
 PASSWORD_RESET_TIMEOUT = 3 * 24 * 60 * 60  # invitation and reset links last 3 days
 
@@ -462,6 +508,18 @@ REMINDER_ESCALATION_WORKING_DAYS = env.list(
 
 # The prefix of identifiers in the open-data exports (360Giving `360G-<prefix>-…`, OCDS `ocds-<prefix>-…`).
 OPEN_DATA_PREFIX = env("OPEN_DATA_PREFIX", default="probationpartnerships")
+# The OCDS ocid prefix: the one the Open Contracting Partnership registers for a publisher
+# (`ocds-` and six characters, asked for at standard.open-contracting.org); releases are
+# `<prefix>-<round>`. Until one is registered the default marks the data as unregistered.
+OCDS_OCID_PREFIX = env("OCDS_OCID_PREFIX", default="ocds-pp0000")
+# HMPPS's org-id (`GB-GOR-` and its number in the government organisation register, as
+# org-id.guide lists it), the funder and buyer id of HMPPS commissioning bodies that have no
+# org-id of their own. The default is a stand-in: set the registered number where data is published.
+HMPPS_ORG_ID = env("HMPPS_ORG_ID", default="GB-GOR-HMPPS")
+# Where the grants data comes from, as 360Giving's `dataSource` says it: the export itself.
+OPEN_DATA_SOURCE_URL = env(
+    "OPEN_DATA_SOURCE_URL", default=f"{PORTAL_BASE_URL.rstrip('/')}/api/v1/exports/360giving/"
+)
 
 # Market health (commissioning.market): an HHI of awards above the first is moderately
 # concentrated, above the second highly (the competition authorities' bands, 0 to 10,000).

@@ -86,10 +86,25 @@ class OrganisationInputSerializer(CheckedModelSerializer):
         fields = ORGANISATION_PROFILE_FIELDS
 
 
+class ServiceOptionSerializer(CheckedSerializer):
+    """A complexity level or desired outcome a referral to the service may choose."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    category = serializers.CharField(help_text="The slug of the category it belongs to")
+
+
 class ServiceSerializer(CheckedModelSerializer):
     organisation = serializers.SerializerMethodField()
     categories = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     pdus = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    complexity_levels = serializers.SerializerMethodField(
+        help_text="The levels a referral to this service may give as `complexity_level`"
+    )
+    desired_outcomes = serializers.SerializerMethodField(
+        help_text="The outcomes a referral to this service may give as `desired_outcomes`"
+    )
 
     class Meta:
         model = Service
@@ -99,6 +114,8 @@ class ServiceSerializer(CheckedModelSerializer):
             "description",
             "organisation",
             "categories",
+            "complexity_levels",
+            "desired_outcomes",
             "pdus",
             "delivery_settings",
             "delivery_modes",
@@ -116,6 +133,46 @@ class ServiceSerializer(CheckedModelSerializer):
     @extend_schema_field(ReferenceSerializer)
     def get_organisation(self, service: Service) -> dict:
         return {"id": service.organisation_id, "name": service.organisation.name}
+
+    def _options(self) -> dict:
+        """Every category's levels and outcomes, read once for the whole response."""
+        root = self.parent if isinstance(self.parent, serializers.ListSerializer) else self
+        if not hasattr(root, "_category_options"):
+            root._category_options = {
+                category.pk: category
+                for category in ServiceCategory.objects.prefetch_related(
+                    "complexity_levels", "desired_outcomes"
+                )
+            }
+        return root._category_options
+
+    @extend_schema_field(ServiceOptionSerializer(many=True))
+    def get_complexity_levels(self, service: Service) -> list[dict]:
+        options = self._options()
+        return [
+            {
+                "id": level.pk,
+                "name": f"{level.get_level_display()} ({category.name})",
+                "description": level.description,
+                "category": category.slug,
+            }
+            for category in (options[c.pk] for c in service.categories.all())
+            for level in category.complexity_levels.all()
+        ]
+
+    @extend_schema_field(ServiceOptionSerializer(many=True))
+    def get_desired_outcomes(self, service: Service) -> list[dict]:
+        options = self._options()
+        return [
+            {
+                "id": outcome.pk,
+                "name": outcome.description,
+                "description": f"{outcome.description} ({category.name})",
+                "category": category.slug,
+            }
+            for category in (options[c.pk] for c in service.categories.all())
+            for outcome in category.desired_outcomes.all()
+        ]
 
 
 class ServiceInputSerializer(CheckedSerializer):
@@ -155,3 +212,37 @@ class ServiceInputSerializer(CheckedSerializer):
                 }
             )
         return attrs
+
+
+class StaffMemberSerializer(CheckedModelSerializer):
+    """A member of the organisation's staff, as a provider admin chooses an assignee: only
+    staff with current risk-awareness training may be assigned a referral."""
+
+    has_current_risk_training = serializers.BooleanField(read_only=True)
+    risk_training_expires_on = serializers.SerializerMethodField(
+        help_text="When their latest risk-awareness training expires (null: it does not, or none)"
+    )
+
+    class Meta:
+        from partnership.models import User
+
+        model = User
+        fields = [
+            "id",
+            "full_name",
+            "email",
+            "role",
+            "is_active",
+            "has_current_risk_training",
+            "risk_training_expires_on",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_risk_training_expires_on(self, member):
+        from providers.models import TrainingRecord
+
+        for record in member.training_records.all():  # newest first (`staff_list_for`)
+            if record.kind == TrainingRecord.Kind.RISK_AWARENESS:
+                return record.expires_on and record.expires_on.isoformat()
+        return None

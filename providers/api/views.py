@@ -10,7 +10,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from partnership.api.scoping import UserScopedViewMixin
-from partnership.models import Pdu
+from partnership.models import Pdu, User
 from providers import rules, selectors, services
 from providers.api import serializers
 from providers.filters import OrganisationFilter, ServiceFilter
@@ -166,3 +166,16 @@ class ServiceViewSet(
     def partial_update(self, request, *args, **kwargs):
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)
+
+
+class StaffViewSet(
+    UserScopedViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Your organisation's staff with their risk-training status, to choose who to assign a
+    referral to (provider admins; anyone else sees none)."""
+
+    model = User
+    serializer_class = serializers.StaffMemberSerializer
+
+    def scoped_queryset(self, user):
+        return selectors.staff_list_for(user=user)

@@ -4,7 +4,7 @@ from django import forms
 
 from partnership.forms import GovukFormMixin
 from partnership.models import Pdu, ServiceCategory
-from providers.models import Service
+from providers.models import LANGUAGES, Service
 from providers.referral_fields import REFERRAL_FIELDS
 from providers.services import SERVICE_FIELDS
 
@@ -51,6 +51,14 @@ class ServiceForm(GovukFormMixin, forms.ModelForm):
         help_text="On top of the person's details, the reason for referral and risk levels, which every referral has",
     )
 
+    languages = forms.MultipleChoiceField(
+        label="Languages it is delivered in",
+        choices=LANGUAGES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Published in the directory's open data, with the service's phone number",
+    )
+
     class Meta:
         model = Service
         # The service layer's fields, less status (its own action), with the links.
@@ -67,6 +75,7 @@ class ServiceForm(GovukFormMixin, forms.ModelForm):
             "maximum_age": "Maximum age (optional)",
             "monthly_capacity": "Referrals you can take each month",
             "current_wait_days": "Current wait, in days",
+            "phone": "Phone number for enquiries (optional)",
         }
         widgets = {
             "eligible_sex": forms.RadioSelect,

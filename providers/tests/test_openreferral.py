@@ -1,4 +1,4 @@
-"""The Open Referral feed: every document valid HSDS 3.0, filters, no personal data."""
+"""The Open Referral feed: every document valid HSDS 3.1, filters, no personal data."""
 
 import json
 from datetime import timedelta
@@ -18,7 +18,7 @@ from providers.tests.factories import OrganisationFactory, make_service
 
 pytestmark = pytest.mark.django_db
 
-SCHEMAS = Path(__file__).resolve().parents[2] / "tests" / "standards" / "openreferral-hsds-3.0"
+SCHEMAS = Path(__file__).resolve().parents[2] / "tests" / "standards" / "openreferral-hsds-3.1"
 
 
 def _validator(name: str) -> Draft202012Validator:
@@ -90,7 +90,7 @@ def registry():
 
 def test_root_describes_the_api(client):
     body = client.get("/openreferral/").json()
-    assert body["version"] == "3.0"
+    assert body["version"] == "3.1"
     assert body["openapi_url"].endswith("/openreferral/openapi.json")
 
 

@@ -1,10 +1,16 @@
 """Input and output serializers of referrals and their nested resources."""
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partnership.api.fields import IdField, ScopedPrimaryKeyRelatedField
-from partnership.api.serializers import MULTI_LINE, CheckedModelSerializer, CheckedSerializer
+from partnership.api.serializers import (
+    MULTI_LINE,
+    CheckedModelSerializer,
+    CheckedSerializer,
+    ReferenceSerializer,
+)
 from partnership.models import ComplexityLevel, DesiredOutcome
 from providers.models import Service
 from providers.selectors import service_list_visible_to
@@ -66,12 +72,15 @@ class ReferralSerializer(CheckedModelSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field(ReferenceSerializer)
     def get_service(self, referral) -> dict:
         return {"id": referral.service_id, "name": referral.service.name}
 
+    @extend_schema_field(ReferenceSerializer)
     def get_organisation(self, referral) -> dict:
         return {"id": referral.service.organisation_id, "name": referral.service.organisation.name}
 
+    @extend_schema_field(ReferenceSerializer)
     def get_pdu(self, referral) -> dict:
         return {"id": referral.pdu_id, "name": referral.pdu.name}
 
@@ -146,18 +155,40 @@ _PLAIN_FIELDS = [
 
 class ReferralCreateSerializer(CheckedSerializer):
     service = ScopedPrimaryKeyRelatedField(
-        queryset=Service.objects.all(), scope=service_list_visible_to
+        queryset=Service.objects.all(),
+        scope=service_list_visible_to,
+        help_text="The id of an active service",
     )
-    crn = serializers.CharField(max_length=7)
+    crn = serializers.RegexField(
+        r"^[A-Za-z][0-9]{6}$",
+        max_length=7,
+        help_text="The person's case reference number: a letter and 6 digits, like X123456",
+        error_messages={"invalid": "Enter a CRN in the correct format, like X123456"},
+    )
 
 
 class ReferralUpdateSerializer(CheckedModelSerializer):
     complexity_level = IdField(
-        queryset=ComplexityLevel.objects.all(), allow_null=True, required=False
+        queryset=ComplexityLevel.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text="The id of one of the service's `complexity_levels`",
     )
-    desired_outcomes = IdField(queryset=DesiredOutcome.objects.all(), many=True, required=False)
+    desired_outcomes = IdField(
+        queryset=DesiredOutcome.objects.all(),
+        many=True,
+        required=False,
+        help_text="Ids of the service's `desired_outcomes`",
+    )
     amendment_reason = serializers.CharField(
-        style=MULTI_LINE, required=False, allow_blank=True, write_only=True
+        style=MULTI_LINE,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=(
+            "Why the change is made: required once the referral has been sent (status other "
+            "than draft or returned), else a 400 on this field"
+        ),
     )
 
     class Meta:
@@ -168,7 +199,14 @@ class ReferralUpdateSerializer(CheckedModelSerializer):
 
 class RiskSerializer(CheckedModelSerializer):
     amendment_reason = serializers.CharField(
-        style=MULTI_LINE, required=False, allow_blank=True, write_only=True
+        style=MULTI_LINE,
+        required=False,
+        allow_blank=True,
+        write_only=True,
+        help_text=(
+            "Why the change is made: required once the referral has been sent (status other "
+            "than draft or returned), else a 400 on this field"
+        ),
     )
 
     class Meta:

@@ -11,17 +11,20 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.db.models import OuterRef
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from partnership.api.changes import changes_list_response
+from partnership.api.conditional import ETAG, IF_MATCH, etag_of, require_current
 from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, PayloadTooLarge
-from partnership.api.parsers import BoundedJSONParser
 from partnership.api.schema import problem_response
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.errors import NotPermitted
@@ -32,6 +35,12 @@ from referrals.filters import ReferralFilter, referral_status_filter
 from referrals.models import Referral
 
 WHY = "API request"
+# A change that carries `If-Match` with a version no longer current.
+PRECONDITION = {
+    (412, PROBLEM_CONTENT_TYPE): problem_response(
+        "`If-Match` names a version that is no longer current: read it again"
+    )
+}
 # What a risk document can be, and so the types a download is served as.
 DOCUMENT_KINDS = (documents.PDF, documents.DOCX, documents.ODT, documents.JPEG, documents.PNG)
 
@@ -51,7 +60,11 @@ class ReferralViewSet(
     lookup_field = "public_id"
     serializer_class = serializers.ReferralSerializer
     filterset_class = ReferralFilter
-    parser_classes = [BoundedJSONParser, MultiPartParser]
+
+    @property
+    def filter_backends(self):
+        # The filters are the referral list's; the nested lists take none.
+        return api_settings.DEFAULT_FILTER_BACKENDS if self.action == "list" else []
 
     def scoped_queryset(self, user):
         # The desired outcomes' ids come in the same query, in their usual order.
@@ -64,8 +77,25 @@ class ReferralViewSet(
             desired_outcome_ids=outcome_ids
         )
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "updated_since",
+                OpenApiTypes.DATETIME,
+                description="Only referrals changed since then, in the order of their latest "
+                "change, paged by cursor (see `/api/v1/events/`)",
+            ),
+            OpenApiParameter(
+                "cursor", OpenApiTypes.STR, description="Carry on a sync from a `cursor` given"
+            ),
+        ]
+    )
     def list(self, request):
-        """Referrals you may see, newest first, a page at a time; `status` narrows them."""
+        """Referrals you may see, newest first, a page at a time; `status` narrows them.
+        With `updated_since` or `cursor`, those changed since, in change-feed order."""
+        changed = changes_list_response(self, request)
+        if changed is not None:
+            return changed
         # Rows, not objects: the detail's scope, in one prepared statement a page
         # (`selectors.ReferralRows`).
         rows = selectors.referral_rows_visible_to(
@@ -76,20 +106,52 @@ class ReferralViewSet(
             [serializers.referral_representation(row) for row in page]
         )
 
-    def _out(self, referral: Referral, code: int = status.HTTP_200_OK) -> Response:
+    def _representation(self, referral: Referral) -> dict:
         referral = self.scoped_queryset(self.request.user).get(pk=referral.pk)
-        return Response(serializers.ReferralSerializer(referral).data, status=code)
+        return serializers.ReferralSerializer(referral).data
+
+    def _out(self, referral: Referral, code: int = status.HTTP_200_OK) -> Response:
+        data = self._representation(referral)
+        return Response(data, status=code, headers={"ETag": etag_of(data)})
+
+    def _current(self, referral: Referral) -> Referral:
+        """The referral, if `If-Match` names the version the client read (412 otherwise); it
+        stays locked until the change is made. Called inside the change's transaction."""
+        if "If-Match" in self.request.headers:
+            locked = Referral.objects.select_for_update().get(pk=referral.pk)
+            require_current(self.request, etag_of(self._representation(locked)))
+        return referral
 
     @extend_schema(
+        summary="Read a referral",
+        parameters=[ETAG],
+        responses=serializers.ReferralSerializer,
+    )
+    def retrieve(self, request, public_id=None):
+        """A referral you may see, with its `ETag` (send it as `If-Match` when you change it)."""
+        return self._out(self.get_object())
+
+    @extend_schema(
+        summary="Start a draft referral",
         request=serializers.ReferralCreateSerializer,
-        responses={201: serializers.ReferralSerializer, 200: serializers.ReferralSerializer},
+        responses={
+            201: serializers.ReferralSerializer,
+            200: serializers.ReferralSerializer,
+            (422, PROBLEM_CONTENT_TYPE): problem_response(
+                "The `Idempotency-Key` was first sent with another request"
+            ),
+        },
         parameters=[
+            ETAG,
             OpenApiParameter(
                 "Idempotency-Key",
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
-                description="Repeat a request with the same key to get the same referral",
-            )
+                description=(
+                    "Repeat a request with the same key to get the same referral (200 rather "
+                    "than 201); the same key with another service or CRN is a 422."
+                ),
+            ),
         ],
     )
     def create(self, request):
@@ -108,23 +170,29 @@ class ReferralViewSet(
         return self._out(referral, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        request=serializers.ReferralUpdateSerializer, responses=serializers.ReferralSerializer
+        summary="Change a referral",
+        request=serializers.ReferralUpdateSerializer,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
     )
     def partial_update(self, request, public_id=None):
-        """Change parts of a referral; after sending, with an `amendment_reason`."""
+        """Change parts of a referral. `complexity_level` and `desired_outcomes` are ids from
+        the service's own (`GET /api/v1/services/{id}/`); after sending, every change needs
+        an `amendment_reason`."""
         referral = self.get_object()
         incoming = serializers.ReferralUpdateSerializer(referral, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         outcomes = data.pop("desired_outcomes", None)
         reason = data.pop("amendment_reason", "")
-        services.referral_update(
-            referral=referral,
-            by=request.user,
-            data=data,
-            desired_outcomes=outcomes,
-            amendment_reason=reason,
-        )
+        with transaction.atomic():
+            services.referral_update(
+                referral=self._current(referral),
+                by=request.user,
+                data=data,
+                desired_outcomes=outcomes,
+                amendment_reason=reason,
+            )
         return self._out(referral)
 
     def _risk_read(self, referral: Referral):
@@ -143,35 +211,61 @@ class ReferralViewSet(
         if not rules.allows(self.request.user, "read_risk", referral):
             raise NotFound()
 
-    @extend_schema(responses=serializers.RiskSerializer)
+    def _risk_out(self, referral: Referral) -> Response:
+        data = serializers.RiskSerializer(self._risk_read(referral)).data
+        return Response(data, headers={"ETag": etag_of(data)})
+
+    @extend_schema(summary="Read the risk information", parameters=[ETAG])
     # Each nested resource names its serializer, for the browsable API's forms too.
     @action(detail=True, methods=["get"], serializer_class=serializers.RiskSerializer)
     def risk(self, request, public_id=None):
-        """The referral's risk information (every read is logged)."""
-        referral = self.get_object()
-        return Response(serializers.RiskSerializer(self._risk_read(referral)).data)
+        """The referral's risk information, with its `ETag`. Every read is logged; it is a
+        404 for whoever may not read it (another PDU; provider staff without current risk
+        training, or while their organisation's information-sharing agreement is unsigned)."""
+        return self._risk_out(self.get_object())
 
     # Writes have handlers of their own: HEAD reaches only the read above.
-    @extend_schema(request=serializers.RiskSerializer, responses=serializers.RiskSerializer)
+    @extend_schema(
+        summary="Change the risk information",
+        request=serializers.RiskSerializer,
+        responses={200: serializers.RiskSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @risk.mapping.put
     def risk_update(self, request, public_id=None):
-        """Change the referral's risk information; after sending, with an `amendment_reason`."""
+        """Change the referral's risk information: the fields sent change, the rest stay. Once
+        the referral has been sent, every change needs an `amendment_reason`."""
         referral = self.get_object()
         self._risk_in_scope(referral)
         incoming = serializers.RiskSerializer(referral.risk, data=request.data, partial=True)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
         reason = data.pop("amendment_reason", "")
-        services.risk_update(referral=referral, by=request.user, data=data, amendment_reason=reason)
+        with transaction.atomic():
+            if "If-Match" in request.headers:
+                risk = type(referral.risk).objects.select_for_update().get(referral=referral)
+                # Compared, not shown: not a read of the risk, so not logged as one.
+                require_current(request, etag_of(serializers.RiskSerializer(risk).data))
+            services.risk_update(
+                referral=referral, by=request.user, data=data, amendment_reason=reason
+            )
         # The response carries the risk information as saved: a read, logged as one.
-        return Response(serializers.RiskSerializer(self._risk_read(referral)).data)
+        return self._risk_out(referral)
 
-    @extend_schema(responses=serializers.RiskDocumentSerializer(many=True))
-    # The nested lists (documents, events, sessions, concerns) are short and come whole.
+    def _paged(self, rows, serializer_class) -> Response:
+        """A nested list, a page at a time like every other list."""
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(serializer_class(page, many=True).data)
+
+    @extend_schema(
+        summary="List the risk documents",
+        responses=serializers.RiskDocumentSerializer(many=True),
+    )
+    # Only the upload reads multipart; the list is a GET, with no body.
     @action(
         detail=True,
         methods=["get"],
-        pagination_class=None,
+        parser_classes=[MultiPartParser],
         serializer_class=serializers.RiskDocumentSerializer,
     )
     def documents(self, request, public_id=None):
@@ -183,9 +277,10 @@ class ReferralViewSet(
             )
         except NotPermitted as exc:
             raise NotFound() from exc  # out of scope for them; nothing was read
-        return Response(serializers.RiskDocumentSerializer(listed, many=True).data)
+        return self._paged(listed, serializers.RiskDocumentSerializer)
 
     @extend_schema(
+        summary="Upload a risk document",
         request={"multipart/form-data": serializers.RiskDocumentUploadSerializer},
         responses={
             201: serializers.RiskDocumentSerializer,
@@ -220,18 +315,24 @@ class ReferralViewSet(
         )
 
     def _document(self, referral: Referral, document_id: str):
-        try:
-            # The route takes any 36 hex digits and dashes, which is not always a UUID.
-            public_id = uuid.UUID(document_id)
-        except ValueError as exc:
-            raise NotFound() from exc
-        document = referral.documents.filter(public_id=public_id).first()
+        document = referral.documents.filter(public_id=_uuid_or_404(document_id)).first()
         if document is None:
             raise NotFound()
         return document
 
     @extend_schema(
-        responses={(200, kind.content_type): OpenApiTypes.BINARY for kind in DOCUMENT_KINDS}
+        summary="Download a risk document",
+        # Each type a risk document can be, and `application/octet-stream` for clients that
+        # read any file as bytes whatever `Content-Type` says.
+        responses={
+            (200, content_type): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file's bytes, as an attachment"
+            )
+            for content_type in (
+                "application/octet-stream",
+                *(kind.content_type for kind in DOCUMENT_KINDS),
+            )
+        },
     )
     @action(
         detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})/download"
@@ -248,7 +349,7 @@ class ReferralViewSet(
             raise NotFound() from exc  # the refusal is logged
         return documents.download_response(document, content)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(summary="Remove a risk document", responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")
     def remove_document(self, request, public_id=None, document_id=None):
         """Remove a risk document."""
@@ -257,19 +358,16 @@ class ReferralViewSet(
         services.document_remove(document=self._document(referral, document_id), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(responses=serializers.EventSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["get"],
-        pagination_class=None,
-        serializer_class=serializers.EventSerializer,
+    @extend_schema(
+        summary="List the referral's events", responses=serializers.EventSerializer(many=True)
     )
+    @action(detail=True, methods=["get"], serializer_class=serializers.EventSerializer)
     def events(self, request, public_id=None):
         """The referral's timeline: every state change and amendment, by whom and when.
         Entries about risk information appear only to those who may read it."""
         referral = self.get_object()
         events = services.timeline_read(referral=referral, by=request.user, channel="api", why=WHY)
-        return Response(serializers.EventSerializer(events, many=True).data)
+        return self._paged(events, serializers.EventSerializer)
 
     def _record(self, serializer_class, record):
         """Record a piece of the provider's work (a session, a concern) from the body."""
@@ -279,55 +377,73 @@ class ReferralViewSet(
         recorded = record(referral=referral, by=self.request.user, **incoming.validated_data)
         return Response(serializer_class(recorded).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=serializers.SessionSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["get"],
-        pagination_class=None,
-        serializer_class=serializers.SessionSerializer,
-    )
+    @extend_schema(summary="List sessions", responses=serializers.SessionSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=serializers.SessionSerializer)
     def sessions(self, request, public_id=None):
-        """Sessions with the person."""
+        """Sessions with the person, in the order they were held."""
         referral = self.get_object()
-        return Response(
-            serializers.SessionSerializer(
-                referral.sessions.select_related("recorded_by"), many=True
-            ).data
+        return self._paged(
+            referral.sessions.select_related("recorded_by").order_by("held_on", "pk"),
+            serializers.SessionSerializer,
         )
 
     @extend_schema(
-        request=serializers.SessionSerializer, responses={201: serializers.SessionSerializer}
+        summary="Record a session",
+        request=serializers.SessionSerializer,
+        responses={201: serializers.SessionSerializer},
     )
     @sessions.mapping.post
     def session_record(self, request, public_id=None):
         """Record a session with the person; recording the first starts the work."""
         return self._record(serializers.SessionSerializer, services.session_record)
 
-    @extend_schema(responses=serializers.ConcernSerializer(many=True))
-    @action(
-        detail=True,
-        methods=["get"],
-        pagination_class=None,
-        serializer_class=serializers.ConcernSerializer,
-    )
+    @extend_schema(summary="List concerns", responses=serializers.ConcernSerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=serializers.ConcernSerializer)
     def concerns(self, request, public_id=None):
-        """Concerns raised by the provider."""
+        """Concerns raised by the provider, oldest first, with when each was acknowledged."""
         referral = self.get_object()
-        return Response(
-            serializers.ConcernSerializer(
-                referral.concerns.select_related("raised_by"), many=True
-            ).data
+        return self._paged(
+            referral.concerns.select_related("raised_by").order_by("raised_at", "pk"),
+            serializers.ConcernSerializer,
         )
 
     @extend_schema(
-        request=serializers.ConcernSerializer, responses={201: serializers.ConcernSerializer}
+        summary="Raise a concern",
+        request=serializers.ConcernSerializer,
+        responses={201: serializers.ConcernSerializer},
     )
     @concerns.mapping.post
     def concern_raise(self, request, public_id=None):
         """Raise a concern; urgent ones reach the practitioner at once."""
         return self._record(serializers.ConcernSerializer, services.concern_raise)
 
-    @extend_schema(responses=serializers.EndOfServiceReportSerializer)
+    @extend_schema(
+        summary="Acknowledge a concern",
+        request=None,
+        responses={200: serializers.ConcernSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"concerns/(?P<concern_id>[0-9a-f-]{36})/acknowledge",
+    )
+    def concern_acknowledge(self, request, public_id=None, concern_id=None):
+        """The referring practitioner acknowledges a concern the provider raised (once: a
+        repeat changes nothing)."""
+        referral = self.get_object()
+        concern = (
+            referral.concerns.select_related("raised_by")
+            .filter(public_id=_uuid_or_404(concern_id))
+            .first()
+        )
+        if concern is None:
+            raise NotFound()
+        services.concern_acknowledge(concern=concern, by=request.user)
+        return Response(serializers.ConcernSerializer(concern).data)
+
+    @extend_schema(
+        summary="Read the end-of-service report", responses=serializers.EndOfServiceReportSerializer
+    )
     @action(
         detail=True,
         methods=["get"],
@@ -343,6 +459,7 @@ class ReferralViewSet(
         return Response(_report_data(report))
 
     @extend_schema(
+        summary="Send the end-of-service report",
         request=serializers.EndOfServiceReportSerializer,
         responses={201: serializers.EndOfServiceReportSerializer},
     )
@@ -370,51 +487,96 @@ class ReferralViewSet(
             incoming = input_serializer(data=request.data)
             incoming.is_valid(raise_exception=True)
             data = incoming.validated_data
-        return self._out(call(referral, data))
+        with transaction.atomic():
+            changed = call(self._current(referral), data)
+        return self._out(changed)
 
-    @extend_schema(request=None, responses=serializers.ReferralSerializer)
+    @extend_schema(
+        summary="Send a referral",
+        request=None,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @action(detail=True, methods=["post"])
     def send(self, request, public_id=None):
-        """Send the referral; 400 lists what is missing, 409 if it cannot be sent now."""
+        """Send the referral to the service's provider. It needs, for every service: the
+        person's first and last names and sex (with a prison if in custody), a
+        `consent_basis`, a `reason` of at least 20 characters and the four risk-of-harm levels
+        (`risk.rosh_*`); and whatever the service lists in `referral_requirements`. A refusal
+        is a 400 whose `errors` and `codes` are keyed by field (risk fields as `risk.<field>`,
+        a risk document as `documents`); codes are `required`, `too_short` and `ineligible`.
+        409 if it cannot be sent in its state."""
         return self._act(request, lambda r, d: services.referral_send(referral=r, by=request.user))
 
-    @extend_schema(request=None, responses=serializers.ReferralSerializer)
+    @extend_schema(
+        summary="Accept a referral",
+        request=None,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, public_id=None):
+        """The provider accepts a sent referral (provider admins)."""
         return self._act(
             request, lambda r, d: services.referral_accept(referral=r, by=request.user)
         )
 
-    @extend_schema(request=serializers.ReturnSerializer, responses=serializers.ReferralSerializer)
+    @extend_schema(
+        summary="Return a referral for more information",
+        request=serializers.ReturnSerializer,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @action(detail=True, methods=["post"], url_path="return")
     def return_for_information(self, request, public_id=None):
+        """The provider sends a referral back to the practitioner, saying what is missing."""
         return self._act(
             request,
             lambda r, d: services.referral_return(referral=r, by=request.user, reason=d["reason"]),
             serializers.ReturnSerializer,
         )
 
-    @extend_schema(request=serializers.DeclineSerializer, responses=serializers.ReferralSerializer)
+    @extend_schema(
+        summary="Decline a referral",
+        request=serializers.DeclineSerializer,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @action(detail=True, methods=["post"])
     def decline(self, request, public_id=None):
+        """The provider declines a sent referral, with a coded reason."""
         return self._act(
             request,
             lambda r, d: services.referral_decline(referral=r, by=request.user, **d),
             serializers.DeclineSerializer,
         )
 
-    @extend_schema(request=serializers.WithdrawSerializer, responses=serializers.ReferralSerializer)
+    @extend_schema(
+        summary="Withdraw a referral",
+        request=serializers.WithdrawSerializer,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @action(detail=True, methods=["post"])
     def withdraw(self, request, public_id=None):
+        """The practitioner withdraws a referral, with a coded reason."""
         return self._act(
             request,
             lambda r, d: services.referral_withdraw(referral=r, by=request.user, **d),
             serializers.WithdrawSerializer,
         )
 
-    @extend_schema(request=serializers.AssignSerializer, responses=serializers.ReferralSerializer)
+    @extend_schema(
+        summary="Assign a referral to a caseworker",
+        request=serializers.AssignSerializer,
+        responses={200: serializers.ReferralSerializer, **PRECONDITION},
+        parameters=[IF_MATCH, ETAG],
+    )
     @action(detail=True, methods=["post"])
     def assign(self, request, public_id=None):
+        """A provider admin assigns an accepted referral to a member of their staff with
+        current risk training (`GET /api/v1/staff/` lists them)."""
+
         def call(referral, data):
             caseworker = User.objects.filter(pk=data["caseworker"]).first()
             if caseworker is None:
@@ -426,6 +588,14 @@ class ReferralViewSet(
             )
 
         return self._act(request, call, serializers.AssignSerializer)
+
+
+def _uuid_or_404(text: str) -> uuid.UUID:
+    """The route takes any 36 hex digits and dashes, which is not always a UUID."""
+    try:
+        return uuid.UUID(text)
+    except ValueError as exc:
+        raise NotFound() from exc
 
 
 def _report_data(report) -> dict:

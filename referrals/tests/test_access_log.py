@@ -98,11 +98,11 @@ def test_deleting_a_document_writes_no_read_row_and_staff_who_read_it_may_not(cl
 def test_listing_documents_logs_a_read_only_when_it_names_one(client, sent):
     path = f"/api/v1/referrals/{sent.public_id}/documents/"
     practitioner, untrained = sent.practitioner, untrained_at(sent)
-    assert api(client, practitioner, "get", path).json() == []
+    assert api(client, practitioner, "get", path).json()["results"] == []
     assert api(client, untrained, "get", path).status_code == 404
     assert not AccessLog.objects.exists()
     services.document_add(referral=sent, by=practitioner, name="oasys.pdf", content=PDF)
-    assert len(api(client, practitioner, "get", path).json()) == 1
+    assert len(api(client, practitioner, "get", path).json()["results"]) == 1
     assert rows(practitioner) == [("risk_documents", "granted")]
 
 

@@ -59,7 +59,7 @@ def test_timeline_risk_notes_hidden_from_untrained_caseworker_api(client, amende
     untrained = _untrained(amended)
     before = AccessLog.objects.count()
     response = _events_api(client, untrained, amended)
-    kinds = [event["kind"] for event in response.json()]
+    kinds = [event["kind"] for event in response.json()["results"]]
     assert "send" in kinds
     assert not {"risk_amended", "document_added"} & set(kinds)
     assert REASON not in response.content.decode()

@@ -16,6 +16,7 @@ FIXED_KWARGS = {
     "action": "decline",  # with no reason given: refused, nothing changes
     "step": "consult",  # not the next step of an open round: refused, nothing changes
     "app_label": "partnership",
+    "name": "precondition-failed",  # an API problem's page
 }
 
 # POST bodies where an empty one would not reach the check that matters, or would change

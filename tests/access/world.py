@@ -21,12 +21,14 @@ from django.utils.http import urlsafe_base64_encode
 
 from capacity.tests.factories import funding_agreement, raise_alert
 from commissioning import services as commissioning
-from commissioning.models import Application, AssessorAssignment, Lot
+from commissioning.exports import record_releases
+from commissioning.models import Application, AssessorAssignment, FundingRound, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
 from intelligence.services import unmet_need_record
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory, issue_token
+from providers import openreferral
 from providers.models import Service, TrainingRecord
 from providers.services import service_set_status, staff_invite
 from providers.tests.factories import OrganisationFactory, make_service
@@ -78,10 +80,22 @@ SCOPED_KINDS = frozenset(
         "agreement",
         "alert",
         "unmet need",
+        "webhook endpoint",
+        "webhook delivery",
     }
 )
 UNSCOPED_KINDS = frozenset(
-    {"region", "pdu", "service category", "published organisation", "admin object"}
+    {
+        "region",
+        "pdu",
+        "service category",
+        "published organisation",
+        "published contract round",
+        "taxonomy",
+        "taxonomy term",
+        "open data path",
+        "admin object",
+    }
 )
 
 
@@ -186,6 +200,27 @@ def _emailed_link(member) -> dict:
     }
 
 
+def _webhook_with_delivery(organisation, admin, referral):
+    """An endpoint of the organisation, with a failed delivery about one of its referrals."""
+    from integrations.models import ReferralChange, WebhookDelivery, WebhookEndpoint
+
+    endpoint = WebhookEndpoint.objects.create(
+        organisation=organisation,
+        url="https://hooks.example.org/partnership",
+        event_types=["referral.sent"],
+        secret="whsec_access_matrix",
+        created_by=admin,
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        change=ReferralChange.objects.filter(referral=referral).first(),
+        event_type="referral.sent",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+    )
+    return endpoint, delivery
+
+
 def build_world() -> World:
     manchester = Region.objects.get(code="L")
     london = Region.objects.get(code="J")
@@ -256,6 +291,10 @@ def build_world() -> World:
     )
     open_round(funding_round, commissioner)
     draft_round = new_round(commissioner)
+    # A contract round in tender: open data as an OCDS record.
+    contract_round = new_round(commissioner)
+    FundingRound.objects.filter(pk=contract_round.pk).update(mechanism="contract", status="open")
+    record_releases()  # as the round's committed change would
     draft_lot = add_lot(draft_round, commissioner, "Recovery", 60_000, slug="dependency-recovery")
     other_round = commissioning.round_create(
         by=other_commissioner,
@@ -303,6 +342,8 @@ def build_world() -> World:
 
     alert = raise_alert(service, region="L")
     other_alert = raise_alert(other_service, region="J")
+    endpoint, delivery = _webhook_with_delivery(ours, provider_admin, referral)
+    other_endpoint, other_delivery = _webhook_with_delivery(theirs, other_admin, other_referral)
 
     users = {
         "practitioner": practitioner,
@@ -410,6 +451,13 @@ def build_world() -> World:
         "agreement": {"*": (ref(agreement), ref(other_agreement))},
         "alert": {"*": (ref(alert), ref(other_alert))},
         "unmet need": {"*": (ref(need), ref(other_need))},
+        "webhook endpoint": {"*": (ref(endpoint), ref(other_endpoint))},
+        "webhook delivery": {
+            "*": (
+                ref(endpoint, delivery_id=delivery.public_id),
+                ref(other_endpoint, delivery_id=other_delivery.public_id),
+            )
+        },
     }
     unscoped = {
         "region": {"pk": manchester.pk},
@@ -419,6 +467,14 @@ def build_world() -> World:
             "slug": "accommodation",
         },
         "published organisation": {"public_id": ours.public_id},
+        "published contract round": {"round_id": contract_round.public_id},
+        "taxonomy": {"public_id": openreferral.TAXONOMY_ID},
+        "taxonomy term": {
+            "public_id": openreferral.taxonomy_term_id(
+                ServiceCategory.objects.get(slug="accommodation")
+            )
+        },
+        "open data path": {"rest": "service_at_locations"},
         "admin object": {},  # resolved from the admin page's model, see admin_object_kwargs
     }
     Group.objects.create(name="Service support")

@@ -48,12 +48,23 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+_demo_snapshot = None
+
+
 @pytest.fixture
 def demo(committed_db):
-    """The demo accounts and sample data, in a database the live server can read."""
+    """The demo accounts and sample data, in a database the live server can read: loaded
+    by the demo loader in a process's first browser test, put back from a copy in the rest
+    (tests/browser/snapshot.py)."""
+    global _demo_snapshot
     from partnership.demo import load_demo
+    from tests.browser import snapshot
 
-    return load_demo()
+    if _demo_snapshot is None:
+        _demo_snapshot = snapshot.take(load_demo())
+    else:
+        snapshot.restore(_demo_snapshot)
+    return dict(_demo_snapshot.counts)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 from django.utils import timezone
@@ -28,7 +28,7 @@ from psycopg2 import sql
 from tooling.bench.progress import Progress
 
 # Bump when the shape of the generated data changes, so old datasets are rebuilt.
-DATASET_VERSION = 5
+DATASET_VERSION = 6
 REFERRAL_BATCH = 50_000
 YEARS = 5
 
@@ -94,6 +94,10 @@ FILLED_TABLES = (
     "commissioning_agreementservice",
     "referrals_referral",
     "referrals_riskinformation",
+    "referrals_referralevent",
+    "referrals_session",
+    "referrals_riskdocument",
+    "partnership_notification",
 )
 META_TABLE = "bench_dataset"
 BENCH_EMAIL_DOMAIN = "bench.invalid"
@@ -169,8 +173,15 @@ def build(sizes: Sizes, progress: Progress, *, now: datetime | None = None) -> d
             progress.say(f"  built {label} ({time.monotonic() - started:.1f}s)")
         _referrals(cursor, sizes, now, progress)
         _search_documents(cursor, sizes, progress)
-        progress.say("  analysing tables")
-        cursor.execute("ANALYZE")
+        _activity(cursor, now)
+        progress.say(
+            f"  built timelines, sessions, documents and notifications "
+            f"({time.monotonic() - started:.1f}s)"
+        )
+        # As a live database's autovacuum leaves it: statistics current, and the visibility
+        # map set, so that the covering indexes answer without reading the tables.
+        progress.say("  vacuuming and analysing tables")
+        cursor.execute("VACUUM ANALYZE")
         record = {
             "version": DATASET_VERSION,
             "sizes": asdict(sizes),
@@ -197,6 +208,10 @@ def counts(cursor) -> dict[str, int]:
         "services": "providers_service",
         "agreements": "commissioning_agreement",
         "users": "partnership_user",
+        "events": "referrals_referralevent",
+        "sessions": "referrals_session",
+        "documents": "referrals_riskdocument",
+        "notifications": "partnership_notification",
     }
     result = {}
     for name, table in tables.items():
@@ -612,6 +627,74 @@ def _referrals(cursor, sizes: Sizes, now: datetime, progress: Progress) -> None:
              "now": now, "first": FIRST_NAMES, "last": LAST_NAMES},
         )  # fmt: skip
         progress.bar("referrals", high, sizes.referrals)
+
+
+def _activity(cursor, now: datetime) -> None:
+    """What a referral leaves behind as it goes: its timeline (started, sent, the decision,
+    the assignment), sessions once it has started, a risk document for one in five, and the
+    notifications each step sends (the provider's admin hears of each referral sent, the
+    practitioner of each decision; read after a week). The alerts come from the monitoring
+    run the benchmark times."""
+    cursor.execute(
+        """
+        CREATE TEMP TABLE bench_admin AS
+            SELECT organisation_id, min(id) AS user_id FROM partnership_user
+            WHERE role = 'provider_admin' GROUP BY organisation_id;
+        CREATE UNIQUE INDEX ON bench_admin (organisation_id);
+
+        INSERT INTO referrals_referralevent (referral_id, kind, actor_id, at, from_status,
+                                             to_status, note)
+        SELECT r.id, 'created', r.practitioner_id, r.created_at, '', 'draft', ''
+        FROM referrals_referral r
+        UNION ALL
+        SELECT r.id, 'send', r.practitioner_id, r.sent_at, 'draft', 'sent', ''
+        FROM referrals_referral r WHERE r.sent_at IS NOT NULL
+        UNION ALL
+        SELECT r.id, CASE WHEN r.status = 'declined' THEN 'decline' ELSE 'accept' END,
+               a.user_id, r.decided_at, 'sent',
+               CASE WHEN r.status = 'declined' THEN 'declined' ELSE 'accepted' END, ''
+        FROM referrals_referral r JOIN bench_admin a ON a.organisation_id = r.organisation_id
+        WHERE r.decided_at IS NOT NULL
+        UNION ALL
+        SELECT r.id, 'assign', a.user_id, r.decided_at, '', '', ''
+        FROM referrals_referral r JOIN bench_admin a ON a.organisation_id = r.organisation_id
+        WHERE r.decided_at IS NOT NULL AND r.status IN ('in_progress', 'completed');
+
+        INSERT INTO referrals_session (public_id, referral_id, kind, held_on, mode, attendance,
+                                       engagement_notes, recorded_by_id, created_at)
+        SELECT gen_random_uuid(), r.id, CASE WHEN k = 1 THEN 'first_contact' ELSE 'session' END,
+               least(%(today)s, (r.decided_at + k * interval '9 days')::date),
+               'in_person', CASE WHEN (r.id + k) %% 7 = 0 THEN 'did_not_attend' ELSE 'attended' END,
+               'Engaged well.', a.user_id, least(%(now)s, r.decided_at + k * interval '9 days')
+        FROM referrals_referral r
+        JOIN bench_admin a ON a.organisation_id = r.organisation_id
+        CROSS JOIN LATERAL generate_series(1, 1 + (r.id %% 4)::int) k
+        WHERE r.status IN ('in_progress', 'completed');
+
+        INSERT INTO referrals_riskdocument (public_id, referral_id, original_name, storage_name,
+                                            content_type, size, sha256, uploaded_by_id,
+                                            uploaded_at)
+        SELECT gen_random_uuid(), r.id, 'risk-assessment.pdf', 'bench-' || r.id,
+               'application/pdf', 120000, repeat('0', 64), r.practitioner_id, r.created_at
+        FROM referrals_referral r WHERE r.id %% 5 = 0 AND r.sent_at IS NOT NULL;
+
+        INSERT INTO partnership_notification (recipient_id, kind, title, body, link, dedupe_key,
+                                              created_at, read_at, email_status, email_attempts)
+        SELECT a.user_id, 'referral_sent', 'New referral ' || r.reference, '',
+               '/referrals/' || r.public_id || '/', 'sent-' || r.id, r.sent_at,
+               CASE WHEN r.sent_at < %(week_ago)s THEN r.sent_at + interval '1 day' END,
+               'sent', 1
+        FROM referrals_referral r JOIN bench_admin a ON a.organisation_id = r.organisation_id
+        WHERE r.sent_at IS NOT NULL
+        UNION ALL
+        SELECT r.practitioner_id, 'referral_decided', 'Referral ' || r.reference || ' decided',
+               '', '/referrals/' || r.public_id || '/', 'decided-' || r.id, r.decided_at,
+               CASE WHEN r.decided_at < %(week_ago)s THEN r.decided_at + interval '1 day' END,
+               'sent', 1
+        FROM referrals_referral r WHERE r.decided_at IS NOT NULL;
+        """,
+        {"now": now, "today": timezone.localdate(now), "week_ago": now - timedelta(days=7)},
+    )  # fmt: skip
 
 
 def _search_documents(cursor, sizes: Sizes, progress: Progress) -> None:

@@ -24,6 +24,11 @@ def gunicorn(app: str, env: dict[str, str], *, workers: int, threads: int, ready
     command = [
         str(Path(sys.executable).parent / "gunicorn"),
         app,
+        # The portal's own settings (its worker, its warm-up after start), the rest as below.
+        "--config",
+        str(BASE_DIR / "partnership" / "gunicorn.conf.py"),
+        "--access-logfile",
+        os.devnull,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -355,3 +355,173 @@ def practitioner_pages(subjects, settings: Settings) -> dict:
         samples = timed(lambda _, path=path: _get(client, path), settings.warmup, settings.repeats)
         result[name] = {"path_kind": name, "queries": queries, **summary(samples)}
     return result
+
+
+# 5. The monitoring run ---------------------------------------------------------------------
+
+
+def monitoring(subjects, settings: Settings) -> dict:
+    """The monitoring run over every service and agreement, as `monitor_capacity` runs it:
+    the first (which raises this month's alerts and their notifications on a fresh dataset)
+    and then a steady one an hour later (what each run on the beat schedule does: the month's
+    pace has moved on, so every alert's figures are refreshed)."""
+    from datetime import timedelta
+
+    from capacity import alerts
+    from capacity.models import Alert
+    from partnership import months
+
+    now = timezone.now()
+    earlier = max(months.month_bounds()[0], now - timedelta(hours=1))
+    result = {}
+    for name, at in (("first", earlier), ("steady", now)):
+        statements = []
+
+        def count(execute, sql, params, many, context, statements=statements):
+            statements.append(1)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            summary = alerts.monitor_run(now=at)
+            seconds = time.perf_counter() - started
+        if summary is None:
+            raise AssertionError("Another monitoring run holds the lock")
+        result[name] = {
+            "seconds": round(seconds, 2),
+            "queries": len(statements),
+            "services_computed": summary.services_computed,
+            "services_checked": summary.services_checked,
+            "agreements_checked": summary.agreements_checked,
+            "changes": dict(summary.changes),
+        }
+    result["alerts_unresolved"] = Alert.objects.exclude(status=Alert.Status.RESOLVED).count()
+    return result
+
+
+# 6. Every daily page -----------------------------------------------------------------------
+
+# Pages whose target is 150 ms rather than 50: the demand page and the exports.
+HEAVY_PAGES = frozenset({"demand", "demand_csv", "export_ocds", "export_360giving"})
+
+
+def _page_list(subjects, client_for) -> dict[str, tuple]:
+    """(client, path, headers) for each page, as its busiest realistic user."""
+    practitioner = client_for(subjects.practitioner)
+    admin = client_for(subjects.provider_admin)
+    commissioner = client_for(subjects.commissioner)
+    public = _client()
+    as_practitioner = {"HTTP_AUTHORIZATION": f"Bearer {subjects.practitioner_token}"}
+    as_admin = {"HTTP_AUTHORIZATION": f"Bearer {subjects.provider_token}"}
+    as_commissioner = {"HTTP_AUTHORIZATION": f"Bearer {subjects.commissioner_token}"}
+    pdu = subjects.practitioner.pdu_id
+    words, category = SEARCHES[0]
+    deep = _openreferral_deep_page(public)
+    return {
+        "practitioner_home": (practitioner, "/", {}),
+        "provider_home": (admin, "/", {}),
+        "commissioner_home": (commissioner, "/", {}),
+        "notifications": (admin, "/notifications/", {}),
+        "notifications_api": (admin, "/api/v1/notifications/", as_admin),
+        "directory": (practitioner, "/services/", {}),
+        "directory_search": (
+            practitioner,
+            f"/services/?q={words}&pdu={pdu}&category={category}",
+            {},
+        ),
+        "directory_search_api": (
+            practitioner,
+            f"/api/v1/services/?q={words}&pdu={pdu}&category={category}",
+            as_practitioner,
+        ),
+        "services_api": (practitioner, "/api/v1/services/", as_practitioner),
+        "service_page": (practitioner, f"/services/{subjects.busiest_service_id}/", {}),
+        "referral_list": (practitioner, "/referrals/", {}),
+        "referral_list_search": (practitioner, "/referrals/?tab=pdu", {"search": "smi"}),
+        "referral_list_decision_due": (
+            practitioner,
+            "/referrals/?tab=pdu&sort=decision_due",
+            {},
+        ),
+        "inbox_new": (admin, "/referrals/inbox/", {}),
+        "inbox_unassigned": (admin, "/referrals/inbox/?tab=unassigned", {}),
+        "inbox_closed": (admin, "/referrals/inbox/?tab=closed", {}),
+        "inbox_search": (admin, "/referrals/inbox/?tab=open", {"search": "smi"}),
+        "inbox_decision_due": (admin, "/referrals/inbox/?tab=open&sort=decision_due", {}),
+        "inbox_api": (admin, "/api/v1/referrals/?status=sent", as_admin),
+        "demand": (commissioner, "/demand/", {}),
+        "demand_csv": (commissioner, "/demand.csv", {}),
+        "demand_category": (commissioner, f"/demand/{subjects.busiest_category_slug}/", {}),
+        "alerts": (commissioner, "/alerts/", {}),
+        "alerts_api": (commissioner, "/api/v1/alerts/", as_commissioner),
+        "capacity_api": (commissioner, "/api/v1/capacity/services/", as_commissioner),
+        "market_health": (commissioner, "/market-health/", {}),
+        "funding_round": (commissioner, f"/funding-rounds/{subjects.funding_round}/", {}),
+        "openreferral_services": (public, "/openreferral/services", {}),
+        "openreferral_services_deep": (public, f"/openreferral/services?page={deep}", {}),
+        "openreferral_organizations": (public, "/openreferral/organizations", {}),
+        "export_ocds": (public, "/api/v1/exports/ocds/", {}),
+        "export_360giving": (public, "/api/v1/exports/360giving/", {}),
+    }
+
+
+def _openreferral_deep_page(client: Client) -> int:
+    """Nine tenths of the way through the Open Referral services list."""
+    total = _get(client, "/openreferral/services").json().get("total_pages") or 1
+    return max(1, round(total * 0.9))
+
+
+def _search_in_session(client: Client, path: str, term: str) -> None:
+    """A work list's search is kept in the session (never in the address)."""
+    from referrals.views import SEARCH_SESSION_KEY
+
+    name = "inbox" if "/inbox/" in path else "list"
+    session = client.session
+    session[SEARCH_SESSION_KEY.format(name)] = term
+    session.save()
+
+
+def pages(subjects, settings: Settings) -> dict:
+    """Every daily page and API list as its busiest realistic user: p50, p95 and the
+    number of queries (and, with figures from the other scale, how each grows)."""
+    clients: dict[int, Client] = {}
+
+    def client_for(user) -> Client:
+        if user.pk not in clients:
+            clients[user.pk] = _client()
+            clients[user.pk].force_login(user)
+        return clients[user.pk]
+
+    result = {}
+    for name, (client, path, extra) in _page_list(subjects, client_for).items():
+        headers = {key: value for key, value in extra.items() if key != "search"}
+        if "search" in extra:
+            _search_in_session(client, path, extra["search"])
+        queries = _query_count(client, path, **headers)
+        samples = timed(
+            lambda _, client=client, path=path, headers=headers: _get(client, path, **headers),
+            settings.warmup,
+            settings.repeats,
+        )
+        if "search" in extra:
+            _search_in_session(client, path, "")
+        result[name] = {
+            "path": path.split("?")[0],
+            "queries": queries,
+            "heavy": name in HEAVY_PAGES,
+            **summary(samples),
+        }
+    return {"pages": result}
+
+
+def pages_growth(current: dict, tenth: dict, full: dict) -> None:
+    """Add to each page of `current` its time at full scale over its time at a tenth (the
+    p50s) and whether its query count is the same at both."""
+    for name, figures in current["pages"].items():
+        low = tenth.get("pages", {}).get(name)
+        high = full.get("pages", {}).get(name)
+        if not low or not high:
+            continue
+        if low.get("p50_ms"):
+            figures["growth"] = round(high["p50_ms"] / low["p50_ms"], 2)
+        figures["queries_constant"] = low["queries"] == high["queries"]

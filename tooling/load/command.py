@@ -42,6 +42,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--drain-seconds", type=int, default=defaults.drain_seconds)
         parser.add_argument("--port", type=int, default=None, help="Default: a free port")
+        parser.add_argument(
+            "--ramp",
+            default=os.environ.get("LOAD_RAMP", ""),
+            help="After the run, these numbers of users in turn (such as 10,20,40,80) until "
+            "p95 passes 200 ms: the throughput there is the machine's capacity",
+        )
+        parser.add_argument("--ramp-seconds", type=int, default=defaults.ramp_seconds)
         parser.add_argument("--json", dest="json_path", help="Also write the figures here")
         parser.add_argument("--migrate", action="store_true", help="Migrate this database first")
 
@@ -59,6 +66,8 @@ class Command(BaseCommand):
             redis_db=options["redis_db"],
             drain_seconds=options["drain_seconds"],
             port=options["port"],
+            ramp=_ramp(options["ramp"]),
+            ramp_seconds=options["ramp_seconds"],
         )
         try:
             result = runner.run(load_options, self.stdout.write)
@@ -69,3 +78,13 @@ class Command(BaseCommand):
                 json.dump(result.as_dict(), figures, indent=2)
         if not result.passed:
             raise CommandError("The load test failed: " + "; ".join(result.problems))
+
+
+def _ramp(text: str) -> tuple[int, ...]:
+    try:
+        steps = tuple(int(part) for part in text.replace(" ", "").split(",") if part)
+    except ValueError as exc:
+        raise CommandError("--ramp is numbers of users, such as 10,20,40,80") from exc
+    if any(step < 1 for step in steps):
+        raise CommandError("--ramp steps are at least 1 user")
+    return steps

@@ -18,7 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -55,6 +55,15 @@ class LoadOptions:
     redis_db: int = 13
     drain_seconds: int = 60
     port: int | None = None
+    # After the run: the same journeys at each of these numbers of users in turn, for
+    # `ramp_seconds` each, until p95 passes RAMP_P95_MS; the throughput there is the
+    # capacity of this machine.
+    ramp: tuple[int, ...] = ()
+    ramp_seconds: int = 20
+
+
+# The latency at which the ramp says the portal is full.
+RAMP_P95_MS = 200
 
 
 @dataclass
@@ -84,6 +93,8 @@ class LoadResult:
     emails_pending: int
     tasks_queued: int
     problems: list[str] = field(default_factory=list)
+    ramp: list[dict] = field(default_factory=list)
+    capacity: dict | None = None
 
     @property
     def errors(self) -> int:
@@ -447,7 +458,9 @@ def run(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
 
     organisations = max(options.organisations, provider_users(options.users))
     say(f"[load] seeding {options.users} practitioners and {organisations} organisations")
-    accounts = load_seed(practitioners=options.users, organisations=organisations)
+    most = max((options.users, *options.ramp))
+    organisations = max(organisations, provider_users(most))
+    accounts = load_seed(practitioners=most, organisations=organisations)
     _purge(environ["CELERY_BROKER_URL"])
     with tempfile.TemporaryDirectory(prefix="partnership-load-") as tmp:
         workdir = Path(tmp)
@@ -472,6 +485,7 @@ def run(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
                 seconds=options.drain_seconds,
             )
             referrals = check_referrals(record=record, run_id=run_id)
+            steps = _ramp(options, say, port=port, accounts=accounts, workdir=workdir)
         finally:
             servers.stop()
             load_tokens_revoke()
@@ -483,12 +497,69 @@ def run(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
             emails_pending=pending,
             tasks_queued=queued,
             **referrals,
+            ramp=steps,
+            capacity=ramp_capacity(steps),
         )
         result.problems = problems(result, options)
         if result.errors:
             say(failures(record, workdir, servers))
     say(report(result, options))
     return result
+
+
+def _ramp(options: LoadOptions, say, *, port: int, accounts: dict, workdir: Path) -> list[dict]:
+    """The journeys at each number of users of the ramp in turn, until p95 passes
+    RAMP_P95_MS: each step's users, throughput, p50 and p95."""
+    steps = []
+    for users in options.ramp:
+        say(f"[load] ramp: {users} users for {options.ramp_seconds} s")
+        _, overall, _ = run_locust(
+            options=replace(options, users=users, seconds=options.ramp_seconds),
+            port=port,
+            accounts=accounts,
+            run_id=secrets.token_hex(4),
+            workdir=workdir,
+        )
+        steps.append(
+            {
+                "users": users,
+                "requests_per_second": round(overall.requests_per_second, 1),
+                "p50_ms": overall.p50_ms,
+                "p95_ms": overall.p95_ms,
+                "errors": overall.errors,
+            }
+        )
+        if overall.p95_ms is None or overall.p95_ms > RAMP_P95_MS:
+            break
+    return steps
+
+
+def ramp_capacity(steps: list[dict]) -> dict | None:
+    """The throughput where p95 reaches RAMP_P95_MS, interpolated between the last step
+    under it and the first over it (the last step's, if none passed it), and per core."""
+    if not steps:
+        return None
+    under = [step for step in steps if step["p95_ms"] is not None and step["p95_ms"] <= RAMP_P95_MS]
+    over = [step for step in steps if step["p95_ms"] is None or step["p95_ms"] > RAMP_P95_MS]
+    if under and over and over[0]["p95_ms"] is not None:
+        low, high = under[-1], over[0]
+        share = (RAMP_P95_MS - low["p95_ms"]) / (high["p95_ms"] - low["p95_ms"])
+        rate = low["requests_per_second"] + share * (
+            high["requests_per_second"] - low["requests_per_second"]
+        )
+        reached = True
+    else:
+        rate = (under[-1] if under else steps[0])["requests_per_second"]
+        reached = bool(over)
+    cores = os.cpu_count() or 1
+    return {
+        "p95_ms": RAMP_P95_MS,
+        "requests_per_second": round(rate, 1),
+        "per_core": round(rate / cores, 1),
+        "cores": cores,
+        # False: p95 stayed under the mark at the most users tried, so the capacity is more.
+        "reached": reached,
+    }
 
 
 def report(result: LoadResult, options: LoadOptions) -> str:
@@ -529,4 +600,21 @@ def report(result: LoadResult, options: LoadOptions) -> str:
         f"{result.tasks_queued} tasks still queued",
         "result: " + ("passed" if result.passed else "FAILED: " + "; ".join(result.problems)),
     ]
+    if result.ramp:
+        lines += ["", f"{'ramp: users':<24}{'req/s':>8}{'p50 ms':>8}{'p95 ms':>8}"]
+        for step in result.ramp:
+            lines.append(
+                f"{step['users']:<24}{step['requests_per_second']:>8.1f}"
+                f"{ms(step['p50_ms']):>8}{ms(step['p95_ms']):>8}"
+            )
+        capacity = result.capacity
+        lines.append(
+            f"capacity: {capacity['requests_per_second']} requests a second "
+            f"({capacity['per_core']} a core on {capacity['cores']}) "
+            + (
+                f"where p95 reaches {capacity['p95_ms']} ms"
+                if capacity["reached"]
+                else f"or more: p95 stayed under {capacity['p95_ms']} ms"
+            )
+        )
     return "\n".join(lines)

@@ -58,6 +58,46 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
     assert not ApiToken.objects.filter(name="Load test", revoked_at__isnull=True).exists()
     for expected in ("all journeys", "req/s", "p50 ms", "p95 ms", "lost: 0", "result: passed"):
         assert expected in printed
+    assert figures["ramp"] == [] and figures["capacity"] is None
+
+
+def test_the_ramp_runs_each_number_of_users_until_p95_passes_200_ms(tmp_path):
+    """After the run, the same journeys at each step; the first step over 200 ms is the last."""
+    p95 = {10: 40.0, 20: 120.0, 40: 260.0, 80: 900.0}
+    rate = {10: 100.0, 20: 180.0, 40: 200.0, 80: 150.0}
+    ran = []
+
+    def locust(*, options, **kwargs):
+        ran.append((options.users, options.seconds))
+        figures = runner.Figures(
+            "all journeys", 100, 0, rate[options.users], 10.0, p95[options.users]
+        )
+        return [], figures, {}
+
+    options = runner.LoadOptions(ramp=(10, 20, 40, 80), ramp_seconds=5)
+    with mock.patch.object(runner, "run_locust", side_effect=locust):
+        steps = runner._ramp(options, lambda line: None, port=1, accounts={}, workdir=tmp_path)
+
+    assert ran == [(10, 5), (20, 5), (40, 5)]  # 80 is never tried: 40 passed 200 ms
+    assert [step["p95_ms"] for step in steps] == [40.0, 120.0, 260.0]
+    # 200 ms falls 80/140 of the way from 20 users' p95 to 40 users'.
+    assert runner.ramp_capacity(steps)["requests_per_second"] == round(180 + 20 * 80 / 140, 1)
+
+
+def test_the_ramp_finds_the_throughput_where_p95_passes_200_ms():
+    steps = [
+        {"users": 10, "requests_per_second": 100.0, "p95_ms": 50.0},
+        {"users": 20, "requests_per_second": 180.0, "p95_ms": 150.0},
+        {"users": 40, "requests_per_second": 200.0, "p95_ms": 250.0},
+    ]
+    capacity = runner.ramp_capacity(steps)
+    # Halfway from 150 ms to 250 ms: halfway from 180 to 200 requests a second.
+    assert capacity["requests_per_second"] == 190.0 and capacity["reached"] is True
+    assert capacity["per_core"] == round(190.0 / capacity["cores"], 1)
+    # Never passed: the capacity is at least the last step's.
+    never = runner.ramp_capacity(steps[:2])
+    assert never["requests_per_second"] == 180.0 and never["reached"] is False
+    assert runner.ramp_capacity([]) is None
 
 
 @pytest.mark.django_db

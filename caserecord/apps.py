@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CaseRecordConfig(AppConfig):
+    name = "caserecord"
+    verbose_name = "Probation case record"

@@ -1,0 +1,59 @@
+"""Service support's view of webhook endpoints and deliveries (read-only: an organisation's
+admin manages its own; the secret is never shown)."""
+
+from django.contrib import admin
+
+from integrations.models import WebhookDelivery, WebhookEndpoint
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    list_display = ["url", "organisation", "created_at"]
+    fields = ["organisation", "url", "event_types", "description", "created_by", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = [
+        "event_type",
+        "destination",
+        "status",
+        "attempts",
+        "response_code",
+        "created_at",
+    ]
+    list_filter = ["status", "destination"]
+    fields = [
+        "destination",
+        "endpoint",
+        "event_type",
+        "payload",
+        "status",
+        "attempts",
+        "response_code",
+        "last_error",
+        "created_at",
+        "last_attempt_at",
+        "next_attempt_at",
+        "delivered_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
