@@ -828,7 +828,11 @@ def session_record(
     appointment tells the practitioner."""
     from referrals.models import Session
 
-    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .get(pk=referral.pk)
+    )
     rules.require(by, "record_session", referral)
     _check_session_date(referral, held_on)
     session = Session(
@@ -930,7 +934,11 @@ def concern_raise(
     """Raise a concern; the practitioner hears at once (in the portal and by email)."""
     from referrals.models import Concern
 
-    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .get(pk=referral.pk)
+    )
     rules.require(by, "raise_concern", referral)
     concern = Concern(
         referral=referral,
@@ -982,7 +990,11 @@ def report_send(
     """Send the end-of-service report: every desired outcome judged; completes the referral."""
     from referrals.models import EndOfServiceReport, OutcomeResult
 
-    referral = Referral.objects.select_for_update(of=("self",)).select_related("service").get(pk=referral.pk)
+    referral = (
+        Referral.objects.select_for_update(of=("self",))
+        .select_related("service")
+        .get(pk=referral.pk)
+    )
     rules.require(by, "write_report", referral)
     if EndOfServiceReport.objects.filter(referral=referral).exists():
         raise StateConflict("The end-of-service report has already been sent")

@@ -26,7 +26,16 @@ from partnership.models import User
 from partnership.rules import is_practitioner, is_provider_staff
 from providers.models import Service
 from providers.selectors import service_list_visible_to
-from referrals import decision_extras, documents, filters, forms, prefill, rules, selectors, services
+from referrals import (
+    decision_extras,
+    documents,
+    filters,
+    forms,
+    prefill,
+    rules,
+    selectors,
+    services,
+)
 from referrals.models import Referral, Status
 from referrals.reminders import decision_due_on
 
