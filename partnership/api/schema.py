@@ -135,6 +135,8 @@ TAGS = {
     "exports": "Open data: grants as 360Giving, contracts as OCDS.",
     "events": "The change feed: what happened to the referrals you may see, in order, "
     "from a cursor.",
+    "unmet-needs": "Needs practitioners found nothing suitable for, with no identifiers: "
+    "practitioners record them for their PDU; commissioners read their regions'.",
     "webhooks": "An organisation's endpoints for signed event deliveries, and their log "
     "(provider admins).",
 }
@@ -202,6 +204,9 @@ SUMMARIES = {
     "services_partial_update": "Change a service",
     "staff_list": "List your organisation's staff",
     "staff_retrieve": "Read a member of staff",
+    "unmet_needs_list": "List unmet needs",
+    "unmet_needs_create": "Record an unmet need",
+    "unmet_needs_retrieve": "Read an unmet need",
     "webhooks_list": "List your webhook endpoints",
     "webhooks_create": "Register a webhook endpoint",
     "webhooks_retrieve": "Read a webhook endpoint",
