@@ -4,26 +4,19 @@ admin manages its own; the secret is never shown)."""
 from django.contrib import admin
 
 from integrations.models import WebhookDelivery, WebhookEndpoint
+from partnership.admin import ReadOnlyAdmin
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ReadOnlyAdmin):
     list_display = ["url", "organisation", "created_at"]
     fields = ["organisation", "url", "event_types", "description", "created_by", "created_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    hidden_fields = frozenset({"secret"})
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin):
     list_display = [
         "event_type",
         "destination",
@@ -48,12 +41,3 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
         "delivered_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

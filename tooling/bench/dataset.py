@@ -303,8 +303,9 @@ def _reference_tables(cursor, sizes: Sizes, now: datetime) -> None:
 def _commissioning_bodies(cursor, sizes: Sizes, now: datetime) -> None:
     cursor.execute(
         """
-        INSERT INTO partnership_commissioningbody (name, kind)
-        SELECT 'HMPPS ' || r.name || ' (benchmark)', 'hmpps' FROM partnership_region r ORDER BY r.id;
+        INSERT INTO partnership_commissioningbody (name, kind, org_id)
+        SELECT 'HMPPS ' || r.name || ' (benchmark)', 'hmpps', '' FROM partnership_region r
+        ORDER BY r.id;
         INSERT INTO partnership_commissioningbody_regions (commissioningbody_id, region_id)
         SELECT b.id, r.id FROM partnership_commissioningbody b
         JOIN partnership_region r ON b.name = 'HMPPS ' || r.name || ' (benchmark)';
@@ -421,7 +422,7 @@ def _services(cursor, sizes: Sizes, now: datetime) -> None:
         INSERT INTO providers_service (
             public_id, name, description, delivery_settings, delivery_modes, eligible_sex,
             minimum_age, maximum_age, referral_requirements, monthly_capacity, current_wait_days,
-            status, search_document, created_at, updated_at, organisation_id)
+            status, search_document, created_at, updated_at, organisation_id, phone, languages)
         SELECT gen_random_uuid(), s.noun || ' ' || s.pdu_name,
                s.noun || ' for people on probation in ' || s.pdu_name
                    || ': assessment, one-to-one support and help to reach local services.',
@@ -431,7 +432,7 @@ def _services(cursor, sizes: Sizes, now: datetime) -> None:
                CASE WHEN s.slug = 'womens-services' THEN 'female' ELSE 'any' END,
                18, NULL, ARRAY[]::varchar[],
                5 + (s.n::bigint * 7919) %% 46, (s.n::bigint * 104729) %% 40, s.status, NULL, %(now)s, %(now)s,
-               s.organisation_id
+               s.organisation_id, '', ARRAY[]::varchar[]
         FROM bench_service s ORDER BY s.n;
 
         UPDATE bench_service b SET id = s.id
@@ -587,7 +588,8 @@ def _referrals(cursor, sizes: Sizes, now: datetime, progress: Progress) -> None:
                     interpreter_language, availability, consent_basis, return_reason,
                     decline_reason, withdraw_reason, closing_note, idempotency_key, created_at,
                     updated_at, sent_at, decided_at, assigned_to_id, complexity_level_id, pdu_id,
-                    practitioner_id, service_id, organisation_id)
+                    practitioner_id, service_id, organisation_id, prefilled,
+                    entered_by_hand_reason)
                 SELECT gen_random_uuid(), 'BN-' || q.i, q.status,
                        chr(65 + ((q.i / 1000000) %% 26)::int) || lpad((q.i %% 1000000)::text, 6, '0'),
                        (%(first)s::text[])[1 + q.i %% array_length(%(first)s::text[], 1)],
@@ -605,7 +607,8 @@ def _referrals(cursor, sizes: Sizes, now: datetime, progress: Progress) -> None:
                        CASE WHEN q.status = 'draft' THEN NULL ELSE q.sent END,
                        CASE WHEN q.status IN ('accepted', 'in_progress', 'completed', 'declined')
                             THEN least(%(now)s, q.sent + q.r_decision * interval '5 days') END,
-                       NULL, NULL, q.pdu_id, pr.user_id, q.service_id, q.organisation_id
+                       NULL, NULL, q.pdu_id, pr.user_id, q.service_id, q.organisation_id,
+                       '{}'::jsonb, ''
                 FROM q
                 JOIN bench_practitioner pr ON pr.pos = q.pdu_pos
                      AND pr.j = floor(q.r_practitioner * pr.per_pdu)::int
@@ -614,12 +617,13 @@ def _referrals(cursor, sizes: Sizes, now: datetime, progress: Progress) -> None:
             )
             INSERT INTO referrals_riskinformation (
                 rosh_children, rosh_public, rosh_known_adult, rosh_staff, summary, risk_to_self,
-                staff_safety, last_assessed_on, updated_at, referral_id)
+                staff_safety, last_assessed_on, updated_at, referral_id, prefilled)
             SELECT (ARRAY['low', 'medium', 'high', 'very_high'])[1 + (ins.id %% 4)::int], 'medium', 'low',
                    (ARRAY['low', 'medium', 'high'])[1 + (ins.id %% 3)::int],
                    'Risk of harm to a former partner when drinking.', 'None known.',
                    'Meet in a public place for the first session.',
-                   coalesce(ins.sent_at, %(now)s)::date - 30, coalesce(ins.sent_at, %(now)s), ins.id
+                   coalesce(ins.sent_at, %(now)s)::date - 30, coalesce(ins.sent_at, %(now)s), ins.id,
+                   '{}'::jsonb
             FROM ins
             """,
             {"low": low, "high": high, "span": span_days, "services": sizes.services,

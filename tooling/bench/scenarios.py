@@ -164,7 +164,7 @@ def inbox(subjects, settings: Settings, env: dict[str, str]) -> dict:
         "organisation_sent_referrals": subjects.provider_sent,
         "in_process": in_process,
         "queries": queries,
-        "queries_constant": len(set(queries.values())) == 1,
+        "queries_constant": _no_more_statements_for_a_longer_page(queries),
     }
     if settings.http_seconds > 0:
         result["http"] = _inbox_http(subjects, settings, env)
@@ -283,7 +283,7 @@ def directory(subjects, settings: Settings) -> dict:
         "ceiling": summary(raw_samples),
         "time_ratio": _ratio(statistics.fmean(api), statistics.fmean(raw_samples)),
         "queries": queries,
-        "queries_constant": len(set(queries.values())) == 1,
+        "queries_constant": _no_more_statements_for_a_longer_page(queries),
     }
 
 
@@ -525,3 +525,11 @@ def pages_growth(current: dict, tenth: dict, full: dict) -> None:
         if low.get("p50_ms"):
             figures["growth"] = round(high["p50_ms"] / low["p50_ms"], 2)
         figures["queries_constant"] = low["queries"] == high["queries"]
+
+
+def _no_more_statements_for_a_longer_page(queries: dict[str, int]) -> bool:
+    """No page size needs more statements than the smallest: the list reads its related
+    rows with its page, never a row at a time. (A last page may need one fewer: its total
+    is the rows before it and on it, so no count is asked.)"""
+    counts = [queries[name] for name in sorted(queries, key=lambda name: int(name.split("_")[-1]))]
+    return max(counts) <= counts[0]
