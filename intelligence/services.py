@@ -251,6 +251,8 @@ def survey_answer(
         ):
             raise ValidationError({"confidence": ["Rate only the services listed, 1 to 5"]})
     region = selectors.survey_respondent_region(survey=survey, user=by)
+    if region is None:
+        raise NotPermitted("The survey is not addressed to you")
     try:
         with transaction.atomic():
             response = SurveyResponse.objects.create(
