@@ -437,3 +437,23 @@ def test_the_api_gives_a_commissioner_their_surveys_with_suppressed_results(clie
     assert listed["results"][0]["responses"] == 5
     assert detail["results"]["ratings"][0]["all"]["counts"] == [0, 0, 0, 5, 0]
     assert as_practitioner.status_code == 404
+
+
+def test_the_api_list_of_surveys_takes_the_same_queries_however_many(client, commissioner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, token = issue_token(commissioner)
+    _schedule(commissioner, title="First")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get("/api/v1/surveys/", HTTP_AUTHORIZATION=f"Bearer {token}")
+            assert response.status_code == 200
+        return len(captured)
+
+    queries()  # the token's first use is recorded once
+    one = queries()
+    for number in range(3):
+        _schedule(commissioner, title=f"More {number}")
+    assert queries() == one
