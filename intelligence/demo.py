@@ -1,7 +1,8 @@
 """Demo intelligence: unmet need across Greater Manchester's PDUs, heaviest where no local
 service of the kind exists; equality monitoring answers on the demo's sent referrals; and
-providers' ratings of the information in referrals they decided. Safe to run again: the
-demo's own records are replaced, nothing else is touched."""
+providers' ratings of the information in referrals they decided; a closed survey of the
+region's practitioners with its answers, and an open one of provider staff. Safe to run
+again: the demo's own records are replaced, nothing else is touched."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from intelligence.models import CHARACTERISTICS, EqualityMonitoring, QualityRating, UnmetNeed
-from partnership.models import Pdu, Role, ServiceCategory, User
+from intelligence.models import (
+    CHARACTERISTICS,
+    EqualityMonitoring,
+    QualityRating,
+    ServiceConfidence,
+    Survey,
+    SurveyAudience,
+    SurveyResponse,
+    UnmetNeed,
+)
+from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from providers.models import Service
 from referrals.demo import demo_moment
 from referrals.models import Referral, Status
@@ -354,6 +364,132 @@ def _history(users: dict[str, User]) -> int:
     return made
 
 
+# Surveys ------------------------------------------------------------------------------------
+
+CLOSED_SURVEY = "Gaps in provision and confidence in services"
+OPEN_SURVEY = "Referrals and the partnership: provider staff"
+RESPONDENTS_PER_PDU = 4
+FINDING = [2, 3, 4]  # how easy finding a service is, as practitioners in the region find it
+# What practitioners would refer to if it existed, by category: in their own words.
+WISHES = {
+    "accommodation": [
+        "Supported housing for people leaving custody, open at the weekend.",
+        "A hostel bed the same day, for people who would otherwise sleep rough.",
+        "Move-on flats with a support worker, so people can leave approved premises.",
+    ],
+    "womens-services": [
+        "A women's centre nearer than the city centre, with a crèche.",
+        "One-to-one support for women that works around school times.",
+        "A women-only group for those who have experienced domestic abuse.",
+    ],
+    "dependency-recovery": [
+        "Recovery support that starts on the day of release.",
+        "An evening group for people in work who are trying to stay sober.",
+        "Peer mentors who have been through recovery themselves.",
+    ],
+    "emotional-wellbeing": [
+        "Counselling without a six-month wait.",
+        "Bereavement support for people on licence.",
+        "A drop-in for people struggling between appointments.",
+    ],
+}
+
+
+def _respondent(pdu: Pdu, number: int) -> User:
+    """A practitioner of the PDU who answered the demo's closed survey: an account that
+    cannot sign in."""
+    email = f"practitioner.{pdu.pk}.{number}@pdu.demo.example"
+    user = User.objects.filter(email=email).first() or User(email=email)
+    user.full_name = f"Practitioner {number}, {pdu.name} PDU"
+    user.role = Role.PRACTITIONER
+    user.pdu = pdu
+    user.is_active = False
+    user.set_unusable_password()
+    user.save()
+    return user
+
+
+def _demo_survey(commissioner: User, title: str, **fields) -> Survey:
+    """The demo's survey of that title, kept from one load to the next (so its invitations
+    are not sent again), its answers cleared."""
+    survey = Survey.objects.filter(
+        commissioning_body=commissioner.commissioning_body, title=title
+    ).first() or Survey(commissioning_body=commissioner.commissioning_body, title=title)
+    for name, value in {**fields, "created_by": commissioner}.items():
+        setattr(survey, name, value)
+    survey.closed_early_at = None
+    survey.save()
+    survey.regions.set(Region.objects.filter(code=DEMO_REGION))
+    SurveyResponse.objects.filter(survey=survey).delete()
+    return survey
+
+
+def _surveys(commissioner: User) -> int:
+    """A closed survey of the region's practitioners, answered by enough of them in each
+    group to be read (gaps named where no local service exists, and what they would refer
+    to if it existed), and an open survey of provider staff for the demo's providers to
+    answer, whatever the day."""
+    today = timezone.localdate()
+    closed = _demo_survey(
+        commissioner,
+        CLOSED_SURVEY,
+        audience=SurveyAudience.PRACTITIONERS,
+        opens_on=today - timedelta(days=50),
+        closes_on=today - timedelta(days=20),
+        invitations_sent_at=demo_moment(50, 7),
+        reminder_sent_at=demo_moment(23, 7),
+    )
+    pdus = list(Pdu.objects.filter(region__code=DEMO_REGION).order_by("name"))
+    covered = set(
+        Service.objects.filter(status=Service.Status.ACTIVE, pdus__in=pdus)
+        .values_list("pdus", "categories__slug")
+        .distinct()
+    )
+    wished = list(WISHES)
+    rng = random.Random("surveys")
+    answered = 0
+    for pdu in pdus:
+        local = list(
+            Service.objects.filter(status=Service.Status.ACTIVE, pdus=pdu).order_by("pk")[:3]
+        )
+        gaps = sorted(slug for slug in WISHES if (pdu.pk, slug) not in covered) or ["accommodation"]
+        for number in range(1, RESPONDENTS_PER_PDU + 1):
+            who = _respondent(pdu, number)
+            # Each category wished for by a few in every PDU, so each group reaches five.
+            wish_category = wished[(number - 1) % len(wished)]
+            response = SurveyResponse.objects.create(
+                survey=closed,
+                respondent=who,
+                region=pdu.region,
+                pdu=pdu,
+                answers={
+                    "gaps": gaps,
+                    "finding": FINDING[(pdu.pk + number) % len(FINDING)],
+                    "wish_category": wish_category,
+                    "wish": rng.choice(WISHES[wish_category]),
+                },
+                submitted_at=demo_moment(rng.randint(21, 49), rng.randint(9, 16)),
+            )
+            ServiceConfidence.objects.bulk_create(
+                ServiceConfidence(
+                    response=response, service=service, rating=rng.choice([3, 4, 4, 5])
+                )
+                for service in local[:2]
+            )
+            answered += 1
+    opened = _demo_survey(
+        commissioner,
+        OPEN_SURVEY,
+        audience=SurveyAudience.PROVIDER_STAFF,
+        opens_on=today - timedelta(days=3),
+        closes_on=today + timedelta(days=25),
+    )
+    from intelligence.services import survey_invitations_send
+
+    survey_invitations_send(survey=opened)
+    return answered
+
+
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
     practitioner = users["practitioner@demo.example"]
     history = _history(users)
@@ -369,7 +505,10 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     progress(f"referral quality: {rated} ratings")
     needs = _unmet_need(practitioner)
     progress(f"unmet need: {needs} recorded")
+    answers = _surveys(users["commissioner@demo.example"])
+    progress(f"surveys: {answers} answers to the closed survey, one survey open")
     return {
+        "survey_answers": answers,
         "history_referrals": history,
         "equality_monitoring": answered,
         "quality_ratings": rated,

@@ -1,5 +1,6 @@
 """The partnership's figures: unmet need beside demand and capacity, equality of access and
-outcome by group, and the quality of referrals as providers rate them.
+outcome by group, the quality of referrals as providers rate them, and the results of gap
+and partnership surveys.
 
 Pure reads, each given the scope it may count (regions, a PDU) by a selector that has
 already asked who is looking (`intelligence.selectors`), so the pages, the API and a later
@@ -14,16 +15,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from capacity.utilisation import utilisation_history
-from intelligence import suppression
+from intelligence import suppression, surveys
 from intelligence.models import (
     CHARACTERISTICS,
     PREFER_NOT,
     EqualityMonitoring,
     QualityRating,
+    ServiceConfidence,
+    Survey,
+    SurveyResponse,
     UnmetNeed,
 )
 from partnership.models import Pdu, Region, ServiceCategory
@@ -355,3 +359,246 @@ def referral_quality(*, pdus: Iterable[Pdu] | QuerySet[Pdu], months: list[date])
             for month in months
         ],
     )
+
+
+# Gap and partnership surveys -------------------------------------------------------------------
+
+NOT_ABOUT_ONE_KIND = ("", "Not about one kind of service")
+
+
+def published_count(count: int, threshold: int = suppression.THRESHOLD) -> int | None:
+    """One count as it may be shown: the suppression rule applied to a table of one."""
+    return suppression.suppress([[count]], threshold=threshold).grand_total
+
+
+def _average(counts: list[int | None], values: list[int]) -> float | None:
+    """The mean rating from published counts only: None if any is withheld or there are
+    none."""
+    if any(count is None for count in counts) or not sum(counts):
+        return None
+    return round(sum(c * v for c, v in zip(counts, values, strict=True)) / sum(counts), 1)
+
+
+def _rating_table(question, responses, regions, threshold) -> dict:
+    values = surveys.RATING_VALUES
+    counts = [[0] * len(values) for _ in regions]
+    index = {region.pk: i for i, region in enumerate(regions)}
+    for response in responses:
+        value = response.answers.get(question.key)
+        if value in values and response.region_id in index:
+            counts[index[response.region_id]][values.index(value)] += 1
+    published = suppression.suppress(counts, threshold=threshold)
+    return {
+        "key": question.key,
+        "question": question.text,
+        "scale": [
+            {"value": value, "label": label}
+            for value, label in zip(values, question.scale, strict=True)
+        ],
+        "rows": [
+            {
+                "region": region.code,
+                "region_name": region.name,
+                "counts": cells,
+                "total": total,
+                "average": _average(cells, values),
+            }
+            for region, cells, total in zip(
+                regions, published.cells, published.row_totals, strict=True
+            )
+        ],
+        "all": {
+            "counts": published.column_totals,
+            "total": published.grand_total,
+            "average": _average(published.column_totals, values),
+        },
+    }
+
+
+def _gaps_table(question, responses, regions, categories, threshold) -> dict:
+    index = {region.pk: i for i, region in enumerate(regions)}
+    counts = {category.slug: [0] * len(regions) for category in categories}
+    for response in responses:
+        for slug in response.answers.get(question.key, []):
+            if slug in counts and response.region_id in index:
+                counts[slug][index[response.region_id]] += 1
+    published = suppression.suppress(list(counts.values()), threshold=threshold)
+    rows = [
+        {"category": category.slug, "category_name": category.name, "counts": cells, "total": total}
+        for category, cells, total in zip(
+            categories, published.cells, published.row_totals, strict=True
+        )
+    ]
+    # Most named first; withheld figures after the shown ones.
+    rows.sort(key=lambda row: (row["total"] is None, -(row["total"] or 0), row["category_name"]))
+    return {
+        "key": question.key,
+        "question": question.text,
+        "note": "Each person could name more than one: the totals count mentions.",
+        "rows": rows,
+        "column_totals": published.column_totals,
+        "grand_total": published.grand_total,
+    }
+
+
+def _free_text(question, responses, regions, categories, threshold) -> dict:
+    """Free-text answers grouped by the category they are about and by region; a group
+    with fewer answers than the threshold is withheld, its answers with it."""
+    groups = [NOT_ABOUT_ONE_KIND, *[(c.slug, c.name) for c in categories]]
+    row_of = {slug: i for i, (slug, _) in enumerate(groups)}
+    column_of = {region.pk: j for j, region in enumerate(regions)}
+    counts = [[0] * len(regions) for _ in groups]
+    texts: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for response in sorted(responses, key=lambda r: r.submitted_at):
+        text = response.answers.get(question.key, "")
+        category = response.answers.get(question.grouped_by, "")
+        if not text or response.region_id not in column_of:
+            continue
+        cell = (row_of.get(category, 0), column_of[response.region_id])
+        counts[cell[0]][cell[1]] += 1
+        texts[cell].append(text)
+    published = suppression.suppress(counts, threshold=threshold)
+    shown = []
+    for i, (slug, name) in enumerate(groups):
+        for j, region in enumerate(regions):
+            if counts[i][j] == 0:
+                continue
+            count = published.cells[i][j]
+            shown.append(
+                {
+                    "category": slug,
+                    "category_name": name,
+                    "region": region.code,
+                    "region_name": region.name,
+                    "count": count,
+                    "answers": texts[(i, j)] if count is not None else None,
+                }
+            )
+    return {
+        "key": question.key,
+        "question": question.text,
+        "groups": shown,
+        "total": published.grand_total,
+    }
+
+
+def _confidence(responses, threshold) -> list[dict]:
+    """Confidence in each named service over the responses: the number of ratings and their
+    mean, both withheld below the threshold."""
+    rows = (
+        ServiceConfidence.objects.filter(response__in=[r.pk for r in responses])
+        .values("service_id", "service__name", "service__organisation__name")
+        .annotate(n=Count("id"), total=Sum("rating"))
+        .order_by("service__name")
+    )
+    result = []
+    for row in rows:
+        ratings = published_count(row["n"], threshold)
+        result.append(
+            {
+                "service_id": row["service_id"],
+                "service": row["service__name"],
+                "organisation": row["service__organisation__name"],
+                "ratings": ratings,
+                "average": round(row["total"] / row["n"], 1) if ratings else None,
+            }
+        )
+    return result
+
+
+def survey_results(
+    *,
+    survey: Survey,
+    regions: Iterable[Region] | None = None,
+    threshold: int = suppression.THRESHOLD,
+) -> dict:
+    """A survey's results in its regions (or those of them asked for), as plain data ready
+    to publish: responses by region, each rating question by region, gaps by category and
+    region, free text grouped by category and region, and confidence in named services;
+    every figure below the threshold withheld (`intelligence.suppression`)."""
+    survey_regions = list(survey.regions.order_by("name"))
+    if regions is not None:
+        wanted = {region.pk for region in regions}
+        survey_regions = [region for region in survey_regions if region.pk in wanted]
+    responses = list(
+        SurveyResponse.objects.filter(survey=survey, region__in=survey_regions).only(
+            "id", "region_id", "answers", "submitted_at"
+        )
+    )
+    categories = list(ServiceCategory.objects.order_by("name"))
+    by_region = Counter(response.region_id for response in responses)
+    published = suppression.suppress(
+        [[by_region[region.pk]] for region in survey_regions] or [[0]], threshold=threshold
+    )
+    questions = surveys.questions_for(audience=survey.audience, version=survey.questions_version)
+    return {
+        "id": str(survey.public_id),
+        "title": survey.title,
+        "audience": survey.audience,
+        "audience_name": survey.get_audience_display(),
+        "status": survey.status,
+        "opens_on": survey.opens_on.isoformat(),
+        "closes_on": survey.closes_on.isoformat(),
+        "threshold": threshold,
+        "responses": {
+            "by_region": [
+                {"region": region.code, "region_name": region.name, "count": count}
+                for region, count in zip(survey_regions, published.row_totals, strict=False)
+            ],
+            "total": published.grand_total,
+        },
+        "ratings": [
+            _rating_table(question, responses, survey_regions, threshold)
+            for question in questions
+            if question.kind == "rating"
+        ],
+        "gaps": [
+            _gaps_table(question, responses, survey_regions, categories, threshold)
+            for question in questions
+            if question.kind == "categories"
+        ],
+        "free_text": [
+            _free_text(question, responses, survey_regions, categories, threshold)
+            for question in questions
+            if question.kind == "text"
+        ],
+        "confidence": (
+            _confidence(responses, threshold)
+            if any(question.kind == "services" for question in questions)
+            else []
+        ),
+    }
+
+
+def survey_results_for(
+    regions: Iterable[Region], period_start: date, period_end: date
+) -> list[dict]:
+    """The results, in the regions given (already scoped to who is looking), of every survey
+    open at some time between the two dates (both included), oldest first: plain dicts as
+    `survey_results` gives them, suppressed."""
+    regions = list(regions)
+    found = (
+        Survey.objects.filter(
+            regions__in=regions, opens_on__lte=period_end, closes_on__gte=period_start
+        )
+        .distinct()
+        .order_by("opens_on", "id")
+    )
+    return [survey_results(survey=survey, regions=regions) for survey in found]
+
+
+def service_confidence(*, service, threshold: int = suppression.THRESHOLD) -> dict:
+    """Practitioners' confidence in a service over every survey that asked it: the number of
+    ratings and their mean (1 to 5), the mean withheld, and the number too, below the
+    threshold."""
+    figures = ServiceConfidence.objects.filter(service=service).aggregate(
+        n=Count("id"), total=Sum("rating")
+    )
+    count = figures["n"]
+    ratings = published_count(count, threshold)
+    return {
+        "ratings": ratings,
+        "any": count > 0,
+        "average": round(figures["total"] / count, 1) if ratings else None,
+        "threshold": threshold,
+    }

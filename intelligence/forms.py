@@ -1,13 +1,21 @@
 """Forms of intelligence: an unmet need, a referral's equality monitoring, the provider's
-rating of a referral's information."""
+rating of a referral's information; scheduling a survey and answering one."""
 
 from __future__ import annotations
 
 from django import forms
 
-from intelligence.models import CHARACTERISTICS, EqualityMonitoring, QualityRating, UnmetNeed
-from partnership.forms import GovukFormMixin
-from partnership.models import Pdu, ServiceCategory
+from intelligence import surveys
+from intelligence.models import (
+    CHARACTERISTICS,
+    EqualityMonitoring,
+    QualityRating,
+    Survey,
+    SurveyAudience,
+    UnmetNeed,
+)
+from partnership.forms import GovukDateField, GovukFormMixin
+from partnership.models import Pdu, Region, ServiceCategory
 
 
 class UnmetNeedForm(GovukFormMixin, forms.Form):
@@ -128,3 +136,147 @@ class QualityRatingForm(GovukFormMixin, forms.Form):
         elif missing and not rating:
             self.add_error("rating", "Select how complete the referral's information was")
         return data
+
+
+# Surveys --------------------------------------------------------------------------------------
+
+
+class SurveyScheduleForm(GovukFormMixin, forms.Form):
+    title = forms.CharField(
+        label="Title",
+        max_length=Survey._meta.get_field("title").max_length,
+        help_text="Respondents see this, for example “Gaps in provision, spring 2027”.",
+        error_messages={"required": "Enter a title"},
+    )
+    audience = forms.ChoiceField(
+        label="Who is it for?",
+        choices=SurveyAudience.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select who the survey is for"},
+    )
+    regions = forms.ModelMultipleChoiceField(
+        label="Regions",
+        help_text="Select all that apply.",
+        queryset=Region.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "required": "Select one or more of your regions",
+            "invalid_choice": "Select one or more of your regions",
+        },
+    )
+    opens_on = GovukDateField(
+        label="Opening date",
+        when="today_or_future",
+        help_text="Invitations go on this day. For example, 1 3 2027",
+    )
+    closes_on = GovukDateField(
+        label="Closing date",
+        when="today_or_future",
+        help_text="One reminder goes a few days before. For example, 21 3 2027",
+    )
+
+    def __init__(self, *args, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["regions"].queryset = regions
+
+    def clean(self):
+        data = super().clean()
+        opens_on, closes_on = data.get("opens_on"), data.get("closes_on")
+        if opens_on and closes_on and closes_on < opens_on:
+            self.add_error("closes_on", "Closing date must be on or after the opening date")
+        return data
+
+
+def _scale(question) -> list[tuple[int, str]]:
+    return [
+        (value, f"{value}: {label}")
+        for value, label in zip(surveys.RATING_VALUES, question.scale, strict=True)
+    ]
+
+
+def _answer_fields(survey: Survey, services) -> tuple[dict[str, forms.Field], list[str]]:
+    """The survey's questions as fields, in order, and the names of the confidence ones."""
+    categories = [(c.slug, c.name) for c in ServiceCategory.objects.order_by("name")]
+    fields: dict[str, forms.Field] = {}
+    service_fields = []
+    for question in surveys.questions_for(
+        audience=survey.audience, version=survey.questions_version
+    ):
+        if question.kind == "rating":
+            fields[question.key] = forms.TypedChoiceField(
+                label=question.text,
+                help_text=question.hint,
+                choices=_scale(question),
+                coerce=int,
+                widget=forms.RadioSelect,
+                required=question.required,
+                error_messages={"required": "Select an answer"},
+            )
+        elif question.kind == "categories":
+            fields[question.key] = forms.MultipleChoiceField(
+                label=f"{question.text} (optional)",
+                help_text=question.hint,
+                choices=categories,
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+            )
+        elif question.kind == "category":
+            fields[question.key] = forms.ChoiceField(
+                label=f"{question.text} (optional)",
+                choices=[("", "Not about one kind of service"), *categories],
+                widget=forms.RadioSelect,
+                required=False,
+            )
+        elif question.kind == "text":
+            fields[question.key] = forms.CharField(
+                label=f"{question.text} (optional)",
+                help_text=question.hint,
+                max_length=surveys.TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 5}),
+                required=False,
+            )
+        elif question.kind == "services":
+            for service in services:
+                name = f"confidence_{service.pk}"
+                fields[name] = forms.TypedChoiceField(
+                    label=f"{service.name}, {service.organisation.name} (optional)",
+                    choices=_scale(question),
+                    coerce=int,
+                    widget=forms.RadioSelect,
+                    required=False,
+                )
+                service_fields.append(name)
+    return fields, service_fields
+
+
+class SurveyAnswerForm(GovukFormMixin, forms.Form):
+    """A survey's questions as form fields, from its question set: one page. Confidence in
+    each of the practitioner's PDU's services is a field per service."""
+
+    character_count = True
+
+    def __init__(self, *args, survey: Survey, services=(), **kwargs):
+        self.base_fields, self.service_fields = _answer_fields(survey, services)
+        super().__init__(*args, **kwargs)
+
+    @property
+    def question_fields(self):
+        return [self[name] for name in self.fields if name not in self.service_fields]
+
+    @property
+    def confidence_fields(self):
+        return [self[name] for name in self.service_fields]
+
+    def answers(self) -> dict:
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in self.service_fields
+        }
+
+    def confidence(self) -> dict[int, int]:
+        return {
+            int(name.removeprefix("confidence_")): self.cleaned_data[name]
+            for name in self.service_fields
+            if self.cleaned_data.get(name) not in ("", None)
+        }

@@ -12,7 +12,7 @@ import uuid
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 
@@ -243,3 +243,127 @@ class QualityRating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rating_display()} for {self.referral}"
+
+
+# Gap and partnership surveys ------------------------------------------------------------------
+
+
+class SurveyAudience(models.TextChoices):
+    PRACTITIONERS = "practitioners", "Probation practitioners"
+    PROVIDER_STAFF = "provider_staff", "Provider staff"
+
+
+class Survey(models.Model):
+    """A survey a commissioner schedules for their body's regions, to practitioners or to
+    provider staff: open from `opens_on` to `closes_on` (London dates, both included), or
+    until closed early. Its questions are the audience's set in `intelligence.surveys`, at
+    `questions_version`."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    Audience = SurveyAudience
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=120)
+    audience = models.CharField(max_length=15, choices=SurveyAudience.choices)
+    commissioning_body = models.ForeignKey(
+        "partnership.CommissioningBody", on_delete=models.PROTECT, related_name="surveys"
+    )
+    regions = models.ManyToManyField("partnership.Region", related_name="+")
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    closed_early_at = models.DateTimeField(null=True, blank=True)
+    questions_version = models.PositiveSmallIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    invitations_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opens_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="survey_closes_after_it_opens", condition=Q(closes_on__gte=F("opens_on"))
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def status_on(self, day) -> str:
+        """Scheduled before its open date, closed after its close date or once closed
+        early, open between."""
+        if self.closed_early_at is not None or day > self.closes_on:
+            return self.Status.CLOSED
+        if day < self.opens_on:
+            return self.Status.SCHEDULED
+        return self.Status.OPEN
+
+    @property
+    def status(self) -> str:
+        return self.status_on(timezone.localdate())
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+
+class SurveyResponse(models.Model):
+    """One person's answers to a survey, once: where they worked when they answered (their
+    region, and their PDU or organisation) is kept for the figures, their name never shown."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey("partnership.Region", on_delete=models.PROTECT, related_name="+")
+    pdu = models.ForeignKey(
+        "partnership.Pdu", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    organisation = models.ForeignKey(
+        "providers.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    answers = models.JSONField(default=dict)
+    submitted_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "respondent"], name="survey_response_once_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"A response to {self.survey}"
+
+
+class ServiceConfidence(models.Model):
+    """A practitioner's confidence in a named service, 1 (none) to 5 (complete), given in a
+    survey response."""
+
+    response = models.ForeignKey(
+        SurveyResponse, on_delete=models.CASCADE, related_name="confidence"
+    )
+    service = models.ForeignKey("providers.Service", on_delete=models.CASCADE, related_name="+")
+    rating = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["response", "service"], name="service_confidence_once_per_response"
+            ),
+            models.CheckConstraint(
+                name="service_confidence_rating_1_to_5", condition=Q(rating__gte=1, rating__lte=5)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Confidence {self.rating} in {self.service}"

@@ -7,6 +7,9 @@
   commissioner sees for their body's regions.
 - Referral quality: the receiving organisation's staff rate a referral as they decide it;
   a PDU's practitioners see their PDU's figures.
+- Surveys: a commissioner schedules them for their body's regions and sees their results,
+  suppressed; a survey is answered, once, by the people it is addressed to (practitioners
+  placed in its regions, or the staff of organisations working there), while it is open.
 
 Scoping querysets live in `intelligence.selectors` and use these predicates.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import rules
 
 from capacity.rules import is_regional_commissioner
+from partnership.models import PROVIDER_ROLES
 from partnership.rules import Action, Policies, Policy
 from referrals import rules as referral_rules
 from referrals.models import Referral
@@ -24,6 +28,14 @@ records_unmet_need = referral_rules.is_pdu_practitioner
 sees_unmet_need = is_regional_commissioner
 sees_equality = is_regional_commissioner
 sees_pdu_quality = referral_rules.is_pdu_practitioner
+schedules_surveys = is_regional_commissioner
+
+
+@rules.predicate
+def is_provider_staff(user) -> bool:
+    return bool(
+        user.is_authenticated and user.role in PROVIDER_ROLES and user.organisation_id is not None
+    )
 
 
 @rules.predicate

@@ -1,15 +1,30 @@
 """Writes of intelligence: recording an unmet need, a referral's equality monitoring, and a
-provider's rating of a referral's information. Each asks `rules` first."""
+provider's rating of a referral's information; scheduling, answering and inviting to
+surveys. Each asks `rules` first."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
-from intelligence import rules, selectors
-from intelligence.models import CHARACTERISTICS, EqualityMonitoring, QualityRating, UnmetNeed
-from partnership.models import Pdu, ServiceCategory, User
+from intelligence import rules, selectors, surveys
+from intelligence.models import (
+    CHARACTERISTICS,
+    EqualityMonitoring,
+    QualityRating,
+    ServiceConfidence,
+    Survey,
+    SurveyAudience,
+    SurveyResponse,
+    UnmetNeed,
+)
+from notifications.services import notification_send
+from partnership.errors import NotPermitted, StateConflict
+from partnership.models import Pdu, Region, ServiceCategory, User
 from referrals.models import Referral
 
 RATED_DECISIONS = frozenset(QualityRating.Decision.values)
@@ -103,3 +118,205 @@ def quality_rate(
         },
     )
     return rated
+
+
+# Surveys --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def survey_schedule(
+    *,
+    by: User,
+    title: str,
+    audience: str,
+    regions: list[Region],
+    opens_on: date,
+    closes_on: date,
+) -> Survey:
+    """Schedule a survey for some of the commissioner's body's regions; it opens, and its
+    invitations go, on `opens_on`."""
+    if not rules.schedules_surveys(by):
+        raise NotPermitted("Commissioners schedule surveys")
+    allowed = set(selectors.survey_regions_for(user=by).values_list("pk", flat=True))
+    if not regions or any(region.pk not in allowed for region in regions):
+        raise ValidationError({"regions": ["Select one or more of your regions"]})
+    if audience not in SurveyAudience.values:
+        raise ValidationError({"audience": ["Select who the survey is for"]})
+    if closes_on < opens_on:
+        raise ValidationError(
+            {"closes_on": ["The closing date must be on or after the opening date"]}
+        )
+    if closes_on < timezone.localdate():
+        raise ValidationError({"closes_on": ["The closing date must be today or in the future"]})
+    survey = Survey(
+        title=title,
+        audience=audience,
+        commissioning_body_id=by.commissioning_body_id,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        questions_version=surveys.CURRENT_VERSION,
+        created_by=by,
+    )
+    survey.full_clean(exclude=["commissioning_body", "created_by"])
+    survey.save()
+    survey.regions.set(regions)
+    if opens_on <= timezone.localdate():
+        from intelligence.tasks import survey_invitations_send
+
+        transaction.on_commit(lambda: survey_invitations_send.delay(survey.pk))
+    return survey
+
+
+@transaction.atomic
+def survey_close(*, by: User, survey: Survey) -> Survey:
+    """Close a survey early: it takes no more answers from now."""
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if not selectors.survey_list_commissioned_by(user=by).filter(pk=survey.pk).exists():
+        raise NotPermitted("Only the commissioning body closes its survey")
+    if survey.status == Survey.Status.CLOSED:
+        raise StateConflict("The survey is already closed")
+    survey.closed_early_at = timezone.now()
+    survey.save(update_fields=["closed_early_at"])
+    return survey
+
+
+def _clean_answers(survey: Survey, answers: dict) -> dict:
+    """The answers as stored: only the survey's questions, each of its kind."""
+    categories = set(ServiceCategory.objects.values_list("slug", flat=True))
+    cleaned = {}
+    errors = {}
+    for question in surveys.questions_for(
+        audience=survey.audience, version=survey.questions_version
+    ):
+        value = answers.get(question.key)
+        if question.kind == "services":
+            continue
+        if question.kind == "rating":
+            if value in ("", None):
+                if question.required:
+                    errors[question.key] = ["Select an answer"]
+                continue
+            if int(value) not in surveys.RATING_VALUES:
+                errors[question.key] = ["Select an answer from the scale"]
+                continue
+            cleaned[question.key] = int(value)
+        elif question.kind == "categories":
+            chosen = sorted(set(value or []))
+            if set(chosen) - categories:
+                errors[question.key] = ["Select only the kinds of service listed"]
+                continue
+            cleaned[question.key] = chosen
+        elif question.kind == "category":
+            if value and value not in categories:
+                errors[question.key] = ["Select a kind of service listed"]
+                continue
+            cleaned[question.key] = value or ""
+        elif question.kind == "text":
+            text = (value or "").strip()
+            if len(text) > surveys.TEXT_MAX_LENGTH:
+                errors[question.key] = [
+                    f"Your answer must be {surveys.TEXT_MAX_LENGTH} characters or fewer"
+                ]
+                continue
+            cleaned[question.key] = text
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+@transaction.atomic
+def survey_answer(
+    *, by: User, survey: Survey, answers: dict, confidence: dict[int, int] | None = None
+) -> SurveyResponse:
+    """Take a person's answers to an open survey addressed to them, once: a second answer
+    is refused and changes nothing. `confidence` is a rating 1 to 5 by service id, for
+    services of the practitioner's PDU."""
+    if not selectors.survey_list_addressed_to(user=by).filter(pk=survey.pk).exists():
+        raise NotPermitted("The survey is not addressed to you")
+    survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.status != Survey.Status.OPEN:
+        raise StateConflict("The survey is closed: it takes no more answers")
+    if SurveyResponse.objects.filter(survey=survey, respondent=by).exists():
+        raise StateConflict(ALREADY_ANSWERED)
+    cleaned = _clean_answers(survey, answers)
+    confidence = {int(k): int(v) for k, v in (confidence or {}).items() if v not in ("", None)}
+    if confidence:
+        rateable = set(
+            selectors.survey_services_for(user=by)
+            .filter(pk__in=confidence)
+            .values_list("pk", flat=True)
+        )
+        if set(confidence) - rateable or any(
+            v not in surveys.RATING_VALUES for v in confidence.values()
+        ):
+            raise ValidationError({"confidence": ["Rate only the services listed, 1 to 5"]})
+    region = selectors.survey_respondent_region(survey=survey, user=by)
+    if region is None:
+        raise NotPermitted("The survey is not addressed to you")
+    try:
+        with transaction.atomic():
+            response = SurveyResponse.objects.create(
+                survey=survey,
+                respondent=by,
+                region=region,
+                pdu_id=by.pdu_id if survey.audience == SurveyAudience.PRACTITIONERS else None,
+                organisation_id=(
+                    by.organisation_id if survey.audience == SurveyAudience.PROVIDER_STAFF else None
+                ),
+                answers=cleaned,
+            )
+    except IntegrityError:
+        raise StateConflict(ALREADY_ANSWERED) from None
+    ServiceConfidence.objects.bulk_create(
+        ServiceConfidence(response=response, service_id=service_id, rating=rating)
+        for service_id, rating in sorted(confidence.items())
+    )
+    return response
+
+
+ALREADY_ANSWERED = "You have already answered this survey. Each person answers once."
+REMINDER_DAYS_BEFORE_CLOSING = 3
+
+
+def survey_invitations_send(*, survey: Survey) -> int:
+    """Invite everyone the open survey is addressed to, once (a second run tells nobody
+    again); the number told."""
+    if survey.status != Survey.Status.OPEN:
+        return 0
+    sent = notification_send(
+        recipients=selectors.survey_audience(survey=survey),
+        kind="survey_invitation",
+        title=f"Survey: {survey.title}",
+        body=f"Please answer by {survey.closes_on:%-d %B %Y}. It takes about five minutes.",
+        link=reverse("intelligence:survey-answer", args=[survey.public_id]),
+        dedupe_key=f"survey-invitation-{survey.public_id}",
+    )
+    Survey.objects.filter(pk=survey.pk, invitations_sent_at__isnull=True).update(
+        invitations_sent_at=timezone.now()
+    )
+    return len(sent)
+
+
+def survey_reminder_send(*, survey: Survey) -> int:
+    """Remind those who have not answered, once, in the survey's last days; the number
+    told."""
+    today = timezone.localdate()
+    if (
+        survey.status != Survey.Status.OPEN
+        or survey.invitations_sent_at is None
+        or (survey.closes_on - today).days > REMINDER_DAYS_BEFORE_CLOSING
+    ):
+        return 0
+    answered = SurveyResponse.objects.filter(survey=survey).values("respondent_id")
+    sent = notification_send(
+        recipients=selectors.survey_audience(survey=survey).exclude(pk__in=answered),
+        kind="survey_reminder",
+        title=f"Reminder: survey {survey.title}",
+        body=f"The survey closes on {survey.closes_on:%-d %B %Y}.",
+        link=reverse("intelligence:survey-answer", args=[survey.public_id]),
+        dedupe_key=f"survey-reminder-{survey.public_id}",
+    )
+    Survey.objects.filter(pk=survey.pk, reminder_sent_at__isnull=True).update(
+        reminder_sent_at=timezone.now()
+    )
+    return len(sent)

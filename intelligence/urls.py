@@ -17,3 +17,12 @@ urlpatterns = [
         name="equality-record",
     ),
 ]
+urlpatterns += [
+    path("surveys/", views.survey_list, name="surveys"),
+    path("surveys/new/", views.survey_new, name="survey-new"),
+    path("surveys/for-you/", views.surveys_for_you, name="surveys-for-you"),
+    path("surveys/<uuid:public_id>/", views.survey_results, name="survey-results"),
+    path("surveys/<uuid:public_id>/close/", views.survey_close, name="survey-close"),
+    path("surveys/<uuid:public_id>/answer/", views.survey_answer, name="survey-answer"),
+    path("surveys/<uuid:public_id>/answered/", views.survey_answered, name="survey-answered"),
+]

@@ -1,13 +1,16 @@
-"""Intelligence pages: recording an unmet need, a referral's equality monitoring, and the
-commissioner's views of unmet need and of equality of access and outcome."""
+"""Intelligence pages: recording an unmet need, a referral's equality monitoring, the
+commissioner's views of unmet need and of equality of access and outcome, and gap and
+partnership surveys (scheduled and read by commissioners, answered by those asked)."""
 
 from __future__ import annotations
 
 import uuid
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +19,9 @@ from django.views.decorators.http import require_http_methods
 from commissioning import rules as commissioning_rules
 from commissioning.models import FundingRound
 from commissioning.selectors import round_list_visible_to
-from intelligence import figures, forms, prefill, rules, selectors, services
-from intelligence.models import CHARACTERISTICS, EqualityMonitoring
-from partnership.errors import DomainError
+from intelligence import figures, forms, prefill, rules, selectors, services, surveys
+from intelligence.models import CHARACTERISTICS, EqualityMonitoring, Survey, SurveyResponse
+from partnership.errors import DomainError, StateConflict
 from partnership.forms import apply_domain_error
 from partnership.models import ServiceCategory
 from referrals.selectors import referral_list_visible_to
@@ -219,3 +222,160 @@ def equality_record(request: HttpRequest, public_id) -> HttpResponse:
         else:
             return redirect("referrals:task-list", public_id=referral.public_id)
     return render(request, "intelligence/equality_form.html", {"referral": referral, "form": form})
+
+
+# Surveys: the commissioner's side -------------------------------------------------------------
+
+
+def _commissioned(request: HttpRequest, public_id) -> Survey:
+    return get_object_or_404(
+        selectors.survey_list_commissioned_by(user=request.user), public_id=public_id
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def survey_list(request: HttpRequest) -> HttpResponse:
+    if not rules.schedules_surveys(request.user):
+        raise Http404("For commissioners")
+    found = (
+        selectors.survey_list_commissioned_by(user=request.user)
+        .prefetch_related("regions")
+        .annotate(answered=Count("responses"))
+    )
+    return render(request, "intelligence/surveys.html", {"surveys": found})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey_new(request: HttpRequest) -> HttpResponse:
+    if not rules.schedules_surveys(request.user):
+        raise Http404("For commissioners")
+    regions = selectors.survey_regions_for(user=request.user)
+    form = forms.SurveyScheduleForm(
+        request.POST if request.method == "POST" else None, regions=regions
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            survey = services.survey_schedule(
+                by=request.user,
+                title=data["title"],
+                audience=data["audience"],
+                regions=list(data["regions"]),
+                opens_on=data["opens_on"],
+                closes_on=data["closes_on"],
+            )
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
+        else:
+            messages.success(request, f"Survey scheduled: {survey.title}")
+            return redirect("intelligence:survey-results", public_id=survey.public_id)
+    return render(request, "intelligence/survey_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def survey_results(request: HttpRequest, public_id) -> HttpResponse:
+    survey = _commissioned(request, public_id)
+    return render(
+        request,
+        "intelligence/survey_results.html",
+        {
+            "survey": survey,
+            "results": figures.survey_results(survey=survey),
+            "questions": surveys.questions_for(
+                audience=survey.audience, version=survey.questions_version
+            ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def survey_close(request: HttpRequest, public_id) -> HttpResponse:
+    survey = _commissioned(request, public_id)
+    try:
+        services.survey_close(by=request.user, survey=survey)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The survey is closed: it takes no more answers")
+    return redirect("intelligence:survey-results", public_id=survey.public_id)
+
+
+# Surveys: the respondent's side ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def surveys_for_you(request: HttpRequest) -> HttpResponse:
+    addressed = selectors.survey_list_addressed_to(user=request.user)
+    if not (rules.records_unmet_need(request.user) or rules.is_provider_staff(request.user)):
+        raise Http404("Surveys are for practitioners and provider staff")
+    answered = set(
+        SurveyResponse.objects.filter(respondent=request.user, survey__in=addressed).values_list(
+            "survey_id", flat=True
+        )
+    )
+    rows = [{"survey": survey, "answered": survey.pk in answered} for survey in addressed]
+    return render(
+        request,
+        "intelligence/surveys_for_you.html",
+        {
+            "open": [row for row in rows if row["survey"].status == Survey.Status.OPEN],
+            "closed": [row for row in rows if row["survey"].status != Survey.Status.OPEN],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey_answer(request: HttpRequest, public_id) -> HttpResponse:
+    """The survey's one page of questions; a survey answered already, or closed, says so
+    and takes nothing."""
+    survey = get_object_or_404(
+        selectors.survey_list_addressed_to(user=request.user), public_id=public_id
+    )
+    if SurveyResponse.objects.filter(survey=survey, respondent=request.user).exists():
+        return render(
+            request, "intelligence/survey_answered.html", {"survey": survey, "again": True}
+        )
+    if survey.status != Survey.Status.OPEN:
+        return render(request, "intelligence/survey_closed.html", {"survey": survey})
+    services_to_rate = selectors.survey_services_for(user=request.user)
+    form = forms.SurveyAnswerForm(
+        request.POST if request.method == "POST" else None,
+        survey=survey,
+        services=services_to_rate,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.survey_answer(
+                by=request.user,
+                survey=survey,
+                answers=form.answers(),
+                confidence=form.confidence(),
+            )
+        except StateConflict as exc:
+            if exc.message == services.ALREADY_ANSWERED:
+                return render(
+                    request, "intelligence/survey_answered.html", {"survey": survey, "again": True}
+                )
+            apply_domain_error(form, exc)
+        except (ValidationError, DomainError) as exc:
+            apply_domain_error(form, exc)
+        else:
+            return redirect("intelligence:survey-answered", public_id=survey.public_id)
+    return render(request, "intelligence/survey_answer.html", {"survey": survey, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def survey_answered(request: HttpRequest, public_id) -> HttpResponse:
+    survey = get_object_or_404(
+        selectors.survey_list_addressed_to(user=request.user), public_id=public_id
+    )
+    if not SurveyResponse.objects.filter(survey=survey, respondent=request.user).exists():
+        return redirect("intelligence:survey-answer", public_id=survey.public_id)
+    return render(request, "intelligence/survey_answered.html", {"survey": survey})

@@ -24,6 +24,7 @@ app.conf.task_routes = {
     "commissioning.tasks.agreement_milestones_for": {"queue": "alerts"},
     "notifications.tasks.*": {"queue": "default"},
     "partnership.tasks.*": {"queue": "default"},
+    "intelligence.tasks.*": {"queue": "default"},
 }
 app.conf.beat_schedule = {
     "referral-timeliness-reminders": {
@@ -52,6 +53,12 @@ app.conf.beat_schedule = {
     "webhook-deliveries-sweep": {
         "task": "integrations.tasks.webhook_deliveries_sweep",
         "schedule": crontab(minute="*"),
+    },
+    "survey-invitations-and-reminders": {
+        "task": "intelligence.tasks.survey_notifications_sweep",
+        # Each morning, before the working day (London time).
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 12 * 60 * 60},
     },
     "capacity-monitoring": {
         "task": "capacity.tasks.capacity_monitor_run",

@@ -52,6 +52,7 @@ NAVIGATION: dict[str, list[NavItem]] = {
         NavItem("Demand", "capacity:demand"),
         NavItem("Unmet need", "intelligence:unmet-need"),
         NavItem("Equality", "intelligence:equality"),
+        NavItem("Surveys", "intelligence:surveys"),
         NavItem("Alerts", "capacity:alerts"),
         NOTIFICATIONS,
     ],

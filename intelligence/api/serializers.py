@@ -1,11 +1,13 @@
 """Serializers of unmet need: what a commissioner reads (no characteristics of the person,
-which are counted only in groups) and what a practitioner sends."""
+which are counted only in groups) and what a practitioner sends; and of surveys, with their
+suppressed results."""
 
 from __future__ import annotations
 
 from rest_framework import serializers
 
-from intelligence.models import UnmetNeed
+from intelligence import figures
+from intelligence.models import Survey, UnmetNeed
 from intelligence.selectors import unmet_need_pdus_for
 from partnership.api.fields import ScopedPrimaryKeyRelatedField
 from partnership.api.serializers import CheckedModelSerializer, CheckedSerializer
@@ -54,3 +56,48 @@ class UnmetNeedCreateSerializer(CheckedSerializer):
         default=list,
         max_length=len(UnmetNeed.Flag.choices),
     )
+
+
+class SurveySerializer(CheckedModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    regions = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    status = serializers.ChoiceField(choices=Survey.Status.choices, read_only=True)
+    responses = serializers.SerializerMethodField(
+        help_text="How many answered, withheld (null) below five"
+    )
+
+    class Meta:
+        model = Survey
+        fields = [
+            "id",
+            "title",
+            "audience",
+            "regions",
+            "opens_on",
+            "closes_on",
+            "status",
+            "invitations_sent_at",
+            "reminder_sent_at",
+            "responses",
+        ]
+        read_only_fields = fields
+
+    def get_responses(self, survey: Survey) -> int | None:
+        return figures.published_count(survey.answered)
+
+
+class SurveyResultsSerializer(SurveySerializer):
+    results = serializers.SerializerMethodField(
+        help_text="Answers by question, region and category; every figure from fewer than "
+        "five answers withheld (null), with the figures that would give it away"
+    )
+
+    class Meta(SurveySerializer.Meta):
+        fields = [*SurveySerializer.Meta.fields, "results"]
+        read_only_fields = fields
+
+    def get_results(self, survey: Survey) -> dict:
+        results = figures.survey_results(survey=survey)
+        return {
+            key: results[key] for key in ("responses", "ratings", "gaps", "free_text", "confidence")
+        }

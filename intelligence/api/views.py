@@ -1,8 +1,9 @@
 """Unmet need: commissioners list what was recorded in their regions; practitioners record
-it for their own PDU."""
+it for their own PDU. Surveys: commissioners read theirs, with suppressed results."""
 
 from __future__ import annotations
 
+from django.db.models import Count
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
@@ -10,7 +11,7 @@ from rest_framework.response import Response
 
 from intelligence import selectors, services
 from intelligence.api import serializers
-from intelligence.models import UnmetNeed
+from intelligence.models import Survey, UnmetNeed
 from partnership.api.scoping import UserScopedViewMixin
 
 
@@ -60,3 +61,30 @@ class UnmetNeedViewSet(
         need = services.unmet_need_record(by=request.user, pdu=pdu, **data)
         need = self.scoped_queryset(request.user).get(pk=need.pk)
         return Response(serializers.UnmetNeedSerializer(need).data, status=status.HTTP_201_CREATED)
+
+
+class SurveyViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Gap and partnership surveys: a commissioner reads their body's, each with its results
+    in detail, every figure from fewer than five answers withheld. Nobody else sees any."""
+
+    model = Survey
+    lookup_field = "public_id"
+    serializer_class = serializers.SurveySerializer
+
+    def scoped_queryset(self, user):
+        return (
+            selectors.survey_list_commissioned_by(user=user)
+            .prefetch_related("regions")
+            .annotate(answered=Count("responses"))
+            .order_by("-opens_on", "-id")
+        )
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return serializers.SurveyResultsSerializer
+        return serializers.SurveySerializer

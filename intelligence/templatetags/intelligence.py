@@ -1,5 +1,6 @@
-"""Template tags of intelligence: the prompt to record an unmet need where one is found, and
-a PDU's referral quality panel."""
+"""Template tags of intelligence: the prompt to record an unmet need where one is found, a
+PDU's referral quality panel, practitioners' confidence in a service, and surveys waiting
+for an answer."""
 
 from __future__ import annotations
 
@@ -53,3 +54,23 @@ def pdu_quality_panel(context):
         "pdu": pdus.first(),
         "months": QUALITY_MONTHS,
     }
+
+
+@register.filter
+def published(value):
+    """A figure as published: "withheld" where suppression took it out."""
+    return "withheld" if value is None else value
+
+
+@register.inclusion_tag("intelligence/_service_confidence.html")
+def service_confidence(service):
+    """Practitioners' confidence in the service, from surveys, beside its track record."""
+    return {"confidence": figures.service_confidence(service=service)}
+
+
+@register.inclusion_tag("intelligence/_surveys_waiting.html", takes_context=True)
+def surveys_waiting(context):
+    """A prompt to the surveys open to the user that they have not answered yet."""
+    user = context["request"].user
+    waiting = selectors.survey_open_list_addressed_to(user=user).exclude(responses__respondent=user)
+    return {"waiting": list(waiting[:3])}

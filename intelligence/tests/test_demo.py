@@ -1,6 +1,7 @@
 """The demo's intelligence reads as a real region's would: unmet need heaviest where there is
 no local service, equality answers on its referrals (published only as suppressed groups),
-and ratings of its referrals' information; loading again changes nothing."""
+ratings of its referrals' information, and surveys (one closed with answers to read, one
+open to answer); loading again changes nothing."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from collections import Counter
 import pytest
 from django.db.models import F
 
-from intelligence.models import EqualityMonitoring, QualityRating, UnmetNeed
-from partnership.models import User
+from intelligence import figures
+from intelligence.models import EqualityMonitoring, QualityRating, Survey, UnmetNeed
+from partnership.models import Pdu, User
 from providers.models import Service
 from referrals.models import Referral, Status
 
@@ -64,7 +66,28 @@ def test_the_demo_has_unmet_need_equality_answers_and_ratings(client):
     client.force_login(User.objects.get(email="practitioner@demo.example"))
     assert 'data-testid="quality-panel"' in client.get("/").content.decode()
 
+    # A closed survey of practitioners readable in every group it shows; an open one the
+    # demo's provider can answer today.
+    closed = Survey.objects.get(audience="practitioners")
+    assert closed.status == Survey.Status.CLOSED
+    results = figures.survey_results(survey=closed)
+    assert results["responses"]["total"] >= 25
+    assert results["ratings"][0]["all"]["average"] is not None
+    texts = results["free_text"][0]["groups"]
+    assert texts and all(group["answers"] for group in texts)
+    # The gap most named is one some of the region's PDUs have no local service for.
+    top = results["gaps"][0]["rows"][0]
+    assert top["total"]
+    assert Pdu.objects.filter(region__code="L").exclude(
+        services__status=Service.Status.ACTIVE, services__categories__slug=top["category"]
+    )
+    client.force_login(User.objects.get(email="provider-admin@demo.example"))
+    opened = Survey.objects.get(audience="provider_staff")
+    assert client.get(f"/surveys/{opened.public_id}/answer/").status_code == 200
+    assert 'data-testid="surveys-waiting"' in client.get("/").content.decode()
+
     load_demo()
+    assert Survey.objects.count() == 2
     assert (
         UnmetNeed.objects.count(),
         EqualityMonitoring.objects.count(),

@@ -137,6 +137,8 @@ TAGS = {
     "from a cursor.",
     "unmet-needs": "Needs practitioners found nothing suitable for, with no identifiers: "
     "practitioners record them for their PDU; commissioners read their regions'.",
+    "surveys": "Gap and partnership surveys of a commissioner's regions, with their results; "
+    "every figure from fewer than five answers withheld.",
     "webhooks": "An organisation's endpoints for signed event deliveries, and their log "
     "(provider admins).",
 }
@@ -207,6 +209,8 @@ SUMMARIES = {
     "unmet_needs_list": "List unmet needs",
     "unmet_needs_create": "Record an unmet need",
     "unmet_needs_retrieve": "Read an unmet need",
+    "surveys_list": "List your surveys",
+    "surveys_retrieve": "Read a survey's results",
     "webhooks_list": "List your webhook endpoints",
     "webhooks_create": "Register a webhook endpoint",
     "webhooks_retrieve": "Read a webhook endpoint",

@@ -24,6 +24,7 @@ from commissioning import services as commissioning
 from commissioning.exports import record_releases
 from commissioning.models import Application, AssessorAssignment, FundingRound, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
+from intelligence.models import Survey
 from intelligence.services import unmet_need_record
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
@@ -80,6 +81,7 @@ SCOPED_KINDS = frozenset(
         "agreement",
         "alert",
         "unmet need",
+        "survey",
         "webhook endpoint",
         "webhook delivery",
     }
@@ -345,6 +347,18 @@ def build_world() -> World:
     endpoint, delivery = _webhook_with_delivery(ours, provider_admin, referral)
     other_endpoint, other_delivery = _webhook_with_delivery(theirs, other_admin, other_referral)
 
+    # Surveys open today: ours to practitioners and to provider staff in Greater Manchester,
+    # theirs to practitioners in London.
+    today = timezone.localdate()
+    survey_to_practitioners, survey_to_staff, other_survey = (
+        _survey(by, audience, region, today)
+        for by, audience, region in (
+            (commissioner, "practitioners", manchester),
+            (commissioner, "provider_staff", manchester),
+            (other_commissioner, "practitioners", london),
+        )
+    )
+
     users = {
         "practitioner": practitioner,
         "provider admin": provider_admin,
@@ -451,6 +465,14 @@ def build_world() -> World:
         "agreement": {"*": (ref(agreement), ref(other_agreement))},
         "alert": {"*": (ref(alert), ref(other_alert))},
         "unmet need": {"*": (ref(need), ref(other_need))},
+        "survey": {
+            "*": (ref(survey_to_practitioners), ref(other_survey)),
+            # Provider staff are asked the survey to provider staff, not practitioners'.
+            **{
+                role: (ref(survey_to_staff), ref(survey_to_practitioners))
+                for role in ("provider admin", "caseworker trained", "caseworker untrained")
+            },
+        },
         "webhook endpoint": {"*": (ref(endpoint), ref(other_endpoint))},
         "webhook delivery": {
             "*": (
@@ -529,3 +551,16 @@ def admin_object_kwargs(pattern_path: str, names: tuple[str, ...]) -> dict:
     for name in names:
         kwargs[name] = row.pk
     return kwargs
+
+
+def _survey(by: User, audience: str, region: Region, today) -> Survey:
+    survey = Survey.objects.create(
+        title=f"Gaps in {region.name}",
+        audience=audience,
+        commissioning_body=by.commissioning_body,
+        opens_on=today,
+        closes_on=today + timedelta(days=14),
+        created_by=by,
+    )
+    survey.regions.set([region])
+    return survey
