@@ -2,8 +2,8 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-    """The services covering a region's PDUs (the demand drill-down, the capacity scope)
-    from the index alone: the coverage table's own index on the PDU holds no service."""
+    """The services covering a region's PDUs (the demand drill-down) from the index alone:
+    the coverage table's own index on the PDU holds no service."""
 
     dependencies = [
         ("providers", "0005_open_referral_order_and_change_indexes"),
