@@ -1,7 +1,9 @@
 """API filters for organisations and services, equal to the directory's."""
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS
 
 from partnership.models import Pdu, Region, ServiceCategory
@@ -50,27 +52,49 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         """Everything goes through the directory's own search, scoped to the user."""
-        data = self.form.cleaned_data
-        age = data.get("age")
-        filters = selectors.DirectoryFilters(
-            q=data.get("q") or "",
-            category=data["category"].slug if data.get("category") else "",
-            pdu=data["pdu"].pk if data.get("pdu") else None,
-            region=data["region"].code if data.get("region") else "",
-            sex=data.get("sex") or "",
-            age=int(age) if age is not None else None,
-            setting=data.get("setting") or "",
-            population=data.get("population") or "",
-            size_band=data.get("size_band") or "",
-            include_paused=True,
-            include_closed=True,
-        )
+        filters = directory_filters(self.form.cleaned_data)
         # Reads search everything the user may see; writes only what they may edit.
         base = None if self.request.method in SAFE_METHODS else queryset
         results = selectors.service_search(user=self.request.user, filters=filters, base=base)
-        if data.get("status"):
-            results = results.filter(status=data["status"])
+        if self.form.cleaned_data.get("status"):
+            results = results.filter(status=self.form.cleaned_data["status"])
         return results
+
+
+def directory_filters(data: dict) -> selectors.DirectoryFilters:
+    """The directory's filters from the API's cleaned parameters: the API shows paused and
+    closed services too (closed only ever the user's own organisation's)."""
+    age = data.get("age")
+    return selectors.DirectoryFilters(
+        q=data.get("q") or "",
+        category=data["category"].slug if data.get("category") else "",
+        pdu=data["pdu"].pk if data.get("pdu") else None,
+        region=data["region"].code if data.get("region") else "",
+        sex=data.get("sex") or "",
+        age=int(age) if age is not None else None,
+        setting=data.get("setting") or "",
+        population=data.get("population") or "",
+        size_band=data.get("size_band") or "",
+        include_paused=True,
+        include_closed=True,
+    )
+
+
+def service_list_parameters(query_params) -> dict:
+    """The service list's parameters, each cleaned by the filter set's own field (so the
+    schema, the choices and the errors are the filter set's) without building a filter set
+    per request. Only the parameters given are cleaned (a PDU or category is looked up)."""
+    cleaned, errors = {}, {}
+    for name, filter_ in ServiceFilter.base_filters.items():
+        if name not in query_params:
+            continue
+        try:
+            cleaned[name] = filter_.field.clean(query_params.get(name))
+        except DjangoValidationError as exc:
+            errors[name] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
 
 
 class OrganisationFilter(django_filters.FilterSet):

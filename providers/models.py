@@ -136,6 +136,10 @@ class Organisation(models.Model):
         indexes = [
             models.Index(fields=["size_band"], name="organisation_size_band"),
             models.Index(fields=["head_office_region"], name="organisation_region"),
+            # Open Referral's organisations a page at a time in their order, and its feed's
+            # latest change, from the index rather than every organisation read.
+            models.Index(fields=["name", "id"], name="organisation_by_name"),
+            models.Index(fields=["updated_at"], name="organisation_updated"),
         ]
 
     def __str__(self) -> str:
@@ -351,6 +355,8 @@ class Service(models.Model):
             models.Index(
                 fields=["name", "id"], condition=~Q(status="closed"), name="service_by_name"
             ),
+            # Open Referral's latest change of any service (closed included).
+            models.Index(fields=["updated_at"], name="service_updated"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -196,10 +196,11 @@ class Referral(models.Model):
             # A few services' month (the directory's indicators, a service's page): what
             # they were sent and what they decided since it began, without the country's.
             models.Index(fields=["service", "decided_at"], name="referral_service_decided"),
-            # ... and a service's last twelve months (its track record on its page).
+            # ... and a service's last twelve months (its track record on its page), read
+            # from the index alone: the id finds each one's sessions.
             models.Index(
                 fields=["service", "sent_at"],
-                include=["status", "decided_at"],
+                include=["status", "decided_at", "id"],
                 name="referral_service_sent",
             ),
             # The demand view counts a region's referrals by month from its PDUs' alone;
@@ -477,6 +478,8 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["held_on", "id"]
+        # A referral's first and last session (the track record) from the index alone.
+        indexes = [models.Index(fields=["referral", "held_on"], name="session_referral_held")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.held_on}"

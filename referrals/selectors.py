@@ -7,9 +7,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from statistics import median
 from types import SimpleNamespace
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -22,14 +22,14 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Substr, TruncDate
+from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
 from partnership.models import User
 from partnership.months import LONDON
 from partnership.prepared import PreparedStatement
 from partnership.rules import is_practitioner
-from partnership.working_days import add_working_days, working_days_between
+from partnership.working_days import add_working_days, bank_holidays, working_days_between
 from referrals import rules
 from referrals.models import (
     CLOSED_STATUSES,
@@ -213,30 +213,102 @@ TRACK_RECORD_DAYS = 365
 # A session dated before the referral was sent (on the day it was sent, in London) is not
 # contact for it: old records and demo data may hold some, and a track record never counts
 # them (a first contact before sending would make the median negative).
-_SESSION_AFTER_SENT = Q(sessions__held_on__gte=TruncDate("sent_at", tzinfo=LONDON))
+#
+# One statement, one row: the referrals from the index on a service's sending times (which
+# carries what is read), each one's first and last session from the index on a referral's
+# sessions, and working days counted against the bank holidays passed in.
+_TRACK_RECORD_SQL = """
+WITH sent AS (
+    SELECT r.id, r.status, r.sent_at, r.decided_at,
+           (r.sent_at AT TIME ZONE %(zone)s)::date AS sent_on
+    FROM referrals_referral r
+    WHERE r.service_id = %(service)s AND r.sent_at >= %(since)s
+), contact AS (
+    SELECT s.sent_on,
+           (SELECT min(x.held_on) FROM referrals_session x
+            WHERE x.referral_id = s.id AND x.held_on >= s.sent_on) AS first_contact
+    FROM sent s
+), completed AS (
+    SELECT s.id, s.sent_on FROM sent s WHERE s.status = %(completed)s
+), results AS (
+    SELECT o.result
+    FROM completed c
+    JOIN referrals_endofservicereport e ON e.referral_id = c.id
+    JOIN referrals_outcomeresult o ON o.report_id = e.id
+)
+SELECT
+    (SELECT count(*) FROM sent),
+    (SELECT count(*) FROM sent WHERE status = ANY(%(accepted)s)),
+    (SELECT count(*) FROM sent WHERE decided_at IS NOT NULL),
+    (SELECT percentile_cont(0.5) WITHIN GROUP (
+         ORDER BY floor(extract(epoch FROM decided_at - sent_at) / 86400))
+     FROM sent WHERE decided_at IS NOT NULL),
+    (SELECT count(first_contact) FROM contact),
+    (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY first_contact - sent_on)
+     FROM contact WHERE first_contact IS NOT NULL),
+    (SELECT count(*) FROM completed),
+    (SELECT count(*) FROM results),
+    (SELECT count(*) FROM results WHERE result <> %(not_achieved)s),
+    (SELECT count(*)
+     FROM completed c
+     JOIN referrals_endofservicereport e ON e.referral_id = c.id
+     CROSS JOIN LATERAL (
+         SELECT max(x.held_on) AS held_on FROM referrals_session x
+         WHERE x.referral_id = c.id AND x.held_on >= c.sent_on
+     ) last
+     WHERE last.held_on IS NOT NULL
+       AND (SELECT count(*)
+            FROM generate_series(
+                last.held_on + 1, (e.sent_at AT TIME ZONE %(zone)s)::date, interval '1 day'
+            ) day
+            WHERE extract(isodow FROM day) < 6 AND day::date <> ALL(%(holidays)s)) <= 5)
+"""
+
+
+def _median(middle: float | None, count: int) -> float | int | None:
+    """The median as `statistics.median` gives it: a whole number of days when the count is
+    odd, the mean of the middle two (a float) when it is even."""
+    if middle is None:
+        return None
+    return int(middle) if count % 2 else middle
 
 
 def service_track_record(*, service, today=None) -> dict:
     """A service's last 12 months, from referrals sent in that time; every figure is None
-    when it would rest on fewer than 5 referrals (so no person can be picked out)."""
+    when it would rest on fewer than 5 referrals (so no person can be picked out). Counted
+    by the database in one statement, whatever the number of referrals."""
     from referrals.models import OutcomeResult
 
     today = today or timezone.localdate()
     since = timezone.now() - timedelta(days=TRACK_RECORD_DAYS)
-    sent = list(
-        Referral.objects.filter(service=service, sent_at__gte=since)
-        .annotate(first_contact=Min("sessions__held_on", filter=_SESSION_AFTER_SENT))
-        .select_related("end_of_service_report")
-        .values(
-            "pk",
-            "status",
-            "sent_at",
-            "decided_at",
-            "first_contact",
-            "end_of_service_report__sent_at",
-        )
+    holidays = sorted(
+        day for year in range(since.year, today.year + 2) for day in bank_holidays(year)
     )
-    received = len(sent)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TRACK_RECORD_SQL,
+            {
+                "service": service.pk,
+                "since": since,
+                "zone": str(LONDON),
+                "completed": Status.COMPLETED,
+                "accepted": [Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED],
+                "not_achieved": OutcomeResult.Result.NOT_ACHIEVED,
+                "holidays": holidays,
+            },
+        )
+        (
+            received,
+            accepted,
+            decisions,
+            median_decision,
+            contacts,
+            median_contact,
+            completed,
+            results,
+            met,
+            on_time,
+        ) = cursor.fetchone()
     figures = {"received": received, "suppressed": received < MINIMUM_REFERRALS_FOR_FIGURES}
     if figures["suppressed"]:
         return {
@@ -248,47 +320,14 @@ def service_track_record(*, service, today=None) -> dict:
             "outcomes_met_share": None,
             "reports_on_time_share": None,
         }
-    accepted_states = {Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED}
-    accepted = [r for r in sent if r["status"] in accepted_states]
-    decisions = [(r["decided_at"] - r["sent_at"]).days for r in sent if r["decided_at"]]
-    contacts = [
-        (r["first_contact"] - timezone.localtime(r["sent_at"]).date()).days
-        for r in sent
-        if r["first_contact"]
-    ]
-    completed = [r for r in sent if r["status"] == Status.COMPLETED]
-    results = list(
-        OutcomeResult.objects.filter(
-            report__referral_id__in=[r["pk"] for r in completed]
-        ).values_list("result", flat=True)
-    )
-    last_sessions = dict(
-        Referral.objects.filter(pk__in=[r["pk"] for r in completed])
-        .annotate(last=Max("sessions__held_on", filter=_SESSION_AFTER_SENT))
-        .values_list("pk", "last")
-    )
-    on_time = [
-        r
-        for r in completed
-        if r["end_of_service_report__sent_at"]
-        and last_sessions.get(r["pk"])
-        and working_days_between(
-            last_sessions[r["pk"]], timezone.localtime(r["end_of_service_report__sent_at"]).date()
-        )
-        <= 5
-    ]
     return {
         **figures,
-        "accepted": len(accepted),
-        "median_days_to_decision": median(decisions) if decisions else None,
-        "median_days_to_first_contact": median(contacts) if contacts else None,
-        "completion_rate": round(100 * len(completed) / len(accepted)) if accepted else None,
-        "outcomes_met_share": round(
-            100 * sum(r != OutcomeResult.Result.NOT_ACHIEVED for r in results) / len(results)
-        )
-        if results
-        else None,
-        "reports_on_time_share": round(100 * len(on_time) / len(completed)) if completed else None,
+        "accepted": accepted,
+        "median_days_to_decision": _median(median_decision, decisions),
+        "median_days_to_first_contact": _median(median_contact, contacts),
+        "completion_rate": round(100 * completed / accepted) if accepted else None,
+        "outcomes_met_share": round(100 * met / results) if results else None,
+        "reports_on_time_share": round(100 * on_time / completed) if completed else None,
     }
 
 

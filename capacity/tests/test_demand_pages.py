@@ -2,11 +2,16 @@
 
 import csv
 import io
+import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from partnership.models import Role
 from partnership.tests.factories import UserFactory
+from providers.models import Service
 from providers.tests.factories import make_service
 from referrals.models import Status
 from referrals.tests.factories import referral_in
@@ -79,3 +84,40 @@ def test_the_heat_tables_key_gives_the_thresholds_in_force(client, busy_and_quie
     page = client.get("/demand/").content.decode()
     assert "</strong>: under 40% of capacity" in page
     assert "</strong>: 90% up to 120%" in page and "</strong>: 120% or more" in page
+
+
+def _drill_names(page: str) -> list[str]:
+    table = page.split('data-testid="category-services"')[1].split("</table>")[0]
+    return re.findall(r'href="/services/\d+/">([^<]+)</a>', table)
+
+
+def _drill(client, number: int) -> tuple[str, int]:
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/demand/womens-services/?page={number}").content.decode()
+    return page, len(queries)
+
+
+def test_the_drill_down_pages_its_services_in_the_tables_order(client, busy_and_quiet, monkeypatch):
+    monkeypatch.setattr("capacity.views.demand.SERVICES_PER_PAGE", 2)
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    first, few = _drill(client, 1)
+    assert 'aria-label="Pages of services"' not in first
+
+    for number in range(3):
+        make_service(f"Women's project {number}", slugs=("womens-services",))
+    pages = [_drill(client, number) for number in (1, 2, 3)]
+    # Every service of the category in the region once, by organisation then name; Lambeth's
+    # is in another region.
+    expected = [
+        escape(name)
+        for name in Service.objects.filter(categories__slug="womens-services")
+        .exclude(name__startswith="Lambeth")
+        .order_by("organisation__name", "name", "pk")
+        .values_list("name", flat=True)
+    ]
+    assert [name for page, _ in pages for name in _drill_names(page)] == expected
+    assert [len(_drill_names(page)) for page, _ in pages] == [2, 2, 1]
+    assert 'aria-label="Pages of services"' in pages[0][0]
+    assert "150%" in "".join(page for page, _ in pages)
+    # The page's figures are read for its services alone, whatever their number.
+    assert {count for _, count in pages} == {few}

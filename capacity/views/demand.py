@@ -7,6 +7,8 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -19,6 +21,7 @@ from partnership.spreadsheets import csv_writer
 from providers.models import Service
 
 MONTHS = 13  # this month and the twelve before it
+SERVICES_PER_PAGE = 50
 CHART_SCALE_PERCENT = 200  # a bar fills its row at twice capacity
 
 
@@ -116,16 +119,27 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
     """This month's services and agreements in one category, in the chosen regions."""
     regions, chosen = _regions(request)
     category = get_object_or_404(ServiceCategory, slug=slug)
+    # The page's services first, in the table's order; their figures then for those alone.
+    # Each service once, by EXISTS tests rather than a DISTINCT over the joins.
+    in_category = Service.categories.through.objects.filter(
+        service_id=OuterRef("pk"), servicecategory_id=category.pk
+    )
+    in_regions = Service.pdus.through.objects.filter(
+        service_id=OuterRef("pk"), pdu__region__in=regions
+    )
     services = (
         selectors.capacity_services_visible_to(user=request.user)
-        .filter(categories=category, pdus__region__in=regions)
+        .filter(Exists(in_category), Exists(in_regions))
         .exclude(status=Service.Status.CLOSED)
-        .distinct()
+        .order_by("organisation__name", "name", "pk")
+    )
+    page = Paginator(services.values_list("pk", flat=True), SERVICES_PER_PAGE).get_page(
+        request.GET.get("page")
     )
     agreements = selectors.capacity_agreements_visible_to(user=request.user).filter(
         lot__category=category, lot__funding_round__regions__in=regions
     )
-    rows = utilisation.utilisation_by_service(services=services)
+    rows = utilisation.utilisation_by_service(services=list(page)) if page.object_list else []
     history = utilisation.service_history([row.service_id for row in rows], MONTHS)
     months = [month.month for month in next(iter(history.values()), [])]
     return render(
@@ -134,6 +148,8 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "category": category,
             "services": rows,
+            "page": page,
+            "query": f"region={chosen}" if chosen else "",
             "history": [(row, history.get(row.service_id, [])) for row in rows],
             "history_months": months,
             "band_labels": [

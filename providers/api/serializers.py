@@ -1,6 +1,9 @@
 """Input and output serializers of organisations and services."""
 
+from dataclasses import dataclass, field
+
 from django.db import models
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,7 +14,7 @@ from partnership.api.serializers import (
     CheckedSerializer,
     ReferenceSerializer,
 )
-from partnership.models import Pdu, Region, ServiceCategory
+from partnership.models import ComplexityLevel, DesiredOutcome, Pdu, Region, ServiceCategory
 from providers.models import Organisation, Population, Service
 from providers.referral_fields import REFERRAL_FIELDS
 from providers.services import ORGANISATION_PROFILE_FIELDS
@@ -138,41 +141,105 @@ class ServiceSerializer(CheckedModelSerializer):
         """Every category's levels and outcomes, read once for the whole response."""
         root = self.parent if isinstance(self.parent, serializers.ListSerializer) else self
         if not hasattr(root, "_category_options"):
-            root._category_options = {
-                category.pk: category
-                for category in ServiceCategory.objects.prefetch_related(
-                    "complexity_levels", "desired_outcomes"
-                )
-            }
+            root._category_options = category_options()
         return root._category_options
 
     @extend_schema_field(ServiceOptionSerializer(many=True))
     def get_complexity_levels(self, service: Service) -> list[dict]:
         options = self._options()
-        return [
-            {
-                "id": level.pk,
-                "name": f"{level.get_level_display()} ({category.name})",
-                "description": level.description,
-                "category": category.slug,
-            }
-            for category in (options[c.pk] for c in service.categories.all())
-            for level in category.complexity_levels.all()
-        ]
+        return [level for c in service.categories.all() for level in options[c.pk].levels]
 
     @extend_schema_field(ServiceOptionSerializer(many=True))
     def get_desired_outcomes(self, service: Service) -> list[dict]:
         options = self._options()
-        return [
+        return [outcome for c in service.categories.all() for outcome in options[c.pk].outcomes]
+
+
+@dataclass
+class CategoryOptions:
+    """A category's slug and what a referral to a service in it may choose, as the API
+    writes them."""
+
+    slug: str
+    levels: list[dict] = field(default_factory=list)
+    outcomes: list[dict] = field(default_factory=list)
+
+
+def category_options() -> dict[int, CategoryOptions]:
+    """Every category's complexity levels and desired outcomes, by category id: read once
+    for a whole response, as rows (three small statements)."""
+    categories = {row["id"]: row for row in ServiceCategory.objects.values("id", "slug", "name")}
+    options = {pk: CategoryOptions(slug=row["slug"]) for pk, row in categories.items()}
+    level_names = dict(ComplexityLevel.Level.choices)
+    for level in ComplexityLevel.objects.order_by("category_id", "id").values(
+        "id", "category_id", "level", "description"
+    ):
+        category = categories[level["category_id"]]
+        options[category["id"]].levels.append(
             {
-                "id": outcome.pk,
-                "name": outcome.description,
-                "description": f"{outcome.description} ({category.name})",
-                "category": category.slug,
+                "id": level["id"],
+                "name": f"{level_names.get(level['level'], level['level'])} ({category['name']})",
+                "description": level["description"],
+                "category": category["slug"],
             }
-            for category in (options[c.pk] for c in service.categories.all())
-            for outcome in category.desired_outcomes.all()
-        ]
+        )
+    for outcome in DesiredOutcome.objects.order_by("category_id", "position", "id").values(
+        "id", "category_id", "description"
+    ):
+        category = categories[outcome["category_id"]]
+        options[category["id"]].outcomes.append(
+            {
+                "id": outcome["id"],
+                "name": outcome["description"],
+                "description": f"{outcome['description']} ({category['name']})",
+                "category": category["slug"],
+            }
+        )
+    return options
+
+
+def service_representations(rows: list[dict]) -> list[dict]:
+    """Services' JSON from their rows (`providers.selectors.service_rows`): a page costs a
+    dict per service rather than model objects and a field object per value. Equal to
+    `ServiceSerializer`'s output (tested)."""
+    if not rows:
+        return []
+    options = category_options()
+    zone = timezone.get_current_timezone()
+    return [_service_representation(row, options, zone) for row in rows]
+
+
+def _service_representation(row: dict, options: dict, zone) -> dict:
+    categories = [options[pk] for pk in row["category_ids"]]
+    data = {name: row[name] for name in _SERVICE_PLAIN_FIELDS}
+    data.update(
+        organisation={"id": row["organisation_id"], "name": row["organisation_name"]},
+        categories=[category.slug for category in categories],
+        complexity_levels=[level for category in categories for level in category.levels],
+        desired_outcomes=[outcome for category in categories for outcome in category.outcomes],
+        pdus=list(row["pdu_ids"]),
+        updated_at=_instant(row["updated_at"], zone),
+    )
+    return {name: data[name] for name in ServiceSerializer.Meta.fields}
+
+
+def _instant(value, zone) -> str:
+    """A moment as DRF writes it: ISO 8601 in the time zone, UTC as `Z`."""
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+_SERVICE_BUILT_FIELDS = {
+    "organisation",
+    "categories",
+    "complexity_levels",
+    "desired_outcomes",
+    "pdus",
+    "updated_at",
+}
+_SERVICE_PLAIN_FIELDS = [
+    name for name in ServiceSerializer.Meta.fields if name not in _SERVICE_BUILT_FIELDS
+]
 
 
 class ServiceInputSerializer(CheckedSerializer):

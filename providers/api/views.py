@@ -13,7 +13,12 @@ from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import Pdu, User
 from providers import rules, selectors, services
 from providers.api import serializers
-from providers.filters import OrganisationFilter, ServiceFilter
+from providers.filters import (
+    OrganisationFilter,
+    ServiceFilter,
+    directory_filters,
+    service_list_parameters,
+)
 from providers.models import Organisation, Service
 
 
@@ -105,6 +110,19 @@ class ServiceViewSet(
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         return queryset.prefetch_related(Prefetch("pdus", queryset=Pdu.objects.only("id")))
+
+    # No docstring: the schema describes the list by the class's.
+    def list(self, request, *args, **kwargs):
+        # Rows, not objects, and the filter set's fields rather than a filter set per request
+        # (the filter set still describes the parameters in the schema).
+        parameters = service_list_parameters(request.query_params)
+        services = selectors.service_search(
+            user=request.user, filters=directory_filters(parameters)
+        )
+        if parameters.get("status"):
+            services = services.filter(status=parameters["status"])
+        page = self.paginate_queryset(selectors.service_rows(services))
+        return self.get_paginated_response(serializers.service_representations(page))
 
     def get_serializer_class(self):
         return (

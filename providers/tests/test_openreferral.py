@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from partnership.models import Role, ServiceCategory
 from partnership.tests.factories import UserFactory
-from providers.models import Service
+from providers.models import Organisation, Service
 from providers.openreferral import taxonomy_term_id
 from providers.tests.factories import OrganisationFactory, make_service
 
@@ -222,3 +222,42 @@ def test_a_page_runs_a_fixed_number_of_queries(client, registry):
         return len(ctx)
 
     assert queries(2) == queries(12)
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        (
+            "/openreferral/services",
+            {},
+            lambda: Service.objects.exclude(status=Service.Status.CLOSED).order_by("name", "pk"),
+        ),
+        (
+            "/openreferral/services",
+            {"search": "support"},
+            lambda: (
+                Service.objects.exclude(status=Service.Status.CLOSED)
+                .filter(description__icontains="support")
+                .order_by("name", "pk")
+            ),
+        ),
+        (
+            "/openreferral/organizations",
+            {},
+            lambda: Organisation.objects.order_by("name", "pk"),
+        ),
+    ],
+)
+def test_the_pages_walk_the_whole_list_in_its_order(client, registry, path, params, expected):
+    # Names that tie, so that the order falls to the id.
+    for _ in range(5):
+        make_service("Same name", organisation=registry["charity"])
+        OrganisationFactory(name="Same organisation")
+
+    walked = []
+    for number in (1, 2, 3, 4, 5):
+        page = client.get(path, {**params, "per_page": 2, "page": number}).json()
+        walked += [row["id"] for row in page["contents"]]
+    # Every search hit ranks the same here, so the pages are in name order all the same.
+    assert walked == [str(row.public_id) for row in expected()][:10]
+    assert len(walked) == len(set(walked))

@@ -136,7 +136,15 @@ def _paginate(request: HttpRequest, queryset, render: Callable[[list], list[dict
     # A page past the last is empty, as HSDS has it, without its offset reaching the
     # database (where a 20-digit one overflows a bigint).
     last = max(1, -(-total // per_page))
-    rows = list(queryset[(number - 1) * per_page : number * per_page]) if number <= last else []
+    rows = []
+    if number <= last:
+        # The page's ids first, in the list's order (from an index on it where there is one,
+        # reading no table rows before the offset), then those rows alone.
+        ids = list(
+            queryset.values_list("pk", flat=True)[(number - 1) * per_page : number * per_page]
+        )
+        found = queryset.order_by().in_bulk(ids)
+        rows = [found[pk] for pk in ids]
     return openreferral.page(contents=render(rows), total=total, number=number, per_page=per_page)
 
 
