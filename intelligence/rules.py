@@ -7,6 +7,9 @@
   commissioner sees for their body's regions.
 - Referral quality: the receiving organisation's staff rate a referral as they decide it;
   a PDU's practitioners see their PDU's figures.
+- The partnership report: a commissioner generates and reads both versions for their
+  body's regions; provider staff read the providers' version (no personal data) for the
+  regions their organisation has services in.
 
 Scoping querysets live in `intelligence.selectors` and use these predicates.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 import rules
 
 from capacity.rules import is_regional_commissioner
-from partnership.rules import Action, Policies, Policy
+from partnership.rules import Action, Policies, Policy, has_organisation, is_provider_staff
 from referrals import rules as referral_rules
 from referrals.models import Referral
 
@@ -24,6 +27,9 @@ records_unmet_need = referral_rules.is_pdu_practitioner
 sees_unmet_need = is_regional_commissioner
 sees_equality = is_regional_commissioner
 sees_pdu_quality = referral_rules.is_pdu_practitioner
+generates_partnership_reports = is_regional_commissioner
+sees_commissioners_reports = is_regional_commissioner
+sees_providers_reports = is_provider_staff & has_organisation
 
 
 @rules.predicate
