@@ -1,7 +1,8 @@
 """Demo intelligence: unmet need across Greater Manchester's PDUs, heaviest where no local
-service of the kind exists; equality monitoring answers on the demo's sent referrals; and
-providers' ratings of the information in referrals they decided. Safe to run again: the
-demo's own records are replaced, nothing else is touched."""
+service of the kind exists; equality monitoring answers on the demo's sent referrals;
+providers' ratings of the information in referrals they decided; and last month's
+partnership report for Greater Manchester. Safe to run again: the demo's own records are
+replaced (the report generated afresh), nothing else is touched."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, time, timedelta
 from django.utils import timezone
 
 from intelligence.models import CHARACTERISTICS, EqualityMonitoring, QualityRating, UnmetNeed
-from partnership.models import Pdu, Role, ServiceCategory, User
+from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from providers.models import Service
 from referrals.demo import demo_moment
 from referrals.models import Referral, Status
@@ -369,9 +370,28 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     progress(f"referral quality: {rated} ratings")
     needs = _unmet_need(practitioner)
     progress(f"unmet need: {needs} recorded")
+    reports = _partnership_report(users["commissioner@demo.example"])
+    progress(f"partnership report: {reports} versions for last month")
     return {
         "history_referrals": history,
         "equality_monitoring": answered,
         "quality_ratings": rated,
         "unmet_needs": needs,
+        "partnership_reports": reports,
     }
+
+
+def _partnership_report(commissioner: User) -> int:
+    """Last month's report for Greater Manchester, as its commissioner would generate it, so
+    that the list of reports is not empty."""
+    from intelligence.report_services import partnership_report_generate, previous_month
+
+    period_start, period_end = previous_month(timezone.localdate())
+    return len(
+        partnership_report_generate(
+            region=Region.objects.get(code=DEMO_REGION),
+            period_start=period_start,
+            period_end=period_end,
+            by=commissioner,
+        )
+    )

@@ -43,6 +43,7 @@ class ReportForm(GovukFormMixin, forms.Form):
     day = GovukDateField(
         label="A date in the period",
         when="today_or_past",
+        error_messages={"required": "Enter a date in the period"},
         help_text="The report covers the calendar month or quarter this date is in. "
         "For example, 15 3 2026",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from intelligence.models import UnmetNeed
+from intelligence.models import PartnershipReport, UnmetNeed
 from intelligence.selectors import unmet_need_pdus_for
 from partnership.api.fields import ScopedPrimaryKeyRelatedField
 from partnership.api.serializers import CheckedModelSerializer, CheckedSerializer
@@ -54,3 +54,26 @@ class UnmetNeedCreateSerializer(CheckedSerializer):
         default=list,
         max_length=len(UnmetNeed.Flag.choices),
     )
+
+
+class PartnershipReportSerializer(CheckedModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    region = serializers.CharField(source="region.code", read_only=True)
+    figures = serializers.JSONField(
+        read_only=True,
+        help_text="Each section's title, where its figures come from, its table (columns and "
+        "rows) and its chart's bars; null is a figure withheld or not worked out",
+    )
+
+    class Meta:
+        model = PartnershipReport
+        fields = [
+            "id",
+            "region",
+            "period_start",
+            "period_end",
+            "audience",
+            "generated_at",
+            "figures",
+        ]
+        read_only_fields = fields

@@ -1,4 +1,4 @@
-"""API resources of intelligence: unmet need."""
+"""API resources of intelligence: unmet need and the partnership report."""
 
 from rest_framework.routers import DefaultRouter
 
@@ -7,5 +7,8 @@ from intelligence.api import views
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("unmet-needs", views.UnmetNeedViewSet, basename="unmet-need")
+router.register(
+    "partnership-reports", views.PartnershipReportViewSet, basename="partnership-report"
+)
 
 urlpatterns = router.urls

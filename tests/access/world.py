@@ -24,6 +24,7 @@ from commissioning import services as commissioning
 from commissioning.exports import record_releases
 from commissioning.models import Application, AssessorAssignment, FundingRound, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
+from intelligence.report_services import partnership_report_generate
 from intelligence.services import unmet_need_record
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
@@ -80,6 +81,7 @@ SCOPED_KINDS = frozenset(
         "agreement",
         "alert",
         "unmet need",
+        "partnership report",
         "webhook endpoint",
         "webhook delivery",
     }
@@ -94,6 +96,7 @@ UNSCOPED_KINDS = frozenset(
         "taxonomy",
         "taxonomy term",
         "open data path",
+        "open data quarter",
         "admin object",
     }
 )
@@ -340,6 +343,16 @@ def build_world() -> World:
     awarded = _awarded_without_agreement(agreement, ours, provider_admin)
     other_awarded = _awarded_without_agreement(other_agreement, theirs, other_admin)
 
+    # This month's partnership reports, both versions, for Greater Manchester and London.
+    this_month = timezone.localdate().replace(day=1)
+    month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    report, providers_report = partnership_report_generate(
+        region=manchester, period_start=this_month, period_end=month_end, by=commissioner
+    )
+    other_report, other_providers_report = partnership_report_generate(
+        region=london, period_start=this_month, period_end=month_end, by=other_commissioner
+    )
+
     alert = raise_alert(service, region="L")
     other_alert = raise_alert(other_service, region="J")
     endpoint, delivery = _webhook_with_delivery(ours, provider_admin, referral)
@@ -451,6 +464,14 @@ def build_world() -> World:
         "agreement": {"*": (ref(agreement), ref(other_agreement))},
         "alert": {"*": (ref(alert), ref(other_alert))},
         "unmet need": {"*": (ref(need), ref(other_need))},
+        # Provider staff read the providers' version: theirs is Greater Manchester's.
+        "partnership report": {
+            "*": (ref(report), ref(other_report)),
+            **{
+                role: (ref(providers_report), ref(other_providers_report))
+                for role in ("provider admin", "caseworker trained", "caseworker untrained")
+            },
+        },
         "webhook endpoint": {"*": (ref(endpoint), ref(other_endpoint))},
         "webhook delivery": {
             "*": (
@@ -475,6 +496,7 @@ def build_world() -> World:
             )
         },
         "open data path": {"rest": "service_at_locations"},
+        "open data quarter": {"code": manchester.code, "year": this_month.year, "quarter": 1},
         "admin object": {},  # resolved from the admin page's model, see admin_object_kwargs
     }
     Group.objects.create(name="Service support")
