@@ -54,9 +54,9 @@ def test_a_commissioner_reads_generates_and_downloads_the_partnership_report(sig
     assert_no_axe_violations(page)
 
     day = timezone.localdate() - timedelta(days=1)
-    page.get_by_label("Day").fill(str(day.day))
-    page.get_by_label("Month").fill(str(day.month))
-    page.get_by_label("Year").fill(str(day.year))
+    page.get_by_label("Day", exact=True).fill(str(day.day))
+    page.get_by_role("textbox", name="Month").fill(str(day.month))
+    page.get_by_label("Year", exact=True).fill(str(day.year))
     page.get_by_role("button", name="Generate report").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Partnership report")
     assert (
