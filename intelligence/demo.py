@@ -1,6 +1,6 @@
 """Demo intelligence: unmet need across Greater Manchester's PDUs, heaviest where no local
 service of the kind exists; equality monitoring answers on the demo's sent referrals;
-providers' ratings of the information in referrals they decided; and last month's
+providers' ratings of the information in referrals they decided; and this month's
 partnership report for Greater Manchester. Safe to run again: the demo's own records are
 replaced (the report generated afresh), nothing else is touched."""
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from intelligence.models import CHARACTERISTICS, EqualityMonitoring, QualityRating, UnmetNeed
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
+from partnership.months import add_months, month_start
 from providers.models import Service
 from referrals.demo import demo_moment
 from referrals.models import Referral, Status
@@ -371,7 +372,7 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     needs = _unmet_need(practitioner)
     progress(f"unmet need: {needs} recorded")
     reports = _partnership_report(users["commissioner@demo.example"])
-    progress(f"partnership report: {reports} versions for last month")
+    progress(f"partnership report: {reports} versions for this month")
     return {
         "history_referrals": history,
         "equality_monitoring": answered,
@@ -382,16 +383,17 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
 
 
 def _partnership_report(commissioner: User) -> int:
-    """Last month's report for Greater Manchester, as its commissioner would generate it, so
-    that the list of reports is not empty."""
-    from intelligence.report_services import partnership_report_generate, previous_month
+    """This month's report so far for Greater Manchester, as its commissioner would generate
+    it, so that the list of reports is not empty: the month the demo's capacity figures
+    describe (oversubscribed women's services, an under-used wellbeing service)."""
+    from intelligence.report_services import partnership_report_generate
 
-    period_start, period_end = previous_month(timezone.localdate())
+    period_start = month_start(timezone.localdate())
     return len(
         partnership_report_generate(
             region=Region.objects.get(code=DEMO_REGION),
             period_start=period_start,
-            period_end=period_end,
+            period_end=add_months(period_start, 1) - timedelta(days=1),
             by=commissioner,
         )
     )
