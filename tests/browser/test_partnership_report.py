@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from intelligence.models import PartnershipReport
+from intelligence.report import quarter_bounds
 from tests.browser.axe import assert_no_axe_violations
 
 pytestmark = pytest.mark.browser
@@ -59,12 +60,13 @@ def test_a_commissioner_reads_generates_and_downloads_the_partnership_report(sig
     page.get_by_label("Year", exact=True).fill(str(day.year))
     page.get_by_role("button", name="Generate report").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Partnership report")
-    assert (
-        PartnershipReport.objects.filter(
-            generated_by__email="commissioner@demo.example", period_end__gte=day
-        ).count()
-        == 2
+    quarter_start, quarter_end = quarter_bounds(day.year, (day.month - 1) // 3 + 1)
+    generated = PartnershipReport.objects.filter(
+        period_start=quarter_start,
+        period_end=quarter_end,
+        generated_by__email="commissioner@demo.example",
     )
+    assert generated.count() == 2
 
     with page.expect_download() as download_info:
         page.get_by_test_id("download-pdf").click()
