@@ -102,7 +102,9 @@ def _bars(pairs, *, unit: str = "") -> dict:
     }
 
 
-def _section(key, title, source, columns, rows, chart, *, counts=(), note="") -> dict:
+def _section(key, title, source, columns, rows, chart, *, counts=(), labels=1, note="") -> dict:
+    """A section as JSON: `labels` is how many of a row's first cells name it, the rest are
+    figures; `counts` the columns that count people (suppressed in the providers' version)."""
     return {
         "key": key,
         "title": title,
@@ -111,6 +113,7 @@ def _section(key, title, source, columns, rows, chart, *, counts=(), note="") ->
         "rows": rows,
         "chart": chart,
         "count_columns": list(counts),
+        "label_columns": labels,
         "note": note,
     }
 
@@ -296,6 +299,7 @@ def reasons_section(region: Region, start, end) -> dict:
         rows,
         _bars([(f"{row[0]}: {row[1]}", row[2]) for row in rows if row[2]]),
         counts=(2,),
+        labels=2,
     )
 
 
@@ -324,10 +328,10 @@ def unmet_need_section(region: Region, months: list[date]) -> dict:
     rows = [
         [
             row.category.name,
-            row.total,
-            row.sent,
             row.reasons[0][0] if row.reasons else "",
             row.pdus[0][0] if row.pdus else "",
+            row.total,
+            row.sent,
         ]
         for row in rows_by_category
         if row.total
@@ -338,10 +342,11 @@ def unmet_need_section(region: Region, months: list[date]) -> dict:
         "Needs practitioners in the region's PDUs recorded in the period as having nothing "
         "suitable (from a search, a declined or withdrawn referral, or directly), beside the "
         "referrals sent to the category's services (intelligence.figures).",
-        ["Category", "Unmet needs", "Referrals sent", "Reason given most", "PDU recorded most"],
+        ["Category", "Reason given most", "PDU recorded most", "Unmet needs", "Referrals sent"],
         rows,
-        _bars([(row[0], row[1]) for row in rows]),
-        counts=(1, 2),
+        _bars([(row[0], row[3]) for row in rows]),
+        counts=(3, 4),
+        labels=3,
     )
 
 
@@ -389,6 +394,7 @@ def surveys_section(region: Region, period_start: date, period_end: date) -> dic
         rows,
         _bars([(f"{row[1]}: {row[2]}", row[3]) for row in rows]),
         counts=(3,),
+        labels=3,
         note="" if rows else SURVEYS_EMPTY,
     )
 
@@ -435,6 +441,7 @@ def equality_section(region: Region, start, end) -> dict:
         ],
         rows,
         _bars(chart, unit="%"),
+        labels=2,
     )
 
 
@@ -612,6 +619,7 @@ def sharing_section(region: Region, *, audience: str) -> dict:
         rows or summary,
         _bars([(row[0], row[1]) for row in summary[1:]]),
         counts=() if rows else (1,),
+        labels=3 if rows else 1,
         note=f"{in_force} of {len(organisations)} organisations have signed.",
     )
 
@@ -711,9 +719,7 @@ def report_rows_flat(report: dict) -> list[list]:
     flat = []
     for section in report["sections"]:
         for row in section["rows"]:
-            labels = 1
-            while labels < len(row) - 1 and isinstance(row[labels], str):
-                labels += 1
+            labels = min(section["label_columns"], len(row) - 1)
             label = " / ".join(str(cell) for cell in row[:labels])
             for column, value in zip(section["columns"][labels:], row[labels:], strict=False):
                 flat.append([section["title"], label, column, "" if value is None else value])
