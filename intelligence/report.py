@@ -356,10 +356,7 @@ def _survey_results(region: Region, period_start: date, period_end: date) -> lis
     if survey_results_for is None:
         return []
     return list(
-        survey_results_for(
-            Region.objects.filter(pk=region.pk), period_start=period_start, period_end=period_end
-        )
-        or []
+        survey_results_for(Region.objects.filter(pk=region.pk), period_start, period_end) or []
     )
 
 

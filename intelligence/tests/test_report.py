@@ -314,3 +314,35 @@ def test_period_months_cover_a_quarter():
 def test_regions_whose_bodies_have_no_commissioners_get_no_monthly_report(db):
     CommissioningBodyFactory(name="A body with nobody in it")
     assert report_services.monthly_regions() == []
+
+
+def test_the_surveys_section_shows_the_surveys_own_figures_when_there_are_some(period, monkeypatch):
+    from intelligence import figures
+
+    def survey_results_for(regions, period_start, period_end):
+        assert list(regions) == [Region.objects.get(code="L")]
+        return [
+            {
+                "title": "Partnership survey",
+                "questions": [
+                    {
+                        "text": "Commissioners involve us in design",
+                        "answers": [
+                            {"label": "Agree", "count": 12},
+                            {"label": "Disagree", "count": None},
+                        ],
+                    }
+                ],
+            }
+        ]
+
+    monkeypatch.setattr(figures, "survey_results_for", survey_results_for, raising=False)
+    surveys = _section(
+        partnership_report(Region.objects.get(code="L"), *period, audience=COMMISSIONERS),
+        "surveys",
+    )
+    assert surveys["rows"] == [
+        ["Partnership survey", "Commissioners involve us in design", "Agree", 12],
+        ["Partnership survey", "Commissioners involve us in design", "Disagree", None],
+    ]
+    assert surveys["note"] == ""

@@ -101,6 +101,17 @@ def test_the_api_gives_each_user_the_reports_they_may_read(client, commissioner,
     assert client.get("/api/v1/partnership-reports/", **auth(outsider)).json()["results"] == []
 
 
+def test_the_api_list_reads_in_a_fixed_number_of_queries(
+    client, commissioner, service, django_assert_max_num_queries
+):
+    _generate(client, commissioner)
+    client.logout()
+    headers = auth(commissioner)
+    with django_assert_max_num_queries(12):
+        response = client.get("/api/v1/partnership-reports/", **headers)
+    assert response.json()["count"] == 2
+
+
 def test_the_open_csv_is_suppressed_open_to_anyone_and_versioned(client, service):
     today = timezone.localdate()
     quarter = (today.month - 1) // 3 + 1
