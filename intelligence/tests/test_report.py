@@ -346,3 +346,18 @@ def test_the_surveys_section_shows_the_surveys_own_figures_when_there_are_some(p
         ["Partnership survey", "Commissioners involve us in design", "Disagree", None],
     ]
     assert surveys["note"] == ""
+
+
+def test_beat_runs_the_monthly_reports_on_the_first_of_the_month(seeded, monkeypatch):
+    from intelligence import tasks
+    from partnership.celery import app
+
+    entry = app.conf.beat_schedule["partnership-reports-monthly"]
+    assert entry["task"] == "intelligence.tasks.partnership_reports_monthly"
+    assert entry["schedule"].day_of_month == {1}
+    queued = []
+    monkeypatch.setattr(tasks.partnership_report_monthly_for, "delay", queued.append)
+    assert tasks.partnership_reports_monthly.apply().get() == 1
+    assert queued == [seeded["region"].pk]
+    assert tasks.partnership_report_monthly_for.apply(args=[seeded["region"].pk]).get() is True
+    assert tasks.partnership_report_monthly_for.apply(args=[seeded["region"].pk]).get() is False
