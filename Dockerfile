@@ -23,6 +23,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=partnership.settings.production \
     WEB_CONCURRENCY=3 \
     FORWARDED_ALLOW_IPS=*
+# Pango draws the partnership report's PDF (weasyprint).
+RUN apt-get update -qq \
+    && apt-get install -y -qq --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+    && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --no-log-init --uid 10001 partnership
 WORKDIR /app
 

@@ -1,8 +1,10 @@
 """Demo intelligence: unmet need across Greater Manchester's PDUs, heaviest where no local
-service of the kind exists; equality monitoring answers on the demo's sent referrals; and
+service of the kind exists; equality monitoring answers on the demo's sent referrals;
 providers' ratings of the information in referrals they decided; a closed survey of the
-region's practitioners with its answers, and an open one of provider staff. Safe to run
-again: the demo's own records are replaced, nothing else is touched."""
+region's practitioners with its answers, and an open one of provider staff; and this
+month's partnership report for Greater Manchester, made last so that it reads them all.
+Safe to run again: the demo's own records are replaced (the report generated afresh),
+nothing else is touched."""
 
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from intelligence.models import (
     UnmetNeed,
 )
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
+from partnership.months import add_months, month_start
 from providers.models import Service
 from referrals.demo import demo_moment
 from referrals.models import Referral, Status
@@ -507,10 +510,30 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     progress(f"unmet need: {needs} recorded")
     answers = _surveys(users["commissioner@demo.example"])
     progress(f"surveys: {answers} answers to the closed survey, one survey open")
+    reports = _partnership_report(users["commissioner@demo.example"])
+    progress(f"partnership report: {reports} versions for this month")
     return {
         "survey_answers": answers,
         "history_referrals": history,
         "equality_monitoring": answered,
         "quality_ratings": rated,
         "unmet_needs": needs,
+        "partnership_reports": reports,
     }
+
+
+def _partnership_report(commissioner: User) -> int:
+    """This month's report so far for Greater Manchester, as its commissioner would generate
+    it, so that the list of reports is not empty: the month the demo's capacity figures
+    describe (oversubscribed women's services, an under-used wellbeing service)."""
+    from intelligence.report_services import partnership_report_generate
+
+    period_start = month_start(timezone.localdate())
+    return len(
+        partnership_report_generate(
+            region=Region.objects.get(code=DEMO_REGION),
+            period_start=period_start,
+            period_end=add_months(period_start, 1) - timedelta(days=1),
+            by=commissioner,
+        )
+    )

@@ -367,3 +367,42 @@ class ServiceConfidence(models.Model):
 
     def __str__(self) -> str:
         return f"Confidence {self.rating} in {self.service}"
+
+
+class PartnershipReport(models.Model):
+    """A region's partnership report for a period, kept as it was generated: its figures as
+    JSON and its PDF in the private storage. One per region, period and audience: the
+    commissioners' version, and the providers' version with no personal data."""
+
+    class Audience(models.TextChoices):
+        COMMISSIONERS = "commissioners", "Commissioners"
+        PROVIDERS = "providers", "Providers (no personal data)"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    region = models.ForeignKey("partnership.Region", on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField()
+    period_end = models.DateField()
+    audience = models.CharField(max_length=15, choices=Audience.choices)
+    generated_at = models.DateTimeField(default=timezone.now)
+    # Nobody for the monthly run.
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    figures = models.JSONField(default=dict)
+    pdf_name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-period_start", "region__name", "audience"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "period_start", "period_end", "audience"],
+                name="partnership_report_once_per_period",
+            ),
+            models.CheckConstraint(
+                name="partnership_report_period_in_order",
+                condition=Q(period_end__gte=models.F("period_start")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Partnership report for {self.region}, {self.period_start:%B %Y}"

@@ -10,6 +10,9 @@
 - Surveys: a commissioner schedules them for their body's regions and sees their results,
   suppressed; a survey is answered, once, by the people it is addressed to (practitioners
   placed in its regions, or the staff of organisations working there), while it is open.
+- The partnership report: a commissioner generates and reads both versions for their
+  body's regions; provider staff read the providers' version (no personal data) for the
+  regions their organisation has services in.
 
 Scoping querysets live in `intelligence.selectors` and use these predicates.
 """
@@ -19,8 +22,8 @@ from __future__ import annotations
 import rules
 
 from capacity.rules import is_regional_commissioner
-from partnership.models import PROVIDER_ROLES
-from partnership.rules import Action, Policies, Policy
+from partnership import rules as partnership_rules
+from partnership.rules import Action, Policies, Policy, has_organisation
 from referrals import rules as referral_rules
 from referrals.models import Referral
 
@@ -29,13 +32,11 @@ sees_unmet_need = is_regional_commissioner
 sees_equality = is_regional_commissioner
 sees_pdu_quality = referral_rules.is_pdu_practitioner
 schedules_surveys = is_regional_commissioner
-
-
-@rules.predicate
-def is_provider_staff(user) -> bool:
-    return bool(
-        user.is_authenticated and user.role in PROVIDER_ROLES and user.organisation_id is not None
-    )
+# Provider staff of an organisation: asked surveys for its regions, read its providers' reports.
+is_provider_staff = partnership_rules.is_provider_staff & has_organisation
+generates_partnership_reports = is_regional_commissioner
+sees_commissioners_reports = is_regional_commissioner
+sees_providers_reports = is_provider_staff
 
 
 @rules.predicate

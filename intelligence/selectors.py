@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from intelligence import rules
-from intelligence.models import Survey, SurveyAudience, UnmetNeed
+from intelligence.models import PartnershipReport, Survey, SurveyAudience, UnmetNeed
 from partnership.models import PROVIDER_ROLES, Pdu, Region, Role, User
 from providers.models import Service
 from referrals.models import Referral
@@ -164,3 +164,34 @@ def survey_services_for(*, user: User) -> QuerySet[Service]:
         .distinct()
         .order_by("name")
     )
+
+
+def partnership_report_regions_for(*, user: User) -> QuerySet[Region]:
+    """The regions whose partnership reports a user reads: a commissioner's body's; for
+    provider staff, those their organisation has an open service in; none for anyone else."""
+    if rules.sees_commissioners_reports(user):
+        return user.commissioning_body.regions.order_by("name")
+    if rules.sees_providers_reports(user):
+        services = Service.objects.filter(organisation_id=user.organisation_id).exclude(
+            status=Service.Status.CLOSED
+        )
+        return Region.objects.filter(pdus__services__in=services).distinct().order_by("name")
+    return Region.objects.none()
+
+
+def partnership_report_list_visible_to(*, user: User) -> QuerySet[PartnershipReport]:
+    """The kept reports a user may read: both versions of their regions' for a commissioner,
+    the providers' version only for provider staff."""
+    reports = PartnershipReport.objects.select_related("region").filter(
+        region__in=partnership_report_regions_for(user=user)
+    )
+    if rules.sees_commissioners_reports(user):
+        return reports
+    return reports.filter(audience=PartnershipReport.Audience.PROVIDERS)
+
+
+def partnership_report_generate_regions_for(*, user: User) -> QuerySet[Region]:
+    """The regions a user may generate a report for: a commissioner's body's."""
+    if rules.generates_partnership_reports(user):
+        return user.commissioning_body.regions.order_by("name")
+    return Region.objects.none()

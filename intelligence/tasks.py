@@ -1,12 +1,15 @@
-"""Survey invitations and reminders: a daily sweep, thin and idempotent (each notification
-carries its dedupe key, so a second run tells nobody twice)."""
+"""Intelligence's scheduled work, thin and idempotent: survey invitations and reminders (a
+daily sweep; each notification carries its dedupe key, so a second run tells nobody twice),
+and the partnership report's monthly run (one task per region, each skipping a report
+already kept)."""
 
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
-from intelligence import services
+from intelligence import report_services, services
 from intelligence.models import Survey
 
 
@@ -33,3 +36,23 @@ def survey_notifications_sweep() -> dict[str, int]:
     ):
         reminded += services.survey_reminder_send(survey=survey)
     return {"invited": invited, "reminded": reminded}
+
+
+@shared_task(acks_late=True)
+def partnership_reports_monthly() -> int:
+    """Queue last month's report for every region with commissioners."""
+    regions = report_services.monthly_regions()
+    for region_id in regions:
+        partnership_report_monthly_for.delay(region_id)
+    return len(regions)
+
+
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=30,
+    max_retries=3,
+)
+def partnership_report_monthly_for(region_id: int) -> bool:
+    """Last month's report for one region, unless it is already kept."""
+    return report_services.partnership_report_monthly(region_id=region_id)

@@ -3,7 +3,7 @@ in any URL."""
 
 from django.urls import path
 
-from intelligence import views
+from intelligence import report_views, views
 
 app_name = "intelligence"
 urlpatterns = [
@@ -15,6 +15,15 @@ urlpatterns = [
         "referrals/<uuid:public_id>/equality-monitoring/",
         views.equality_record,
         name="equality-record",
+    ),
+    path("reports/", report_views.report_list, name="reports"),
+    path("reports/new/", report_views.report_new, name="report-new"),
+    path("reports/<uuid:public_id>/", report_views.report_detail, name="report"),
+    path("reports/<uuid:public_id>/pdf/", report_views.report_pdf, name="report-pdf"),
+    path(
+        "open-data/partnership/<str:code>/<int:year>-Q<int:quarter>.csv",
+        report_views.report_open_csv,
+        name="report-open-csv",
     ),
 ]
 urlpatterns += [

@@ -66,6 +66,12 @@ app.conf.beat_schedule = {
         # A run stuck behind a backlog is stale once the next one is due.
         "options": {"expires": 15 * 60},
     },
+    "partnership-reports-monthly": {
+        "task": "intelligence.tasks.partnership_reports_monthly",
+        # Last month's report for each region, early on the 1st (London time).
+        "schedule": crontab(day_of_month=1, hour=4, minute=0),
+        "options": {"expires": 24 * 60 * 60},
+    },
 }
 app.autodiscover_tasks()
 

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 # Open data with no personal data: anyone, and any cache, may keep a copy.
-OPEN_DATA_PREFIXES = ("/openreferral/", "/api/v1/exports/")
+OPEN_DATA_PREFIXES = ("/openreferral/", "/api/v1/exports/", "/open-data/")
 
 
 class NoStoreForPersonalDataMiddleware:

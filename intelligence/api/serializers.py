@@ -7,7 +7,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from intelligence import figures
-from intelligence.models import Survey, UnmetNeed
+from intelligence.models import PartnershipReport, Survey, UnmetNeed
 from intelligence.selectors import unmet_need_pdus_for
 from partnership.api.fields import ScopedPrimaryKeyRelatedField
 from partnership.api.serializers import CheckedModelSerializer, CheckedSerializer
@@ -101,3 +101,26 @@ class SurveyResultsSerializer(SurveySerializer):
         return {
             key: results[key] for key in ("responses", "ratings", "gaps", "free_text", "confidence")
         }
+
+
+class PartnershipReportSerializer(CheckedModelSerializer):
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    region = serializers.CharField(source="region.code", read_only=True)
+    figures = serializers.JSONField(
+        read_only=True,
+        help_text="Each section's title, where its figures come from, its table (columns and "
+        "rows) and its chart's bars; null is a figure withheld or not worked out",
+    )
+
+    class Meta:
+        model = PartnershipReport
+        fields = [
+            "id",
+            "region",
+            "period_start",
+            "period_end",
+            "audience",
+            "generated_at",
+            "figures",
+        ]
+        read_only_fields = fields

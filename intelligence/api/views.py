@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from intelligence import selectors, services
 from intelligence.api import serializers
-from intelligence.models import Survey, UnmetNeed
+from intelligence.models import PartnershipReport, Survey, UnmetNeed
 from partnership.api.scoping import UserScopedViewMixin
 
 
@@ -88,3 +88,34 @@ class SurveyViewSet(
         if self.action == "retrieve":
             return serializers.SurveyResultsSerializer
         return serializers.SurveySerializer
+
+
+class PartnershipReportFilter(filters.FilterSet):
+    region = filters.CharFilter(field_name="region__code")
+    audience = filters.ChoiceFilter(choices=PartnershipReport.Audience.choices)
+    period_start = filters.DateFilter()
+
+    class Meta:
+        model = PartnershipReport
+        fields = ["region", "audience", "period_start"]
+
+
+class PartnershipReportViewSet(
+    UserScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Kept partnership reports with their figures: commissioners read both versions for
+    their regions, provider staff the providers' version (no personal data) for the regions
+    their organisation has services in."""
+
+    model = PartnershipReport
+    lookup_field = "public_id"
+    serializer_class = serializers.PartnershipReportSerializer
+    filterset_class = PartnershipReportFilter
+
+    def scoped_queryset(self, user):
+        return selectors.partnership_report_list_visible_to(user=user).order_by(
+            "-period_start", "region__name", "audience", "pk"
+        )

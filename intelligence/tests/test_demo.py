@@ -63,6 +63,17 @@ def test_the_demo_has_unmet_need_equality_answers_and_ratings(client):
     white = next(group for group in table.groups if group.key == "white")
     assert white.referrals is not None and white.rates["acceptance"] is not None
     assert table.published.primary  # small groups there are, and they are withheld
+    # This month's partnership report for the region, both versions, reads as the region's:
+    # women's services oversubscribed, wellbeing under-used, unmet need recorded.
+    from intelligence.models import PartnershipReport
+
+    report = PartnershipReport.objects.get(region__code="L", audience="commissioners")
+    sections = {section["key"]: section for section in report.figures["sections"]}
+    used = {row[0]: row[4] for row in sections["volumes"]["rows"]}
+    assert used["Women's services"] > 100
+    assert used["Emotional wellbeing"] < 50
+    assert sections["unmet_need"]["rows"]
+    assert PartnershipReport.objects.filter(audience="providers").count() == 1
     client.force_login(User.objects.get(email="practitioner@demo.example"))
     assert 'data-testid="quality-panel"' in client.get("/").content.decode()
 

@@ -135,6 +135,9 @@ TAGS = {
     "exports": "Open data: grants as 360Giving, contracts as OCDS.",
     "events": "The change feed: what happened to the referrals you may see, in order, "
     "from a cursor.",
+    "partnership-reports": "Kept partnership reports of a region's month or quarter, their "
+    "figures section by section: commissioners read both versions, provider staff the one "
+    "with no personal data.",
     "unmet-needs": "Needs practitioners found nothing suitable for, with no identifiers: "
     "practitioners record them for their PDU; commissioners read their regions'.",
     "surveys": "Gap and partnership surveys of a commissioner's regions, with their results; "
@@ -206,6 +209,8 @@ SUMMARIES = {
     "services_partial_update": "Change a service",
     "staff_list": "List your organisation's staff",
     "staff_retrieve": "Read a member of staff",
+    "partnership_reports_list": "List partnership reports",
+    "partnership_reports_retrieve": "Read a partnership report's figures",
     "unmet_needs_list": "List unmet needs",
     "unmet_needs_create": "Record an unmet need",
     "unmet_needs_retrieve": "Read an unmet need",

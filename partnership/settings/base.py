@@ -419,6 +419,9 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "commissioning.models.Application.Status",
         "AgreementStatusEnum": "commissioning.models.Agreement.Status",
         "UnmetNeedReasonEnum": "intelligence.models.UnmetNeed.Reason",
+        "SurveyStatusEnum": "intelligence.models.Survey.Status",
+        "SurveyAudienceEnum": "intelligence.models.SurveyAudience",
+        "PartnershipReportAudienceEnum": "intelligence.models.PartnershipReport.Audience",
         "WebhookEventTypeEnum": "integrations.events.EVENT_TYPE_CHOICES",
     },
     "POSTPROCESSING_HOOKS": [

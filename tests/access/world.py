@@ -25,6 +25,7 @@ from commissioning.exports import record_releases
 from commissioning.models import Application, AssessorAssignment, FundingRound, Lot
 from commissioning.tests.factories import add_lot, new_round, open_round
 from intelligence.models import Survey
+from intelligence.report_services import partnership_report_generate
 from intelligence.services import unmet_need_record
 from notifications.tests.factories import NotificationFactory
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
@@ -82,6 +83,7 @@ SCOPED_KINDS = frozenset(
         "alert",
         "unmet need",
         "survey",
+        "partnership report",
         "webhook endpoint",
         "webhook delivery",
     }
@@ -96,6 +98,7 @@ UNSCOPED_KINDS = frozenset(
         "taxonomy",
         "taxonomy term",
         "open data path",
+        "open data quarter",
         "admin object",
     }
 )
@@ -342,6 +345,16 @@ def build_world() -> World:
     awarded = _awarded_without_agreement(agreement, ours, provider_admin)
     other_awarded = _awarded_without_agreement(other_agreement, theirs, other_admin)
 
+    # This month's partnership reports, both versions, for Greater Manchester and London.
+    this_month = timezone.localdate().replace(day=1)
+    month_end = (this_month + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    report, providers_report = partnership_report_generate(
+        region=manchester, period_start=this_month, period_end=month_end, by=commissioner
+    )
+    other_report, other_providers_report = partnership_report_generate(
+        region=london, period_start=this_month, period_end=month_end, by=other_commissioner
+    )
+
     alert = raise_alert(service, region="L")
     other_alert = raise_alert(other_service, region="J")
     endpoint, delivery = _webhook_with_delivery(ours, provider_admin, referral)
@@ -473,6 +486,14 @@ def build_world() -> World:
                 for role in ("provider admin", "caseworker trained", "caseworker untrained")
             },
         },
+        # Provider staff read the providers' version: theirs is Greater Manchester's.
+        "partnership report": {
+            "*": (ref(report), ref(other_report)),
+            **{
+                role: (ref(providers_report), ref(other_providers_report))
+                for role in ("provider admin", "caseworker trained", "caseworker untrained")
+            },
+        },
         "webhook endpoint": {"*": (ref(endpoint), ref(other_endpoint))},
         "webhook delivery": {
             "*": (
@@ -497,6 +518,7 @@ def build_world() -> World:
             )
         },
         "open data path": {"rest": "service_at_locations"},
+        "open data quarter": {"code": manchester.code, "year": this_month.year, "quarter": 1},
         "admin object": {},  # resolved from the admin page's model, see admin_object_kwargs
     }
     Group.objects.create(name="Service support")

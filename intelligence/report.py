@@ -1,0 +1,706 @@
+"""The partnership report: a region's period in one page, for the inspector, the commissioner
+and the sector's representatives alike.
+
+`partnership_report` reads every section from the figure code the portal's own pages use
+(capacity, referrals, commissioning, providers and `intelligence.figures`) and returns plain
+JSON: each section a title, a sentence on where its figures come from, a table (columns and
+rows) and a chart (bars). The commissioners' version names organisations; the providers'
+version (also the open data) names none and withholds small counts
+(`intelligence.suppression`), so nothing in it could identify a person or a member of staff.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Exists, Min, OuterRef
+from django.utils import timezone
+
+from capacity.utilisation import utilisation_history
+from commissioning.models import Agreement, Mechanism
+from intelligence import figures, suppression
+from intelligence.models import CHARACTERISTICS, MissingInformation, UnmetNeed
+from partnership.models import Region, User
+from partnership.months import add_months, month_bounds, month_start
+from partnership.working_days import add_working_days
+from providers.models import (
+    AgreementSignature,
+    Organisation,
+    Service,
+    SizeBand,
+)
+from providers.rules import current_risk_training_q
+from providers.selectors import agreement_current
+from referrals.models import (
+    DeclineReason,
+    EndOfServiceReport,
+    OutcomeResult,
+    Referral,
+    ReferralEvent,
+    Session,
+    Status,
+)
+from referrals.reminders import decision_due_on
+
+COMMISSIONERS, PROVIDERS = "commissioners", "providers"
+AUDIENCES = {
+    COMMISSIONERS: "Commissioners",
+    PROVIDERS: "Providers (no personal data)",
+}
+SMALL_BANDS = (SizeBand.MICRO, SizeBand.SMALL)
+LONG_TERM_MONTHS = 24
+ACCEPTED = (Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED)
+HOLDING = (Status.ACCEPTED, Status.IN_PROGRESS)
+SURVEYS_EMPTY = "No survey of the region was open in this period"
+
+
+def period_months(period_start: date, period_end: date) -> list[date]:
+    """The first days of the months from `period_start`'s to `period_end`'s."""
+    months, month = [], month_start(period_start)
+    while month <= period_end:
+        months.append(month)
+        month = add_months(month, 1)
+    return months
+
+
+def period_label(period_start: date, period_end: date) -> str:
+    months = period_months(period_start, period_end)
+    if len(months) == 1:
+        return f"{period_start:%B %Y}"
+    return f"{period_start:%B %Y} to {period_end:%B %Y}"
+
+
+def _percent(part: float | None, whole: float | None) -> float | None:
+    if part is None or not whole:
+        return None
+    return round(part * 100 / whole, 1)
+
+
+def _number(value) -> float | int | None:
+    """A figure as JSON: Decimals become floats."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _bars(pairs, *, unit: str = "") -> dict:
+    """A chart's bars from (label, value) pairs, each with its width as a share of the
+    largest; a withheld value (None) has no bar."""
+    pairs = [(label, _number(value)) for label, value in pairs]
+    largest = max((value for _, value in pairs if value), default=0)
+    return {
+        "unit": unit,
+        "bars": [
+            {
+                "label": label,
+                "value": value,
+                "width": round(value * 100 / largest, 1) if value and largest else 0,
+            }
+            for label, value in pairs
+        ],
+    }
+
+
+def _section(key, title, source, columns, rows, chart, *, counts=(), labels=1, note="") -> dict:
+    """A section as JSON: `labels` is how many of a row's first cells name it, the rest are
+    figures; `counts` the columns that count people (suppressed in the providers' version)."""
+    return {
+        "key": key,
+        "title": title,
+        "source": source,
+        "columns": columns,
+        "rows": rows,
+        "chart": chart,
+        "count_columns": list(counts),
+        "label_columns": labels,
+        "note": note,
+    }
+
+
+# Sections -----------------------------------------------------------------------------------
+
+
+def volumes_section(region: Region, months: list[date]) -> dict:
+    """Referrals sent by category against the capacity funding agreements contract for the
+    months (or services declare, where none does): the 150–200% question."""
+    sent, accepted, capacity, names = Counter(), Counter(), Counter(), {}
+    for cell in utilisation_history(len(months), until=months[-1], regions=[region.pk]):
+        sent[cell.category_id] += cell.sent
+        accepted[cell.category_id] += cell.accepted
+        capacity[cell.category_id] += cell.capacity
+        names[cell.category_id] = cell.category_name
+    rows = []
+    for category_id in sorted(names, key=lambda pk: names[pk]):
+        if not sent[category_id] and not capacity[category_id]:
+            continue
+        rows.append(
+            [
+                names[category_id],
+                sent[category_id],
+                accepted[category_id],
+                round(capacity[category_id], 1),
+                _percent(sent[category_id], capacity[category_id]),
+            ]
+        )
+    return _section(
+        "volumes",
+        "Referral volumes against contracted capacity",
+        "Referrals sent from the region's PDUs in the period, against the monthly referrals "
+        "that live funding agreements contract for (or a service declares, where no agreement "
+        "funds it), its capacity shared between the regions its PDUs are in "
+        "(capacity.utilisation).",
+        ["Category", "Referrals sent", "Accepted", "Capacity", "Sent as % of capacity"],
+        rows,
+        _bars([(row[0], row[4]) for row in rows], unit="%"),
+        counts=(1, 2),
+    )
+
+
+def _region_referrals(region: Region):
+    return Referral.objects.filter(pdu__region=region)
+
+
+def timeliness_section(region: Region, start, end, *, today: date) -> dict:
+    """Decisions, first contacts and end-of-service reports against their targets in
+    working days, for referrals sent (or reports sent) in the period."""
+    sent = _region_referrals(region).filter(sent_at__gte=start, sent_at__lt=end)
+    decision_counted = decision_on_time = 0
+    for referral in sent.only("sent_at", "decided_at", "status"):
+        due = decision_due_on(referral)
+        if referral.decided_at is not None:
+            decision_counted += 1
+            decision_on_time += timezone.localtime(referral.decided_at).date() <= due
+        elif referral.status == Status.SENT and due < today:
+            decision_counted += 1
+    first_contact_days = settings.REFERRAL_FIRST_CONTACT_WORKING_DAYS
+    contact_counted = contact_on_time = 0
+    for referral in sent.filter(status__in=ACCEPTED).annotate(first=Min("sessions__held_on")):
+        due = add_working_days(timezone.localtime(referral.sent_at).date(), first_contact_days)
+        if referral.first is not None:
+            contact_counted += 1
+            contact_on_time += referral.first <= due
+        elif due < today:
+            contact_counted += 1
+    report_days = settings.REFERRAL_REPORT_WORKING_DAYS
+    reports = EndOfServiceReport.objects.filter(
+        referral__pdu__region=region, sent_at__gte=start, sent_at__lt=end
+    ).annotate(
+        last=Session.objects.filter(referral=OuterRef("referral"))
+        .order_by("-held_on")
+        .values("held_on")[:1]
+    )
+    report_counted = report_on_time = 0
+    for report in reports.exclude(last=None):
+        report_counted += 1
+        report_on_time += timezone.localtime(report.sent_at).date() <= add_working_days(
+            report.last, report_days
+        )
+    rows = [
+        [
+            "Decision on a referral",
+            settings.REFERRAL_DECISION_WORKING_DAYS,
+            decision_counted,
+            decision_on_time,
+            _percent(decision_on_time, decision_counted),
+        ],
+        [
+            "First contact after acceptance",
+            first_contact_days,
+            contact_counted,
+            contact_on_time,
+            _percent(contact_on_time, contact_counted),
+        ],
+        [
+            "End-of-service report after the last session",
+            report_days,
+            report_counted,
+            report_on_time,
+            _percent(report_on_time, report_counted),
+        ],
+    ]
+    return _section(
+        "timeliness",
+        "Timeliness against the targets",
+        "Referrals sent from the region's PDUs in the period: the provider's decision against "
+        "its target in working days from sending, the first session against the first-contact "
+        "target, and end-of-service reports sent in the period against the report target after "
+        "the last session (targets from the portal's settings, the reminders' own). A step "
+        "still not taken after its due day counts as late.",
+        ["Step", "Target (working days)", "Counted", "On time", "% on time"],
+        rows,
+        _bars([(row[0], row[4]) for row in rows], unit="%"),
+        counts=(2, 3),
+    )
+
+
+def outcomes_section(region: Region, start, end) -> dict:
+    """Each desired outcome's results in end-of-service reports sent in the period."""
+    results = (
+        OutcomeResult.objects.filter(
+            report__referral__pdu__region=region,
+            report__sent_at__gte=start,
+            report__sent_at__lt=end,
+        )
+        .values("desired_outcome__description", "result")
+        .order_by()
+    )
+    table: dict[str, Counter] = defaultdict(Counter)
+    for row in results:
+        table[row["desired_outcome__description"]][row["result"]] += 1
+    keys = [choice.value for choice in OutcomeResult.Result]
+    rows = []
+    for outcome in sorted(table):
+        counts = [table[outcome][key] for key in keys]
+        rows.append([outcome, *counts, _percent(counts[0], sum(counts))])
+    return _section(
+        "outcomes",
+        "Outcomes achieved per desired outcome",
+        "Each desired outcome's result in the end-of-service reports providers sent in the "
+        "period for referrals from the region's PDUs.",
+        ["Desired outcome", *[choice.label for choice in OutcomeResult.Result], "% achieved"],
+        rows,
+        _bars([(row[0], row[-1]) for row in rows], unit="%"),
+        counts=(1, 2, 3),
+    )
+
+
+def reasons_section(region: Region, start, end) -> dict:
+    """Why referrals were declined, and what returned referrals were missing."""
+    declined = Counter(
+        _region_referrals(region)
+        .filter(status=Status.DECLINED, decided_at__gte=start, decided_at__lt=end)
+        .values_list("decline_reason", flat=True)
+    )
+    returns = ReferralEvent.objects.filter(
+        referral__pdu__region=region, kind="return", at__gte=start, at__lt=end
+    )
+    returned = returns.count()
+    missing = Counter()
+    for items in (
+        returns.filter(referral__quality_rating__decision="return")
+        .values_list("referral__quality_rating__missing", flat=True)
+        .distinct()
+    ):
+        missing.update(items or [])
+    rows = [["Declined", label, declined[value]] for value, label in DeclineReason.choices]
+    rows.append(["Returned for information", "All returns", returned])
+    rows += [
+        ["Returned for information", f"Missing: {label}", missing[value]]
+        for value, label in MissingInformation.choices
+    ]
+    return _section(
+        "reasons",
+        "Decline and return reasons",
+        "Referrals from the region's PDUs declined in the period, by the reason the provider "
+        "gave, and returned for information in the period, by what the provider's rating of "
+        "the referral said was missing (a return can name more than one thing).",
+        ["Decision", "Reason", "Referrals"],
+        rows,
+        _bars([(f"{row[0]}: {row[1]}", row[2]) for row in rows if row[2]]),
+        counts=(2,),
+        labels=2,
+    )
+
+
+def quality_section(region: Region, months: list[date]) -> dict:
+    quality = figures.referral_quality(pdus=region.pdus.all(), months=months)
+    rows = [[label, count, share] for _, label, count, share in quality.by_rating]
+    rows += [[f"Missing: {label}", count, None] for label, count in quality.missing]
+    return _section(
+        "quality",
+        "Referral quality as providers rated it",
+        "Providers' ratings of the information that referrals from the region's PDUs came "
+        "with, given when they accepted, returned or declined them in the period "
+        "(intelligence.figures.referral_quality).",
+        ["Rating", "Referrals", "% of rated"],
+        rows,
+        _bars([(row[0], row[1]) for row in rows[: len(quality.by_rating)]]),
+        counts=(1,),
+        note=f"{quality.rated} referrals rated.",
+    )
+
+
+def unmet_need_section(region: Region, months: list[date]) -> dict:
+    rows_by_category = figures.unmet_need_by_category(
+        needs=UnmetNeed.objects.all(), regions=Region.objects.filter(pk=region.pk), months=months
+    )
+    rows = [
+        [
+            row.category.name,
+            row.reasons[0][0] if row.reasons else "",
+            row.pdus[0][0] if row.pdus else "",
+            row.total,
+            row.sent,
+        ]
+        for row in rows_by_category
+        if row.total
+    ]
+    return _section(
+        "unmet_need",
+        "Unmet need",
+        "Needs practitioners in the region's PDUs recorded in the period as having nothing "
+        "suitable (from a search, a declined or withdrawn referral, or directly), beside the "
+        "referrals sent to the category's services (intelligence.figures).",
+        ["Category", "Reason given most", "PDU recorded most", "Unmet needs", "Referrals sent"],
+        rows,
+        _bars([(row[0], row[3]) for row in rows]),
+        counts=(3, 4),
+        labels=3,
+    )
+
+
+def surveys_section(region: Region, period_start: date, period_end: date) -> dict:
+    """Surveys of the region open in the period, as the surveys' own figures give them
+    (already suppressed, `figures.survey_results_for`): how many answered, each rating's
+    answers across the region, and the gaps in provision named."""
+    rows = []
+    for survey in figures.survey_results_for([region], period_start, period_end):
+        title = survey["title"]
+        rows.append([title, "People who answered", "", survey["responses"]["total"]])
+        for rating in survey["ratings"]:
+            for option, count in zip(rating["scale"], rating["all"]["counts"], strict=False):
+                rows.append([title, rating["question"], option["label"], count])
+        for gaps in survey["gaps"]:
+            for gap in gaps["rows"]:
+                rows.append([title, gaps["question"], gap["category_name"], gap["total"]])
+    return _section(
+        "surveys",
+        "Survey results",
+        "Partnership and gap surveys of the region open in the period, counted and "
+        "suppressed by the surveys' own figures (intelligence.figures.survey_results_for): "
+        "fewer than 5 answers in any cut are withheld.",
+        ["Survey", "Question", "Answer", "Responses"],
+        rows,
+        _bars([(f"{row[1]}: {row[2]}", row[3]) for row in rows if row[2]]),
+        counts=(3,),
+        labels=3,
+        note="" if rows else SURVEYS_EMPTY,
+    )
+
+
+def equality_section(region: Region, start, end) -> dict:
+    """Each monitored characteristic's groups: their share of referrals sent in the period
+    and how they fare against the whole, suppressed."""
+    referrals = _region_referrals(region).filter(sent_at__gte=start, sent_at__lt=end)
+    rows = []
+    chart = []
+    for characteristic in CHARACTERISTICS:
+        table = figures.equality_table(referrals=referrals, characteristic=characteristic)
+        for group in table.groups:
+            rows.append(
+                [
+                    table.label,
+                    group.label,
+                    group.referrals,
+                    group.share,
+                    group.rates.get("acceptance"),
+                    group.ratios.get("acceptance"),
+                    group.rates.get("outcome"),
+                    group.ratios.get("outcome"),
+                ]
+            )
+            if characteristic == CHARACTERISTICS[0]:
+                chart.append((group.label, group.share))
+    return _section(
+        "equality",
+        "Equality of access and outcome",
+        "The equality monitoring of referrals sent from the region's PDUs in the period, by "
+        "group: counts from 1 to 4, and any that would give one away, are withheld "
+        "(intelligence.suppression); rates are worked out from published counts only. The "
+        "chart shows each ethnic group's share of referrals.",
+        [
+            "Characteristic",
+            "Group",
+            "Referrals",
+            "% of referrals",
+            "Acceptance rate",
+            "Acceptance against all",
+            "Outcome rate",
+            "Outcome against all",
+        ],
+        rows,
+        _bars(chart, unit="%"),
+        labels=2,
+    )
+
+
+def _agreements_in(region: Region, period_start: date, period_end: date):
+    return (
+        Agreement.objects.filter(
+            lot__pdus__region=region, starts_on__lte=period_end, ends_on__gte=period_start
+        )
+        .exclude(status=Agreement.Status.MOBILISING, starts_on__gt=period_end)
+        .distinct()
+    )
+
+
+def funding_section(region: Region, period_start: date, period_end: date) -> dict:
+    """The agreements funding the region's services in the period: who the money goes to,
+    by what mechanism, on what terms, with what for training, and with whom."""
+    agreements = list(
+        _agreements_in(region, period_start, period_end).select_related(
+            "organisation", "application", "lot__funding_round"
+        )
+    )
+    total = sum(agreement.value for agreement in agreements)
+    co_funded = {
+        round_id: names
+        for round_id, names in _co_funders(
+            {agreement.lot.funding_round_id for agreement in agreements}
+        ).items()
+    }
+
+    def measure(label: str, chosen: list[Agreement]) -> list:
+        value = sum(agreement.value for agreement in chosen)
+        return [label, len(chosen), value, _percent(value, total)]
+
+    rows = [
+        measure("All agreements", agreements),
+        measure(
+            "To small and micro organisations",
+            [a for a in agreements if a.organisation.size_band in SMALL_BANDS],
+        ),
+        measure(
+            "To local organisations",
+            [a for a in agreements if a.organisation.reach == Organisation.Reach.LOCAL],
+        ),
+        measure("Grants", [a for a in agreements if a.mechanism == Mechanism.GRANT]),
+        measure("Contracts", [a for a in agreements if a.mechanism == Mechanism.CONTRACT]),
+        measure(
+            f"Terms of {LONG_TERM_MONTHS} months or more",
+            [a for a in agreements if add_months(a.starts_on, LONG_TERM_MONTHS) <= a.ends_on],
+        ),
+        measure("With a break clause", [a for a in agreements if a.break_clause_dates]),
+        measure(
+            "With a staff training budget line",
+            [a for a in agreements if (a.application.staff_training_budget or 0) > 0],
+        ),
+        measure(
+            "Jointly funded",
+            [a for a in agreements if co_funded.get(a.lot.funding_round_id)],
+        ),
+    ]
+    names = sorted({name for names in co_funded.values() for name in names})
+    return _section(
+        "funding",
+        "The funding picture",
+        "Funding agreements for lots in the region's PDUs that ran in the period: the value "
+        "going to small (under £100,000 a year) and local organisations, grants against "
+        "contracts, terms and break clauses, training budget lines in the applications they "
+        "came from, and rounds with co-funders (commissioning).",
+        ["Agreements", "Number", "Value (£)", "% of value"],
+        rows,
+        _bars([(row[0], row[3]) for row in rows[1:]], unit="%"),
+        note=f"Co-funders: {', '.join(names)}." if names else "No co-funders in the period.",
+    )
+
+
+def _co_funders(round_ids: set[int]) -> dict[int, list[str]]:
+    from commissioning.models import FundingRound
+
+    found: dict[int, list[str]] = defaultdict(list)
+    for round_id, name in FundingRound.co_funders.through.objects.filter(
+        fundinground_id__in=round_ids
+    ).values_list("fundinground_id", "commissioningbody__name"):
+        found[round_id].append(name)
+    return found
+
+
+def _organisations_in(region: Region):
+    """Organisations with a service in the region that is not closed."""
+    return Organisation.objects.filter(
+        Exists(
+            Service.objects.filter(organisation=OuterRef("pk"), pdus__region=region).exclude(
+                status=Service.Status.CLOSED
+            )
+        )
+    ).order_by("name")
+
+
+def training_section(region: Region, period_end: date, *, audience: str) -> dict:
+    """Staff holding cases from the region (assigned an accepted or in-progress referral)
+    and how many hold risk training current at the period's end."""
+    holding = User.objects.filter(
+        Exists(
+            Referral.objects.filter(
+                assigned_to=OuterRef("pk"), pdu__region=region, status__in=HOLDING
+            )
+        )
+    )
+    trained = set(
+        holding.filter(current_risk_training_q(on=period_end))
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    by_organisation: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pk, name in holding.values_list("pk", "organisation__name"):
+        by_organisation[name or "No organisation"][0] += 1
+        by_organisation[name or "No organisation"][1] += pk in trained
+    total = [sum(v[0] for v in by_organisation.values()), len(trained)]
+    rows = []
+    if audience == COMMISSIONERS:
+        rows = [
+            [name, held, current, _percent(current, held)]
+            for name, (held, current) in sorted(by_organisation.items())
+        ]
+    rows.append(["All providers", total[0], total[1], _percent(total[1], total[0])])
+    return _section(
+        "training",
+        "Risk-training coverage",
+        "Provider staff holding cases from the region (assigned an accepted or in-progress "
+        "referral) when the report was made, and how many hold risk-awareness training "
+        "current at the period's end (providers' training records).",
+        ["Organisation", "Staff holding cases", "With current risk training", "% covered"],
+        rows,
+        _bars([(row[0], row[3]) for row in rows], unit="%"),
+        counts=(1, 2),
+    )
+
+
+def sharing_section(region: Region, *, audience: str) -> dict:
+    """Organisations with services in the region that have signed the information-sharing
+    agreement in force."""
+    current = agreement_current()
+    organisations = list(_organisations_in(region))
+    signed = {}
+    if current is not None:
+        signed = dict(
+            AgreementSignature.objects.filter(
+                agreement=current, organisation__in=organisations
+            ).values_list("organisation_id", "signed_at")
+        )
+    rows = []
+    if audience == COMMISSIONERS:
+        rows = [
+            [
+                organisation.name,
+                "Yes" if organisation.pk in signed else "No",
+                f"{timezone.localtime(signed[organisation.pk]):%d %B %Y}"
+                if organisation.pk in signed
+                else "",
+            ]
+            for organisation in organisations
+        ]
+    in_force = len(signed)
+    summary = [
+        ["Organisations with services in the region", len(organisations)],
+        ["Signed the agreement in force", in_force],
+        ["Not signed", len(organisations) - in_force],
+    ]
+    version = f"version {current.version}" if current else "none published"
+    return _section(
+        "sharing",
+        "Information-sharing agreements in force",
+        "Organisations with an open service in the region's PDUs, and whether they have signed "
+        f"the information-sharing agreement in force ({version}) that risk information "
+        "depends on (providers' signatures).",
+        ["Organisation", "Signed", "Signed on"] if rows else ["Organisations", "Number"],
+        rows or summary,
+        _bars([(row[0], row[1]) for row in summary[1:]]),
+        counts=() if rows else (1,),
+        labels=3 if rows else 1,
+        note=f"{in_force} of {len(organisations)} organisations have signed.",
+    )
+
+
+# The report -----------------------------------------------------------------------------------
+
+
+def _withhold_small(section: dict) -> dict:
+    """The providers' version of a section: each count column suppressed as a table of its
+    own (`suppression.suppress`), and any rate in a row with a withheld count dropped."""
+    columns = section["count_columns"]
+    if not columns or not section["rows"]:
+        return section
+    rows = [list(row) for row in section["rows"]]
+    withheld_rows = set()
+    for column in columns:
+        values = [row[column] for row in rows]
+        if any(not isinstance(value, int) for value in values):
+            continue
+        published = suppression.suppress([[value] for value in values])
+        for index, row in enumerate(rows):
+            if published.cells[index][0] is None:
+                row[column] = None
+                withheld_rows.add(index)
+    for index in withheld_rows:
+        for position, value in enumerate(rows[index]):
+            if isinstance(value, float) and position not in columns:
+                rows[index][position] = None
+    # A bar drawn from a row with a withheld figure is withheld with it.
+    hidden = set()
+    for index in withheld_rows:
+        row = rows[index]
+        hidden.add(str(row[0]))
+        if len(row) > 1:
+            hidden.add(f"{row[0]}: {row[1]}")
+    chart = {
+        **section["chart"],
+        "bars": [
+            {**bar, "value": None, "width": 0} if bar["label"] in hidden else bar
+            for bar in section["chart"]["bars"]
+        ],
+    }
+    return {**section, "rows": rows, "chart": chart}
+
+
+def partnership_report(
+    region: Region,
+    period_start: date,
+    period_end: date,
+    *,
+    audience: str,
+    today: date | None = None,
+) -> dict:
+    """The region's report for the period (`period_end` inclusive) for an audience:
+    "commissioners" or "providers" (no names, small counts withheld). Plain JSON."""
+    if audience not in AUDIENCES:
+        raise ValueError(f"Not an audience: {audience}")
+    today = today or timezone.localdate()
+    months = period_months(period_start, period_end)
+    start = month_bounds(months[0])[0]
+    end = month_bounds(period_end + timedelta(days=1))[0]
+    sections = [
+        volumes_section(region, months),
+        timeliness_section(region, start, end, today=today),
+        outcomes_section(region, start, end),
+        reasons_section(region, start, end),
+        quality_section(region, months),
+        unmet_need_section(region, months),
+        surveys_section(region, period_start, period_end),
+        equality_section(region, start, end),
+        funding_section(region, period_start, period_end),
+        training_section(region, period_end, audience=audience),
+        sharing_section(region, audience=audience),
+    ]
+    if audience == PROVIDERS:
+        sections = [_withhold_small(section) for section in sections]
+    return {
+        "region": {"code": region.code, "name": region.name},
+        "period_start": period_start.isoformat(),
+        "period_end": period_end.isoformat(),
+        "period": period_label(period_start, period_end),
+        "audience": audience,
+        "sections": sections,
+    }
+
+
+def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
+    """The first and last days of a calendar quarter (1 to 4)."""
+    if quarter not in (1, 2, 3, 4):
+        raise ValueError("A quarter is 1 to 4")
+    first = date(year, 3 * quarter - 2, 1)
+    return first, add_months(first, 3) - timedelta(days=1)
+
+
+def report_rows_flat(report: dict) -> list[list]:
+    """The report as long rows (section, row, column, value) for a CSV."""
+    flat = []
+    for section in report["sections"]:
+        for row in section["rows"]:
+            labels = min(section["label_columns"], len(row) - 1)
+            label = " / ".join(str(cell) for cell in row[:labels])
+            for column, value in zip(section["columns"][labels:], row[labels:], strict=False):
+                flat.append([section["title"], label, column, "" if value is None else value])
+    return flat

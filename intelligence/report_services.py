@@ -1,0 +1,137 @@
+"""Writes of the partnership report: generating a region's report for a period, in both
+versions, with its PDF kept in the private storage; and the monthly run for every region
+that has commissioners."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from intelligence import rules, selectors
+from intelligence.models import PartnershipReport
+from intelligence.report import partnership_report
+from partnership.models import Region, User
+from partnership.months import add_months, month_start
+
+logger = logging.getLogger(__name__)
+
+# The private storage's folder for reports; rows keep the name within it.
+FOLDER = "partnership-reports"
+
+
+def private_storage() -> Storage:
+    return storages["private"]
+
+
+def report_pdf(report: PartnershipReport) -> bytes:
+    """The report's PDF, drawn by weasyprint from the page's own template (its print
+    variant), from the kept figures."""
+    from weasyprint import HTML
+
+    html = render_to_string(
+        "intelligence/report_print.html", {"report": report, "figures": report.figures}
+    )
+    return HTML(string=html).write_pdf()
+
+
+def report_pdf_open(report: PartnershipReport):
+    """The kept PDF, open for reading; FileNotFoundError when it is not there."""
+    return private_storage().open(f"{FOLDER}/{report.pdf_name}", "rb")
+
+
+def _store_pdf(report: PartnershipReport) -> None:
+    old = report.pdf_name
+    name = private_storage().save(
+        f"{FOLDER}/{report.public_id}-{timezone.now():%Y%m%d%H%M%S}.pdf",
+        ContentFile(report_pdf(report)),
+    )
+    report.pdf_name = name.removeprefix(f"{FOLDER}/")
+    report.save(update_fields=["pdf_name"])
+    if old and old != report.pdf_name:
+        private_storage().delete(f"{FOLDER}/{old}")
+
+
+def period_check(period_start: date, period_end: date, *, today: date | None = None) -> None:
+    """A report's period is whole months that have begun."""
+    today = today or timezone.localdate()
+    if period_start != month_start(period_start):
+        raise ValidationError({"period": ["A report's period starts on the first of a month"]})
+    if period_end < period_start:
+        raise ValidationError({"period": ["A report's period ends after it starts"]})
+    if period_start > today:
+        raise ValidationError({"period": ["The period must have started"]})
+
+
+@transaction.atomic
+def partnership_report_generate(
+    *,
+    region: Region,
+    period_start: date,
+    period_end: date,
+    by: User | None,
+) -> list[PartnershipReport]:
+    """Generate (or generate again) the region's report for the period in both versions,
+    figures and PDF; `by` None is the monthly run. Returns the commissioners' version first."""
+    if by is not None and not (
+        rules.generates_partnership_reports(by)
+        and selectors.partnership_report_generate_regions_for(user=by).filter(pk=region.pk).exists()
+    ):
+        raise ValidationError({"region": ["Choose one of your regions"]})
+    period_check(period_start, period_end)
+    reports = []
+    for audience in PartnershipReport.Audience.values:
+        report, _ = PartnershipReport.objects.select_for_update().get_or_create(
+            region=region, period_start=period_start, period_end=period_end, audience=audience
+        )
+        report.figures = partnership_report(region, period_start, period_end, audience=audience)
+        report.generated_at = timezone.now()
+        report.generated_by = by
+        report.save(update_fields=["figures", "generated_at", "generated_by"])
+        _store_pdf(report)
+        reports.append(report)
+    return reports
+
+
+def previous_month(today: date | None = None) -> tuple[date, date]:
+    """The month before today's: its first and last days."""
+    first = add_months(month_start(today or timezone.localdate()), -1)
+    return first, add_months(first, 1) - timedelta(days=1)
+
+
+def monthly_regions() -> list[int]:
+    """The regions that have commissioners: each gets its report every month."""
+    return list(
+        Region.objects.filter(
+            commissioning_bodies__members__role="commissioner",
+            commissioning_bodies__members__is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def partnership_report_monthly(*, region_id: int, today: date | None = None) -> bool:
+    """Last month's report for the region, unless it is already kept (generated on demand,
+    or by an earlier run): True if it was generated now."""
+    period_start, period_end = previous_month(today)
+    kept = PartnershipReport.objects.filter(
+        region_id=region_id, period_start=period_start, period_end=period_end
+    ).count()
+    if kept == len(PartnershipReport.Audience.values):
+        return False
+    partnership_report_generate(
+        region=Region.objects.get(pk=region_id),
+        period_start=period_start,
+        period_end=period_end,
+        by=None,
+    )
+    logger.info("Partnership report generated for region %s, %s", region_id, period_start)
+    return True

@@ -1,0 +1,370 @@
+"""The partnership report's figures: each section's, for a seeded region and month, equal
+to the same figure counted straight from the database here; the providers' version names
+nobody and withholds small counts; generating keeps both versions with their PDFs, once per
+region, period and audience."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+
+from commissioning.models import Agreement, Application
+from commissioning.tests.factories import AgreementFactory, ApplicationFactory, LotFactory
+from intelligence import report_services
+from intelligence.models import PartnershipReport, QualityRating, UnmetNeed
+from intelligence.report import COMMISSIONERS, PROVIDERS, partnership_report, period_months
+from intelligence.services import unmet_need_record
+from partnership.models import Region, Role, ServiceCategory
+from partnership.months import add_months, month_bounds, month_start
+from partnership.tests.factories import CommissioningBodyFactory, UserFactory
+from providers.models import AgreementSignature, TrainingRecord
+from providers.tests.factories import OrganisationFactory, make_service
+from referrals import services as referrals
+from referrals.models import EndOfServiceReport, OutcomeResult, Referral, ReferralEvent, Status
+from referrals.tests.factories import provider_admin_for, referral_in, trained_caseworker_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _section(report: dict, key: str) -> dict:
+    return next(section for section in report["sections"] if section["key"] == key)
+
+
+def _row(section: dict, label: str) -> list:
+    return next(row for row in section["rows"] if row[0] == label)
+
+
+@pytest.fixture
+def period():
+    start = month_start(timezone.localdate())
+    return start, add_months(start, 1) - timedelta(days=1)
+
+
+@pytest.fixture
+def seeded(period):
+    """Greater Manchester in the month: a small local housing provider over capacity, a
+    large national wellbeing provider, decisions, a completed referral, unmet need, two
+    agreements (one a co-funded two-year grant with a break clause and a training line),
+    staff holding cases with and without current risk training, one signature."""
+    region = Region.objects.get(code="L")
+    small = OrganisationFactory(name="Small Housing CIO", annual_income=50_000, reach="local")
+    large = OrganisationFactory(
+        name="National Wellbeing Trust", annual_income=5_000_000, reach="national"
+    )
+    housing = make_service("Housing support", organisation=small, monthly_capacity=5)
+    wellbeing = make_service(
+        "Wellbeing", organisation=large, slugs=("emotional-wellbeing",), monthly_capacity=20
+    )
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    accepted = [
+        referral_in(Status.ACCEPTED, practitioner=practitioner, service=housing) for _ in range(4)
+    ]
+    for status in (Status.DECLINED, Status.DECLINED, Status.RETURNED, Status.SENT):
+        referral_in(status, practitioner=practitioner, service=housing)
+    referral_in(Status.ACCEPTED, practitioner=practitioner, service=wellbeing)
+    admin = provider_admin_for(housing)
+    trained = trained_caseworker_for(housing)
+    lapsed = trained_caseworker_for(housing)
+    referrals.referral_assign(referral=accepted[0], by=admin, caseworker=trained)
+    referrals.referral_assign(referral=accepted[1], by=admin, caseworker=lapsed)
+    TrainingRecord.objects.filter(staff_member=lapsed).update(
+        completed_on=period[0] - timedelta(days=400), expires_on=period[0] - timedelta(days=30)
+    )
+    referrals.session_record(
+        referral=accepted[2],
+        by=admin,
+        kind="first_contact",
+        held_on=timezone.localdate(),
+        mode="in_person",
+        attendance="attended",
+    )
+    referrals.report_send(
+        referral=accepted[2],
+        by=admin,
+        closing_reason="completed",
+        summary="Settled in a tenancy.",
+        outcomes={o.pk: ("achieved", "") for o in accepted[2].desired_outcomes.all()},
+    )
+    for _ in range(3):
+        unmet_need_record(
+            by=practitioner,
+            category=ServiceCategory.objects.get(slug="accommodation"),
+            pdu=practitioner.pdu,
+            reason="full",
+        )
+    pcc = CommissioningBodyFactory(name="Greater Manchester PCC", kind="pcc", regions=[region])
+    body = CommissioningBodyFactory(name="HMPPS Greater Manchester", regions=[region])
+    grant_lot = LotFactory(funding_round__lead_body=body, funding_round__regions=[region])
+    grant_lot.funding_round.co_funders.set([pcc])
+    starts = period[0] - timedelta(days=60)
+    AgreementFactory(
+        application=ApplicationFactory(
+            lot=grant_lot,
+            organisation=small,
+            status=Application.Status.SUCCESSFUL,
+            staff_training_budget=2_000,
+        ),
+        mechanism="grant",
+        value=50_000,
+        starts_on=starts,
+        ends_on=add_months(starts, 30),
+        break_clause_dates=[add_months(starts, 12)],
+        status=Agreement.Status.LIVE,
+    )
+    contract_lot = LotFactory(
+        funding_round__lead_body=body,
+        funding_round__regions=[region],
+        funding_round__mechanism="contract",
+    )
+    AgreementFactory(
+        application=ApplicationFactory(
+            lot=contract_lot, organisation=large, status=Application.Status.SUCCESSFUL
+        ),
+        mechanism="contract",
+        value=150_000,
+        starts_on=starts,
+        ends_on=add_months(starts, 12),
+        break_clause_dates=[],
+        status=Agreement.Status.LIVE,
+    )
+    commissioner = UserFactory(role=Role.COMMISSIONER, commissioning_body=body)
+    return {"region": region, "commissioner": commissioner, "small": small, "large": large}
+
+
+def _in_period(period):
+    return month_bounds(period[0])
+
+
+def test_every_figure_equals_the_database_counted_directly(seeded, period):
+    region = seeded["region"]
+    report = partnership_report(region, *period, audience=COMMISSIONERS)
+    start, end = _in_period(period)
+    sent = Referral.objects.filter(pdu__region=region, sent_at__gte=start, sent_at__lt=end)
+
+    # Volumes: referrals sent to the category's services against their capacity.
+    volumes = _section(report, "volumes")
+    housing_sent = sent.filter(service__categories__slug="accommodation").exclude(
+        status=Status.WITHDRAWN
+    )
+    row = _row(volumes, "Accommodation")
+    assert row[1] == housing_sent.count() == 8
+    assert (
+        row[2]
+        == housing_sent.filter(
+            status__in=[Status.ACCEPTED, Status.IN_PROGRESS, Status.COMPLETED]
+        ).count()
+    )
+    assert row[3] == 5  # the housing service's declared capacity, no agreement funding it
+    assert row[4] == round(8 * 100 / 5, 1)
+
+    # Timeliness: everything decided today, within two working days of sending.
+    timeliness = _section(report, "timeliness")
+    decided = sent.filter(decided_at__isnull=False).count()
+    assert _row(timeliness, "Decision on a referral")[2:4] == [decided, decided]
+    assert _row(timeliness, "First contact after acceptance")[3] == 1
+    assert _row(timeliness, "End-of-service report after the last session")[2:4] == [
+        EndOfServiceReport.objects.filter(referral__pdu__region=region).count(),
+        1,
+    ]
+
+    # Outcomes per desired outcome.
+    outcomes = _section(report, "outcomes")
+    for result in OutcomeResult.objects.filter(report__referral__pdu__region=region):
+        row = _row(outcomes, result.desired_outcome.description)
+        assert (
+            row[1]
+            == OutcomeResult.objects.filter(
+                desired_outcome=result.desired_outcome, result="achieved"
+            ).count()
+        )
+
+    # Decline and return reasons.
+    reasons = _section(report, "reasons")
+    declined = {row[1]: row[2] for row in reasons["rows"] if row[0] == "Declined"}
+    assert declined["No capacity"] == sent.filter(decline_reason="no_capacity").count() == 2
+    assert _row(reasons, "Returned for information")[2] == (
+        ReferralEvent.objects.filter(referral__pdu__region=region, kind="return").count()
+    )
+
+    # Referral quality.
+    quality = _section(report, "quality")
+    rated = sum(row[1] for row in quality["rows"][:3])
+    assert rated == QualityRating.objects.filter(referral__pdu__region=region).count()
+
+    # Unmet need.
+    unmet = _section(report, "unmet_need")
+    assert (
+        _row(unmet, "Accommodation")[3]
+        == UnmetNeed.objects.filter(pdu__region=region, category__slug="accommodation").count()
+        == 3
+    )
+
+    # Equality: the whole is every sent referral, monitored or not.
+    equality = _section(report, "equality")
+    ethnicity = [row for row in equality["rows"] if row[0] == "Ethnicity"]
+    assert sum(row[2] or 0 for row in ethnicity) == sent.count()
+
+    # Surveys: none here.
+    assert _section(report, "surveys")["note"] == "No survey of the region was open in this period"
+
+    # Funding.
+    funding = _section(report, "funding")
+    agreements = Agreement.objects.filter(lot__pdus__region=region).distinct()
+    total = agreements.aggregate(total=Sum("value"))["total"]
+    assert _row(funding, "All agreements")[1:3] == [agreements.count(), total]
+    assert _row(funding, "To small and micro organisations")[1:4] == [
+        1,
+        agreements.filter(organisation__annual_income__lt=100_000).aggregate(v=Sum("value"))["v"],
+        25.0,
+    ]
+    assert (
+        _row(funding, "To local organisations")[1]
+        == agreements.filter(organisation__reach="local").count()
+    )
+    assert _row(funding, "Grants")[1] == agreements.filter(mechanism="grant").count() == 1
+    assert _row(funding, "Contracts")[1] == agreements.filter(mechanism="contract").count()
+    assert _row(funding, "Terms of 24 months or more")[1] == 1
+    assert (
+        _row(funding, "With a break clause")[1] == agreements.exclude(break_clause_dates=[]).count()
+    )
+    assert (
+        _row(funding, "With a staff training budget line")[1]
+        == agreements.filter(application__staff_training_budget__gt=0).count()
+    )
+    assert _row(funding, "Jointly funded")[1] == 1
+    assert "Greater Manchester PCC" in funding["note"]
+
+    # Risk training of staff holding cases.
+    training = _section(report, "training")
+    holding = Referral.objects.filter(
+        pdu__region=region, status__in=[Status.ACCEPTED, Status.IN_PROGRESS]
+    ).exclude(assigned_to=None)
+    assert _row(training, "All providers")[1:3] == [
+        holding.values("assigned_to").distinct().count(),
+        1,
+    ]
+
+    # Information sharing.
+    sharing = _section(report, "sharing")
+    assert _row(sharing, "Small Housing CIO")[1] == "Yes"
+    assert _row(sharing, "National Wellbeing Trust")[1] == "No"
+    assert AgreementSignature.objects.filter(organisation=seeded["small"]).count() == 1
+
+
+def test_the_providers_version_names_nobody_and_withholds_small_counts(seeded, period):
+    report = partnership_report(seeded["region"], *period, audience=PROVIDERS)
+    text = json.dumps(report)
+    assert "Small Housing CIO" not in text and "National Wellbeing Trust" not in text
+    for user in (
+        seeded["region"].pdus.first().referrals.values_list("practitioner__full_name", flat=True)
+    ):
+        assert user not in text
+    for section in report["sections"]:
+        for column in section["count_columns"]:
+            for row in section["rows"]:
+                assert row[column] is None or not 0 < row[column] < 5, (section["key"], row)
+    # 3 unmet needs are withheld; so are wellbeing's 1 referral and, since the column's
+    # total would give that away, housing's 8 with it. Funding is of organisations: shown.
+    assert _row(_section(report, "unmet_need"), "Accommodation")[3] is None
+    volumes = _section(report, "volumes")
+    assert _row(volumes, "Emotional wellbeing")[1] is None
+    assert _row(volumes, "Accommodation")[1] is None
+    assert _row(_section(report, "funding"), "All agreements")[1:3] == [2, 200_000]
+
+
+def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(seeded, period):
+    commissioner = seeded["commissioner"]
+    reports = report_services.partnership_report_generate(
+        region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
+    )
+    assert [r.audience for r in reports] == ["commissioners", "providers"]
+    with report_services.report_pdf_open(reports[0]) as handle:
+        assert handle.read(5) == b"%PDF-"
+    again = report_services.partnership_report_generate(
+        region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
+    )
+    assert {r.pk for r in again} == {r.pk for r in reports}
+    assert PartnershipReport.objects.count() == 2
+
+
+def test_the_monthly_run_makes_last_months_report_once_for_regions_with_commissioners(seeded):
+    today = timezone.localdate()
+    assert report_services.monthly_regions() == [seeded["region"].pk]
+    assert report_services.partnership_report_monthly(region_id=seeded["region"].pk, today=today)
+    assert not report_services.partnership_report_monthly(
+        region_id=seeded["region"].pk, today=today
+    )
+    kept = PartnershipReport.objects.get(audience="commissioners")
+    assert kept.generated_by is None
+    assert kept.period_start == add_months(month_start(today), -1)
+
+
+def test_period_months_cover_a_quarter():
+    assert period_months(date(2026, 1, 1), date(2026, 3, 31)) == [
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    ]
+
+
+def test_regions_whose_bodies_have_no_commissioners_get_no_monthly_report(db):
+    CommissioningBodyFactory(name="A body with nobody in it")
+    assert report_services.monthly_regions() == []
+
+
+def test_the_surveys_section_counts_a_surveys_answers_as_the_database_holds_them(period):
+    from intelligence import services as intelligence
+    from intelligence.models import SurveyResponse
+    from partnership.models import Pdu
+
+    region = Region.objects.get(code="L")
+    commissioner = UserFactory(role=Role.COMMISSIONER)
+    survey = intelligence.survey_schedule(
+        by=commissioner,
+        title="Gaps in provision",
+        audience="practitioners",
+        regions=[region],
+        opens_on=period[0],
+        closes_on=period[1],
+    )
+    pdu = Pdu.objects.get(name="Manchester North")
+    for rating in (3, 3, 3, 4, 4, 4, 4):
+        intelligence.survey_answer(
+            by=UserFactory(role=Role.PRACTITIONER, pdu=pdu),
+            survey=survey,
+            answers={"finding": rating, "gaps": ["accommodation"]},
+            confidence=None,
+        )
+
+    rows = _section(partnership_report(region, *period, audience=COMMISSIONERS), "surveys")["rows"]
+
+    answered = SurveyResponse.objects.filter(survey=survey)
+    assert ["Gaps in provision", "People who answered", "", answered.count()] in rows
+    finding = {row[2]: row[3] for row in rows if row[1].startswith("How easy is it to find")}
+    by_value = {value: answered.filter(answers__finding=value).count() for value in range(1, 6)}
+    # 7 answers: 3 of one value and 4 of another are each below 5, so both are withheld,
+    # and every value no one chose is 0.
+    assert sorted(count for count in finding.values() if count is not None) == [0, 0, 0]
+    assert sum(1 for count in finding.values() if count is None) == 2
+    assert by_value[3] == 3 and by_value[4] == 4
+    gaps = [row for row in rows if row[2] == "Accommodation"]
+    assert gaps and gaps[0][3] == answered.filter(answers__gaps__contains=["accommodation"]).count()
+
+
+def test_beat_runs_the_monthly_reports_on_the_first_of_the_month(seeded, monkeypatch):
+    from intelligence import tasks
+    from partnership.celery import app
+
+    entry = app.conf.beat_schedule["partnership-reports-monthly"]
+    assert entry["task"] == "intelligence.tasks.partnership_reports_monthly"
+    assert entry["schedule"].day_of_month == {1}
+    queued = []
+    monkeypatch.setattr(tasks.partnership_report_monthly_for, "delay", queued.append)
+    assert tasks.partnership_reports_monthly.apply().get() == 1
+    assert queued == [seeded["region"].pk]
+    assert tasks.partnership_report_monthly_for.apply(args=[seeded["region"].pk]).get() is True
+    assert tasks.partnership_report_monthly_for.apply(args=[seeded["region"].pk]).get() is False
