@@ -71,9 +71,9 @@ def _age_band(referral: Referral) -> str:
 
 
 def _equality(referral: Referral, by: User) -> bool:
-    """Answers for a sent demo referral, drawn from its reference so a reload gives the same;
+    """Answers for a sent demo referral, drawn from its CRN so every load gives the same;
     about one in eight was never asked."""
-    rng = random.Random(f"equality-{referral.reference}")
+    rng = random.Random(f"equality-{referral.crn}")
     if rng.random() < 0.125:
         EqualityMonitoring.objects.filter(referral=referral).delete()
         return False
@@ -103,7 +103,7 @@ def _rating(referral: Referral) -> bool:
     ).first()
     if admin is None or referral.decided_at is None and referral.status != Status.RETURNED:
         return False
-    rng = random.Random(f"quality-{referral.reference}")
+    rng = random.Random(f"quality-{referral.crn}")
     decided = referral.decided_at or referral.updated_at
     if referral.status == Status.RETURNED:
         rating, missing, decision = "missing", ["sentence"], "return"
