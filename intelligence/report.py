@@ -690,6 +690,8 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
     """The first and last days of a calendar quarter (1 to 4)."""
     if quarter not in (1, 2, 3, 4):
         raise ValueError("A quarter is 1 to 4")
+    if not date.min.year <= year <= date.max.year:
+        raise ValueError("No such year")
     first = date(year, 3 * quarter - 2, 1)
     return first, add_months(first, 3) - timedelta(days=1)
 

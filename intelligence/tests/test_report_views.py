@@ -138,3 +138,6 @@ def test_a_quarter_not_yet_begun_or_not_a_quarter_is_not_there(client):
     assert client.get(f"/open-data/partnership/L/{year}-Q1.csv").status_code == 404
     assert client.get("/open-data/partnership/L/2026-Q5.csv").status_code == 404
     assert client.get("/open-data/partnership/ZZ/2026-Q1.csv").status_code == 404
+    # A year no calendar has, however many digits, is not there either (never a 500).
+    for year in ("0", "99999", "9" * 30):
+        assert client.get(f"/open-data/partnership/L/{year}-Q1.csv").status_code == 404
