@@ -78,12 +78,15 @@ def choose_subjects() -> Subjects:
             """
         )
         busiest_pdus = [row[0] for row in cursor.fetchall()]
-        # The busiest realistic user of each page: the service sent most this year, the
-        # commissioner of the region whose practitioners refer most, that region's latest round.
+        # The busiest realistic user of each page: the open service sent most this year (a
+        # closed one has no directory page), the commissioner of the region whose
+        # practitioners refer most, that region's latest round.
         cursor.execute(
             """
-            SELECT service_id FROM referrals_referral WHERE sent_at >= now() - interval '1 year'
-            GROUP BY service_id ORDER BY count(*) DESC, 1 LIMIT 1
+            SELECT r.service_id FROM referrals_referral r
+            JOIN providers_service s ON s.id = r.service_id AND s.status <> 'closed'
+            WHERE r.sent_at >= now() - interval '1 year'
+            GROUP BY r.service_id ORDER BY count(*) DESC, 1 LIMIT 1
             """
         )
         busiest_service_id = cursor.fetchone()[0]
