@@ -47,7 +47,10 @@ def test_the_practitioners_home_counts_and_links_each_queue(client):
     assert f"/referrals/{returned.public_id}/tasks/" in page
     assert "Concerns to acknowledge (1)" in page
     assert f"Concern on referral {accepted.reference}" in page
-    assert "Drafts to finish (1)" in page and draft.reference in page
+    assert "Drafts to finish (1)" in page
+    assert f"Draft referral {draft.reference} to {service.name}" in page
+    assert f"/referrals/{draft.public_id}/tasks/" in page
+    assert f"/referrals/{accepted.public_id}/#concerns" in page
     assert "New end-of-service reports (0)" in page
     # The context comes after the work.
     assert page.index("What needs your attention") < page.index("Probation Delivery Unit")
@@ -89,9 +92,12 @@ def test_the_provider_admins_home(client):
     assert "Awaiting a decision (2)" in page
     assert f"The oldest has waited {waited} working days" in page
     assert "1 is past its decision due date" in page
-    assert "Accepted but not assigned (1)" in page and unassigned.reference in page
+    assert "Accepted but not assigned (1)" in page
+    assert f"Referral {unassigned.reference} to {service.name}" in page
+    assert f"/referrals/{unassigned.public_id}/" in page
     assert "Risk training running out within 30 days (1)" in page
-    assert expiring.full_name in page
+    expires = (today + timedelta(days=10)).strftime("%-d %B %Y")
+    assert f"{expiring.full_name}: expires {expires}" in page
     assert renewed.full_name not in page and later.full_name not in page
     assert 'data-testid="alert-count"' in page
     assert page.index("What needs your attention") < page.index('data-testid="context"')
