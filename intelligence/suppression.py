@@ -40,17 +40,26 @@ and its parts), the tables' own rows and columns and the links between them alik
   the homogeneous system (the equations with their published parts set to zero) is zero
   there: iff, after elimination, it is a pivot whose fully reduced row has no free unknown.
   The elimination runs in integers modulo a 61-bit prime (sparse rows, shortest first, so
-  it stays small), and the test is made on two random solutions of the homogeneous system
-  built from the eliminated rows: a withheld figure with a non-zero value in either is
-  certainly not determined; one that is zero in both is treated as determined. So a figure
-  that could be worked out is never missed; at worst (odds of about one in 10^36) one that
-  could not gets a partner withheld it did not need.
-- Secondary suppression, in rounds: each figure found determined gets a partner withheld
-  in one of its sums, one where it is the only withheld figure if there is one. The partner
-  is chosen like `_smallest`: first one whose other sums already hold a withheld figure,
-  then non-zero before zero, then the smallest. Rounds repeat until no withheld figure is
-  determined, so the answer holds against every published sum together, not one table at
-  a time.
+  it stays small), and the test is made on a random solution of the homogeneous system
+  built from the eliminated rows (free unknowns drawn at random, pivots solved for from the
+  last back): a pivot's value is its reduced row applied to the free unknowns, so it is
+  zero for every determined figure, and for any other only by a chance of one in 2^61, when
+  it just gets a partner withheld it did not need. A figure that could be worked out is
+  never missed.
+- Secondary suppression, in rounds. First the cheap part: a sum with one withheld figure
+  gets a second (chosen like `_smallest`: one whose other sums already hold a withheld
+  figure, then non-zero before zero, then the smallest), until there is no such sum. Then
+  the exact test; each figure still determined gets a partner that closes a loop through
+  it, as `_close_bridges` does in one table: a published figure c whose column in the sums
+  is a combination of the withheld figures' columns (so withheld, it is not determined
+  itself) in which the determined figure k counts (so there is now a second solution that
+  differs in both). That count is y·a_c, where y is the combination of sums that gives k
+  away (its certificate); both are read from the same elimination, whose row operations are
+  logged and replayed. Among such partners the cheapest, as above. A loop once closed stays
+  closed whatever else is withheld, so when every figure found got one, nothing is
+  determined and the work is done; when some did not (no single figure closes a loop
+  through it), the cheapest figure that breaks its certificate is withheld and the round
+  repeats.
 """
 
 from __future__ import annotations
@@ -504,8 +513,8 @@ class _Elimination:
 
     def determined(self) -> set[Key]:
         """The withheld figures every solution of the homogeneous equations leaves at zero,
-        tried on two random solutions (free unknowns drawn at random, pivots solved for
-        from the last back)."""
+        tried on a random solution (free unknowns drawn at random, pivots solved for from
+        the last back)."""
         pivoted = {column for column, _, _, _ in self.pivots}
         # Not a secret: the draw only tells a determined figure (always zero) from the rest.
         generator = random.Random(_SEED)  # noqa: S311
