@@ -10,11 +10,13 @@ partnership report all show the same numbers. Group figures leave here only supp
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
@@ -208,9 +210,12 @@ def _stage_case() -> dict:
     }
 
 
-def equality_counts(*, referrals: QuerySet[Referral], characteristic: str) -> dict[str, list[int]]:
-    """Sent referrals counted by the characteristic's group and by stage, in one query:
-    {group: [count per stage]}. Groups with none are there, zeros throughout."""
+def equality_counts_by_service(
+    *, referrals: QuerySet[Referral], characteristic: str
+) -> dict[int, dict[str, list[int]]]:
+    """Sent referrals counted by service, by the characteristic's group and by stage, in one
+    query: {service pk: {group: [count per stage]}}, for each service with a sent referral.
+    Groups with none are there, zeros throughout."""
     if characteristic not in CHARACTERISTICS:
         raise ValueError(f"Not a monitored characteristic: {characteristic}")
     case = _stage_case()
@@ -219,14 +224,34 @@ def equality_counts(*, referrals: QuerySet[Referral], characteristic: str) -> di
         referrals.exclude(status=Status.DRAFT)
         .exclude(sent_at__isnull=True)
         .annotate(has_achieved=case.pop("_achieved"))
-        .values(lookup)
+        .values("service_id", lookup)
         .annotate(**{key: Count("id", filter=condition) for key, condition in case.items()})
+        .order_by()
     )
-    counts = {value: [0] * len(STAGES) for value, _ in characteristic_groups(characteristic)}
+    groups = [value for value, _ in characteristic_groups(characteristic)]
+    counts: dict[int, dict[str, list[int]]] = {}
     for row in rows:
+        service = counts.setdefault(
+            row["service_id"], {group: [0] * len(STAGES) for group in groups}
+        )
         group = row[lookup] or ""  # no monitoring at all, or the question left unanswered
         for index, key in enumerate(STAGE_KEYS):
-            counts[group][index] += row[key]
+            service[group][index] += row[key]
+    return counts
+
+
+def equality_counts(*, referrals: QuerySet[Referral], characteristic: str) -> dict[str, list[int]]:
+    """Sent referrals counted by the characteristic's group and by stage, in one query:
+    {group: [count per stage]}, the sums of `equality_counts_by_service`."""
+    by_service = equality_counts_by_service(referrals=referrals, characteristic=characteristic)
+    return _summed(characteristic, by_service.values())
+
+
+def _summed(characteristic: str, tables: Iterable[dict[str, list[int]]]) -> dict[str, list[int]]:
+    counts = {value: [0] * len(STAGES) for value, _ in characteristic_groups(characteristic)}
+    for table in tables:
+        for group, row in table.items():
+            counts[group] = [a + b for a, b in zip(counts[group], row, strict=True)]
     return counts
 
 
@@ -243,15 +268,168 @@ def _rate(counts: list[int | None], rate: str) -> float | None:
     return round(sum(values[key] for key in top) * 100 / denominator, 1)
 
 
+# The scope of a region's own tables, beside each service's (by its pk).
+REGION = "region"
+# How long a region's suppressed tables are kept: the counts are read afresh on every page
+# and key the entry, so new figures are never served old suppression.
+EQUALITY_CACHE_SECONDS = 300
+
+
+def equality_suppressed(
+    counts: dict[str, dict[int, dict[str, list[int]]]],
+    *,
+    with_services: bool,
+    threshold: int = suppression.THRESHOLD,
+) -> dict[tuple[str, object], suppression.PublishedTable]:
+    """Every characteristic's table of a region, and with `with_services` each service's,
+    suppressed together (`suppression.suppress_linked`), keyed (characteristic, scope):
+    `REGION` or a service's pk. `counts` is {characteristic: {service pk: {group: [count
+    per stage]}}}; the region's are their sums.
+
+    The tables are linked, and the sums say so: each table's rows and columns; each region
+    cell the sum of the services' cells in the same place; and one whole row (referrals by
+    stage, and in all) per scope, shared by every characteristic's table of it, so a
+    figure of it withheld in one is withheld in all."""
+    services = sorted({service for by_service in counts.values() for service in by_service})
+    scopes = [REGION, *services] if with_services else [REGION]
+    width = len(STAGES) + 1
+    values: dict[tuple, int] = {}
+    equations: list[suppression.Equation] = []
+    layouts: dict[tuple[str, object], list[list[tuple]]] = {}
+
+    first = next(iter(counts), None)
+
+    def whole(scope) -> list[tuple]:
+        return [("whole", scope, stage) for stage in range(width)]
+
+    for characteristic, by_service in counts.items():
+        groups = [key for key, _ in characteristic_groups(characteristic)]
+        region = _summed(characteristic, by_service.values())
+        for scope in scopes:
+            table = region if scope == REGION else by_service.get(scope, {})
+            grid = suppression.with_totals(
+                [table.get(group, [0] * len(STAGES)) for group in groups]
+            )
+            keys = [
+                [("group", characteristic, scope, row, stage) for stage in range(width)]
+                for row in range(len(groups))
+            ] + [whole(scope)]
+            for key_row, value_row in zip(keys, grid, strict=True):
+                values.update(zip(key_row, value_row, strict=True))
+            own = suppression.table_equations(keys)
+            if characteristic != first:
+                del own[len(keys) - 1]  # the whole row's own sum: shared, added once
+            equations += own
+            layouts[characteristic, scope] = keys
+        if len(scopes) > 1:
+            for row in range(len(groups)):
+                for stage in range(width):
+                    equations.append(
+                        (
+                            ("group", characteristic, REGION, row, stage),
+                            tuple(
+                                ("group", characteristic, scope, row, stage) for scope in services
+                            ),
+                        )
+                    )
+    if len(scopes) > 1:
+        for stage in range(width):
+            equations.append(
+                (("whole", REGION, stage), tuple(("whole", scope, stage) for scope in services))
+            )
+    result = suppression.suppress_linked(values, equations, threshold=threshold)
+    return {
+        place: suppression.PublishedTable(
+            grid=tuple(tuple(result.published(key) for key in row) for row in keys),
+            primary=frozenset(
+                (i, j)
+                for i, row in enumerate(keys)
+                for j, key in enumerate(row)
+                if key in result.primary
+            ),
+            secondary=frozenset(
+                (i, j)
+                for i, row in enumerate(keys)
+                for j, key in enumerate(row)
+                if key in result.secondary
+            ),
+        )
+        for place, keys in layouts.items()
+    }
+
+
+@dataclass
+class EqualityFigures:
+    """A region's equality tables, every characteristic's and (if asked) each service's,
+    suppressed together: nothing withheld in one can be worked out from the others."""
+
+    published: dict[tuple[str, object], suppression.PublishedTable]
+
+    def table(self, characteristic: str, service_id: int | None = None) -> EqualityTable:
+        """The characteristic's table for the region, or for one of its services (a
+        service with no referral sent has a table of zeros)."""
+        if characteristic not in CHARACTERISTICS:
+            raise ValueError(f"Not a monitored characteristic: {characteristic}")
+        scope = REGION if service_id is None else service_id
+        published = self.published.get((characteristic, scope))
+        if published is None:
+            if scope != REGION and (characteristic, REGION) not in self.published:
+                raise ValueError("This region's services were not counted")
+            zeros = [[0] * len(STAGES) for _ in characteristic_groups(characteristic)]
+            published = suppression.suppress(zeros)
+        return _equality_table(characteristic, published)
+
+
+def equality_figures(
+    *,
+    referrals: QuerySet[Referral],
+    with_services: bool,
+    threshold: int = suppression.THRESHOLD,
+) -> EqualityFigures:
+    """Every characteristic's table for the referrals (already scoped to a region and a
+    period), with each service's if asked, suppressed together: one query per
+    characteristic. The suppression is kept in the cache for a few minutes, keyed by the
+    counts themselves, so different data or periods never share an entry."""
+    counts = {
+        characteristic: equality_counts_by_service(
+            referrals=referrals, characteristic=characteristic
+        )
+        for characteristic in CHARACTERISTICS
+    }
+    fingerprint = repr(
+        (
+            threshold,
+            with_services,
+            [
+                (characteristic, sorted((pk, sorted(groups.items())) for pk, groups in by.items()))
+                for characteristic, by in counts.items()
+            ],
+        )
+    )
+    key = "equality-suppressed:" + hashlib.sha256(fingerprint.encode()).hexdigest()
+    published = cache.get(key)
+    if published is None:
+        published = equality_suppressed(counts, with_services=with_services, threshold=threshold)
+        cache.set(key, published, EQUALITY_CACHE_SECONDS)
+    return EqualityFigures(published=published)
+
+
 def equality_table(
     *, referrals: QuerySet[Referral], characteristic: str, threshold: int = suppression.THRESHOLD
 ) -> EqualityTable:
-    """A characteristic's table for the referrals (already scoped): each group's counts by
-    stage, suppressed; its share of referrals; its acceptance, completion and outcome rates
-    and their ratio to the whole's (1.0 is parity; below it, the group fares worse)."""
-    counts = equality_counts(referrals=referrals, characteristic=characteristic)
+    """A characteristic's table for the referrals (already scoped), suppressed together
+    with every other characteristic's of the same referrals (`equality_figures`)."""
+    if characteristic not in CHARACTERISTICS:
+        raise ValueError(f"Not a monitored characteristic: {characteristic}")
+    figures = equality_figures(referrals=referrals, with_services=False, threshold=threshold)
+    return figures.table(characteristic)
+
+
+def _equality_table(characteristic: str, published: suppression.PublishedTable) -> EqualityTable:
+    """A characteristic's table from its published counts: each group's counts by stage;
+    its share of referrals; its acceptance, completion and outcome rates and their ratio to
+    the whole's (1.0 is parity; below it, the group fares worse)."""
     groups = characteristic_groups(characteristic)
-    published = suppression.suppress([counts[key] for key, _ in groups], threshold=threshold)
     whole_counts = published.column_totals
     grand = published.grand_total
     whole = GroupFigures(

@@ -383,10 +383,12 @@ def equality_section(region: Region, start, end) -> dict:
     """Each monitored characteristic's groups: their share of referrals sent in the period
     and how they fare against the whole, suppressed."""
     referrals = _region_referrals(region).filter(sent_at__gte=start, sent_at__lt=end)
+    # Every characteristic's table suppressed together: their whole rows are one.
+    joint = figures.equality_figures(referrals=referrals, with_services=False)
     rows = []
     chart = []
     for characteristic in CHARACTERISTICS:
-        table = figures.equality_table(referrals=referrals, characteristic=characteristic)
+        table = joint.table(characteristic)
         for group in table.groups:
             rows.append(
                 [

@@ -21,11 +21,52 @@ may see a count that could identify a person, nor work one out from what is publ
 `suppress` returns the table as it may be published: each figure an int, or None when
 withheld. Rates and ratios built from it use published figures only
 (`intelligence.figures`).
+
+Linked tables
+-------------
+
+Tables published side by side are linked: a region's table is the sum of its services'
+tables, cell by cell, and every characteristic's table of one scope has the same whole row.
+A figure safe in each table alone can be worked out from several together (the region's
+cell less the published cells of all services but one). `suppress_linked` protects any
+number of figures at once, each named by a key, under any set of published sums (a total
+and its parts), the tables' own rows and columns and the links between them alike:
+
+- Primary suppression as above: every figure from 1 to `threshold - 1`, plus any the
+  caller must withhold (a figure withheld elsewhere, a scope not published at all).
+- Determinability, exactly: with the published figures substituted, the sums are linear
+  equations over the withheld ones. A withheld figure can be worked out iff no other
+  solution of the equations differs from the true one in it, that is iff every solution of
+  the homogeneous system (the equations with their published parts set to zero) is zero
+  there: iff, after elimination, it is a pivot whose fully reduced row has no free unknown.
+  The elimination runs in integers modulo a 61-bit prime (sparse rows, shortest first, so
+  it stays small), and the test is made on a random solution of the homogeneous system
+  built from the eliminated rows (free unknowns drawn at random, pivots solved for from the
+  last back): a pivot's value is its reduced row applied to the free unknowns, so it is
+  zero for every determined figure, and for any other only by a chance of one in 2^61, when
+  it just gets a partner withheld it did not need. A figure that could be worked out is
+  never missed.
+- Secondary suppression, in rounds. First the cheap part: a sum with one withheld figure
+  gets a second (chosen like `_smallest`: one whose other sums already hold a withheld
+  figure, then non-zero before zero, then the smallest), until there is no such sum. Then
+  the exact test; each figure still determined gets a partner that closes a loop through
+  it, as `_close_bridges` does in one table: a published figure c whose column in the sums
+  is a combination of the withheld figures' columns (so withheld, it is not determined
+  itself) in which the determined figure k counts (so there is now a second solution that
+  differs in both). That count is y·a_c, where y is the combination of sums that gives k
+  away (its certificate); both are read from the same elimination, whose row operations are
+  logged and replayed. Among such partners the cheapest, as above. A loop once closed stays
+  closed whatever else is withheld, so when every figure found got one, nothing is
+  determined and the work is done; when some did not (no single figure closes a loop
+  through it), the cheapest figure that breaks its certificate is withheld and the round
+  repeats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import heapq
+import random
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 THRESHOLD = 5
@@ -220,3 +261,385 @@ def _bridges(withheld: set[Cell]) -> set[Cell]:
                     row_node, column_node = sorted([parent, node], key=lambda n: n[0] != "r")
                     bridges.add((row_node[1], column_node[1]))
     return bridges
+
+
+# Linked tables -----------------------------------------------------------------------------
+
+Key = Hashable
+Equation = tuple[Key, Sequence[Key]]
+
+# A prime near 2^61: the elimination's arithmetic is exact modulo it.
+_PRIME = (1 << 61) - 1
+# Fixed, so that the same figures are always published the same way.
+_SEED = 20240601
+
+
+@dataclass(frozen=True)
+class LinkedPublication:
+    """Linked figures as they may be published: `published(key)` is the figure, or None
+    when withheld."""
+
+    values: Mapping[Key, int]
+    primary: frozenset[Key]
+    secondary: frozenset[Key]
+
+    @property
+    def withheld(self) -> frozenset[Key]:
+        return self.primary | self.secondary
+
+    def published(self, key: Key) -> int | None:
+        return None if key in self.primary or key in self.secondary else self.values[key]
+
+
+def table_equations(keys: Sequence[Sequence[Key]]) -> list[Equation]:
+    """The sums of one table whose figures have the given keys, totals included (the last
+    column is each row's total and the last row the column totals, as `with_totals`)."""
+    rows = [(row[-1], tuple(row[:-1])) for row in keys]
+    columns = [(keys[-1][j], tuple(row[j] for row in keys[:-1])) for j in range(len(keys[0]))]
+    return rows + columns
+
+
+def suppress_linked(
+    values: Mapping[Key, int],
+    equations: Iterable[Equation],
+    *,
+    threshold: int = THRESHOLD,
+    withhold: Iterable[Key] = (),
+) -> LinkedPublication:
+    """Every figure (by key) as it may be published, given the sums (total, parts) that
+    are published with them: primary suppression, the figures in `withhold`, and secondary
+    suppression until none withheld can be worked out from all the sums together."""
+    equations = [(total, tuple(parts)) for total, parts in equations]
+    if any(value < 0 for value in values.values()):
+        raise ValueError("Counts are never negative")
+    for total, parts in equations:
+        if total not in values or any(part not in values for part in parts):
+            raise ValueError("A sum names a figure that is not there")
+        if values[total] != sum(values[part] for part in parts):
+            raise ValueError(f"The parts of {total!r} do not add up to it")
+    forced = set(withhold)
+    if forced - values.keys():
+        raise ValueError("Only figures that are there can be withheld")
+    primary = {key for key, value in values.items() if 0 < value < threshold} | forced
+    withheld = set(primary)
+    order = {key: position for position, key in enumerate(values)}
+    sums_of: dict[Key, list[int]] = {}
+    for index, (total, parts) in enumerate(equations):
+        for key in {total, *parts}:
+            sums_of.setdefault(key, []).append(index)
+    members = [(total, *parts) for total, parts in equations]
+    hidden = [sum(key in withheld for key in set(keys)) for keys in members]
+
+    def withhold_one(key: Key) -> None:
+        withheld.add(key)
+        for index in sums_of.get(key, ()):
+            hidden[index] += 1
+
+    def cost(key: Key) -> tuple:
+        # Sums of the candidate with nothing withheld yet would each gain a lone figure.
+        fresh = sum(1 for index in sums_of.get(key, ()) if hidden[index] == 0)
+        return (fresh, values[key] == 0, values[key], order[key])
+
+    while True:
+        # The cheap part first: a sum with one withheld figure gives it away, so each gets a
+        # partner (as `_protect_lines`) until none is left. Then the exact test.
+        lonely = [index for index, count in enumerate(hidden) if count == 1]
+        while lonely:
+            for index in lonely:
+                candidates = [key for key in members[index] if key not in withheld]
+                if hidden[index] == 1 and candidates:
+                    withhold_one(min(candidates, key=cost))
+            lonely = [
+                index
+                for index, count in enumerate(hidden)
+                if count == 1 and any(key not in withheld for key in members[index])
+            ]
+        system = _Elimination(equations, withheld)
+        found = system.determined()
+        if not found:
+            break
+        # Each figure found gets a partner that closes a loop through it: withheld, it leaves
+        # a second solution differing in both. A loop, once closed, stays closed however
+        # much more is withheld, so one partner may free several.
+        closers: list[dict[int, int]] = []  # the columns of partners that close a loop
+        added = False
+        all_closed = True
+        for key in sorted(found, key=order.__getitem__):
+            certificate = system.certificate(key)
+            if any(system.meets(certificate, column) for column in closers):
+                continue
+            effects = system.partners(certificate, members, sums_of, withheld)
+            closing = [candidate for candidate, closes in effects.items() if closes]
+            # None closes a loop alone: withhold one that breaks this way of working it out
+            # (it will be determined in turn, and found in the next round).
+            choice = min(closing or effects, key=cost, default=None)
+            if choice is None:
+                choice = min(
+                    _published_near(members, sums_of, key, withheld), key=cost, default=None
+                )
+                if choice is None:
+                    all_closed = False
+                    continue
+            withhold_one(choice)
+            added = True
+            if effects.get(choice):
+                closers.append(system.column(choice, sums_of, members))
+            else:
+                all_closed = False
+        if not added:
+            raise RuntimeError("Nothing left to withhold, yet a figure can be worked out")
+        if all_closed:
+            # Every figure found now lies on a loop with its partner, and every other
+            # withheld figure already did: nothing is determined, no need to eliminate again.
+            break
+    secondary = withheld - primary
+    return LinkedPublication(
+        values=dict(values), primary=frozenset(primary), secondary=frozenset(secondary)
+    )
+
+
+def _inverse(value: int) -> int:
+    """The inverse modulo the prime (most pivots are 1 or -1)."""
+    if value == 1 or value == _PRIME - 1:
+        return value
+    return pow(value, _PRIME - 2, _PRIME)
+
+
+def _published_near(
+    members: list[tuple], sums_of: dict[Key, list[int]], start: Key, withheld: set[Key]
+) -> set[Key]:
+    """The published figures nearest a withheld one: outward through the sums, one withheld
+    figure at a time."""
+    seen, frontier = {start}, [start]
+    while frontier:
+        found, following = set(), []
+        for key in frontier:
+            for index in sums_of.get(key, ()):
+                for other in members[index]:
+                    if other in seen:
+                        continue
+                    seen.add(other)
+                    if other in withheld:
+                        following.append(other)
+                    else:
+                        found.add(other)
+        if found:
+            return found
+        frontier = following
+    return set()
+
+
+def determined(equations: Iterable[Equation], withheld: Iterable[Key]) -> set[Key]:
+    """The withheld figures that the sums pin down to one value, given every other figure.
+    Only which figures are withheld matters, not the values: the published ones move to the
+    right-hand side. See the module docstring for the method."""
+    return _Elimination(
+        [(total, tuple(parts)) for total, parts in equations], withheld
+    ).determined()
+
+
+class _Elimination:
+    """The sums as equations over the withheld figures (published ones substituted), each a
+    row `total - parts`, brought to echelon form by Gaussian elimination modulo the prime:
+    sparse, the shortest row first, pivoting on its unknown in the fewest other rows. The
+    row operations are logged, so that what they do to other vectors can be replayed."""
+
+    def __init__(self, equations: list[tuple[Key, tuple]], withheld: Iterable[Key]):
+        self.columns: dict[Key, int] = {}
+        for key in withheld:
+            self.columns.setdefault(key, len(self.columns))
+        self.keys = list(self.columns)
+        self.rows: list[dict[int, int]] = []
+        for total, parts in equations:
+            self.rows.append(self._vector(total, parts))
+        # Each pivot: its column, its row, the row's entries and the pivot's inverse.
+        self.pivots: list[tuple[int, int, dict[int, int], int]] = []
+        # Each step: the pivot's row, and each other row it was taken from with the factor.
+        self.log: list[tuple[int, list[tuple[int, int]]]] = []
+        self.steps_reading: dict[int, list[int]] = {}  # row: the steps it was changed by
+        self._eliminate()
+        self.step_of = {index: step for step, (index, _) in enumerate(self.log)}
+
+    def _vector(self, total: Key, parts: tuple) -> dict[int, int]:
+        row: dict[int, int] = {}
+        if total in self.columns:
+            row[self.columns[total]] = 1
+        for part in parts:
+            if part in self.columns:
+                column = self.columns[part]
+                row[column] = row.get(column, 0) - 1
+        return {column: value % _PRIME for column, value in row.items() if value % _PRIME}
+
+    def _eliminate(self) -> None:
+        rows = [dict(row) for row in self.rows]
+        in_rows: dict[int, set[int]] = {}
+        for index, row in enumerate(rows):
+            for column in row:
+                in_rows.setdefault(column, set()).add(index)
+        queue = [(len(row), index) for index, row in enumerate(rows) if row]
+        heapq.heapify(queue)
+        done: set[int] = set()
+        while queue:
+            length, index = heapq.heappop(queue)
+            row = rows[index]
+            if index in done or length != len(row):
+                continue
+            done.add(index)
+            if not row:
+                continue
+            for column in row:
+                in_rows[column].discard(index)
+            pivot = min(row, key=lambda column: (len(in_rows[column]), column))
+            inverse = _inverse(row[pivot])
+            operations = []
+            step = len(self.log)
+            for other_index in sorted(in_rows[pivot]):
+                other = rows[other_index]
+                factor = other[pivot] * inverse % _PRIME
+                operations.append((other_index, factor))
+                self.steps_reading.setdefault(other_index, []).append(step)
+                for column, value in row.items():
+                    updated = (other.get(column, 0) - factor * value) % _PRIME
+                    if updated:
+                        if column not in other:
+                            in_rows[column].add(other_index)
+                        other[column] = updated
+                    elif column in other:
+                        del other[column]
+                        in_rows[column].discard(other_index)
+                heapq.heappush(queue, (len(other), other_index))
+            self.pivots.append((pivot, index, row, inverse))
+            self.log.append((index, operations))
+
+    def determined(self) -> set[Key]:
+        """The withheld figures every solution of the homogeneous equations leaves at zero,
+        tried on a random solution (free unknowns drawn at random, pivots solved for from
+        the last back)."""
+        pivoted = {column for column, _, _, _ in self.pivots}
+        # Not a secret: the draw only tells a determined figure (always zero) from the rest.
+        generator = random.Random(_SEED)  # noqa: S311
+        solution = {
+            column: generator.randrange(1, _PRIME)
+            for column in range(len(self.keys))
+            if column not in pivoted
+        }
+        for column, _, row, inverse in reversed(self.pivots):
+            solution[column] = 0
+            rest = sum(value * solution[other] for other, value in row.items())
+            solution[column] = -rest * inverse % _PRIME
+        return {self.keys[column] for column, _, _, _ in self.pivots if solution[column] == 0}
+
+    def certificate(self, key: Key) -> dict[int, int]:
+        """For a determined figure, the combination y of the original sums that gives it
+        alone (y·A = e_key): a triangular solve over the echelon rows, then the logged row
+        operations replayed backwards (transposed)."""
+        residual = {self.columns[key]: 1}
+        combination: dict[int, int] = {}
+        for column, index, row, inverse in self.pivots:
+            coefficient = residual.get(column)
+            if not coefficient:
+                continue
+            factor = coefficient * inverse % _PRIME
+            combination[index] = factor
+            for other, value in row.items():
+                updated = (residual.get(other, 0) - factor * value) % _PRIME
+                if updated:
+                    residual[other] = updated
+                else:
+                    residual.pop(other, None)
+        return self._transposed(combination)
+
+    def _transposed(self, vector: dict[int, int]) -> dict[int, int]:
+        """The logged row operations applied backwards and transposed (Lᵀ·v, L their
+        product): only the steps that read a row the vector holds, latest first."""
+        vector = dict(vector)
+        queue: list[int] = []
+        queued: set[int] = set()
+
+        def reading(row: int, before: int) -> None:
+            for step in self.steps_reading.get(row, ()):
+                if step < before and step not in queued:
+                    queued.add(step)
+                    heapq.heappush(queue, -step)
+
+        for row in list(vector):
+            reading(row, len(self.log))
+        while queue:
+            step = -heapq.heappop(queue)
+            index, operations = self.log[step]
+            change = sum(factor * vector.get(other, 0) for other, factor in operations) % _PRIME
+            if change:
+                updated = (vector.get(index, 0) - change) % _PRIME
+                if updated:
+                    vector[index] = updated
+                else:
+                    vector.pop(index, None)
+                reading(index, step)
+        return vector
+
+    def spans(self, column: dict[int, int]) -> bool:
+        """Whether a figure's column is a combination of the withheld figures' columns, so
+        that it would not be determined if withheld too: the logged row operations replayed
+        forwards on the column (only the steps whose pivot row it holds, in order) leave
+        nothing in the rows the elimination emptied."""
+        vector = dict(column)
+        queue = [self.step_of[row] for row in vector if row in self.step_of]
+        heapq.heapify(queue)
+        queued = set(queue)
+        while queue:
+            step = heapq.heappop(queue)
+            index, operations = self.log[step]
+            value = vector.get(index)
+            if not value:
+                continue
+            for other, factor in operations:
+                updated = (vector.get(other, 0) - factor * value) % _PRIME
+                if updated:
+                    vector[other] = updated
+                    later = self.step_of.get(other)
+                    if later is not None and later not in queued:
+                        queued.add(later)
+                        heapq.heappush(queue, later)
+                else:
+                    vector.pop(other, None)
+        return all(row in self.step_of for row in vector)
+
+    @staticmethod
+    def column(key: Key, sums_of: dict[Key, list[int]], members: list[tuple]) -> dict[int, int]:
+        """A figure's column in the sums: +1 where it is the total, -1 where a part."""
+        column = {}
+        for index in sums_of.get(key, ()):
+            total, *parts = members[index]
+            column[index] = (int(total == key) - parts.count(key)) % _PRIME
+        return column
+
+    @staticmethod
+    def meets(combination: dict[int, int], column: dict[int, int]) -> bool:
+        return bool(
+            sum(combination.get(index, 0) * value for index, value in column.items()) % _PRIME
+        )
+
+    def partners(
+        self,
+        certificate: dict[int, int],
+        members: list[tuple],
+        sums_of: dict[Key, list[int]],
+        withheld: set[Key],
+    ) -> dict[Key, bool]:
+        """The published figures that, withheld, stop the way `certificate` works a figure
+        out, each True if it also closes a loop through the figure. A figure c does so iff
+        its column a_c is a combination of the withheld figures' columns, A·z = a_c (so it
+        is not determined itself once withheld), with z at the figure non-zero; and that
+        entry of z is y·a_c, y the certificate. So c must meet the certificate."""
+        candidates = {
+            other
+            for index in certificate
+            for other in members[index]
+            if other not in withheld and other not in self.columns
+        }
+        effects: dict[Key, bool] = {}
+        for candidate in candidates:
+            column = self.column(candidate, sums_of, members)
+            if self.meets(certificate, column):
+                effects[candidate] = self.spans(column)
+        return effects

@@ -175,8 +175,11 @@ def equality_overview(request: HttpRequest) -> HttpResponse:
     characteristic = request.GET.get("characteristic") or CHARACTERISTICS[0]
     if characteristic not in CHARACTERISTICS:
         raise Http404("Not a monitored characteristic")
-    referrals = selectors.equality_referrals_for(user=request.user, region=region, service=service)
-    table = figures.equality_table(referrals=referrals, characteristic=characteristic)
+    # The region's table and every service's are suppressed together, so that no figure
+    # withheld in one can be worked out from the others; this page shows one of them.
+    referrals = selectors.equality_referrals_for(user=request.user, region=region)
+    joint = figures.equality_figures(referrals=referrals, with_services=True)
+    table = joint.table(characteristic, service.pk if service is not None else None)
     return render(
         request,
         "intelligence/equality.html",

@@ -5,16 +5,19 @@ person."""
 from __future__ import annotations
 
 import itertools
+import random
+import re
 
 import pytest
 from django.utils import timezone
 
-from intelligence import figures, services
-from intelligence.models import EqualityMonitoring
+from intelligence import figures, services, suppression
+from intelligence.models import CHARACTERISTICS, EqualityMonitoring
 from intelligence.suppression import with_totals
 from intelligence.tests.test_suppression import (
     another_value,
     recovered_exactly,
+    recovered_from_linked,
     recovered_one_line_at_a_time,
 )
 from partnership.errors import NotPermitted, StateConflict
@@ -269,3 +272,120 @@ def test_every_characteristic_has_a_table(region_referrals):
         if name in figures.CHARACTERISTICS:
             table = figures.equality_table(referrals=referrals, characteristic=name)
             assert table.published.grand_total == 111
+
+
+# Linked tables --------------------------------------------------------------------------------
+
+
+def _synthetic_counts(seed: int, characteristics: list[str]) -> dict:
+    """{characteristic: {service: {group: [count per stage]}}} for a few small services,
+    each person in one group of every characteristic."""
+    generator = random.Random(seed)
+    people = [
+        (service, generator.randrange(len(figures.STAGES)))
+        for service in range(1, generator.randint(2, 4) + 1)
+        for _ in range(generator.randint(4, 40))
+    ]
+    counts = {}
+    for characteristic in characteristics:
+        groups = [key for key, _ in figures.characteristic_groups(characteristic)]
+        by_service: dict = {}
+        for service, stage in people:
+            table = by_service.setdefault(service, {g: [0] * len(figures.STAGES) for g in groups})
+            table[generator.choice(groups[:3])][stage] += 1
+        counts[characteristic] = by_service
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_region_and_its_services_tables_give_nothing_away_together(seed):
+    counts = _synthetic_counts(seed, ["sex", "disability"])
+
+    published = figures.equality_suppressed(counts, with_services=True)
+
+    grids = {place: table.grid for place, table in published.items()}
+    assert recovered_from_linked(grids, figures.REGION) == {}
+    # One whole row per scope, withheld alike in every characteristic's table.
+    for (_, scope), table in published.items():
+        assert table.grid[-1] == published["sex", scope].grid[-1]
+
+
+def test_the_report_tables_share_their_whole_row_across_characteristics():
+    counts = _synthetic_counts(3, list(CHARACTERISTICS))
+
+    published = figures.equality_suppressed(counts, with_services=False)
+
+    assert {table.grid[-1] for table in published.values()} == {
+        published[CHARACTERISTICS[0], figures.REGION].grid[-1]
+    }
+    grids = {place: table.grid for place, table in published.items()}
+    assert recovered_from_linked(grids, figures.REGION) == {}
+
+
+def _published_counts(page: str) -> tuple[tuple[int | None, ...], ...]:
+    """The counts table of an equality page as published: [c] is None."""
+    table = page[page.index('data-testid="equality-counts"') :]
+    table = table[: table.index("</table>")]
+    rows = []
+    for row in re.findall(r'<tr class="govuk-table__row">(.*?)</tr>', table, re.S):
+        cells = re.findall(r'<td class="govuk-table__cell[^"]*">(.*?)</td>', row)
+        if cells:
+            rows.append(tuple(None if c == "[c]" else int(c.replace(",", "")) for c in cells))
+    return tuple(rows)
+
+
+@pytest.fixture
+def two_services(practitioner):
+    """Two services referred to from the region: a White referral declined three times by
+    housing support, ten times by mentoring, so thirteen in the region."""
+    housing = make_service("Housing support")
+    mentoring = make_service("Mentoring", slugs=("mentoring",))
+    for service, white_declined in [(housing, 3), (mentoring, 10)]:
+        _referrals(service, practitioner, white_declined, stage="declined", ethnicity="white")
+        _referrals(service, practitioner, 20, stage="accepted", ethnicity="white")
+        _referrals(service, practitioner, 10, stage="declined", ethnicity="black")
+        _referrals(service, practitioner, 20, stage="accepted", ethnicity="black")
+    return housing, mentoring
+
+
+def test_the_region_less_the_other_services_no_longer_gives_a_service_figure_away(
+    client, commissioner, two_services
+):
+    housing, mentoring = two_services
+    region = Referral.objects.filter(pdu__region__code="L")
+    scopes = {figures.REGION: None, housing.pk: housing.pk, mentoring.pk: mentoring.pk}
+
+    # Before: each table suppressed alone, the region's 13 less mentoring's 10 is 3.
+    alone = {}
+    for characteristic in CHARACTERISTICS:
+        for scope, pk in scopes.items():
+            referrals = region if pk is None else region.filter(service_id=pk)
+            counts = figures.equality_counts(referrals=referrals, characteristic=characteristic)
+            groups = figures.characteristic_groups(characteristic)
+            alone[characteristic, scope] = suppression.suppress(
+                [counts[key] for key, _ in groups]
+            ).grid
+    white = [key for key, _ in figures.characteristic_groups("ethnicity")].index("white")
+    declined = figures.STAGE_KEYS.index("declined")
+    before = recovered_from_linked(alone, figures.REGION)
+    assert before[("ethnicity", housing.pk, white, declined)] == 3
+
+    # Now: every page the commissioner can open, read as published.
+    client.force_login(commissioner)
+    pages = {}
+    for characteristic in CHARACTERISTICS:
+        for scope, pk in scopes.items():
+            query = {"characteristic": characteristic}
+            if pk is not None:
+                query["service"] = pk
+            response = client.get("/equality/", query)
+            assert response.status_code == 200
+            pages[characteristic, scope] = _published_counts(response.content.decode())
+    assert pages["ethnicity", housing.pk][white][declined] is None
+    assert recovered_from_linked(pages, figures.REGION) == {}
+    assert all(
+        value is None or value == 0 or value >= 5
+        for grid in pages.values()
+        for row in grid
+        for value in row
+    )

@@ -294,3 +294,234 @@ def test_a_table_must_be_rectangular_counts():
         suppress([[1, 2], [3]])
     with pytest.raises(ValueError):
         suppress([[1, -2]])
+
+
+# Linked tables --------------------------------------------------------------------------------
+
+
+def _sparse_reduced(equations: list[dict]) -> list[dict]:
+    """Gauss–Jordan elimination in exact fractions over sparse rows ({unknown: coefficient},
+    the constant under the key None): every pivot cleared from every other row."""
+    rows = [dict(row) for row in equations]
+    reduced: list[dict] = []
+    while rows:
+        row = rows.pop()
+        for done in reduced:
+            pivot = next(iter(key for key in done if key is not None))
+            if row.get(pivot):
+                factor = row[pivot]
+                for key, value in done.items():
+                    row[key] = row.get(key, 0) - factor * value
+                row = {key: value for key, value in row.items() if value or key is None}
+        unknowns = [key for key in row if key is not None and row[key]]
+        if not unknowns:
+            continue
+        pivot = min(unknowns, key=repr)
+        scale = row[pivot]
+        row = {key: Fraction(value) / scale for key, value in row.items()}
+        row = {pivot: row.pop(pivot), **row}
+        for done in reduced:
+            if done.get(pivot):
+                factor = done[pivot]
+                for key, value in row.items():
+                    done[key] = done.get(key, 0) - factor * value
+                for key in [key for key, value in done.items() if not value and key is not None]:
+                    del done[key]
+        reduced.append(row)
+    return reduced
+
+
+def recovered_from_linked(
+    published: dict[tuple[str, object], tuple[tuple[int | None, ...], ...]], region: object
+) -> dict:
+    """The attack on linked tables, from the published grids alone: every table's rows and
+    columns, each region cell the sum of the services' cells, and one whole row (the last)
+    per scope shared by every characteristic's table of it. Each withheld figure is an
+    unknown (a whole-row one the same unknown in every table of its scope); the published
+    ones are constants. Returns the unknowns the equations pin to one value."""
+
+    def name(characteristic, scope, i, j, height):
+        return ("whole", scope, j) if i == height - 1 else (characteristic, scope, i, j)
+
+    def term(characteristic, scope, i, j):
+        grid = published[characteristic, scope]
+        value = grid[i][j]
+        key = name(characteristic, scope, i, j, len(grid))
+        return (key, None) if value is None else (None, value)
+
+    equations = []
+
+    def add(total, parts):
+        row: dict = {None: Fraction(0)}
+        for sign, (key, value) in [(1, total)] + [(-1, part) for part in parts]:
+            if key is None:
+                row[None] -= sign * value
+            else:
+                row[key] = row.get(key, 0) + sign
+        equations.append(row)
+
+    services = sorted({scope for _, scope in published if scope != region}, key=repr)
+    for (characteristic, scope), grid in published.items():
+        height, width = len(grid), len(grid[0])
+        for i in range(height):
+            add(
+                term(characteristic, scope, i, width - 1),
+                [term(characteristic, scope, i, j) for j in range(width - 1)],
+            )
+        for j in range(width):
+            add(
+                term(characteristic, scope, height - 1, j),
+                [term(characteristic, scope, i, j) for i in range(height - 1)],
+            )
+        if scope == region and services:
+            for i in range(height):
+                for j in range(width):
+                    add(
+                        term(characteristic, region, i, j),
+                        [term(characteristic, service, i, j) for service in services],
+                    )
+    found = {}
+    for row in _sparse_reduced(equations):
+        unknowns = [key for key, value in row.items() if key is not None and value]
+        if len(unknowns) == 1:
+            found[unknowns[0]] = row[None] / row[unknowns[0]]
+    return found
+
+
+def _linked_layout(seed: int):
+    """A region of a few services and two characteristics (groups of different sizes), the
+    counts small, as {characteristic: {scope: counts}} with the region's the sums."""
+    generator = random.Random(seed)
+    services = list(range(generator.randint(2, 5)))
+    people = [
+        (service, generator.randrange(3))
+        for service in services
+        for _ in range(generator.randint(3, 30))
+    ]
+    layout = {}
+    for characteristic, groups in [("a", 2), ("b", 3)]:
+        tables = {service: [[0] * 3 for _ in range(groups)] for service in services}
+        for service, stage in people:
+            tables[service][generator.randrange(groups)][stage] += 1
+        tables["R"] = [
+            [sum(tables[service][i][j] for service in services) for j in range(3)]
+            for i in range(groups)
+        ]
+        layout[characteristic] = tables
+    return layout
+
+
+def _suppress_layout(layout) -> dict:
+    """The layout through `suppress_linked`: the sums of every table, the links, and one
+    whole row per scope."""
+    values, equations, places = {}, [], {}
+    scopes = list(next(iter(layout.values())))
+    services = [scope for scope in scopes if scope != "R"]
+    for characteristic, tables in layout.items():
+        for scope, counts in tables.items():
+            grid = with_totals(counts)
+            keys = [
+                [(characteristic, scope, i, j) for j in range(len(grid[0]))]
+                for i in range(len(grid) - 1)
+            ] + [[("whole", scope, j) for j in range(len(grid[0]))]]
+            for key_row, value_row in zip(keys, grid, strict=True):
+                values.update(zip(key_row, value_row, strict=True))
+            equations += suppression.table_equations(keys)
+            places[characteristic, scope] = keys
+        region = places[characteristic, "R"]
+        for i in range(len(region)):
+            for j in range(len(region[0])):
+                total = places[characteristic, "R"][i][j]
+                equations.append((total, [places[characteristic, s][i][j] for s in services]))
+    result = suppression.suppress_linked(values, equations)
+    return {
+        place: tuple(tuple(result.published(key) for key in row) for row in keys)
+        for place, keys in places.items()
+    }
+
+
+def _suppress_one_at_a_time(layout) -> dict:
+    return {
+        (characteristic, scope): suppress(counts).grid
+        for characteristic, tables in layout.items()
+        for scope, counts in tables.items()
+    }
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_no_withheld_figure_can_be_worked_out_from_the_linked_tables_together(seed):
+    layout = _linked_layout(seed)
+
+    published = _suppress_layout(layout)
+
+    assert recovered_from_linked(published, "R") == {}
+    # Each table alone is safe too, every small figure is withheld, and a scope's whole row
+    # is withheld alike in every characteristic's table.
+    for (_, scope), grid in published.items():
+        assert all(value is None or value == 0 or value >= 5 for row in grid for value in row)
+        assert grid[-1] == published["a", scope][-1]
+        table = PublishedTable(grid=grid, primary=frozenset(), secondary=frozenset())
+        assert recovered_exactly(table) == {}
+
+
+def test_tables_suppressed_one_at_a_time_give_figures_away_when_read_together():
+    """The attack is real: the old way, each table safe alone, leaks in linked layouts (the
+    region's cell less the services' published ones, or a whole row read across
+    characteristics), and what it recovers is the truth."""
+    leaked = 0
+    for seed in range(12):
+        layout = _linked_layout(seed)
+        found = recovered_from_linked(_suppress_one_at_a_time(layout), "R")
+        for key, value in found.items():
+            if key[0] == "whole":
+                assert value == with_totals(layout["a"][key[1]])[-1][key[2]]
+            else:
+                characteristic, scope, i, j = key
+                assert value == with_totals(layout[characteristic][scope])[i][j]
+        leaked += bool(found)
+    assert leaked >= 1
+
+
+def test_the_linked_attack_recovers_a_service_figure_from_the_region_less_the_others():
+    # Service 0's three is withheld in its own table, yet the region's row and service 1's
+    # are published whole: 13 - 10.
+    layout = {"a": {0: [[3, 20], [30, 40]], 1: [[10, 20], [30, 40]]}}
+    layout["a"]["R"] = [[13, 40], [60, 80]]
+
+    old = recovered_from_linked(_suppress_one_at_a_time(layout), "R")
+    new = recovered_from_linked(_suppress_layout(layout), "R")
+
+    assert old[("a", 0, 0, 0)] == 3
+    assert new == {}
+
+
+def test_linked_suppression_refuses_sums_that_do_not_add_up():
+    with pytest.raises(ValueError):
+        suppression.suppress_linked({"a": 1, "b": 2, "t": 4}, [("t", ["a", "b"])])
+    with pytest.raises(ValueError):
+        suppression.suppress_linked({"a": 1, "t": 1}, [("t", ["a", "missing"])])
+    with pytest.raises(ValueError):
+        suppression.suppress_linked({"a": -1, "t": -1}, [("t", ["a"])])
+
+
+def test_linked_suppression_of_one_table_is_as_safe_as_the_table_rule():
+    for seed in range(30):
+        generator = random.Random(seed)
+        width = generator.randint(2, 5)
+        counts = [
+            [generator.choice([0, 1, 2, 3, 5, 8, 20]) for _ in range(width)]
+            for _ in range(generator.randint(2, 4))
+        ]
+        grid = with_totals(counts)
+        keys = [[(i, j) for j in range(len(grid[0]))] for i in range(len(grid))]
+        values = {(i, j): value for i, row in enumerate(grid) for j, value in enumerate(row)}
+
+        result = suppression.suppress_linked(values, suppression.table_equations(keys))
+
+        table = PublishedTable(
+            grid=tuple(tuple(result.published(key) for key in row) for row in keys),
+            primary=frozenset(),
+            secondary=frozenset(),
+        )
+        assert recovered_exactly(table) == {}
+        assert {key for key, value in values.items() if 0 < value < 5} <= result.withheld
