@@ -371,8 +371,9 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
     )
     paginator = Paginator(referrals, REFERRALS_PER_PAGE)
     # The tab's count is already known: counting its rows again is the slowest query a
-    # large list would make.
-    paginator.count = counts[tab]
+    # large list would make. Past the counting limit the pages go as far as the limit; a
+    # search or a filter narrows the rest.
+    paginator.count = min(counts[tab], selectors.COUNT_LIMIT)
     page = paginator.get_page(request.GET.get("page"))
     for referral in page.object_list:
         referral.decision_due_on = decision_due_on(referral)
@@ -381,6 +382,8 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
         "tab": tab,
         "tabs": [(key, label, counts[key]) for key, label in tabs.items()],
         "overdue": counts["overdue"],
+        "total": counts[tab],
+        "beyond_limit": counts[tab] > selectors.COUNT_LIMIT,
         "search": search,
         "search_form": search_form,
         "filter_form": filter_form,

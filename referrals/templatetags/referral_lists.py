@@ -7,6 +7,15 @@ from referrals import rules, selectors
 register = template.Library()
 
 
+@register.filter
+def list_count(count: int) -> str:
+    """A work list's count as shown: "more than 1000" when it was counted past the limit
+    (`selectors.COUNT_LIMIT`)."""
+    if count > selectors.COUNT_LIMIT:
+        return f"more than {selectors.COUNT_LIMIT}"
+    return str(count)
+
+
 @register.simple_tag
 def referral_allows(user, action: str, referral) -> bool:
     """Whether the user may take the action on the referral now (asked of the rules)."""

@@ -216,6 +216,40 @@ class TestDecisionDue:
                     assert (sent < cut_off) is (decision_due_on(referral) < today), (today, sent)
 
 
+class TestCountingLimit:
+    """Tabs are counted to a limit, so a busy list's counts cost the same at any scale; past
+    it the list says "more than" and pages as far as the limit."""
+
+    def test_counts_stop_past_the_limit_and_the_page_says_so(self, client, world, monkeypatch):
+        monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+        client.force_login(world["admin"])
+        page = client.get("/referrals/inbox/?tab=open").content.decode()
+        # Open: 4 (more than 2); unassigned: 1 (counted exactly); new: 3 (more than 2).
+        assert 'All open <span class="govuk-!-font-weight-regular">(more than 2)</span>' in page
+        assert 'Unassigned <span class="govuk-!-font-weight-regular">(1)</span>' in page
+        assert 'New <span class="govuk-!-font-weight-regular">(more than 2)</span>' in page
+        assert "Search or filter to see beyond the first 2" in page
+        # The overdue warning counts to the limit too; one is overdue.
+        assert "1 referral is past its decision due date" in page
+
+    def test_the_counts_below_the_limit_are_exact(self, world):
+        counts = selectors.referral_work_list_counts(
+            user=world["admin"],
+            tabs=["new", "unassigned", "open", "closed"],
+            filters=selectors.WorkListFilters(),
+        )
+        assert counts == {"new": 3, "unassigned": 1, "open": 4, "closed": 0, "overdue": 1}
+
+    def test_a_count_at_the_limit_is_exact_and_one_past_is_more(self, world, monkeypatch):
+        for limit, shown in ((4, 4), (3, 4)):
+            monkeypatch.setattr(selectors, "COUNT_LIMIT", limit)
+            counts = selectors.referral_work_list_counts(
+                user=world["admin"], tabs=["open"], filters=selectors.WorkListFilters()
+            )
+            assert counts["open"] == shown
+            assert (counts["open"] > limit) is (limit == 3)
+
+
 def page_queries(client, path) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200
