@@ -218,25 +218,38 @@ def equality_counts_by_service(
     Groups with none are there, zeros throughout."""
     if characteristic not in CHARACTERISTICS:
         raise ValueError(f"Not a monitored characteristic: {characteristic}")
+    return equality_counts_by_service_all(referrals=referrals, characteristics=[characteristic])[
+        characteristic
+    ]
+
+
+def equality_counts_by_service_all(
+    *, referrals: QuerySet[Referral], characteristics: Iterable[str] = CHARACTERISTICS
+) -> dict[str, dict[int, dict[str, list[int]]]]:
+    """`equality_counts_by_service` for several characteristics from one pass over the
+    referrals (one query, grouped by service and every characteristic's answer):
+    {characteristic: {service pk: {group: [count per stage]}}}."""
+    characteristics = list(characteristics)
     case = _stage_case()
-    lookup = f"equality_monitoring__{characteristic}"
+    lookups = {name: f"equality_monitoring__{name}" for name in characteristics}
     rows = (
         referrals.exclude(status=Status.DRAFT)
         .exclude(sent_at__isnull=True)
         .annotate(has_achieved=case.pop("_achieved"))
-        .values("service_id", lookup)
+        .values("service_id", *lookups.values())
         .annotate(**{key: Count("id", filter=condition) for key, condition in case.items()})
         .order_by()
     )
-    groups = [value for value, _ in characteristic_groups(characteristic)]
-    counts: dict[int, dict[str, list[int]]] = {}
+    groups = {name: [value for value, _ in characteristic_groups(name)] for name in characteristics}
+    counts: dict[str, dict[int, dict[str, list[int]]]] = {name: {} for name in characteristics}
     for row in rows:
-        service = counts.setdefault(
-            row["service_id"], {group: [0] * len(STAGES) for group in groups}
-        )
-        group = row[lookup] or ""  # no monitoring at all, or the question left unanswered
-        for index, key in enumerate(STAGE_KEYS):
-            service[group][index] += row[key]
+        stages = [row[key] for key in STAGE_KEYS]
+        for name, lookup in lookups.items():
+            service = counts[name].setdefault(
+                row["service_id"], {group: [0] * len(STAGES) for group in groups[name]}
+            )
+            group = row[lookup] or ""  # no monitoring at all, or the question left unanswered
+            service[group] = [a + b for a, b in zip(service[group], stages, strict=True)]
     return counts
 
 
@@ -387,15 +400,10 @@ def equality_figures(
     threshold: int = suppression.THRESHOLD,
 ) -> EqualityFigures:
     """Every characteristic's table for the referrals (already scoped to a region and a
-    period), with each service's if asked, suppressed together: one query per
-    characteristic. The suppression is kept in the cache for a few minutes, keyed by the
-    counts themselves, so different data or periods never share an entry."""
-    counts = {
-        characteristic: equality_counts_by_service(
-            referrals=referrals, characteristic=characteristic
-        )
-        for characteristic in CHARACTERISTICS
-    }
+    period), with each service's if asked, suppressed together: one query for them all.
+    The suppression is kept in the cache for a few minutes, keyed by the counts themselves,
+    so different data or periods never share an entry."""
+    counts = equality_counts_by_service_all(referrals=referrals)
     fingerprint = repr(
         (
             threshold,
