@@ -1,16 +1,20 @@
 """Demo intelligence: unmet need across Greater Manchester's PDUs, heaviest where no local
 service of the kind exists; equality monitoring answers on the demo's sent referrals;
 providers' ratings of the information in referrals they decided; a closed survey of the
-region's practitioners with its answers, and an open one of provider staff; and this
-month's partnership report for Greater Manchester, made last so that it reads them all.
+region's practitioners with its answers, and an open one of provider staff; last month's
+referrals across the region (its categories over and under capacity, a small organisation
+taking referrals no agreement funds); and last month's partnership report for Greater
+Manchester, made last so that it reads them all.
 Safe to run again: the demo's own records are replaced (the report generated afresh),
 nothing else is touched."""
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from intelligence.models import (
@@ -25,7 +29,7 @@ from intelligence.models import (
 )
 from partnership.models import Pdu, Region, Role, ServiceCategory, User
 from partnership.months import add_months, month_start
-from providers.models import Service
+from providers.models import Service, SizeBand
 from referrals.demo import demo_moment
 from referrals.models import Referral, Status
 
@@ -367,6 +371,142 @@ def _history(users: dict[str, User]) -> int:
     return made
 
 
+# Last month ---------------------------------------------------------------------------------
+
+# Last month's referrals in each category as a share of its capacity, as the region's
+# report should read them: accommodation and women's services oversubscribed, wellbeing
+# under-used. Topped up to these whatever the day the demo is loaded.
+LAST_MONTH_PERCENT = {"accommodation": 160, "womens-services": 170, "emotional-wellbeing": 25}
+# Referrals last month to a small organisation's service that no funding agreement covers,
+# and how many of them it took on.
+SMALL_UNFUNDED, SMALL_UNFUNDED_ACCEPTED = 14, 11
+
+
+def last_month() -> tuple[date, date]:
+    """The month before today's: a whole month, whatever the day (the 1st included)."""
+    first = add_months(month_start(timezone.localdate()), -1)
+    return first, add_months(first, 1) - timedelta(days=1)
+
+
+def _unfunded_small_service(pdus: list[Pdu], demo_organisations: set[int]) -> Service | None:
+    """A small or micro organisation's open service in the PDUs that no agreement funds:
+    none lists it, and its organisation holds none for any of its categories."""
+    from commissioning.models import Agreement
+
+    candidates = (
+        Service.objects.filter(
+            status=Service.Status.ACTIVE,
+            pdus__in=pdus,
+            organisation__size_band__in=[SizeBand.MICRO, SizeBand.SMALL],
+        )
+        .exclude(organisation_id__in=demo_organisations)
+        .exclude(funding__isnull=False)
+        .exclude(
+            Exists(
+                Agreement.objects.filter(
+                    organisation=OuterRef("organisation"),
+                    lot__category__services=OuterRef("pk"),
+                )
+            )
+        )
+        .distinct()
+        .order_by("organisation__name", "pk")
+    )
+    return candidates.first()
+
+
+def _month_referral(number, service, pdu, rng, *, first: date, days: int, status=None):
+    """One of last month's referrals from a PDU's practitioner to a service: sent on a
+    working hour of a day in the month, decided a few days later (never after now)."""
+    from referrals.services import CATEGORY_ABBREVIATIONS, REGION_ABBREVIATIONS
+
+    day = first + timedelta(days=rng.randrange(days))
+    sent = timezone.make_aware(datetime.combine(day, time(rng.randint(9, 15), rng.randint(0, 59))))
+    if status is None:
+        draw = rng.random()
+        status = Status.ACCEPTED if draw < 0.6 else Status.DECLINED if draw < 0.9 else Status.SENT
+    decided = None
+    if status != Status.SENT:
+        decided = min(sent + timedelta(days=rng.randint(1, 4)), timezone.now() - timedelta(hours=1))
+    women = service.categories.filter(slug="womens-services").exists()
+    referral = Referral.objects.create(
+        practitioner=_colleague(pdu),
+        pdu=pdu,
+        service=service,
+        crn=f"M{800000 + number}",
+        status=status,
+        sex="female" if women else _pick(rng, [("male", 8), ("female", 2)]),
+        created_at=sent - timedelta(hours=2),
+        sent_at=sent,
+        decided_at=decided,
+        decline_reason="no_capacity" if status == Status.DECLINED else "",
+        idempotency_key=f"demo-month-{number}",
+    )
+    category = service.categories.order_by("name").first()
+    region = REGION_ABBREVIATIONS.get(DEMO_REGION, DEMO_REGION)
+    kind = CATEGORY_ABBREVIATIONS.get(category.slug, "GEN") if category else "GEN"
+    Referral.objects.filter(pk=referral.pk).update(
+        reference=f"{region}-{kind}-{1000 + referral.pk}"
+    )
+    return referral
+
+
+def _last_month(users: dict[str, User]) -> int:
+    """Last month in the region as its report should read: each category of
+    LAST_MONTH_PERCENT topped up to that share of its capacity with referrals from the
+    region's other PDUs to the other organisations' services (so nobody's work list
+    changes), and a small organisation taking referrals that no agreement funds."""
+    from capacity.utilisation import utilisation_history
+
+    practitioner = users["practitioner@demo.example"]
+    demo_organisations = {user.organisation_id for user in users.values() if user.organisation_id}
+    Referral.objects.filter(idempotency_key__startswith="demo-month-").delete()
+    first, last = last_month()
+    days = (last - first).days + 1
+    region = Region.objects.get(code=DEMO_REGION)
+    pdus = list(region.pdus.exclude(pk=practitioner.pdu_id).order_by("name"))
+    rng = random.Random("last-month")
+    made = 0
+    small = _unfunded_small_service(pdus, demo_organisations)
+    if small is not None:
+        small_pdus = [pdu for pdu in pdus if small.pdus.filter(pk=pdu.pk).exists()]
+        for number in range(SMALL_UNFUNDED):
+            status = Status.ACCEPTED if number < SMALL_UNFUNDED_ACCEPTED else Status.DECLINED
+            _month_referral(
+                made,
+                small,
+                small_pdus[number % len(small_pdus)],
+                rng,
+                first=first,
+                days=days,
+                status=status,
+            )
+            made += 1
+    cells = {
+        cell.category_id: cell for cell in utilisation_history(1, until=first, regions=[region])
+    }
+    for slug, percent in LAST_MONTH_PERCENT.items():
+        category = ServiceCategory.objects.get(slug=slug)
+        cell = cells.get(category.pk)
+        if cell is None or not cell.capacity:
+            continue
+        missing = math.ceil(cell.capacity * percent / 100) - cell.sent
+        options = list(
+            Service.objects.filter(status=Service.Status.ACTIVE, categories=category, pdus__in=pdus)
+            .exclude(organisation_id__in=demo_organisations)
+            .distinct()
+            .order_by("pk")
+        )
+        for index in range(max(missing, 0)):
+            if not options:
+                break
+            service = options[index % len(options)]
+            local = [pdu for pdu in pdus if service.pdus.filter(pk=pdu.pk).exists()]
+            _month_referral(made, service, rng.choice(local), rng, first=first, days=days)
+            made += 1
+    return made
+
+
 # Surveys ------------------------------------------------------------------------------------
 
 CLOSED_SURVEY = "Gaps in provision and confidence in services"
@@ -497,6 +637,8 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     practitioner = users["practitioner@demo.example"]
     history = _history(users)
     progress(f"referral history for equality figures: {history} referrals")
+    month = _last_month(users)
+    progress(f"last month's referrals across the region: {month}")
     sent = (
         Referral.objects.filter(sent_at__isnull=False)
         .exclude(status=Status.DRAFT)
@@ -511,10 +653,11 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
     answers = _surveys(users["commissioner@demo.example"])
     progress(f"surveys: {answers} answers to the closed survey, one survey open")
     reports = _partnership_report(users["commissioner@demo.example"])
-    progress(f"partnership report: {reports} versions for this month")
+    progress(f"partnership report: {reports} versions for last month")
     return {
         "survey_answers": answers,
         "history_referrals": history,
+        "last_month_referrals": month,
         "equality_monitoring": answered,
         "quality_ratings": rated,
         "unmet_needs": needs,
@@ -523,17 +666,19 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
 
 
 def _partnership_report(commissioner: User) -> int:
-    """This month's report so far for Greater Manchester, as its commissioner would generate
-    it, so that the list of reports is not empty: the month the demo's capacity figures
-    describe (oversubscribed women's services, an under-used wellbeing service)."""
+    """Last month's report for Greater Manchester, as its commissioner would generate it (a
+    whole month, as an inspector would read it), so that the list of reports is not empty:
+    oversubscribed accommodation and women's services, an under-used wellbeing service, a
+    small organisation taking referrals no agreement funds, the closed survey's answers and
+    unmet need where no local service exists."""
     from intelligence.report_services import partnership_report_generate
 
-    period_start = month_start(timezone.localdate())
+    period_start, period_end = last_month()
     return len(
         partnership_report_generate(
             region=Region.objects.get(code=DEMO_REGION),
             period_start=period_start,
-            period_end=add_months(period_start, 1) - timedelta(days=1),
+            period_end=period_end,
             by=commissioner,
         )
     )

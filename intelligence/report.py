@@ -16,10 +16,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Exists, Min, OuterRef
+from django.db.models import Case, DateTimeField, Exists, F, Min, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from capacity.utilisation import utilisation_history
+from capacity.utilisation import FUNDING_STATUSES, utilisation_history
 from commissioning.models import Agreement, Mechanism
 from intelligence import figures, suppression
 from intelligence.models import CHARACTERISTICS, MissingInformation, UnmetNeed
@@ -35,6 +36,7 @@ from providers.models import (
 from providers.rules import current_risk_training_q
 from providers.selectors import agreement_current
 from referrals.models import (
+    CLOSED_STATUSES,
     DeclineReason,
     EndOfServiceReport,
     OutcomeResult,
@@ -102,9 +104,13 @@ def _bars(pairs, *, unit: str = "") -> dict:
     }
 
 
-def _section(key, title, source, columns, rows, chart, *, counts=(), labels=1, note="") -> dict:
+def _section(
+    key, title, source, columns, rows, chart, *, counts=(), labels=1, note="", shares=()
+) -> dict:
     """A section as JSON: `labels` is how many of a row's first cells name it, the rest are
-    figures; `counts` the columns that count people (suppressed in the providers' version)."""
+    figures; `counts` the columns that count people (suppressed in the providers' version);
+    `shares` pairs of (column, count column) where the first is each row's share of the
+    second column's total, so it would give that total away."""
     return {
         "key": key,
         "title": title,
@@ -114,6 +120,7 @@ def _section(key, title, source, columns, rows, chart, *, counts=(), labels=1, n
         "chart": chart,
         "count_columns": list(counts),
         "label_columns": labels,
+        "share_columns": [list(pair) for pair in shares],
         "note": note,
     }
 
@@ -509,6 +516,111 @@ def _co_funders(round_ids: set[int]) -> dict[int, list[str]]:
     return found
 
 
+# Which agreements fund a referral, and who takes the referrals none funds ------------------
+
+SIZE_GROUPS = [
+    ("Small and micro organisations", SMALL_BANDS),
+    (
+        "Medium and larger organisations",
+        (SizeBand.MEDIUM, SizeBand.LARGE, SizeBand.MAJOR, SizeBand.SUPER_MAJOR),
+    ),
+    ("Organisations of unknown size", (SizeBand.UNKNOWN,)),
+]
+
+
+def funding_agreements_covering():
+    """The funding agreements that covered a referral (the outer queryset's, with its
+    `sent_on`, the local day it was sent): in force that day (live, or ended since, and
+    running from `starts_on` to `ends_on` inclusive: the agreements capacity counts), for a
+    lot that covers the PDU the referral came from, and either listing its service among
+    the services it funds or held by the service's organisation for a lot in one of the
+    service's categories (an agreement need not list its services)."""
+    return Agreement.objects.filter(
+        Q(funded_services__service=OuterRef("service"))
+        | Q(
+            organisation=OuterRef("service__organisation"),
+            lot__category__services=OuterRef("service"),
+        ),
+        status__in=FUNDING_STATUSES,
+        starts_on__lte=OuterRef("sent_on"),
+        ends_on__gte=OuterRef("sent_on"),
+        lot__pdus=OuterRef("pdu"),
+    )
+
+
+def unfunded_referrals(region: Region, start, end):
+    """Referrals sent from the region's PDUs in [start, end), less those withdrawn (as
+    demand counts them), to services no funding agreement covered on the day."""
+    return (
+        _region_referrals(region)
+        .filter(sent_at__gte=start, sent_at__lt=end)
+        .exclude(status=Status.WITHDRAWN)
+        .annotate(sent_on=TruncDate("sent_at"))
+        .filter(~Exists(funding_agreements_covering()))
+    )
+
+
+def unfunded_section(region: Region, start, end, *, audience: str) -> dict:
+    """The referrals no funding agreement covered, by the organisation that took them and
+    its size band (commissioners' version) and by size band (both): the demand small
+    organisations absorb without funding."""
+    by_organisation: dict[int, list] = {}
+    for organisation_id, name, band, status, decided_at in unfunded_referrals(
+        region, start, end
+    ).values_list(
+        "service__organisation",
+        "service__organisation__name",
+        "service__organisation__size_band",
+        "status",
+        "decided_at",
+    ):
+        row = by_organisation.setdefault(organisation_id, [name, band, 0, 0])
+        row[2] += 1
+        row[3] += decided_at is not None and status != Status.DECLINED
+    total = sum(row[2] for row in by_organisation.values())
+    accepted = sum(row[3] for row in by_organisation.values())
+    rows = []
+    if audience == COMMISSIONERS:
+        rows = [
+            [name, SizeBand(band).label, sent, taken, _percent(sent, total)]
+            for name, band, sent, taken in sorted(
+                by_organisation.values(), key=lambda row: (-row[2], row[0])
+            )
+        ]
+    groups = []
+    for label, bands in SIZE_GROUPS:
+        chosen = [row for row in by_organisation.values() if row[1] in bands]
+        sent = sum(row[2] for row in chosen)
+        groups.append([label, "", sent, sum(row[3] for row in chosen), _percent(sent, total)])
+    rows += groups
+    rows.append(["All organisations", "", total, accepted, 100.0 if total else None])
+    small = groups[0]
+    note = ""
+    if audience == COMMISSIONERS:
+        note = (
+            f"Small and micro organisations took {small[4] or 0}% of the {total} referrals "
+            "that no funding agreement covered."
+        )
+    return _section(
+        "unfunded",
+        "Unfunded referrals and who takes them",
+        "Referrals sent from the region's PDUs in the period (less those withdrawn) to a "
+        "service that no funding agreement covered on the day it was sent: none in force "
+        "that day (live, or since ended) for a lot covering the referring PDU that either "
+        "funds the service or is held by its organisation for one of the service's "
+        "categories. By the organisation running the service and its size band by annual "
+        "income (small: under £100,000 a year), and how many it accepted (referrals, "
+        "commissioning, providers).",
+        ["Organisation", "Size band", "Unfunded referrals", "Accepted", "% of unfunded referrals"],
+        rows,
+        _bars([(row[0], row[4]) for row in groups], unit="%"),
+        counts=(2, 3),
+        labels=2,
+        note=note,
+        shares=((4, 2),),
+    )
+
+
 def _organisations_in(region: Region):
     """Organisations with a service in the region that is not closed."""
     return Organisation.objects.filter(
@@ -520,16 +632,39 @@ def _organisations_in(region: Region):
     ).order_by("name")
 
 
-def training_section(region: Region, period_end: date, *, audience: str) -> dict:
-    """Staff holding cases from the region (assigned an accepted or in-progress referral)
-    and how many hold risk training current at the period's end."""
-    holding = User.objects.filter(
-        Exists(
-            Referral.objects.filter(
-                assigned_to=OuterRef("pk"), pdu__region=region, status__in=HOLDING
-            )
-        )
+def _closed_at():
+    """When a closed referral closed: the timeline entry that moved it into its status, or,
+    for a referral with no timeline, when it was decided (as retention reads it). None while
+    it is open. Neither changes once it has happened, so a past period's figures stay put."""
+    closing = (
+        ReferralEvent.objects.filter(referral=OuterRef("pk"), to_status=OuterRef("status"))
+        .order_by("-at")
+        .values("at")[:1]
     )
+    return Case(
+        When(status__in=CLOSED_STATUSES, then=Coalesce(Subquery(closing), F("decided_at"))),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
+def cases_held_in(region: Region, start, end):
+    """Referrals from the region's PDUs that a member of provider staff held at some time in
+    [start, end): assigned, accepted before the period ended (a decision that is not a
+    decline), and not closed before it began."""
+    return (
+        _region_referrals(region)
+        .filter(assigned_to__isnull=False, decided_at__lt=end)
+        .exclude(status=Status.DECLINED)
+        .annotate(closed_at=_closed_at())
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=start))
+    )
+
+
+def training_section(region: Region, start, end, period_end: date, *, audience: str) -> dict:
+    """Staff who held cases from the region in the period and how many hold risk training
+    current at the period's end."""
+    holding = User.objects.filter(pk__in=cases_held_in(region, start, end).values("assigned_to"))
     trained = set(
         holding.filter(current_risk_training_q(on=period_end))
         .values_list("pk", flat=True)
@@ -550,9 +685,11 @@ def training_section(region: Region, period_end: date, *, audience: str) -> dict
     return _section(
         "training",
         "Risk-training coverage",
-        "Provider staff holding cases from the region (assigned an accepted or in-progress "
-        "referral) when the report was made, and how many hold risk-awareness training "
-        "current at the period's end (providers' training records).",
+        "Provider staff who held a case from the region's PDUs at any time in the period (the "
+        "member of staff a referral is assigned to, accepted before the period ended and not "
+        "closed before it began, its closing time from the referral's timeline), and how many "
+        "held risk-awareness training current at the period's end (providers' training "
+        "records).",
         ["Organisation", "Staff holding cases", "With current risk training", "% covered"],
         rows,
         _bars([(row[0], row[3]) for row in rows], unit="%"),
@@ -630,8 +767,15 @@ def _withhold_small(section: dict) -> dict:
         for position, value in enumerate(rows[index]):
             if isinstance(value, float) and position not in columns:
                 rows[index][position] = None
-    # A bar drawn from a row with a withheld figure is withheld with it.
+    # A share of a column's total gives that total away, and with it a withheld count:
+    # with any count of the column withheld, no row's share is shown.
     hidden = set()
+    for share, count in section.get("share_columns", ()):
+        if any(row[count] is None for row in rows):
+            for row in rows:
+                row[share] = None
+            withheld_rows.update(range(len(rows)))
+    # A bar drawn from a row with a withheld figure is withheld with it.
     for index in withheld_rows:
         row = rows[index]
         hidden.add(str(row[0]))
@@ -673,7 +817,8 @@ def partnership_report(
         surveys_section(region, period_start, period_end),
         equality_section(region, start, end),
         funding_section(region, period_start, period_end),
-        training_section(region, period_end, audience=audience),
+        unfunded_section(region, start, end, audience=audience),
+        training_section(region, start, end, period_end, audience=audience),
         sharing_section(region, audience=audience),
     ]
     if audience == PROVIDERS:

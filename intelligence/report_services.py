@@ -5,8 +5,10 @@ that has commissioners."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from intelligence import rules, selectors
 from intelligence.models import PartnershipReport
-from intelligence.report import partnership_report
+from intelligence.report import PROVIDERS, partnership_report, quarter_bounds
 from partnership.models import Region, User
 from partnership.months import add_months, month_start
 
@@ -135,3 +137,81 @@ def partnership_report_monthly(*, region_id: int, today: date | None = None) -> 
     )
     logger.info("Partnership report generated for region %s, %s", region_id, period_start)
     return True
+
+
+# The open quarter ----------------------------------------------------------------------------
+
+# How long a quarter's open figures are kept in the cache: one that has ended changes only
+# if data is corrected, one still running changes as referrals come in.
+OPEN_ENDED_SECONDS = 7 * 24 * 3600
+OPEN_CURRENT_SECONDS = 15 * 60
+# One request works the figures out while the others wait for them, up to this long.
+OPEN_LOCK_SECONDS = 120
+OPEN_WAIT_SECONDS = 10
+OPEN_POLL_SECONDS = 0.2
+
+
+class OpenFiguresBusy(Exception):
+    """Another request is still working the quarter's figures out: ask again shortly."""
+
+
+def _open_key(region: Region, year: int, quarter: int) -> str:
+    return f"partnership-report-open:v1:{region.pk}:{year}-Q{quarter}"
+
+
+def open_figures_seconds(period_end: date, *, today: date | None = None) -> int:
+    """How long the quarter's figures are kept: long once it has ended."""
+    today = today or timezone.localdate()
+    return OPEN_ENDED_SECONDS if period_end < today else OPEN_CURRENT_SECONDS
+
+
+def _kept_open_figures(region: Region, period_start: date, period_end: date) -> dict | None:
+    """The providers' version kept for exactly the quarter, if it tells the quarter as it
+    now stands: generated after the quarter ended, or, for a quarter still running, within
+    the time the cache would keep its figures."""
+    kept = PartnershipReport.objects.filter(
+        region=region,
+        period_start=period_start,
+        period_end=period_end,
+        audience=PartnershipReport.Audience.PROVIDERS,
+    ).first()
+    if kept is None or not kept.figures:
+        return None
+    generated_on = timezone.localdate(kept.generated_at)
+    fresh = timezone.now() - kept.generated_at < timedelta(seconds=OPEN_CURRENT_SECONDS)
+    return kept.figures if generated_on > period_end or fresh else None
+
+
+def partnership_report_open_figures(*, region: Region, year: int, quarter: int) -> dict:
+    """The region's quarter as open data (the providers' version): a kept report's figures,
+    or figures worked out once and kept in the cache, whoever asks and however many at once.
+    While one request works them out (holding a lock made with `cache.add`), the others wait
+    up to OPEN_WAIT_SECONDS for them and then get `OpenFiguresBusy`. With the cache
+    unreachable, each request works them out itself. ValueError for a quarter that is not."""
+    period_start, period_end = quarter_bounds(year, quarter)
+    kept = _kept_open_figures(region, period_start, period_end)
+    if kept is not None:
+        return kept
+    key = _open_key(region, year, quarter)
+    lock = f"{key}:working"
+    deadline = time.monotonic() + OPEN_WAIT_SECONDS
+    unseen = 0
+    while True:
+        figures = cache.get(key)
+        if figures is not None:
+            return figures
+        if cache.add(lock, True, timeout=OPEN_LOCK_SECONDS):
+            try:
+                figures = partnership_report(region, period_start, period_end, audience=PROVIDERS)
+                cache.set(key, figures, timeout=open_figures_seconds(period_end))
+            finally:
+                cache.delete(lock)
+            return figures
+        # Refused a lock nobody holds: once is a lock just let go, twice in a row is a cache
+        # that cannot be reached, and then each request works the figures out itself.
+        unseen = unseen + 1 if cache.get(lock) is None else 0
+        if unseen >= 2:
+            return partnership_report(region, period_start, period_end, audience=PROVIDERS)
+        if time.monotonic() >= deadline:
+            raise OpenFiguresBusy
+        time.sleep(OPEN_POLL_SECONDS)

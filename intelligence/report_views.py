@@ -18,11 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from intelligence import report_services, rules, selectors
 from intelligence.models import PartnershipReport
-from intelligence.report import PROVIDERS, partnership_report, quarter_bounds, report_rows_flat
+from intelligence.report import quarter_bounds, report_rows_flat
 from partnership.forms import GovukDateField, GovukFormMixin, apply_domain_error
 from partnership.models import Region
 from partnership.months import add_months, month_start
-from partnership.opendata import open_data_response
+from partnership.opendata import open_data_headers, open_data_response
 
 MONTH, QUARTER = "month", "quarter"
 
@@ -159,7 +159,9 @@ def report_pdf(request: HttpRequest, public_id) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def report_open_csv(request: HttpRequest, code: str, year: int, quarter: int) -> HttpResponse:
     """The region's quarter as long rows (section, row, column, value): the providers'
-    version's figures, aggregate and suppressed. A quarter not yet begun is not there."""
+    version's figures, aggregate and suppressed, from a kept report or the cache
+    (`report_services.partnership_report_open_figures`), so that anonymous requests never
+    each work the whole report out. A quarter not yet begun is not there."""
     region = get_object_or_404(Region, code=code)
     try:
         period_start, period_end = quarter_bounds(year, quarter)
@@ -167,7 +169,20 @@ def report_open_csv(request: HttpRequest, code: str, year: int, quarter: int) ->
         raise Http404("A quarter is 1 to 4") from None
     if period_start > timezone.localdate():
         raise Http404("The quarter has not begun")
-    figures = partnership_report(region, period_start, period_end, audience=PROVIDERS)
+    try:
+        figures = report_services.partnership_report_open_figures(
+            region=region, year=year, quarter=quarter
+        )
+    except report_services.OpenFiguresBusy:
+        response = HttpResponse(
+            "The figures are being worked out. Try again in a few seconds.\n",
+            content_type="text/plain",
+            status=503,
+        )
+        open_data_headers(response)
+        response["Retry-After"] = str(report_services.OPEN_WAIT_SECONDS)
+        response["Cache-Control"] = "no-store"  # an answer for now, not for a cache to keep
+        return response
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["region", "period_start", "period_end", "section", "row", "column", "value"])

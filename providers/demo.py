@@ -343,6 +343,9 @@ def _generated_organisations(rng: random.Random, regions: list[Region]) -> list[
     return records
 
 
+LISTED_YEARS_AGO = 3
+
+
 def load(*, users: dict[str, User], progress) -> dict[str, int]:
     """Organisations, services, staff training and the agreement signature of the demo."""
     rng = random.Random(SEED)
@@ -412,6 +415,11 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
             f"organisations: {index + len(NAMED_SERVICES)}/{len(generated) + len(NAMED_SERVICES)}"
         )
 
+    # The demo's services were listed long before the history the demo tells (a year of
+    # referrals, the months the demand view and the partnership report read): a service
+    # counts capacity only from the month it was listed in, so one listed today would give
+    # every earlier month none.
+    listed_since = timezone.now() - timedelta(days=LISTED_YEARS_AGO * 365)
     service_ids = []
     for number, (
         organisation,
@@ -443,6 +451,9 @@ def load(*, users: dict[str, User], progress) -> dict[str, int]:
         )
         service.categories.set([categories[slug] for slug in slugs])
         service.pdus.set(pdus)
+        Service.objects.filter(pk=service.pk, created_at__gt=listed_since).update(
+            created_at=listed_since
+        )
         _published_details(service, number, pdus)
         service_ids.append(service.pk)
         if number % 20 == 0 or number == len(plan):

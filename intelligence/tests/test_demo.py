@@ -6,17 +6,80 @@ open to answer); loading again changes nothing."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db.models import F
+from django.utils import timezone
 
 from intelligence import figures
-from intelligence.models import EqualityMonitoring, QualityRating, Survey, UnmetNeed
+from intelligence.models import (
+    EqualityMonitoring,
+    PartnershipReport,
+    QualityRating,
+    Survey,
+    UnmetNeed,
+)
 from partnership.models import Pdu, User
-from providers.models import Service
+from partnership.months import LONDON, add_months, month_bounds, month_start
+from providers.models import Service, SizeBand
 from referrals.models import Referral, Status
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+def _sections(audience: str) -> dict[str, dict]:
+    report = PartnershipReport.objects.get(region__code="L", audience=audience)
+    return {section["key"]: section for section in report.figures["sections"]}
+
+
+def _assert_the_report_reads_as_a_regions(today: date) -> None:
+    """The demo's kept report covers last month, whole, and reads as a real region's would:
+    accommodation and women's services oversubscribed, wellbeing under-used, a small
+    provider taking referrals no agreement funds, survey answers, and unmet need where no
+    local service exists."""
+    first = add_months(month_start(today), -1)
+    report = PartnershipReport.objects.get(region__code="L", audience="commissioners")
+    assert (report.period_start, report.period_end) == (first, month_start(today) - timedelta(1))
+    assert PartnershipReport.objects.filter(audience="providers").count() == 1
+    sections = _sections("commissioners")
+
+    used = {row[0]: row[4] for row in sections["volumes"]["rows"]}
+    assert used["Accommodation"] > 100
+    assert used["Women's services"] > 100
+    assert used["Emotional wellbeing"] < 50
+
+    # A small organisation took referrals no agreement funded, and took most of them on.
+    small_labels = {SizeBand.MICRO.label, SizeBand.SMALL.label}
+    unfunded = sections["unfunded"]["rows"]
+    small = [row for row in unfunded if row[1] in small_labels]
+    assert small and small[0][2] >= 5 and small[0][3] > small[0][2] / 2
+    share = next(row for row in unfunded if row[0] == "Small and micro organisations")
+    assert share[2] == sum(row[2] for row in small) and share[4] > 0
+    # The providers' version shows the same share, named by size alone.
+    published = _sections("providers")["unfunded"]["rows"]
+    assert published[0][0] == "Small and micro organisations" and published[0][2:] == share[2:]
+    assert small[0][0] not in str(published)
+
+    answered = next(row for row in sections["surveys"]["rows"] if row[1] == "People who answered")
+    assert answered[3] >= 5
+
+    # Unmet need: most of the month's is recorded where no local service of the kind
+    # exists, and so is the category recorded most (at the PDU recorded most).
+    start, end = month_bounds(first)
+    needs = UnmetNeed.objects.filter(
+        pdu__region__code="L", recorded_at__gte=start, recorded_at__lt=end
+    )
+    local = set(
+        Service.objects.filter(status=Service.Status.ACTIVE).values_list("pdus", "categories")
+    )
+    without = sum(1 for pair in needs.values_list("pdu", "category") if pair not in local)
+    assert without > needs.count() / 2
+    top = max(sections["unmet_need"]["rows"], key=lambda row: row[3])
+    assert not Service.objects.filter(
+        status=Service.Status.ACTIVE, pdus__name=top[2], categories__name=top[0]
+    ).exists()
 
 
 def test_the_demo_has_unmet_need_equality_answers_and_ratings(client):
@@ -63,17 +126,8 @@ def test_the_demo_has_unmet_need_equality_answers_and_ratings(client):
     white = next(group for group in table.groups if group.key == "white")
     assert white.referrals is not None and white.rates["acceptance"] is not None
     assert table.published.primary  # small groups there are, and they are withheld
-    # This month's partnership report for the region, both versions, reads as the region's:
-    # women's services oversubscribed, wellbeing under-used, unmet need recorded.
-    from intelligence.models import PartnershipReport
-
-    report = PartnershipReport.objects.get(region__code="L", audience="commissioners")
-    sections = {section["key"]: section for section in report.figures["sections"]}
-    used = {row[0]: row[4] for row in sections["volumes"]["rows"]}
-    assert used["Women's services"] > 100
-    assert used["Emotional wellbeing"] < 50
-    assert sections["unmet_need"]["rows"]
-    assert PartnershipReport.objects.filter(audience="providers").count() == 1
+    # Last month's partnership report for the region, both versions, reads as the region's.
+    _assert_the_report_reads_as_a_regions(timezone.localdate())
     client.force_login(User.objects.get(email="practitioner@demo.example"))
     assert 'data-testid="quality-panel"' in client.get("/").content.decode()
 
@@ -105,3 +159,16 @@ def test_the_demo_has_unmet_need_equality_answers_and_ratings(client):
         QualityRating.objects.count(),
     ) == counts
     assert first["unmet_needs"] == counts[0]
+
+
+def test_the_demo_report_covers_last_month_when_loaded_on_the_first(db):
+    """Loaded just after midnight on the 1st (after a short month), the demo's report is of
+    the whole month before, and reads the same."""
+    from partnership.demo import load_demo
+
+    moment = datetime(2027, 3, 1, 0, 30, tzinfo=LONDON)
+    with time_machine.travel(moment, tick=True):
+        load_demo()
+        today = timezone.localdate()
+        assert today == date(2027, 3, 1)
+        _assert_the_report_reads_as_a_regions(today)

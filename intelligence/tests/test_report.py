@@ -18,10 +18,10 @@ from intelligence import report_services
 from intelligence.models import PartnershipReport, QualityRating, UnmetNeed
 from intelligence.report import COMMISSIONERS, PROVIDERS, partnership_report, period_months
 from intelligence.services import unmet_need_record
-from partnership.models import Region, Role, ServiceCategory
+from partnership.models import Region, Role, ServiceCategory, User
 from partnership.months import add_months, month_bounds, month_start
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
-from providers.models import AgreementSignature, TrainingRecord
+from providers.models import AgreementSignature, Organisation, SizeBand, TrainingRecord
 from providers.tests.factories import OrganisationFactory, make_service
 from referrals import services as referrals
 from referrals.models import EndOfServiceReport, OutcomeResult, Referral, ReferralEvent, Status
@@ -368,3 +368,196 @@ def test_beat_runs_the_monthly_reports_on_the_first_of_the_month(seeded, monkeyp
     assert queued == [seeded["region"].pk]
     assert tasks.partnership_report_monthly_for.apply(args=[seeded["region"].pk]).get() is True
     assert tasks.partnership_report_monthly_for.apply(args=[seeded["region"].pk]).get() is False
+
+
+def _covered(referral: Referral) -> bool:
+    """Whether a funding agreement covered the referral on the day it was sent, worked out
+    here one agreement at a time: live or ended, running that day, for a lot covering the
+    referring PDU, and funding the service or held by its organisation for one of its
+    categories."""
+    day = timezone.localtime(referral.sent_at).date()
+    categories = set(referral.service.categories.values_list("pk", flat=True))
+    for agreement in Agreement.objects.filter(status__in=["live", "ended"]):
+        if not agreement.starts_on <= day <= agreement.ends_on:
+            continue
+        if not agreement.lot.pdus.filter(pk=referral.pdu_id).exists():
+            continue
+        if agreement.funded_services.filter(service=referral.service).exists():
+            return True
+        if (
+            agreement.organisation_id == referral.service.organisation_id
+            and agreement.lot.category_id in categories
+        ):
+            return True
+    return False
+
+
+@pytest.fixture
+def unfunded(seeded, period):
+    """Beside the seeded month: a micro women's group with no agreement taking six
+    referrals (one declined, one withdrawn); the small housing charity's mentoring service,
+    outside its grant's category; a service funded by a line of an agreement for another
+    category; one whose agreement ended before the month; one whose agreement's lot is
+    another PDU's."""
+    from commissioning.models import AgreementService
+    from partnership.models import Pdu
+
+    micro = OrganisationFactory(name="Tiny Women's Group", annual_income=5_000, reach="local")
+    womens = make_service("Women's circle", organisation=micro, slugs=("womens-services",))
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    for status in [Status.ACCEPTED] * 3 + [Status.SENT, Status.DECLINED, Status.WITHDRAWN]:
+        referral_in(status, practitioner=practitioner, service=womens)
+    mentoring = make_service("Mentoring", organisation=seeded["small"], slugs=("mentoring",))
+    referral_in(Status.SENT, practitioner=practitioner, service=mentoring)
+
+    def agreement_for(service, **fields):
+        lot = LotFactory(pdus=fields.pop("pdus", None))
+        agreement = AgreementFactory(
+            application=ApplicationFactory(
+                lot=lot,
+                organisation=service.organisation,
+                status=Application.Status.SUCCESSFUL,
+            ),
+            starts_on=period[0] - timedelta(days=200),
+            ends_on=fields.pop("ends_on", add_months(period[0], 12)),
+            status=fields.pop("status", Agreement.Status.LIVE),
+        )
+        AgreementService.objects.create(
+            agreement=agreement, service=service, contracted_monthly_referrals=5
+        )
+
+    lined = make_service("Lined wellbeing", slugs=("emotional-wellbeing",))
+    agreement_for(lined)
+    ended = make_service("Ended recovery", slugs=("dependency-recovery",))
+    agreement_for(ended, ends_on=period[0] - timedelta(days=1), status=Agreement.Status.ENDED)
+    elsewhere = make_service("Elsewhere recovery", slugs=("dependency-recovery",))
+    agreement_for(elsewhere, pdus=Pdu.objects.filter(name="Bolton"))
+    for service in (lined, ended, elsewhere):
+        referral_in(Status.ACCEPTED, practitioner=practitioner, service=service)
+    return {**seeded, "micro": micro}
+
+
+def test_unfunded_referrals_equal_the_database_counted_directly(unfunded, period):
+    region = unfunded["region"]
+    report = partnership_report(region, *period, audience=COMMISSIONERS)
+    section = _section(report, "unfunded")
+    start, end = _in_period(period)
+    sent = (
+        Referral.objects.filter(pdu__region=region, sent_at__gte=start, sent_at__lt=end)
+        .exclude(status=Status.WITHDRAWN)
+        .select_related("service__organisation")
+    )
+    counted = [referral for referral in sent if not _covered(referral)]
+    by_name: dict[str, list[int]] = {}
+    for referral in counted:
+        row = by_name.setdefault(referral.service.organisation.name, [0, 0])
+        row[0] += 1
+        row[1] += referral.decided_at is not None and referral.status != Status.DECLINED
+    # The micro group's five (the withdrawn one is not demand), the small charity's
+    # mentoring, the wellbeing trust's service outside its contract's category, the ended
+    # agreement's and the other PDU's; not the line-funded service or the grant's housing.
+    assert by_name["Tiny Women's Group"] == [5, 3]
+    assert "Lined wellbeing" not in {r.service.name for r in counted}
+    assert {r.service.name for r in counted} >= {"Ended recovery", "Elsewhere recovery"}
+    assert "Housing support" not in {r.service.name for r in counted}
+    total = len(counted)
+    for name, (count, accepted) in by_name.items():
+        organisation = Organisation.objects.get(name=name)
+        assert _row(section, name)[1:] == [
+            SizeBand(organisation.size_band).label,
+            count,
+            accepted,
+            round(count * 100 / total, 1),
+        ]
+    small = [r for r in counted if r.service.organisation.size_band in ("micro", "small")]
+    assert _row(section, "Small and micro organisations")[2:] == [
+        len(small),
+        sum(r.decided_at is not None and r.status != Status.DECLINED for r in small),
+        round(len(small) * 100 / total, 1),
+    ]
+    assert len(small) == 6
+    assert _row(section, "All organisations")[2] == total
+    assert f"took {round(len(small) * 100 / total, 1)}% of the {total}" in section["note"]
+
+    # The providers' version names no organisation: size bands only, small counts withheld
+    # and, with one withheld, no share that would give the total away.
+    providers = _section(partnership_report(region, *period, audience=PROVIDERS), "unfunded")
+    assert [row[0] for row in providers["rows"]] == [
+        "Small and micro organisations",
+        "Medium and larger organisations",
+        "Organisations of unknown size",
+        "All organisations",
+    ]
+    assert "Tiny Women's Group" not in json.dumps(providers)
+    published = {row[0]: row for row in providers["rows"]}
+    assert published["Small and micro organisations"][2] == 6
+    large = total - len(small)
+    assert large < 5 and published["Medium and larger organisations"][2] is None
+    assert all(row[4] is None for row in providers["rows"])
+    assert all(bar["value"] is None for bar in providers["chart"]["bars"])
+
+
+def test_training_counts_staff_who_held_cases_in_a_past_period(seeded):
+    """Last month: a case held through it, one closed before it began (not counted), one
+    closed after it ended (counted), one accepted after it; closing a case later changes
+    nothing."""
+    region = seeded["region"]
+    period_start = add_months(month_start(timezone.localdate()), -1)
+    period_end = add_months(period_start, 1) - timedelta(days=1)
+    start, end = month_bounds(period_start)
+    service = make_service("Held cases")
+    admin = provider_admin_for(service)
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    before = start - timedelta(days=10)
+
+    def held(decided_at, *, trained_on):
+        referral = referral_in(Status.ACCEPTED, practitioner=practitioner, service=service)
+        caseworker = trained_caseworker_for(service)
+        TrainingRecord.objects.filter(staff_member=caseworker).update(completed_on=trained_on)
+        referrals.referral_assign(referral=referral, by=admin, caseworker=caseworker)
+        Referral.objects.filter(pk=referral.pk).update(decided_at=decided_at)
+        referral.refresh_from_db()
+        return referral
+
+    through = held(before, trained_on=period_start - timedelta(days=30))
+    closed_before = held(before - timedelta(days=20), trained_on=period_start)
+    closed_after = held(before, trained_on=period_end + timedelta(days=1))
+    accepted_after = held(end + timedelta(hours=1), trained_on=period_start)
+    referrals.referral_withdraw(referral=closed_before, by=practitioner, reason="moved")
+    ReferralEvent.objects.filter(referral=closed_before, kind="withdraw").update(
+        at=start - timedelta(days=1)
+    )
+
+    def figures():
+        report = partnership_report(region, period_start, period_end, audience=COMMISSIONERS)
+        return _section(report, "training")
+
+    first = figures()
+    referrals.referral_withdraw(referral=closed_after, by=practitioner, reason="moved")
+    assert figures() == first
+
+    # Counted straight: assigned, accepted before the end, not closed before the start.
+    expected = set()
+    for referral in Referral.objects.filter(pdu__region=region).exclude(assigned_to=None):
+        closing = (
+            referral.events.filter(to_status=referral.status).order_by("-at").first()
+            if referral.status in ("completed", "declined", "withdrawn")
+            else None
+        )
+        closed = closing.at if closing else None
+        if (
+            referral.decided_at is not None
+            and referral.decided_at < end
+            and referral.status != Status.DECLINED
+            and (closed is None or closed >= start)
+        ):
+            expected.add(referral.assigned_to_id)
+    assert through.assigned_to_id in expected and closed_after.assigned_to_id in expected
+    assert closed_before.assigned_to_id not in expected
+    assert accepted_after.assigned_to_id not in expected
+    trained = User.objects.filter(pk__in=expected).filter(
+        training_records__kind="risk_awareness",
+        training_records__completed_on__lte=period_end,
+    )
+    assert _row(first, "All providers")[1:3] == [len(expected), trained.distinct().count()]
+    assert _row(first, service.organisation.name)[1:3] == [2, 1]

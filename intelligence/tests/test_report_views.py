@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
+import time
+from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from commissioning.tests.factories import auth
+from intelligence import report_services
 from intelligence.models import PartnershipReport
 from partnership.models import Region, Role
+from partnership.months import add_months, month_start
 from partnership.tests.factories import CommissioningBodyFactory, UserFactory
 from providers.tests.factories import make_service
 from referrals.models import Status
@@ -141,3 +147,137 @@ def test_a_quarter_not_yet_begun_or_not_a_quarter_is_not_there(client):
     # A year no calendar has, however many digits, is not there either (never a 500).
     for year in ("0", "99999", "9" * 30):
         assert client.get(f"/open-data/partnership/L/{year}-Q1.csv").status_code == 404
+
+
+@pytest.fixture
+def builder_calls(monkeypatch):
+    """The report builder the open CSV relies on, counting its calls."""
+    from intelligence import report_services
+
+    calls = []
+    real = report_services.partnership_report
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(report_services, "partnership_report", counted)
+    cache.clear()
+    yield calls
+    cache.clear()
+
+
+def _quarter_url(day):
+    return f"/open-data/partnership/L/{day.year}-Q{(day.month - 1) // 3 + 1}.csv"
+
+
+def test_the_open_csv_works_the_figures_out_once_and_keeps_them(client, service, builder_calls):
+    url = _quarter_url(timezone.localdate())
+    first = client.get(url)
+    assert first.status_code == 200 and len(builder_calls) == 1
+    second = client.get(url)
+    assert second.status_code == 200
+    assert len(builder_calls) == 1
+    assert second.content == first.content and second["ETag"] == first["ETag"]
+    # Another quarter is another key: worked out for itself.
+    previous = add_months(month_start(timezone.localdate()), -3)
+    assert client.get(_quarter_url(previous)).status_code == 200
+    assert len(builder_calls) == 2
+
+
+def test_the_open_csv_serves_a_kept_providers_report_of_the_quarter(
+    client, commissioner, service, builder_calls
+):
+    from intelligence.report import quarter_bounds
+
+    today = timezone.localdate()
+    previous = add_months(month_start(today), -3)
+    period_start, period_end = quarter_bounds(previous.year, (previous.month - 1) // 3 + 1)
+    kept = report_services.partnership_report_generate(
+        region=Region.objects.get(code="L"),
+        period_start=period_start,
+        period_end=period_end,
+        by=commissioner,
+    )[1]
+    assert kept.audience == "providers"
+    # What is served is what is kept: a mark made in the kept figures shows in the CSV.
+    sharing = next(s for s in kept.figures["sections"] if s["key"] == "sharing")
+    sharing["title"] = "Sharing, as kept"
+    kept.save(update_fields=["figures"])
+    builder_calls.clear()
+    response = client.get(_quarter_url(previous))
+    assert response.status_code == 200
+    assert builder_calls == []
+    body = response.content.decode()
+    assert "Sharing, as kept" in body
+    assert service.organisation.name not in body
+
+
+def test_twenty_requests_at_once_work_the_figures_out_once(service, monkeypatch):
+    """Twenty requests for the same quarter at the same moment: one works the figures out
+    (slowly), the rest wait for them; all get the same figures."""
+    from django.db import connection
+
+    from intelligence import report_services
+
+    calls = []
+    started = threading.Event()
+
+    def slow(*args, **kwargs):
+        calls.append(args)
+        started.set()
+        time.sleep(0.5)
+        return {"sections": [], "worked_out": len(calls)}
+
+    monkeypatch.setattr(report_services, "partnership_report", slow)
+    cache.clear()
+    region = Region.objects.get(code="L")
+    today = timezone.localdate()
+    results, errors = [], []
+
+    def ask():
+        try:
+            results.append(
+                report_services.partnership_report_open_figures(
+                    region=region, year=today.year, quarter=(today.month - 1) // 3 + 1
+                )
+            )
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    cache.clear()
+    assert errors == []
+    assert len(calls) == 1
+    assert results == [{"sections": [], "worked_out": 1}] * 20
+
+
+def test_a_request_that_waits_too_long_is_told_to_come_back(client, monkeypatch):
+    from intelligence import report_services
+
+    monkeypatch.setattr(report_services, "OPEN_WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(report_services, "partnership_report", lambda *a, **k: 1 / 0)
+    cache.clear()
+    today = timezone.localdate()
+    key = report_services._open_key(
+        Region.objects.get(code="L"), today.year, (today.month - 1) // 3 + 1
+    )
+    cache.add(f"{key}:working", True, timeout=60)  # another request is working them out
+    response = client.get(_quarter_url(today))
+    cache.clear()
+    assert response.status_code == 503
+    assert response["Retry-After"] and response["Cache-Control"] == "no-store"
+
+
+def test_an_ended_quarter_is_kept_long_and_a_running_one_briefly():
+    from intelligence import report_services
+
+    today = timezone.localdate()
+    assert report_services.open_figures_seconds(today, today=today) == 15 * 60
+    assert report_services.open_figures_seconds(today - timedelta(days=1), today=today) >= 24 * 3600

@@ -25,6 +25,7 @@ SECTIONS = [
     "surveys",
     "equality",
     "funding",
+    "unfunded",
     "training",
     "sharing",
 ]
@@ -45,6 +46,8 @@ def test_a_commissioner_reads_generates_and_downloads_the_partnership_report(sig
     expect(page.get_by_test_id("chart-volumes")).to_be_visible()
     expect(page.get_by_test_id("table-volumes")).to_contain_text("Accommodation")
     expect(page.get_by_test_id("table-surveys")).to_contain_text("People who answered")
+    expect(page.get_by_test_id("table-unfunded")).to_contain_text("Small and micro organisations")
+    expect(page.get_by_test_id("note-unfunded")).to_contain_text("Small and micro organisations")
     assert_no_axe_violations(page)
 
     page.goto(f"{live_server.url}/reports/")
