@@ -14,7 +14,6 @@ import math
 import random
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from intelligence.models import (
@@ -389,10 +388,8 @@ def last_month() -> tuple[date, date]:
 
 
 def _unfunded_small_service(pdus: list[Pdu], demo_organisations: set[int]) -> Service | None:
-    """A small or micro organisation's open service in the PDUs that no agreement funds:
-    none lists it, and its organisation holds none for any of its categories."""
-    from commissioning.models import Agreement
-
+    """A small or micro organisation's open service in the PDUs that no agreement funds (none
+    lists it: capacity's rule, `utilisation_by_service`'s `funded`)."""
     candidates = (
         Service.objects.filter(
             status=Service.Status.ACTIVE,
@@ -401,14 +398,6 @@ def _unfunded_small_service(pdus: list[Pdu], demo_organisations: set[int]) -> Se
         )
         .exclude(organisation_id__in=demo_organisations)
         .exclude(funding__isnull=False)
-        .exclude(
-            Exists(
-                Agreement.objects.filter(
-                    organisation=OuterRef("organisation"),
-                    lot__category__services=OuterRef("pk"),
-                )
-            )
-        )
         .distinct()
         .order_by("organisation__name", "pk")
     )

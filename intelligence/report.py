@@ -17,10 +17,10 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, DateTimeField, Exists, F, Min, OuterRef, Q, Subquery, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from capacity.utilisation import FUNDING_STATUSES, utilisation_history
+from capacity.utilisation import utilisation_history
 from commissioning.models import Agreement, Mechanism
 from intelligence import figures, suppression
 from intelligence.models import CHARACTERISTICS, MissingInformation, UnmetNeed
@@ -528,36 +528,31 @@ SIZE_GROUPS = [
 ]
 
 
-def funding_agreements_covering():
-    """The funding agreements that covered a referral (the outer queryset's, with its
-    `sent_on`, the local day it was sent): in force that day (live, or ended since, and
-    running from `starts_on` to `ends_on` inclusive: the agreements capacity counts), for a
-    lot that covers the PDU the referral came from, and either listing its service among
-    the services it funds or held by the service's organisation for a lot in one of the
-    service's categories (an agreement need not list its services)."""
-    return Agreement.objects.filter(
-        Q(funded_services__service=OuterRef("service"))
-        | Q(
-            organisation=OuterRef("service__organisation"),
-            lot__category__services=OuterRef("service"),
-        ),
-        status__in=FUNDING_STATUSES,
-        starts_on__lte=OuterRef("sent_on"),
-        ends_on__gte=OuterRef("sent_on"),
-        lot__pdus=OuterRef("pdu"),
-    )
-
-
 def unfunded_referrals(region: Region, start, end):
     """Referrals sent from the region's PDUs in [start, end), less those withdrawn (as
-    demand counts them), to services no funding agreement covered on the day."""
-    return (
+    demand counts them), to a service no funding agreement funded in the month they were
+    sent: capacity's own rule (`utilisation_by_service`'s `funded`, the rule behind its
+    unfunded-demand alerts), asked month by month of the services they went to."""
+    from capacity.utilisation import utilisation_by_service
+
+    referrals = (
         _region_referrals(region)
         .filter(sent_at__gte=start, sent_at__lt=end)
         .exclude(status=Status.WITHDRAWN)
-        .annotate(sent_on=TruncDate("sent_at"))
-        .filter(~Exists(funding_agreements_covering()))
     )
+    unfunded = Q(pk__in=[])
+    month = month_start(timezone.localtime(start))
+    while (bounds := month_bounds(month))[0] < end:
+        in_month = Q(sent_at__gte=bounds[0], sent_at__lt=bounds[1])
+        services = Service.objects.filter(pk__in=referrals.filter(in_month).values("service_id"))
+        funded = [
+            row.service_id
+            for row in utilisation_by_service(month, services=services, ordered=False)
+            if row.funded
+        ]
+        unfunded |= in_month & ~Q(service_id__in=funded)
+        month = add_months(month, 1)
+    return referrals.filter(unfunded)
 
 
 def unfunded_section(region: Region, start, end, *, audience: str) -> dict:
@@ -605,10 +600,10 @@ def unfunded_section(region: Region, start, end, *, audience: str) -> dict:
         "unfunded",
         "Unfunded referrals and who takes them",
         "Referrals sent from the region's PDUs in the period (less those withdrawn) to a "
-        "service that no funding agreement covered on the day it was sent: none in force "
-        "that day (live, or since ended) for a lot covering the referring PDU that either "
-        "funds the service or is held by its organisation for one of the service's "
-        "categories. By the organisation running the service and its size band by annual "
+        "service that no funding agreement funded in the month it was sent (none live, or "
+        "since ended, whose term overlaps the month lists it: the rule of the capacity "
+        "monitoring's unfunded-demand alerts). By the organisation running the service and "
+        "its size band by annual "
         "income (small: under £100,000 a year), and how many it accepted (referrals, "
         "commissioning, providers).",
         ["Organisation", "Size band", "Unfunded referrals", "Accepted", "% of unfunded referrals"],

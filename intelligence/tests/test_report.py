@@ -371,23 +371,15 @@ def test_beat_runs_the_monthly_reports_on_the_first_of_the_month(seeded, monkeyp
 
 
 def _covered(referral: Referral) -> bool:
-    """Whether a funding agreement covered the referral on the day it was sent, worked out
-    here one agreement at a time: live or ended, running that day, for a lot covering the
-    referring PDU, and funding the service or held by its organisation for one of its
-    categories."""
-    day = timezone.localtime(referral.sent_at).date()
-    categories = set(referral.service.categories.values_list("pk", flat=True))
+    """Whether a funding agreement funded the referral's service in the month it was sent,
+    worked out here one agreement at a time: live or ended, its term overlapping the month,
+    and listing the service among those it funds."""
+    first = month_start(timezone.localtime(referral.sent_at))
+    last = add_months(first, 1) - timedelta(days=1)
     for agreement in Agreement.objects.filter(status__in=["live", "ended"]):
-        if not agreement.starts_on <= day <= agreement.ends_on:
-            continue
-        if not agreement.lot.pdus.filter(pk=referral.pdu_id).exists():
+        if agreement.starts_on > last or agreement.ends_on < first:
             continue
         if agreement.funded_services.filter(service=referral.service).exists():
-            return True
-        if (
-            agreement.organisation_id == referral.service.organisation_id
-            and agreement.lot.category_id in categories
-        ):
             return True
     return False
 
@@ -396,9 +388,8 @@ def _covered(referral: Referral) -> bool:
 def unfunded(seeded, period):
     """Beside the seeded month: a micro women's group with no agreement taking six
     referrals (one declined, one withdrawn); the small housing charity's mentoring service,
-    outside its grant's category; a service funded by a line of an agreement for another
-    category; one whose agreement ended before the month; one whose agreement's lot is
-    another PDU's."""
+    which no agreement lists; a service funded by a line of an agreement; one whose
+    agreement ended before the month; one funded by an agreement for another PDU's lot."""
     from commissioning.models import AgreementService
     from partnership.models import Pdu
 
@@ -454,12 +445,15 @@ def test_unfunded_referrals_equal_the_database_counted_directly(unfunded, period
         row[0] += 1
         row[1] += referral.decided_at is not None and referral.status != Status.DECLINED
     # The micro group's five (the withdrawn one is not demand), the small charity's
-    # mentoring, the wellbeing trust's service outside its contract's category, the ended
-    # agreement's and the other PDU's; not the line-funded service or the grant's housing.
+    # mentoring and housing, the wellbeing trust's service outside its contract's lines and
+    # the ended agreement's; not the line-funded services.
     assert by_name["Tiny Women's Group"] == [5, 3]
     assert "Lined wellbeing" not in {r.service.name for r in counted}
-    assert {r.service.name for r in counted} >= {"Ended recovery", "Elsewhere recovery"}
-    assert "Housing support" not in {r.service.name for r in counted}
+    assert "Ended recovery" in {r.service.name for r in counted}
+    # Funding is the service's, as capacity counts it, whichever PDUs the agreement's lot has.
+    assert "Elsewhere recovery" not in {r.service.name for r in counted}
+    # The small charity's grant lists no service, so its housing service is unfunded too.
+    assert "Housing support" in {r.service.name for r in counted}
     total = len(counted)
     for name, (count, accepted) in by_name.items():
         organisation = Organisation.objects.get(name=name)
@@ -475,7 +469,8 @@ def test_unfunded_referrals_equal_the_database_counted_directly(unfunded, period
         sum(r.decided_at is not None and r.status != Status.DECLINED for r in small),
         round(len(small) * 100 / total, 1),
     ]
-    assert len(small) == 6
+    housing = sum(r.service.name == "Housing support" for r in counted)
+    assert housing and len(small) == 5 + 1 + housing
     assert _row(section, "All organisations")[2] == total
     assert f"took {round(len(small) * 100 / total, 1)}% of the {total}" in section["note"]
 
@@ -490,7 +485,7 @@ def test_unfunded_referrals_equal_the_database_counted_directly(unfunded, period
     ]
     assert "Tiny Women's Group" not in json.dumps(providers)
     published = {row[0]: row for row in providers["rows"]}
-    assert published["Small and micro organisations"][2] == 6
+    assert published["Small and micro organisations"][2] == len(small)
     large = total - len(small)
     assert large < 5 and published["Medium and larger organisations"][2] is None
     assert all(row[4] is None for row in providers["rows"])
