@@ -9,11 +9,11 @@ register = template.Library()
 
 @register.filter
 def list_count(count: int) -> str:
-    """A work list's count as shown: "more than 1000" when it was counted past the limit
-    (`selectors.COUNT_LIMIT`)."""
+    """A work list's count as shown, with thousands separated: "more than 1,000" when it was
+    counted past the limit (`selectors.COUNT_LIMIT`)."""
     if count > selectors.COUNT_LIMIT:
-        return f"more than {selectors.COUNT_LIMIT}"
-    return str(count)
+        return f"more than {selectors.COUNT_LIMIT:,}"
+    return f"{count:,}"
 
 
 @register.simple_tag

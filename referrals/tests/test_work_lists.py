@@ -232,6 +232,14 @@ class TestCountingLimit:
         # The overdue warning counts to the limit too; one is overdue.
         assert "1 referral is past its decision due date" in page
 
+    def test_a_count_is_written_with_thousands_separated(self):
+        from referrals.templatetags.referral_lists import list_count
+
+        assert list_count(999) == "999"
+        assert list_count(selectors.COUNT_LIMIT) == f"{selectors.COUNT_LIMIT:,}"
+        assert list_count(selectors.COUNT_LIMIT + 1) == f"more than {selectors.COUNT_LIMIT:,}"
+        assert "," in list_count(selectors.COUNT_LIMIT + 1)
+
     def test_the_counts_below_the_limit_are_exact(self, world):
         counts = selectors.referral_work_list_counts(
             user=world["admin"],
