@@ -603,9 +603,8 @@ def unfunded_section(region: Region, start, end, *, audience: str) -> dict:
         "service that no funding agreement funded in the month it was sent (none live, or "
         "since ended, whose term overlaps the month lists it: the rule of the capacity "
         "monitoring's unfunded-demand alerts). By the organisation running the service and "
-        "its size band by annual "
-        "income (small: under £100,000 a year), and how many it accepted (referrals, "
-        "commissioning, providers).",
+        "its size band by annual income (small: under £100,000 a year), and how many it "
+        "accepted (referrals, commissioning, providers).",
         ["Organisation", "Size band", "Unfunded referrals", "Accepted", "% of unfunded referrals"],
         rows,
         _bars([(row[0], row[4]) for row in groups], unit="%"),
