@@ -27,13 +27,9 @@ def commissioner(db):
     return UserFactory(role=Role.COMMISSIONER)
 
 
-@pytest.fixture
-def committed_db(transactional_db):
-    """A database whose writes commit (for worker threads and the live server).
-
-    The flush after each transactional test empties every table, the data that
-    migrations load included, so it is loaded again when missing.
-    """
+def _reference_data_loaded() -> None:
+    """The data migrations load (regions, PDUs, categories, the first data-sharing
+    agreement), loaded again if a flush emptied it."""
     from django.apps import apps
 
     from partnership.models import Region
@@ -43,6 +39,41 @@ def committed_db(transactional_db):
     if not Region.objects.exists():
         load_reference_data(apps)
         publish_first_agreement(apps)
+
+
+@pytest.fixture
+def committed_db(transactional_db):
+    """A database whose writes commit (for worker threads and the live server).
+
+    The flush after each transactional test empties every table, the data that
+    migrations load included, so it is loaded again when missing.
+    """
+    _reference_data_loaded()
+
+
+def _transactional(item: pytest.Item) -> bool:
+    """Whether the test commits (pytest-django's own test: flushed after, not rolled back)."""
+    fixtures = getattr(item, "fixturenames", ())
+    if "transactional_db" in fixtures or "live_server" in fixtures:
+        return True
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test that commits, its flush has emptied every table, reference data
+    included. pytest-django runs such tests after the others, but a suite process that
+    takes work from another's queue (`--dist worksteal`) can be handed ordinary tests after
+    them, which would find no regions: load the reference data again straight away."""
+    yield
+    if _transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            _reference_data_loaded()
 
 
 @pytest.fixture
