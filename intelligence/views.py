@@ -24,6 +24,7 @@ from intelligence.models import CHARACTERISTICS, EqualityMonitoring, Survey, Sur
 from partnership.errors import DomainError, StateConflict
 from partnership.forms import apply_domain_error
 from partnership.models import ServiceCategory
+from partnership.validators import whole_number
 from referrals.selectors import referral_list_visible_to
 
 UNMET_NEED_MONTHS = 13
@@ -51,7 +52,9 @@ def _initial(request: HttpRequest, pdus) -> dict:
         initial["source"] = "search"
     wanted = request.GET.get("category", "")
     category = ServiceCategory.objects.filter(slug=wanted).first() or (
-        ServiceCategory.objects.filter(pk=wanted).first() if wanted.isdigit() else None
+        ServiceCategory.objects.filter(pk=number).first()
+        if (number := whole_number(wanted)) is not None
+        else None
     )
     if category:
         initial["category"] = category.pk
@@ -169,7 +172,8 @@ def equality_overview(request: HttpRequest) -> HttpResponse:
     service = None
     chosen = request.GET.get("service", "")
     if chosen:
-        service = services_in_region.filter(pk=chosen).first() if chosen.isdigit() else None
+        number = whole_number(chosen)
+        service = services_in_region.filter(pk=number).first() if number is not None else None
         if service is None:
             raise Http404("No such service in the region")
     characteristic = request.GET.get("characteristic") or CHARACTERISTICS[0]

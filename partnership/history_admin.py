@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 
 from partnership.admin import DeclaredFiltersChangeList, ReadOnlyAdmin
 from partnership.models import Role, User
+from partnership.validators import whole_number
 
 HIDDEN = "changed (not shown)"
 # Snapshot columns that are bookkeeping, not the tracked object's data.
@@ -41,7 +42,8 @@ class ObjectFilter(_ValueFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        return queryset.filter(pgh_obj_id=value) if value and value.isdigit() else queryset
+        number = whole_number(value)
+        return queryset.filter(pgh_obj_id=number) if number is not None else queryset
 
 
 class ChangedByFilter(_ValueFilter):
@@ -49,13 +51,14 @@ class ChangedByFilter(_ValueFilter):
     parameter_name = "changed_by"
 
     def describe(self, value: str) -> str:
-        user = User.objects.filter(pk=value).first() if value.isdigit() else None
+        number = whole_number(value)
+        user = User.objects.filter(pk=number).first() if number is not None else None
         return user.email if user else value
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(pgh_context__metadata__user=int(value))
+        if (number := whole_number(value)) is not None:
+            return queryset.filter(pgh_context__metadata__user=number)
         return queryset
 
 

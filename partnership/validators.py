@@ -77,3 +77,11 @@ def too_long(limit: int):
     from django.core.validators import MaxLengthValidator
 
     return MaxLengthValidator(limit, message=f"Enter {limit:,} characters or fewer")
+
+
+def whole_number(value: str | None) -> int | None:
+    """An id given in an address, as a whole number, or None: ASCII digits only (`"²"` and
+    `"٣"` are digits to `str.isdigit` but not to the database)."""
+    if value and value.isascii() and value.isdigit():
+        return int(value)
+    return None

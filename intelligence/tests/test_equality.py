@@ -256,6 +256,10 @@ def test_the_page_narrows_to_a_service_and_another_region_or_service_is_a_404(
     london = Region.objects.exclude(code="L").first()
     assert client.get("/equality/", {"region": london.code}).status_code == 404
     assert client.get("/equality/", {"characteristic": "name"}).status_code == 404
+    # Digits that are not ASCII, a number no id can be, a NUL byte: never a 500.
+    for value in ("²", "٣", "9" * 30):
+        assert client.get("/equality/", {"service": value}).status_code == 404, value
+    assert client.get("/equality/", {"service": "1\x00"}).status_code in (400, 404)
 
 
 @pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.PROVIDER_ADMIN, Role.ASSESSOR])

@@ -167,6 +167,13 @@ def test_admin_lookup_declared_filters_search_and_date_hierarchy_still_work(clie
     assert refused(client.get(access_log, {"at__year": year, "at__gte": "2000-01-01"}))
 
 
+def test_admin_lookup_an_id_filter_given_no_ascii_number_is_ignored_not_a_500(client, support):
+    for value in ("²", "٣", "12a", "9" * 30):
+        for name in ("object", "changed_by"):
+            response = client.get(HISTORY, {name: value})
+            assert response.status_code == 200, (name, value)
+
+
 def test_admin_lookup_search_never_reaches_a_hidden_value(client, support):
     for model, model_admin in admin.site._registry.items():
         assert model_admin._hidden_field_checks() == [], model._meta.label
