@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.utils.html import escape
 from django.utils import timezone
 
 from partnership.models import Role
@@ -97,8 +98,8 @@ def test_the_provider_admins_home(client):
     assert f"/referrals/{unassigned.public_id}/" in page
     assert "Risk training running out within 30 days (1)" in page
     expires = (today + timedelta(days=10)).strftime("%-d %B %Y")
-    assert f"{expiring.full_name}: expires {expires}" in page
-    assert renewed.full_name not in page and later.full_name not in page
+    assert f"{escape(expiring.full_name)}: expires {expires}" in page
+    assert escape(renewed.full_name) not in page and escape(later.full_name) not in page
     assert 'data-testid="alert-count"' in page
     assert page.index("What needs your attention") < page.index('data-testid="context"')
 

@@ -3,6 +3,7 @@ shows the page and writes nothing, only a POST decides, bad input is a GOV.UK er
 summary, and the decision is not there for anyone it is not for."""
 
 import pytest
+from django.utils.html import escape
 
 from partnership.models import Pdu, Role
 from partnership.tests.factories import UserFactory
@@ -111,7 +112,7 @@ class TestAssigning:
         ):
             option = page[page.index(f'value="{member.pk}"') :]
             option = option[: option.index("</div>")]  # its label and hint
-            assert member.full_name in option and hint in option
+            assert escape(member.full_name) in option and hint in option
 
     def test_an_untrained_caseworker_is_refused_with_the_reason_in_the_summary(self, client):
         referral = referral_in(Status.ACCEPTED)

@@ -7,6 +7,7 @@ from urllib.parse import unquote
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from partnership.models import Role
 from partnership.tests.factories import UserFactory
@@ -34,7 +35,7 @@ def test_the_page_shows_the_referring_practitioners_contact_details(client):
     block = page[page.index('data-testid="practitioner"') :]
     block = block[: block.index("</dl>")]
     for shown in (
-        practitioner.full_name,
+        escape(practitioner.full_name),
         referral.pdu.name,
         f'href="mailto:{practitioner.email}"',
         "0161 496 0001",
