@@ -34,6 +34,7 @@ from django.utils import timezone
 from capacity.models import Alert
 from capacity.utilisation import (
     ServiceUtilisation,
+    keep_demand_months,
     utilisation_by_service,
     utilisation_for_service,
 )
@@ -109,6 +110,7 @@ class MonitorSummary:
     services_computed: int = 0
     services_checked: int = 0
     agreements_checked: int = 0
+    demand_cells_kept: int = 0
     changes: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys([RAISED, ESCALATED, RESOLVED, UPDATED, UNCHANGED], 0)
     )
@@ -870,4 +872,7 @@ def monitor_run(
             summary.agreements_checked = done
             if done % progress_every == 0 or done == len(plan.agreement_ids):
                 progress(f"Checked {done} of {len(plan.agreement_ids)} agreements… {summary}")
+        # The demand view's past months, counted once here rather than on every read.
+        summary.demand_cells_kept = keep_demand_months(today=today)
+        progress(f"Kept {summary.demand_cells_kept} cells of demand for the months before this")
     return summary

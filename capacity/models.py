@@ -129,3 +129,35 @@ class Alert(models.Model):
     def portal_path(self) -> str:
         """Where a notification about the alert links to in the portal."""
         return f"/alerts/{self.public_id}/"
+
+
+class DemandMonth(models.Model):
+    """A past month's demand against capacity for one category and region, as
+    `utilisation.utilisation_history` counts it, kept by the monitoring run
+    (`utilisation.keep_demand_months`): the demand view then reads the twelve months before
+    this one from a few hundred rows instead of counting their referrals again. Only this
+    month is counted on every read. Every category and region of a kept month has a row,
+    zeros included, written together."""
+
+    month = models.DateField(help_text="The first day of the month")
+    category = models.ForeignKey(
+        "partnership.ServiceCategory", on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey("partnership.Region", on_delete=models.CASCADE, related_name="+")
+    sent = models.PositiveIntegerField()
+    accepted = models.PositiveIntegerField()
+    capacity = models.FloatField()
+    kept_at = models.DateTimeField(help_text="When the monitoring run counted it")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "category", "region"], name="demand_month_once"
+            ),
+            models.CheckConstraint(
+                name="demand_month_is_first_of_month", condition=Q(month__day=1)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category_id}/{self.region_id}"

@@ -21,12 +21,12 @@ import gc
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     FilteredRelation,
     OuterRef,
@@ -590,9 +590,12 @@ def utilisation_history(
     categories: QuerySet[ServiceCategory] | Iterable[ServiceCategory | int] | None = None,
 ) -> list[DemandCell]:
     """Demand against capacity by month, category and region for the `months` months up to
-    and including `until` (default: this month), in one query. Every month, category and
-    region has a cell, zeros included, so a gap reads as no demand rather than missing data.
-    Pass `months=13` for this month and the twelve before it.
+    and including `until` (default: this month). Every month, category and region has a
+    cell, zeros included, so a gap reads as no demand rather than missing data. Pass
+    `months=13` for this month and the twelve before it.
+
+    Past months come from what the monitoring run kept (`keep_demand_months`) while it is
+    fresh; the rest, this month always, are counted now, a run of months in one query.
 
     Capacity in a past month uses the agreements that funded it then, but each service's
     current PDUs, categories and status (the portal keeps no history of those).
@@ -600,9 +603,75 @@ def utilisation_history(
     if months < 1:
         raise ValueError("The history covers at least one month")
     last = month_start(until)
-    first = add_months(last, -(months - 1))
+    wanted = [add_months(last, -back) for back in range(months - 1, -1, -1)]
     region_ids = _id_list(regions)
     category_ids = _id_list(categories)
+    kept = _kept_months(wanted, region_ids, category_ids)
+    cells: list[DemandCell] = []
+    run: list[date] = []  # consecutive months not kept, counted together
+    for month in [*wanted, None]:
+        if month is not None and month not in kept:
+            run.append(month)
+            continue
+        if run:
+            cells += _counted_history(run[0], run[-1], region_ids, category_ids)
+            run = []
+        if month is not None:
+            cells += kept[month]
+    return cells
+
+
+def _kept_months(wanted: list[date], region_ids, category_ids) -> dict[date, list[DemandCell]]:
+    """The cells of the wanted months the monitoring run kept, fresh and before this month,
+    by month, in the order the counting statement gives them."""
+    from capacity.models import DemandMonth
+
+    fresh_since = timezone.now() - timedelta(minutes=settings.CAPACITY_DEMAND_KEPT_MINUTES)
+    rows = DemandMonth.objects.filter(
+        month__in=[month for month in wanted if month < month_start()], kept_at__gte=fresh_since
+    )
+    if region_ids is not None:
+        rows = rows.filter(region__in=region_ids)
+    if category_ids is not None:
+        rows = rows.filter(category__in=category_ids)
+    kept: dict[date, list[DemandCell]] = {}
+    for row in rows.order_by("month", "category__name", "region__name").values_list(
+        "month", "category_id", "category__name", "region_id", "region__name",
+        "sent", "accepted", "capacity",
+    ):  # fmt: skip
+        kept.setdefault(row[0], []).append(DemandCell(*row))
+    return kept
+
+
+def keep_demand_months(*, today: date | None = None, months: int = 12) -> int:
+    """Count the `months` months before this one for every category and region, and keep
+    them (`DemandMonth`) in place of what was kept before; returns how many cells. The
+    monitoring run calls it, so what the demand view reads is never older than a run."""
+    from capacity.models import DemandMonth
+
+    this_month = month_start(today)
+    first, last = add_months(this_month, -months), add_months(this_month, -1)
+    kept_at = timezone.now()
+    cells = [
+        DemandMonth(
+            month=cell.month,
+            category_id=cell.category_id,
+            region_id=cell.region_id,
+            sent=cell.sent,
+            accepted=cell.accepted,
+            capacity=cell.capacity,
+            kept_at=kept_at,
+        )
+        for cell in _counted_history(first, last, None, None)
+    ]
+    with transaction.atomic():
+        DemandMonth.objects.all().delete()
+        DemandMonth.objects.bulk_create(cells)
+    return len(cells)
+
+
+def _counted_history(first: date, last: date, region_ids, category_ids) -> list[DemandCell]:
+    """The months from `first` to `last`, counted from the referrals in one query."""
     start, end = month_bounds(first)[0], month_bounds(last)[1]
     # A region's demand is its PDUs' referrals: counted from those alone (the PDU and date
     # indexes hold all it needs), never the whole country's then filtered.

@@ -445,7 +445,7 @@ def _last_month(users: dict[str, User]) -> int:
     LAST_MONTH_PERCENT topped up to that share of its capacity with referrals from the
     region's other PDUs to the other organisations' services (so nobody's work list
     changes), and a small organisation taking referrals that no agreement funds."""
-    from capacity.utilisation import utilisation_history
+    from capacity.utilisation import keep_demand_months, utilisation_history
 
     practitioner = users["practitioner@demo.example"]
     demo_organisations = {user.organisation_id for user in users.values() if user.organisation_id}
@@ -471,6 +471,9 @@ def _last_month(users: dict[str, User]) -> int:
                 status=status,
             )
             made += 1
+    # The referrals written here are in past months, which the demand view reads from what
+    # the monitoring run kept: counted again before reading, and after writing.
+    keep_demand_months()
     cells = {
         cell.category_id: cell for cell in utilisation_history(1, until=first, regions=[region])
     }
@@ -493,6 +496,7 @@ def _last_month(users: dict[str, User]) -> int:
             local = [pdu for pdu in pdus if service.pdus.filter(pk=pdu.pk).exists()]
             _month_referral(made, service, rng.choice(local), rng, first=first, days=days)
             made += 1
+    keep_demand_months()
     return made
 
 

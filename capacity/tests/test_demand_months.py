@@ -1,0 +1,124 @@
+"""The demand view's past months, kept by the monitoring run (`DemandMonth`): read back as
+they would be counted, this month always counted now, and counted again when what was kept
+is stale or missing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from capacity import alerts, utilisation
+from capacity.models import DemandMonth
+from capacity.tests.factories import funding_agreement, month_instant, sent_referrals
+from partnership.models import Pdu, Region, Role, ServiceCategory
+from partnership.months import add_months, month_start
+from partnership.tests.factories import UserFactory
+from providers.tests.factories import make_service
+from referrals.models import Referral
+
+MONTHS = 13
+
+
+@pytest.fixture
+def demand(db):
+    """Referrals sent and accepted over the last year in two regions, to a service that
+    spans them and one that does not, with an agreement funding one of them."""
+    north_east_pdu = Pdu.objects.filter(region__code="A").first()
+    spanning = make_service(
+        "Across the north", monthly_capacity=30, pdus=["Manchester North", north_east_pdu.name]
+    )
+    local = make_service("Manchester only", monthly_capacity=8)
+    funding_agreement(local, 12, by=UserFactory(role=Role.COMMISSIONER))
+    north_east = UserFactory(role=Role.PRACTITIONER, pdu=north_east_pdu)
+    this_month = month_start()
+    for back, count in ((0, 3), (1, 4), (2, 2), (5, 6), (11, 1), (12, 5)):
+        month = add_months(this_month, -back)
+        # Within each past month; this month's so far, now.
+        decided, sent, sent_later = (
+            month_instant(part, month) if back else timezone.now() for part in (0.3, 0.4, 0.5)
+        )
+        sent_referrals(spanning, count, sent_at=sent)
+        sent_referrals(spanning, 1, practitioner=north_east, sent_at=sent_later)
+        sent_referrals(local, count, status="accepted", sent_at=decided, decided_at=decided)
+    return {"spanning": spanning, "local": local}
+
+
+def test_kept_months_read_as_they_are_counted(demand):
+    counted = utilisation.utilisation_history(MONTHS)
+    scoped = [Region.objects.filter(code="L"), [ServiceCategory.objects.get(slug="accommodation")]]
+    counted_scoped = utilisation.utilisation_history(MONTHS, regions=scoped[0])
+    counted_category = utilisation.utilisation_history(MONTHS, categories=scoped[1])
+
+    kept = utilisation.keep_demand_months()
+
+    categories, regions = ServiceCategory.objects.count(), Region.objects.count()
+    assert kept == DemandMonth.objects.count() == 12 * categories * regions
+    assert utilisation.utilisation_history(MONTHS) == counted
+    assert utilisation.utilisation_history(MONTHS, regions=scoped[0]) == counted_scoped
+    assert utilisation.utilisation_history(MONTHS, categories=scoped[1]) == counted_category
+    # Both services' referrals (the accepted ones too) and the North East's one a month.
+    assert sum(cell.sent for cell in counted) == 2 * (3 + 4 + 2 + 6 + 1 + 5) + 6
+
+
+def test_past_months_are_read_from_what_was_kept_and_this_month_is_counted(demand):
+    utilisation.keep_demand_months()
+    last_month = add_months(month_start(), -1)
+    DemandMonth.objects.filter(month=last_month).update(sent=900)
+    sent_referrals(demand["spanning"], 2)  # this month, after the run
+
+    with CaptureQueriesContext(connection) as queries:
+        cells = utilisation.utilisation_history(MONTHS)
+
+    by_month = {}
+    for cell in cells:
+        by_month[cell.month] = by_month.get(cell.month, 0) + cell.sent
+    assert by_month[last_month] == 900 * ServiceCategory.objects.count() * Region.objects.count()
+    assert by_month[month_start()] == 3 + 1 + 3 + 2
+    # What was kept, then this month alone counted.
+    assert len(queries) == 2
+    assert "generate_series" in queries[1]["sql"]
+
+
+def test_a_stale_keep_is_counted_again(demand, settings):
+    counted = utilisation.utilisation_history(MONTHS)
+    utilisation.keep_demand_months()
+    stale = timezone.now() - timedelta(minutes=settings.CAPACITY_DEMAND_KEPT_MINUTES + 1)
+    DemandMonth.objects.update(sent=900, kept_at=stale)
+
+    assert utilisation.utilisation_history(MONTHS) == counted
+
+
+def test_a_month_not_yet_kept_is_counted(demand):
+    """Just after a month ends, before the next run, it is counted with this one."""
+    counted = utilisation.utilisation_history(MONTHS)
+    utilisation.keep_demand_months(today=add_months(month_start(), -1))
+    last_month = add_months(month_start(), -1)
+    assert not DemandMonth.objects.filter(month=last_month).exists()
+    DemandMonth.objects.update(sent=0)  # so that a kept month read shows
+
+    cells = utilisation.utilisation_history(MONTHS)
+
+    fresh = {month_start(), last_month}
+    assert [c for c in cells if c.month in fresh] == [c for c in counted if c.month in fresh]
+    assert all(cell.sent == 0 for cell in cells if cell.month not in fresh)
+
+
+def test_the_monitoring_run_keeps_the_months_and_a_later_change_shows_after_the_next(demand):
+    assert alerts.monitor_run().demand_cells_kept == DemandMonth.objects.count() > 0
+    last_month = add_months(month_start(), -1)
+    sent_last_month = sum(
+        cell.sent for cell in utilisation.utilisation_history(MONTHS) if cell.month == last_month
+    )
+    withdrawn = Referral.objects.filter(
+        service=demand["spanning"], sent_at__gte=month_instant(0, last_month)
+    ).exclude(sent_at__gte=month_instant(0))[:1]
+    Referral.objects.filter(pk__in=withdrawn).update(status="withdrawn")
+
+    alerts.monitor_run()
+
+    after = utilisation.utilisation_history(MONTHS)
+    assert sum(cell.sent for cell in after if cell.month == last_month) == sent_last_month - 1
