@@ -5,27 +5,52 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('capacity', '0002_alert_acknowledgement_note'),
-        ('partnership', '0011_commissioning_body_org_id'),
+        ("capacity", "0002_alert_acknowledgement_note"),
+        ("partnership", "0011_commissioning_body_org_id"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DemandMonth',
+            name="DemandMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField(help_text='The first day of the month')),
-                ('sent', models.PositiveIntegerField()),
-                ('accepted', models.PositiveIntegerField()),
-                ('capacity', models.FloatField()),
-                ('kept_at', models.DateTimeField(help_text='When the monitoring run counted it')),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partnership.servicecategory')),
-                ('region', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='partnership.region')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField(help_text="The first day of the month")),
+                ("sent", models.PositiveIntegerField()),
+                ("accepted", models.PositiveIntegerField()),
+                ("capacity", models.FloatField()),
+                ("kept_at", models.DateTimeField(help_text="When the monitoring run counted it")),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="partnership.servicecategory",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="partnership.region",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('month', 'category', 'region'), name='demand_month_once'), models.CheckConstraint(condition=models.Q(('month__day', 1)), name='demand_month_is_first_of_month')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("month", "category", "region"), name="demand_month_once"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__day", 1)), name="demand_month_is_first_of_month"
+                    ),
+                ],
             },
         ),
     ]

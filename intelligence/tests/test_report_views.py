@@ -11,9 +11,9 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.utils.html import escape
 from django.core.cache import cache
 from django.utils import timezone
+from django.utils.html import escape
 
 from commissioning.tests.factories import auth
 from intelligence import report_services

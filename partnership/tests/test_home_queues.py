@@ -6,8 +6,8 @@ from datetime import date, timedelta
 from unittest import mock
 
 import pytest
-from django.utils.html import escape
 from django.utils import timezone
+from django.utils.html import escape
 
 from partnership.models import Role
 from partnership.tests.factories import UserFactory
