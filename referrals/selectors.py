@@ -753,4 +753,5 @@ def referral_service_options(*, user: User) -> list[tuple[int, str]]:
         services = Service.objects.filter(pdus=scope.value)
     else:
         services = Service.objects.filter(organisation_id=scope.value)
-    return list(services.order_by("name", "id").values_list("id", "name").distinct())
+    # Each service once without DISTINCT: a service covers a PDU at most once.
+    return list(services.order_by("name", "id").values_list("id", "name"))
