@@ -19,7 +19,7 @@ class CommissioningConfig(AppConfig):
         for model in (Lot, RoundStep, Application, Agreement):
             for signal in (post_save, post_delete):
                 signal.connect(
-                    receivers.round_part_changed,
+                    receivers.round_changed,
                     sender=model,
                     dispatch_uid=f"commissioning.ocds.{model.__name__}.{signal is post_save}",
                 )

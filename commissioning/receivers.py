@@ -49,12 +49,12 @@ def _rounds_with_awards() -> list[int]:
     )
 
 
-def round_changed(sender, instance, **kwargs) -> None:
-    _record_after_commit([instance.pk])
-
-
 def _round_of(instance) -> int | None:
-    """The round of a lot, a step, an application or an agreement."""
+    """A round's own id, or the round of a lot, a step, an application or an agreement."""
+    from commissioning.models import FundingRound
+
+    if isinstance(instance, FundingRound):
+        return instance.pk
     round_id = getattr(instance, "funding_round_id", None)
     if round_id is None:
         lot = getattr(instance, "lot", None)
@@ -62,8 +62,8 @@ def _round_of(instance) -> int | None:
     return round_id
 
 
-def round_part_changed(sender, instance, **kwargs) -> None:
-    """A lot, a step, an application or an agreement of a round."""
+def round_changed(sender, instance, **kwargs) -> None:
+    """A round, or a lot, a step, an application or an agreement of one."""
     round_id = _round_of(instance)
     _record_after_commit([] if round_id is None else [round_id])
 
@@ -76,7 +76,7 @@ def round_links_changed(sender, instance, action, reverse, **kwargs) -> None:
         if reverse:
             _record_after_commit(_rounds_with_awards())
         else:
-            round_part_changed(sender, instance)
+            round_changed(sender, instance)
 
 
 def organisation_changed(sender, instance, **kwargs) -> None:
