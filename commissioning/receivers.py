@@ -29,7 +29,7 @@ def _record_after_commit(round_ids) -> None:
                 recorder(round_ids=round_ids)
             except Exception:
                 # The change itself stands; the record follows with the round's next change
-                # (or `manage.py open_data_record`).
+                # (or `manage.py giving_grants_record` or `ocds_releases_record`).
                 logger.exception(
                     "Open data not recorded by %s for rounds %s",
                     recorder.__name__,
