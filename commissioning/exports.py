@@ -8,11 +8,17 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from commissioning.models import Application, ContractRelease, FundingRound, Mechanism
+from commissioning.models import (
+    Application,
+    ContractRelease,
+    FundingRound,
+    GrantRecord,
+    Mechanism,
+)
 from partnership.models import CommissioningBody, Pdu
 from partnership.spreadsheets import csv_writer
 
@@ -49,6 +55,8 @@ REGION_GEOCODES: dict[str, list[tuple[str, str, str]]] = {
     "K": [("TLJ2", "ITL2", "Surrey, East and West Sussex"), ("TLJ4", "ITL2", "Kent")],
     "L": [("TLD3", "ITL2", "Greater Manchester")],
 }
+# The transaction lock `record_grants` takes, so recordings of grants take turns.
+GRANT_RECORDS_LOCK = 360_360
 
 
 def _prefix() -> str:
@@ -166,68 +174,143 @@ def _served(application) -> tuple[list, dict]:
     return [regions[code] for code in sorted(regions)], served
 
 
-def giving_package() -> dict:
-    """Awarded grants as a 360Giving data package. Every date comes from the data, so the
-    package is the same, byte for byte, until something in it changes."""
-    grants, modified = [], []
-    for application in _awarded(Mechanism.GRANT):
-        funding_round = application.lot.funding_round
-        agreement = getattr(application, "agreement", None)
-        changed_at = _changed_at(application)
-        modified.append(changed_at)
-        regions, served = _served(application)
-        title = f"{application.lot.title}: {application.organisation.name}"[:140]
-        grant = {
-            "id": f"360G-{_prefix()}-{application.public_id}",
-            "title": title,
-            "description": application.approach
-            if application.approach and application.approach != title
-            else f"{application.lot.title}, a lot of {funding_round.title}",
-            "currency": CURRENCY,
-            "amountAwarded": agreement.value if agreement else (application.amount_requested or 0),
-            "awardDate": (funding_round.decision_by or changed_at.date()).isoformat(),
-            "recipientOrganization": [_recipient(application.organisation)],
-            "fundingOrganization": [
-                _funder(funding_round.lead_body),
-                *(_funder(body) for body in funding_round.co_funders.all()),
-            ],
-            "grantProgramme": [
-                {"code": str(funding_round.public_id), "title": funding_round.title}
-            ],
-            "beneficiaryLocation": _region_locations(regions, served=served),
-            "classifications": [
-                {
-                    "vocabulary": f"{_prefix()}-service-categories",
-                    "code": application.lot.category.slug,
-                    "title": application.lot.category.name,
-                }
-            ],
-            "fromOpenCall": "Yes",
-            "dateModified": timestamp(changed_at),
-            "dataSource": settings.OPEN_DATA_SOURCE_URL,
-        }
-        if application.amount_requested:
-            grant["amountAppliedFor"] = application.amount_requested
-        if agreement:
-            grant["plannedDates"] = [
-                {
-                    "startDate": agreement.starts_on.isoformat(),
-                    "endDate": agreement.ends_on.isoformat(),
-                    "duration": _months(agreement.starts_on, agreement.ends_on),
-                }
-            ]
-        grants.append(grant)
-    package = {
-        "grants": grants,
+def _grant(application) -> tuple[dict, datetime]:
+    """An awarded application as a 360Giving grant, and when the data in it last changed."""
+    funding_round = application.lot.funding_round
+    agreement = getattr(application, "agreement", None)
+    changed_at = _changed_at(application)
+    regions, served = _served(application)
+    title = f"{application.lot.title}: {application.organisation.name}"[:140]
+    grant = {
+        "id": f"360G-{_prefix()}-{application.public_id}",
+        "title": title,
+        "description": application.approach
+        if application.approach and application.approach != title
+        else f"{application.lot.title}, a lot of {funding_round.title}",
+        "currency": CURRENCY,
+        "amountAwarded": agreement.value if agreement else (application.amount_requested or 0),
+        "awardDate": (funding_round.decision_by or changed_at.date()).isoformat(),
+        "recipientOrganization": [_recipient(application.organisation)],
+        "fundingOrganization": [
+            _funder(funding_round.lead_body),
+            *(_funder(body) for body in funding_round.co_funders.all()),
+        ],
+        "grantProgramme": [{"code": str(funding_round.public_id), "title": funding_round.title}],
+        "beneficiaryLocation": _region_locations(regions, served=served),
+        "classifications": [
+            {
+                "vocabulary": f"{_prefix()}-service-categories",
+                "code": application.lot.category.slug,
+                "title": application.lot.category.name,
+            }
+        ],
+        "fromOpenCall": "Yes",
+        "dateModified": timestamp(changed_at),
+        "dataSource": settings.OPEN_DATA_SOURCE_URL,
+    }
+    if application.amount_requested:
+        grant["amountAppliedFor"] = application.amount_requested
+    if agreement:
+        grant["plannedDates"] = [
+            {
+                "startDate": agreement.starts_on.isoformat(),
+                "endDate": agreement.ends_on.isoformat(),
+                "duration": _months(agreement.starts_on, agreement.ends_on),
+            }
+        ]
+    return grant, changed_at
+
+
+def _grant_document(grant: dict) -> str:
+    """A grant's JSON as the export writes it, so a stored grant is spliced in unchanged."""
+    return json.dumps(grant, ensure_ascii=False, indent=2)
+
+
+@transaction.atomic
+def record_grants(*, round_ids: Iterable[int] | None = None) -> int:
+    """Rewrite the stored grants of every round (or each of `round_ids`) to match the data:
+    a grant for each awarded application of a grant round past consultation, rewritten where
+    its document changed, deleted where it is no longer awarded or published. Called once a
+    change is committed (`commissioning.receivers`); returns how many grants it wrote or
+    deleted.
+
+    Recordings take turns (a transaction lock), so one that read older data never writes
+    after one that read newer: the last to write read the last committed change."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [GRANT_RECORDS_LOCK])
+    awarded = _awarded(Mechanism.GRANT)
+    records = GrantRecord.objects.all()
+    if round_ids is not None:
+        round_ids = list(round_ids)
+        awarded = awarded.filter(lot__funding_round__in=round_ids)
+        records = records.filter(application__lot__funding_round__in=round_ids)
+    stale = dict(records.values_list("application_id", "digest"))
+    changed = []
+    for application in awarded:
+        grant, changed_at = _grant(application)
+        document = _grant_document(grant)
+        digest = hashlib.sha256(document.encode()).hexdigest()
+        if stale.pop(application.pk, None) != digest:
+            changed.append(
+                GrantRecord(
+                    application=application, modified=changed_at, digest=digest, document=document
+                )
+            )
+    GrantRecord.objects.bulk_create(
+        changed,
+        batch_size=500,
+        update_conflicts=True,
+        unique_fields=["application"],
+        update_fields=["modified", "digest", "document"],
+    )
+    deleted, _ = GrantRecord.objects.filter(application__in=list(stale)).delete()
+    return len(changed) + deleted
+
+
+def _grant_records():
+    """The stored grants in the order the export lists them: by round, lot and application."""
+    return GrantRecord.objects.order_by(
+        "application__lot__funding_round_id", "application__lot_id", "application_id"
+    ).values_list("document", "modified")
+
+
+def _giving_head(modified: list[datetime]) -> dict:
+    """The package's fields after its grants; `issued` and `modified` from the latest change
+    to a grant."""
+    head = {
         "version": "1.4",
         "title": "Probation partnerships: grants awarded",
         "license": LICENCE,
         "publisher": {"name": PUBLISHER},
     }
     if modified:
-        package["issued"] = max(modified).date().isoformat()
-        package["modified"] = timestamp(max(modified))
-    return package
+        head["issued"] = max(modified).date().isoformat()
+        head["modified"] = timestamp(max(modified))
+    return head
+
+
+def giving_package() -> dict:
+    """Awarded grants as a 360Giving data package, from the stored grants. Every date comes
+    from the data, so the package is the same, byte for byte, until something in it changes."""
+    records = list(_grant_records())
+    return {
+        "grants": [json.loads(document) for document, _ in records],
+        **_giving_head([modified for _, modified in records]),
+    }
+
+
+def giving_package_json() -> tuple[str, datetime | None]:
+    """`giving_package()` as JSON indented by two, and when its data last changed: the same
+    text as dumping the package, made by splicing in each stored grant as it is rather than
+    parsing and writing every grant again."""
+    records = list(_grant_records())
+    head = _giving_head([modified for _, modified in records])
+    rest = json.dumps(head, ensure_ascii=False, indent=2).removeprefix("{\n")
+    # A grant sits two levels in: four more spaces on each of its lines. JSON writes a line
+    # break inside a string as an escape, so each break in a document starts a line of it.
+    grants = ",\n    ".join(document.replace("\n", "\n    ") for document, _ in records)
+    grants = f"[\n    {grants}\n  ]" if records else "[]"
+    return f'{{\n  "grants": {grants},\n{rest}', giving_last_modified(head)
 
 
 def giving_last_modified(package: dict) -> datetime | None:

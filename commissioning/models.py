@@ -345,3 +345,22 @@ class ContractRelease(models.Model):
     @property
     def release(self) -> dict:
         return json.loads(self.document)
+
+
+class GrantRecord(models.Model):
+    """An awarded grant as published in 360Giving, kept current as its data changes (see
+    `exports.record_grants`) so the export reads stored grants instead of building each."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, primary_key=True, related_name="grant_record"
+    )
+    modified = models.DateTimeField(help_text="When the data in the grant last changed")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the document")
+    document = models.TextField(help_text="The 360Giving grant as JSON, indented by two")
+
+    def __str__(self) -> str:
+        return self.grant["id"]
+
+    @property
+    def grant(self) -> dict:
+        return json.loads(self.document)

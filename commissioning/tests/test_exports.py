@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from commissioning import services
-from commissioning.exports import record_releases
+from commissioning.exports import record_grants, record_releases
 from commissioning.tests.factories import add_lot, apply, new_round, open_round
 from commissioning.tests.standards import assert_valid, giving_validator, ocds_validator
 from partnership.models import Role
@@ -50,6 +50,7 @@ def awarded_round(mechanism):
 
 def test_the_360giving_export_validates_and_lists_only_awarded_grants(client):
     winner = awarded_round("grant")
+    record_grants()  # as the round's committed changes do
     _, raw = issue_token(UserFactory())
     package = client.get("/api/v1/exports/360giving/", HTTP_AUTHORIZATION=f"Bearer {raw}").json()
     assert_valid(giving_validator(), package)
@@ -81,7 +82,8 @@ def test_both_exports_validate_for_the_demo_data(client):
     from partnership.demo import load_demo
 
     load_demo()
-    record_releases()  # as the demo's committed changes do
+    record_grants()  # as the demo's committed changes do
+    record_releases()
     client.force_login(UserFactory(role=Role.COMMISSIONER))
     giving = client.get("/api/v1/exports/360giving/").json()
     ocds = client.get("/api/v1/exports/ocds/").json()

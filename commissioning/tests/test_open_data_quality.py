@@ -9,7 +9,7 @@ from django.db.models import F
 from django.utils.http import http_date
 
 from commissioning import giving_quality, services
-from commissioning.exports import record_releases
+from commissioning.exports import record_grants, record_releases
 from commissioning.models import Agreement, Application, ContractRelease, FundingRound, RoundStep
 from commissioning.tests.standards import (
     assert_cove_ocds_clean,
@@ -49,7 +49,8 @@ def demo(db):
     from partnership.demo import load_demo
 
     load_demo()
-    record_releases()  # as the demo's committed changes do
+    record_grants()  # as the demo's committed changes do
+    record_releases()
 
 
 def test_the_demo_grants_pass_360givings_quality_and_usefulness_checks(client, demo):
@@ -182,14 +183,18 @@ def test_a_change_to_an_agreement_makes_a_new_release_and_keeps_the_old(
     assert one.json()["records"] == records["records"]
 
 
-def test_an_unchanged_grant_keeps_its_date_modified_and_a_change_moves_it(client):
-    winner = awarded_round("grant")
-    backdate()
+def test_an_unchanged_grant_keeps_its_date_modified_and_a_change_moves_it(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        winner = awarded_round("grant")
+        backdate()  # before the commit, so an hour before the change below
     first = client.get("/api/v1/exports/360giving/")
     agreement = Agreement.objects.get(application=winner)
-    services.agreement_set_status(
-        agreement=agreement, by=winner.lot.funding_round.created_by, status="live"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_set_status(
+            agreement=agreement, by=winner.lot.funding_round.created_by, status="live"
+        )
     second = client.get("/api/v1/exports/360giving/")
     before = {g["id"]: g["dateModified"] for g in first.json()["grants"]}
     after = {g["id"]: g["dateModified"] for g in second.json()["grants"]}
