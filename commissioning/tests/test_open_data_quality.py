@@ -154,9 +154,13 @@ def test_a_change_to_an_agreement_makes_a_new_release_and_keeps_the_old(
     # The dates are the data's: the moment the agreement was signed, not the download.
     agreement = Agreement.objects.get(application=winner)
     history = agreement.history.order_by("-pgh_created_at").first()
-    assert release["date"] == history.pgh_created_at.isoformat(timespec="seconds").replace(
-        "+00:00", "Z"
-    )
+    funding_round = FundingRound.objects.get(pk=winner.lot.funding_round_id)
+    # History is stamped at its transaction's start, rows by the clock: the later of them.
+    moments = [history.pgh_created_at, agreement.created_at, funding_round.created_at]
+    moments += [Application.objects.get(pk=winner.pk).created_at]
+    moments += RoundStep.objects.filter(funding_round=funding_round).values_list("at", flat=True)
+    latest = max(moments)
+    assert release["date"] == latest.isoformat(timespec="seconds").replace("+00:00", "Z")
     assert first.json()["publishedDate"] == release["date"]
 
     # Reading records nothing; the change, once committed, records a new release.
