@@ -77,6 +77,14 @@ class Alert(models.Model):
         indexes = [
             models.Index(fields=["status", "-opened_at"], name="alert_status_recent"),
             models.Index(fields=["organisation", "status"], name="alert_organisation"),
+            # The alert centre's and the API's orders: a page is read from the top of the
+            # order, each alert tested against the user's regions, not all sorted first.
+            models.Index(
+                fields=["-severity", "-opened_at", "-id"],
+                condition=~Q(status="resolved"),
+                name="alert_current_order",
+            ),
+            models.Index(fields=["-opened_at", "-id"], name="alert_recent"),
         ]
         constraints = [
             models.CheckConstraint(

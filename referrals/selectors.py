@@ -25,6 +25,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
 
+from partnership import lists
 from partnership.models import User
 from partnership.months import LONDON
 from partnership.prepared import PreparedStatement
@@ -723,22 +724,16 @@ def referral_work_list(
     return referrals.order_by(F(when).desc(), "-id")
 
 
-# A work list counts each tab up to this many and says "more than" beyond it: counting all
-# of a busy PDU's or provider's referrals was its slowest statement and grew with them; to
-# one more than this, each count reads at most that many index entries at any scale.
-COUNT_LIMIT = 1000
-
-
 def referral_work_list_counts(
     *, user: User, tabs: Iterable[str], filters: WorkListFilters
 ) -> dict[str, int]:
     """How many referrals each tab holds under the filters, and `overdue` (awaiting a
-    decision past its due day), each counted to `COUNT_LIMIT + 1` at most: a count above
-    `COUNT_LIMIT` means "more than" it."""
+    decision past its due day), each counted to a limit (`partnership.lists`): counting all
+    of a busy PDU's or provider's referrals was a work list's slowest statement."""
     scoped = referral_list_visible_to(user=user).filter(filters.q()).order_by().values("id")
     wanted = {tab: _tab_q(tab, user) for tab in tabs}
     wanted["overdue"] = decision_overdue_q()
-    return {key: scoped.filter(q)[: COUNT_LIMIT + 1].count() for key, q in wanted.items()}
+    return {key: lists.capped_count(scoped.filter(q)) for key, q in wanted.items()}
 
 
 def referral_service_options(*, user: User) -> list[tuple[int, str]]:

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from caserecord.sources import case_record_enabled
 from notifications.services import notifications_mark_read_for
+from partnership import lists
 from partnership.errors import DomainError, StateConflict
 from partnership.forms import apply_domain_error
 from partnership.models import User
@@ -373,7 +374,7 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
     # The tab's count is already known: counting its rows again is the slowest query a
     # large list would make. Past the counting limit the pages go as far as the limit; a
     # search or a filter narrows the rest.
-    paginator.count = min(counts[tab], selectors.COUNT_LIMIT)
+    paginator.count = min(counts[tab], lists.COUNT_LIMIT)
     page = paginator.get_page(request.GET.get("page"))
     for referral in page.object_list:
         referral.decision_due_on = decision_due_on(referral)
@@ -383,7 +384,7 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
         "tabs": [(key, label, counts[key]) for key, label in tabs.items()],
         "overdue": counts["overdue"],
         "total": counts[tab],
-        "beyond_limit": counts[tab] > selectors.COUNT_LIMIT,
+        "beyond_limit": counts[tab] > lists.COUNT_LIMIT,
         "search": search,
         "search_form": search_form,
         "filter_form": filter_form,

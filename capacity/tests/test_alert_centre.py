@@ -1,5 +1,7 @@
 """The alert centre and the alerts API: who sees which alert, filters, acknowledging."""
 
+import re
+
 import pytest
 
 from capacity.models import Alert
@@ -65,6 +67,23 @@ def test_acknowledging_keeps_the_alert_in_view_and_filters_narrow_the_list(clien
         "Wellbeing café"
         in client.get("/alerts/?rule=under_used&severity=nonsense").content.decode()
     )
+
+
+def test_the_alert_centre_counts_to_a_limit_and_says_more_than_past_it(client, monkeypatch):
+    """A region's current alerts can run to thousands: counted to a limit, as work lists are."""
+    from partnership import lists
+
+    for name in ("Women's centre", "Wellbeing café", "Housing first"):
+        raise_alert(make_service(name))
+    client.force_login(UserFactory(role=Role.COMMISSIONER))
+    assert "3 alerts</caption>" in client.get("/alerts/").content.decode()
+    assert 'data-testid="beyond-limit"' not in client.get("/alerts/").content.decode()
+
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 2)
+    page = client.get("/alerts/").content.decode()
+    assert "more than 2 alerts</caption>" in page
+    assert "Filter by rule or severity to see beyond the first 2." in page
+    assert len(re.findall(r'href="/alerts/[0-9a-f-]{36}/"', page)) == 2  # as far as the limit
 
 
 def test_the_alerts_api_is_scoped_filtered_and_acknowledges(client, alerts):

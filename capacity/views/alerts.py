@@ -18,6 +18,7 @@ from capacity import selectors, services
 from capacity.forms import AcknowledgeForm
 from capacity.models import Alert
 from capacity.rules import alert_actions_for, has_alert_centre
+from partnership import lists
 from partnership.errors import StateConflict
 from partnership.forms import apply_validation_error
 
@@ -60,15 +61,19 @@ def filtered(alerts, params) -> tuple:
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     alerts, chosen = filtered(_alerts(request), request.GET)
-    page = Paginator(alerts.order_by("-severity", "-opened_at", "-id"), 50).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(alerts.order_by("-severity", "-opened_at", "-id"), 50)
+    # Counted to a limit: a region's current alerts can run to thousands.
+    count = lists.capped_count(alerts)
+    paginator.count = min(count, lists.COUNT_LIMIT)
+    page = paginator.get_page(request.GET.get("page"))
     query = "&".join(f"{key}={value}" for key, value in chosen.items() if value)
     return render(
         request,
         "capacity/alerts.html",
         {
             "page": page,
+            "count": count,
+            "beyond_limit": count > lists.COUNT_LIMIT,
             "chosen": chosen,
             "query": query,
             "show_choices": SHOW.items(),

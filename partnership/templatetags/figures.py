@@ -7,7 +7,10 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from partnership.lists import shown_count
+
 register = template.Library()
+register.filter("list_count", shown_count)
 
 
 def _number(value) -> Decimal | None:

@@ -2,18 +2,13 @@
 
 from django import template
 
+from partnership.lists import shown_count
 from referrals import rules, selectors
 
 register = template.Library()
 
 
-@register.filter
-def list_count(count: int) -> str:
-    """A work list's count as shown, with thousands separated: "more than 1,000" when it was
-    counted past the limit (`selectors.COUNT_LIMIT`)."""
-    if count > selectors.COUNT_LIMIT:
-        return f"more than {selectors.COUNT_LIMIT:,}"
-    return f"{count:,}"
+register.filter("list_count", shown_count)
 
 
 @register.simple_tag

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from notifications.models import Notification
+from partnership import lists
 from partnership.models import Pdu, Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
@@ -221,7 +222,7 @@ class TestCountingLimit:
     it the list says "more than" and pages as far as the limit."""
 
     def test_counts_stop_past_the_limit_and_the_page_says_so(self, client, world, monkeypatch):
-        monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
+        monkeypatch.setattr(lists, "COUNT_LIMIT", 2)
         client.force_login(world["admin"])
         page = client.get("/referrals/inbox/?tab=open").content.decode()
         # Open: 4 (more than 2); unassigned: 1 (counted exactly); new: 3 (more than 2).
@@ -233,12 +234,12 @@ class TestCountingLimit:
         assert "1 referral is past its decision due date" in page
 
     def test_a_count_is_written_with_thousands_separated(self):
-        from referrals.templatetags.referral_lists import list_count
+        list_count = lists.shown_count
 
         assert list_count(999) == "999"
-        assert list_count(selectors.COUNT_LIMIT) == f"{selectors.COUNT_LIMIT:,}"
-        assert list_count(selectors.COUNT_LIMIT + 1) == f"more than {selectors.COUNT_LIMIT:,}"
-        assert "," in list_count(selectors.COUNT_LIMIT + 1)
+        assert list_count(lists.COUNT_LIMIT) == f"{lists.COUNT_LIMIT:,}"
+        assert list_count(lists.COUNT_LIMIT + 1) == f"more than {lists.COUNT_LIMIT:,}"
+        assert "," in list_count(lists.COUNT_LIMIT + 1)
 
     def test_the_counts_below_the_limit_are_exact(self, world):
         counts = selectors.referral_work_list_counts(
@@ -250,7 +251,7 @@ class TestCountingLimit:
 
     def test_a_count_at_the_limit_is_exact_and_one_past_is_more(self, world, monkeypatch):
         for limit, shown in ((4, 4), (3, 4)):
-            monkeypatch.setattr(selectors, "COUNT_LIMIT", limit)
+            monkeypatch.setattr(lists, "COUNT_LIMIT", limit)
             counts = selectors.referral_work_list_counts(
                 user=world["admin"], tabs=["open"], filters=selectors.WorkListFilters()
             )
