@@ -14,6 +14,7 @@ from capacity.rules import (
 )
 from commissioning.models import Agreement
 from commissioning.selectors import agreement_list_visible_to
+from partnership import lists
 from partnership.models import Region, User
 from providers.models import Service
 
@@ -39,8 +40,9 @@ def alert_list_visible_to(*, user: User) -> QuerySet[Alert]:
 
 
 def alert_open_count(*, user: User) -> int:
-    """How many of the alerts a user sees nobody has acknowledged yet."""
-    return alert_list_visible_to(user=user).filter(status__in=[Alert.Status.OPEN]).count()
+    """How many of the alerts a user sees nobody has acknowledged yet, counted to a limit
+    (`partnership.lists`)."""
+    return lists.capped_count(alert_list_visible_to(user=user).filter(status=Alert.Status.OPEN))
 
 
 def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:

@@ -80,6 +80,8 @@ def test_the_alert_centre_counts_to_a_limit_and_says_more_than_past_it(client, m
     assert 'data-testid="beyond-limit"' not in client.get("/alerts/").content.decode()
 
     monkeypatch.setattr(lists, "COUNT_LIMIT", 2)
+    home = client.get("/").content.decode()
+    assert "more than 2 alerts</strong> not yet acknowledged" in home
     page = client.get("/alerts/").content.decode()
     assert "more than 2 alerts</caption>" in page
     assert "Filter by rule or severity to see beyond the first 2." in page
