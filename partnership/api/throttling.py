@@ -17,6 +17,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
 from partnership.auth import client_ip_address
+from partnership.cache import count_in_window
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -54,12 +55,7 @@ class WindowThrottle(BaseThrottle):
         now = time.time()
         start = int(now // seconds) * seconds
         cache_key = f"ratelimit:{self.scope}:{key}:{start}"
-        cache.add(cache_key, 0, timeout=seconds + 1)
-        try:
-            used = cache.incr(cache_key)
-        except ValueError:  # evicted between the two calls: this request opens the window
-            cache.set(cache_key, 1, timeout=seconds + 1)
-            used = 1
+        used = count_in_window(cache, cache_key, seconds + 1)
         self.window = Window(
             limit=limit, remaining=max(0, limit - used), reset=math.ceil(start + seconds - now)
         )

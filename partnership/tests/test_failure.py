@@ -21,6 +21,7 @@ from conftest import wait_for
 from notifications.models import Notification, PendingTask
 from notifications.services import pending_tasks_send_due
 from partnership import health
+from partnership.cache import count_in_window
 from partnership.celery import app
 from partnership.tests.factories import PASSWORD, issue_token
 from partnership.tests.outages import (
@@ -45,6 +46,7 @@ def test_the_cache_treats_an_unreachable_redis_as_a_miss(caplog):
         assert cache.get_many(["a", "b"]) == {}
         with pytest.raises(ValueError):
             cache.incr("counter")
+        assert count_in_window(cache, "window", 30) == 1  # every request counts as the first
         cache.delete("directory-page")
     assert any("Redis unavailable (ConnectionError)" in r.getMessage() for r in caplog.records)
 
@@ -63,6 +65,13 @@ def test_the_cache_works_when_redis_answers():
         assert cache.get("answer") == 42
         assert cache.incr("answer") == 43
         cache.delete("answer")
+        # A rate limit's count: one trip, the window's timeout set by the first count only.
+        cache.delete("window")
+        assert [count_in_window(cache, "window", 30) for _ in range(3)] == [1, 2, 3]
+        assert cache.get("window") == 3
+        client = cache._cache.get_client(write=False)
+        assert 0 < client.ttl(cache.make_key("window")) <= 30
+        cache.delete("window")
 
 
 @pytest.mark.django_db
