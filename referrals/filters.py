@@ -5,7 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 
-from partnership.forms import GovukFormMixin
+from partnership.forms import GovukFormMixin, ReadyChoices
 from referrals import selectors
 from referrals.models import Referral
 
@@ -54,7 +54,7 @@ class WorkListFilterForm(GovukFormMixin, forms.Form):
     def __init__(self, *args, statuses, services, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any status"), *statuses]
-        self.fields["service"].choices = [("", "Any service"), *services]
+        self.fields["service"].choices = ReadyChoices([("", "Any service"), *services])
         self.fields["status"].error_messages["invalid_choice"] = "Select a status from the list"
         self.fields["service"].error_messages["invalid_choice"] = "Select a service from the list"
         self.fields["sort"].error_messages["invalid_choice"] = "Select an order from the list"

@@ -61,3 +61,18 @@ def test_a_form_of_ours_uses_it_and_marks_the_chosen_service():
     assert '<option value="4" selected>Also in it</option>' in html
     assert html.count(" selected") == 1
     assert 'class="govuk-select"' in html and 'name="service"' in html
+
+
+def test_ready_choices_are_used_as_given_and_validated_as_any_others():
+    from partnership.forms import ReadyChoices
+
+    class Filter(GovukFormMixin, forms.Form):
+        service = forms.TypedChoiceField(required=False, coerce=int)
+
+    form = Filter({"service": "4"})
+    form.fields["service"].choices = ReadyChoices(CHOICES)
+    assert form.is_valid() and form.cleaned_data["service"] == 4
+    assert '<option value="4" selected>Also in it</option>' in str(form["service"])
+    refused = Filter({"service": "99"})
+    refused.fields["service"].choices = ReadyChoices(CHOICES)
+    assert not refused.is_valid() and "service" in refused.errors
