@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from notifications.models import Notification
+from partnership import lists
 from partnership.models import CommissioningBody, Role, User
 
 
@@ -21,8 +22,9 @@ def notification_list_for(*, user: User) -> QuerySet[Notification]:
 
 
 def notification_unread_count(*, user: User) -> int:
-    """How many of a user's notifications are unread (served by a partial index)."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    """How many of a user's notifications are unread (served by a partial index), counted
+    to a limit (`partnership.lists`): every page shows it."""
+    return lists.capped_count(Notification.objects.filter(recipient=user, read_at__isnull=True))
 
 
 def notification_unread_about(*, user: User, kind: str) -> QuerySet[Notification]:

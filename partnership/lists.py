@@ -19,3 +19,10 @@ def shown_count(count: int) -> str:
     if count > COUNT_LIMIT:
         return f"more than {COUNT_LIMIT:,}"
     return f"{count:,}"
+
+
+def badge_count(count: int) -> str:
+    """A count in a navigation badge, short enough for a narrow screen: "1,000+" past it."""
+    if count > COUNT_LIMIT:
+        return f"{COUNT_LIMIT:,}+"
+    return f"{count:,}"

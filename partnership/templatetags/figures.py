@@ -7,10 +7,11 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
-from partnership.lists import shown_count
+from partnership.lists import badge_count, shown_count
 
 register = template.Library()
 register.filter("list_count", shown_count)
+register.filter("badge_count", badge_count)
 
 
 def _number(value) -> Decimal | None:

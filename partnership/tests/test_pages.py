@@ -99,6 +99,19 @@ def test_unread_count_shows_in_the_navigation_and_clears_when_read(client):
     assert client.get("/").context["unread_notifications"] == 0
 
 
+def test_the_unread_count_stops_at_a_limit_and_says_more(client, monkeypatch):
+    """Counted to a limit, as lists are: a commissioner's alerts can leave thousands unread."""
+    from partnership import lists
+
+    user = UserFactory()
+    NotificationFactory.create_batch(3, recipient=user)
+    client.force_login(user)
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 2)
+    page = client.get("/").content.decode()
+    assert 'data-testid="unread-count">2+<span class="govuk-visually-hidden"> unread' in page
+    assert "All notifications (more than 2 unread)" in page
+
+
 def test_notifications_page_lists_only_your_own(client):
     user = UserFactory()
     mine = NotificationFactory(recipient=user, title="Your referral was accepted")
