@@ -357,6 +357,9 @@ class Service(models.Model):
             ),
             # Open Referral's latest change of any service (closed included).
             models.Index(fields=["updated_at"], name="service_updated"),
+            # The capacity API's order: a page read in order, not a large provider's every
+            # service sorted by id first.
+            models.Index(fields=["organisation", "id"], name="service_by_organisation"),
         ]
         constraints = [
             models.CheckConstraint(
