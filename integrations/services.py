@@ -95,14 +95,20 @@ def change_positions_assign() -> int:
     and a reader's cursor never passes a change that is still to appear."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_POSITIONS_LOCK])
+        # Positions in the order the changes were made (by id): an UPDATE alone takes its
+        # rows in whatever order its plan reads them.
         cursor.execute(
             f"""
-            UPDATE {ReferralChange._meta.db_table}
-            SET position = nextval('integrations_change_position')
-            WHERE id IN (
+            WITH unplaced AS (
                 SELECT id FROM {ReferralChange._meta.db_table}
                 WHERE position IS NULL ORDER BY id FOR UPDATE SKIP LOCKED
+            ), placed AS (
+                SELECT id, nextval('integrations_change_position') AS position
+                FROM (SELECT id FROM unplaced ORDER BY id) in_order
             )
+            UPDATE {ReferralChange._meta.db_table} change
+            SET position = placed.position
+            FROM placed WHERE change.id = placed.id
             """  # noqa: S608 - the table's name is the model's
         )
         return cursor.rowcount

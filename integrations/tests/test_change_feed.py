@@ -6,6 +6,7 @@ import threading
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import F
 
 from integrations.models import ReferralChange
 from integrations.services import change_positions_assign
@@ -201,6 +202,26 @@ def test_positions_are_given_once_in_order():
     assert change_positions_assign() == 0
     positions = list(ReferralChange.objects.values_list("position", flat=True))
     assert None not in positions and len(set(positions)) == len(positions)
+
+
+@pytest.mark.django_db
+def test_positions_follow_the_order_the_changes_were_made():
+    """However the database plans the update, a later change never gets an earlier place."""
+    from django.db import connection as default_connection
+
+    for _ in range(12):
+        referral_in(Status.SENT)
+    # The earlier half rewritten, so the table holds them after the later half.
+    earliest = list(ReferralChange.objects.order_by("id").values_list("id", flat=True))[:6]
+    ReferralChange.objects.filter(id__in=earliest).update(event_type=F("event_type"))
+    with default_connection.cursor() as cursor:
+        # A plan that reads the rows as the table holds them, not by id.
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    change_positions_assign()
+    placed = list(ReferralChange.objects.order_by("id").values_list("position", flat=True))
+    assert placed == sorted(placed)
 
 
 @pytest.mark.django_db
