@@ -4,6 +4,7 @@ scale; a count past the limit is shown as "more than" it, and the pages go as fa
 
 from __future__ import annotations
 
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 COUNT_LIMIT = 1000
@@ -26,3 +27,12 @@ def badge_count(count: int) -> str:
     if count > COUNT_LIMIT:
         return f"{COUNT_LIMIT:,}+"
     return f"{count:,}"
+
+
+def capped_page(queryset: QuerySet, *, count: int, per_page: int, number) -> Page:
+    """The page `number` of `queryset`, whose rows were counted to the limit as `count`:
+    counting them again would be the slowest statement a long list makes, and past the
+    limit the pages go as far as the limit (a search or a filter narrows the rest)."""
+    paginator = Paginator(queryset, per_page)
+    paginator.count = min(count, COUNT_LIMIT)
+    return paginator.get_page(number)

@@ -11,7 +11,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -370,12 +369,9 @@ def _work_list(request: HttpRequest, *, name: str, tabs: dict, default_tab: str,
     referrals = selectors.referral_work_list(
         user=request.user, tab=tab, filters=work_filters, sort=filter_form.ordering()
     )
-    paginator = Paginator(referrals, REFERRALS_PER_PAGE)
-    # The tab's count is already known: counting its rows again is the slowest query a
-    # large list would make. Past the counting limit the pages go as far as the limit; a
-    # search or a filter narrows the rest.
-    paginator.count = min(counts[tab], lists.COUNT_LIMIT)
-    page = paginator.get_page(request.GET.get("page"))
+    page = lists.capped_page(
+        referrals, count=counts[tab], per_page=REFERRALS_PER_PAGE, number=request.GET.get("page")
+    )
     for referral in page.object_list:
         referral.decision_due_on = decision_due_on(referral)
     return {

@@ -8,7 +8,6 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -61,11 +60,14 @@ def filtered(alerts, params) -> tuple:
 @login_required
 def alert_list(request: HttpRequest) -> HttpResponse:
     alerts, chosen = filtered(_alerts(request), request.GET)
-    paginator = Paginator(alerts.order_by("-severity", "-opened_at", "-id"), 50)
     # Counted to a limit: a region's current alerts can run to thousands.
     count = lists.capped_count(alerts)
-    paginator.count = min(count, lists.COUNT_LIMIT)
-    page = paginator.get_page(request.GET.get("page"))
+    page = lists.capped_page(
+        alerts.order_by("-severity", "-opened_at", "-id"),
+        count=count,
+        per_page=50,
+        number=request.GET.get("page"),
+    )
     query = "&".join(f"{key}={value}" for key, value in chosen.items() if value)
     return render(
         request,
