@@ -65,7 +65,8 @@ SEVERITY_RANK = {Severity.AMBER: 1, Severity.RED: 2}
 WATCHED_AGREEMENT_STATUSES = (Agreement.Status.MOBILISING, Agreement.Status.LIVE)
 NOTIFICATION_KIND = "capacity_alert"
 
-# Advisory lock keys, pg_advisory_*lock(int4, int4): the monitor run, then each subject.
+# Advisory lock keys, pg_advisory_*lock(int4, int4): the monitor run, then each subject
+# (and utilisation.DEMAND_KEEP_LOCK, 0x0CAD, for keeping the demand months).
 MONITOR_LOCK = (0x0CA9, 0)
 # Held shared by each subject's evaluation and exclusively by the run's set-based pass over
 # every service, so the two never reconcile the same alerts at once.

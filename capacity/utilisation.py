@@ -643,6 +643,10 @@ def _kept_months(wanted: list[date], region_ids, category_ids) -> dict[date, lis
     return kept
 
 
+# pg_advisory_xact_lock(int4, int4) key, beside the alert run's keys (capacity.alerts).
+DEMAND_KEEP_LOCK = (0x0CAD, 0)
+
+
 def keep_demand_months(*, today: date | None = None, months: int = 12) -> int:
     """Count the `months` months before this one for every category and region, and keep
     them (`DemandMonth`) in place of what was kept before; returns how many cells. The
@@ -665,6 +669,10 @@ def keep_demand_months(*, today: date | None = None, months: int = 12) -> int:
         for cell in _counted_history(first, last, None, None)
     ]
     with transaction.atomic():
+        # One keep at a time (the monitoring run's and a demo load's may meet): the second
+        # waits, then replaces the first's cells, and neither meets the other's rows.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", DEMAND_KEEP_LOCK)
         DemandMonth.objects.all().delete()
         DemandMonth.objects.bulk_create(cells)
     return len(cells)

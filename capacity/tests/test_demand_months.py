@@ -4,10 +4,12 @@ is stale or missing."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -122,3 +124,60 @@ def test_the_monitoring_run_keeps_the_months_and_a_later_change_shows_after_the_
 
     after = utilisation.utilisation_history(MONTHS)
     assert sum(cell.sent for cell in after if cell.month == last_month) == sent_last_month - 1
+
+
+def test_two_keeps_at_once_wait_for_each_other_rather_than_clash(committed_db):
+    """A demo load's keep and the monitoring run's may meet: the second waits for the first
+    to commit, then replaces its cells; neither fails on the other's rows."""
+    first_kept, release = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def first() -> None:
+        try:
+            with transaction.atomic():
+                outcomes["first"] = utilisation.keep_demand_months()
+                first_kept.set()
+                release.wait(timeout=30)
+        except Exception as exc:  # the outcome under test
+            outcomes["first"] = exc
+        finally:
+            first_kept.set()
+            connection.close()
+
+    def second() -> None:
+        first_kept.wait(timeout=30)
+        try:
+            outcomes["second"] = utilisation.keep_demand_months()
+        except Exception as exc:  # the outcome under test
+            outcomes["second"] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    first_kept.wait(timeout=30)
+    waited = _a_session_waits_on_a_lock()
+    release.set()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    cells = 12 * ServiceCategory.objects.count() * Region.objects.count()
+    assert waited, "the second keep did not wait for the first"
+    assert outcomes == {"first": cells, "second": cells}
+    assert DemandMonth.objects.count() == cells
+
+
+def _a_session_waits_on_a_lock(seconds: float = 20) -> bool:
+    """Whether another session comes to wait on a lock within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                return True
+        time.sleep(0.05)
+    return False
