@@ -3,12 +3,18 @@ the published shapes read into the portal's records, and an upstream that is unk
 failing, slow or down told apart and never let hold a request."""
 
 import logging
+import os
+import subprocess
+import sys
+import time
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
 from django.utils import timezone
 
+from caserecord import hmpps
 from caserecord.hmpps import HmppsCaseRecord
 from caserecord.records import CaseNotFound, CaseRecordUnavailable
 from caserecord.sources import NoCaseRecord, case_record_source
@@ -29,6 +35,31 @@ def test_manual_entry_is_the_default_and_fetches_nothing(settings, standin):
     with pytest.raises(CaseRecordUnavailable):
         source.person("D100001")
     assert sum(standin.calls.values()) == 0
+
+
+def test_with_nothing_set_the_settings_choose_manual_entry():
+    base_dir = Path(__file__).resolve().parents[2]
+    dotenv = base_dir / ".env"
+    if dotenv.exists() and "CASE_RECORD_SOURCE" in dotenv.read_text():
+        pytest.skip("this checkout's .env chooses a case record")
+    environment = {k: v for k, v in os.environ.items() if k != "CASE_RECORD_SOURCE"}
+    environment["DJANGO_SETTINGS_MODULE"] = "partnership.settings.base"
+    shown = subprocess.run(  # noqa: S603 - this interpreter, our own code
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); "
+            "from caserecord.sources import case_record_source; "
+            "print(type(case_record_source()).__name__)",
+        ],
+        cwd=base_dir,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip() == "NoCaseRecord"
 
 
 def test_the_token_is_fetched_once_and_reused(standin):
@@ -113,10 +144,36 @@ def test_a_transient_failure_that_clears_is_not_seen(standin):
     assert standin.calls["rosh"] == 2
 
 
+def test_transient_failures_are_tried_again_after_a_doubling_pause(standin, settings, monkeypatch):
+    settings.CASE_RECORD_RETRIES = 2
+    settings.CASE_RECORD_BACKOFF_SECONDS = 0.1
+    pauses = []
+    monkeypatch.setattr(hmpps.time, "sleep", pauses.append)
+    standin.fail("details", 503, times=2)
+    assert client().person("D100001").first_name == "Kyle"
+    assert standin.calls["details"] == 3
+    assert pauses == [0.1, 0.2]
+
+
+def test_no_pause_is_taken_that_would_pass_the_deadline(standin, settings, monkeypatch):
+    settings.CASE_RECORD_RETRIES = 2
+    settings.CASE_RECORD_DEADLINE_SECONDS = 1
+    settings.CASE_RECORD_BACKOFF_SECONDS = 5
+    pauses = []
+    monkeypatch.setattr(hmpps.time, "sleep", pauses.append)
+    standin.fail("details", 503)
+    with pytest.raises(CaseRecordUnavailable):
+        client().person("D100001")
+    assert standin.calls["details"] == 1 and pauses == []
+
+
 def test_a_timeout_is_not_tried_again(standin):
-    standin.stall("rosh", 2)
+    standin.stall("rosh", 3)
+    started = time.monotonic()
     with pytest.raises(CaseRecordUnavailable):
         client().rosh("D100001")
+    # Given up at the read timeout (0.5 s here), not held for the upstream's 3 s.
+    assert time.monotonic() - started < 2
     assert standin.calls["rosh"] == 1
 
 

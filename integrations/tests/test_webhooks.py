@@ -258,6 +258,59 @@ class TestHmppsDomainEvents:
         finally:
             receiving.close()
 
+    def test_a_decline_and_an_end_of_service_report_are_published_as_they_end_it(
+        self, settings, local_webhooks
+    ):
+        receiving = Receiver()
+        settings.HMPPS_DOMAIN_EVENTS_URL = receiving.url
+        settings.HMPPS_DOMAIN_EVENTS_SECRET = "hmpps-secret"
+        try:
+            declined = referral_in(Status.SENT)
+            referral_services.referral_decline(
+                referral=declined, by=provider_admin_for(declined.service), reason="no_capacity"
+            )
+            completed = referral_in(Status.ACCEPTED)
+            staff = provider_admin_for(completed.service)
+            referral_services.session_record(
+                referral=completed,
+                by=staff,
+                kind="first_contact",
+                held_on=timezone.localdate(),
+                mode="in_person",
+                attendance="attended",
+            )
+            referral_services.report_send(
+                referral=completed,
+                by=staff,
+                closing_reason="completed",
+                summary="Went well.",
+                outcomes={o.pk: ("achieved", "") for o in completed.desired_outcomes.all()},
+            )
+            published = {}
+            for delivery in WebhookDelivery.objects.filter(
+                destination=WebhookDelivery.Destination.HMPPS_DOMAIN_EVENTS
+            ).order_by("id"):
+                assert services.delivery_attempt(delivery_id=delivery.pk) is True
+            for _, body in receiving.requests:
+                envelope = json.loads(body)
+                [person] = envelope["personReference"]["identifiers"]
+                published.setdefault(person["value"], []).append(envelope["eventType"])
+                assert envelope["additionalInformation"]["referralId"] in envelope["detailUrl"]
+                assert envelope["version"] == 1 and envelope["description"]
+                assert envelope["occurredAt"]
+            assert published[declined.crn] == [
+                "probation-partnerships.referral.sent",
+                "probation-partnerships.referral.ended",
+            ]
+            assert published[completed.crn] == [
+                "probation-partnerships.referral.sent",
+                "probation-partnerships.referral.accepted",
+                "probation-partnerships.end-of-service-report.submitted",
+                "probation-partnerships.referral.ended",
+            ]
+        finally:
+            receiving.close()
+
 
 class TestApi:
     def headers(self, user, scope="write"):

@@ -4,16 +4,18 @@ every field with its source, a stale assessment, an unknown CRN, a failing or sl
 what changed in the record since the draft began."""
 
 import re
+import time
 from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
 
-from partnership.models import Pdu, Role
+from partnership.models import DesiredOutcome, Pdu, Role
 from partnership.tests.factories import UserFactory
 from providers.tests.factories import make_service
 from referrals import prefill, services
-from referrals.models import AccessLog, Referral, ReferralEvent, RiskInformation
+from referrals.models import AccessLog, Referral, ReferralEvent, RiskInformation, Status
+from referrals.tests.factories import COMPLETE_PERSON, COMPLETE_RISK
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("standin")]
 
@@ -166,14 +168,66 @@ def test_a_500_upstream_is_told_and_the_page_still_works(
 
 def test_a_slow_upstream_is_told_and_the_page_still_works(client, practitioner, service, standin):
     referral = start(client, practitioner, service, "D100030")
-    standin.stall("details", 2)
-    standin.stall("rosh", 2)
+    standin.stall("details", 3)
+    standin.stall("rosh", 3)
+    started = time.monotonic()
     page = client.get(f"/referrals/{referral.public_id}/tasks/case-record/")
+    # Each look-up gives up at the read timeout (0.5 s here): the page is not held for the
+    # 3 s the record takes to answer either.
+    assert time.monotonic() - started < 3
     assert page.status_code == 200
     assert "The probation case record cannot be reached at the moment" in page_text(page)
     # Nothing was filled in, and the task list still works.
     assert client.get(f"/referrals/{referral.public_id}/tasks/").status_code == 200
     assert Referral.objects.get(pk=referral.pk).first_name == ""
+
+
+@pytest.mark.parametrize(
+    ("crn", "failing", "told"),
+    [
+        ("X999999", None, "The probation case record has no person with CRN X999999"),
+        ("D100031", None, "no risk of serious harm assessment completed in the last year"),
+        ("D100030", "all", "The probation case record cannot be reached at the moment"),
+        ("D100030", "rosh", "The probation case record cannot be reached at the moment"),
+    ],
+)
+def test_when_the_record_cannot_help_the_referral_is_completed_by_hand_and_sent(
+    client, practitioner, service, standin, crn, failing, told
+):
+    referral = start(client, practitioner, service, crn)
+    if failing == "all":
+        for kind in ("token", "details", "rosh"):
+            standin.fail(kind, 500)
+    elif failing:
+        standin.fail(failing, 500)
+    page = client.get(f"/referrals/{referral.public_id}/tasks/case-record/")
+    assert page.status_code == 200
+    text = page_text(page)
+    assert told in text
+    assert f"/referrals/{referral.public_id}/tasks/case-record/by-hand/" in page.content.decode()
+    client.post(f"/referrals/{referral.public_id}/tasks/case-record/")
+    reason = "Checked with the offender manager by phone"
+    client.post(f"/referrals/{referral.public_id}/tasks/case-record/by-hand/", {"reason": reason})
+    referral.refresh_from_db()
+    assert prefill.task_status(referral) == "Completed"
+    # The rest by hand, as with no case record; what the record did give stays.
+    by_hand = {k: v for k, v in COMPLETE_PERSON.items() if not getattr(referral, k)}
+    services.referral_update(
+        referral=referral,
+        by=practitioner,
+        data=by_hand,
+        desired_outcomes=DesiredOutcome.objects.filter(category__in=service.categories.all())[:1],
+    )
+    services.risk_update(
+        referral=referral,
+        by=practitioner,
+        data={**COMPLETE_RISK, "last_assessed_on": timezone.localdate() - timedelta(days=30)},
+    )
+    sent = client.post(f"/referrals/{referral.public_id}/check/")
+    assert sent["Location"] == f"/referrals/{referral.public_id}/sent/"
+    referral.refresh_from_db()
+    assert referral.status == Status.SENT
+    assert ReferralEvent.objects.get(referral=referral, kind="entered_by_hand").note == reason
 
 
 def test_a_correction_to_prefilled_risk_is_recorded(client, practitioner, service):
@@ -229,7 +283,11 @@ def test_fetching_again_shows_what_changed_and_keeps_corrections(
         "MEDIUM": ["Public"],
         "LOW": ["Staff"],
     }
-    page = client.get(f"/referrals/{referral.public_id}/tasks/case-record/")
+    # Before sending, the check page offers to look at the record again.
+    check = client.get(f"/referrals/{referral.public_id}/check/").content.decode()
+    refetch = re.search(r'href="([^"]+)" data-testid="refetch"', check)
+    assert refetch and refetch.group(1) == f"/referrals/{referral.public_id}/tasks/case-record/"
+    page = client.get(refetch.group(1))
     text = page_text(page)
     assert "What has changed since you started" in text
     changes = page.content.decode().split('data-testid="changes"', 1)[1].split("</table>")[0]
