@@ -7,7 +7,8 @@
 
 With no DATABASE_URL or REDIS_URL, embedded servers are started under `var/` (`var/test/`
 for the suite, so it never touches the demo data; PARTNERSHIP_VAR_DIR names another
-folder) and stopped on exit.
+folder) and stopped on exit. A `.env` beside manage.py is read as the settings read it:
+its variables count where the environment does not set them.
 
 `run` supervises what it starts (tooling/supervisor.py): a web server, worker, beat or
 embedded server that dies is started again after 1, 2, 4… seconds, and everything stops
@@ -33,6 +34,8 @@ import urllib.request
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+import environ as django_environ
+
 from partnership import db_roles
 from tooling.embedded import PASSWORDS_FILE, EmbeddedServices, running
 from tooling.supervisor import ProcessChild, Supervisor
@@ -44,6 +47,20 @@ READY_TIMEOUT_SECONDS = 120
 DEMO_PASSWORD = "demo-partnership-2026"
 # The access log's retention runs at start and then once a day while the portal runs.
 PRUNE_EVERY_SECONDS = 24 * 60 * 60
+
+
+def project_environ(
+    env_file: Path = BASE_DIR / ".env", environ: Mapping[str, str] = os.environ
+) -> dict[str, str]:
+    """`environ` with the variables of `env_file` it does not set, as the settings read them:
+    a DATABASE_URL or CASE_RECORD_SOURCE in `.env` chooses servers as one exported would."""
+
+    class FromFile(django_environ.Env):
+        ENVIRON: dict[str, str] = {}
+
+    if env_file.is_file():
+        FromFile.read_env(env_file)
+    return {**FromFile.ENVIRON, **environ}
 
 
 def _say(message: str) -> None:
@@ -258,12 +275,13 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
-    root = var_root(os.environ)
+    base = project_environ()
+    root = var_root(base)
     var_dir = root / "test" if command == "test" else root
-    with running(var_dir) as services:
+    with running(var_dir, base) as services:
         for name in services.started:
             _say(f"embedded {name} started under {var_dir}/")
-        env = {**os.environ, **services.environ}
+        env = {**base, **services.environ}
         roles = database_roles_environ(env, var_dir)
         if roles:
             _say("database roles provisioned with the superuser's DATABASE_URL")
@@ -271,7 +289,7 @@ def main(argv: list[str]) -> int:
         env.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings.base")
         if command == "run":
             servers = [*server_children(services), *case_record_children(env)]
-            if "CASE_RECORD_SOURCE" not in os.environ:
+            if "CASE_RECORD_SOURCE" not in base:
                 _say(f"stand-in probation case record at {env['HMPPS_ARN_URL']}")
             return run(env, var_dir=var_dir, servers=servers)
         if command == "test":

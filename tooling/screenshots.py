@@ -20,7 +20,13 @@ import urllib.request
 from pathlib import Path
 
 from tooling.embedded import running
-from tooling.launcher import GUNICORN_CONFIG, _manage, database_roles_environ, var_root
+from tooling.launcher import (
+    GUNICORN_CONFIG,
+    _manage,
+    database_roles_environ,
+    project_environ,
+    var_root,
+)
 from tooling.servers import free_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -115,11 +121,12 @@ def take_with_chromium(url: str) -> list[Path]:
 
 
 def main() -> int:
-    root = var_root(os.environ)
-    with running(root) as services:
+    base = project_environ()
+    root = var_root(base)
+    with running(root, base) as services:
         for name in services.started:
             _say(f"embedded {name} started under {root}/")
-        env = {**os.environ, **services.environ}
+        env = {**base, **services.environ}
         env.update(database_roles_environ(env, root))
         env.setdefault("DJANGO_SETTINGS_MODULE", "partnership.settings.base")
         _say("migrating the database and loading the demo data")
