@@ -140,3 +140,32 @@ def test_the_create_schema_gives_the_crn_pattern_and_a_step_is_an_enum():
     assert "reopen" not in step["schema"]["enum"] and "consult" in step["schema"]["enum"]
     nested = document["paths"]["/api/v1/referrals/{public_id}/sessions/"]["get"]["parameters"]
     assert "status" not in {parameter["name"] for parameter in nested}
+
+
+def _resolved(document: dict, schema: dict) -> dict:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_every_list_documents_its_count_and_pages_or_its_cursor():
+    """A client generated from the schema sees each list's total `count` and its `page` and
+    `page_size`; the change feeds alone page by `cursor` instead."""
+    document = openapi_document()
+    lists = 0
+    for path, operations in document["paths"].items():
+        get = operations.get("get")
+        content = (get or {}).get("responses", {}).get("200", {}).get("content", {})
+        if "application/json" not in content:
+            continue
+        body = _resolved(document, content["application/json"]["schema"])
+        if "next" not in body.get("properties", {}):
+            continue  # not paged: a report of bounded size, such as market health's years
+        lists += 1
+        parameters = {parameter["name"] for parameter in get.get("parameters", [])}
+        if "cursor" in body["properties"]:
+            assert "cursor" in parameters, path
+            continue
+        assert "count" in body["required"], f"GET {path} documents no count"
+        assert {"page", "page_size"} <= parameters, f"GET {path} documents no pages"
+    assert lists > 20

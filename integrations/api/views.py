@@ -94,8 +94,9 @@ class WebhookEndpointViewSet(
     def perform_destroy(self, instance):
         services.endpoint_delete(endpoint=instance, by=self.request.user)
 
-    @extend_schema(responses=serializers.WebhookDeliveryPageSerializer)
-    @action(detail=True, methods=["get"])
+    # A list like every other: paged by number, with its `count`.
+    @extend_schema(responses=serializers.WebhookDeliverySerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=serializers.WebhookDeliverySerializer)
     def deliveries(self, request, public_id=None):
         """The endpoint's delivery log, newest first."""
         endpoint = self.get_object()

@@ -284,6 +284,7 @@ class TestApi:
 
         referral_services.referral_send(referral=draft, by=draft.practitioner)
         log = client.get(f"/api/v1/webhooks/{created['id']}/deliveries/", **auth).json()
+        assert log["count"] == 1
         [delivery] = log["results"]
         assert delivery["event_type"] == "referral.sent"
         WebhookDelivery.objects.update(status="failed")
