@@ -342,3 +342,14 @@ def valid_nullable_references(result, generator, request, public):
     visit(schemas)
     schemas.update(copies)
     return result
+
+
+def doc_excludes() -> list[type]:
+    """Classes whose docstrings never describe a schema: drf-spectacular's own list, and the
+    input-bounding mixin, whose docstring is a note to this code's developers (without it,
+    every serializer with no docstring of its own is described by it)."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from partnership.api.serializers import CheckedTextMixin
+
+    return [*get_lib_doc_excludes(), CheckedTextMixin]
