@@ -183,3 +183,19 @@ def test_no_schema_is_described_by_a_note_to_developers():
     described = [schema["description"] for schema in schemas.values() if "description" in schema]
     assert note not in described
     assert max(Counter(described).values()) <= 2  # `Reference` and its nullable twin
+
+
+def test_a_path_parameter_naming_an_object_is_typed_as_its_id():
+    """`document_id`, `concern_id`, `delivery_id` are UUIDs as the objects' `id`s are, so a
+    generated client takes the id it read as it is."""
+    document = openapi_document()
+    named = {}
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"].endswith("_id"):
+                    named.setdefault(parameter["name"], []).append(parameter["schema"])
+    assert {"document_id", "concern_id", "delivery_id", "public_id"} <= named.keys()
+    for name, schemas in named.items():
+        for schema in schemas:
+            assert schema.get("format") == "uuid", (name, schema)

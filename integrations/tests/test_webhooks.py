@@ -293,6 +293,10 @@ class TestApi:
         )
         assert replayed.status_code == 202
         assert replayed.json()["status"] == "pending"
+        not_a_uuid = client.post(
+            f"/api/v1/webhooks/{created['id']}/deliveries/{'-' * 36}/replay/", **auth
+        )
+        assert not_a_uuid.status_code == 404
 
         assert client.delete(f"/api/v1/webhooks/{created['id']}/", **auth).status_code == 204
         assert not WebhookDelivery.objects.exists()

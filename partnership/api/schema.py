@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -35,6 +36,13 @@ PROBLEM_DESCRIPTION = (
 )
 
 PROBLEM_REFERENCE = {"$ref": "#/components/schemas/Problem"}
+
+
+def uuid_path_parameter(name: str, description: str) -> OpenApiParameter:
+    """A path parameter naming an object by its UUID, typed as the object's `id` is, so a
+    generated client passes an id it has read without converting it. (The route's pattern
+    alone would make it a string.)"""
+    return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
 
 
 def problem_response(description: str) -> OpenApiResponse:
