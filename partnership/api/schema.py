@@ -67,6 +67,8 @@ RATE_LIMIT_HEADERS = {
 }
 
 
+# What a 400 means for an operation that takes no body and no checked parameter.
+UNREADABLE_ADDRESS = "The address cannot be read: it holds a NUL character (`%00`)"
 # Query parameters that never make a request invalid: a bad page is a 404, a bad page size the
 # default size.
 _PAGINATION = {"page", "page_size"}
@@ -91,7 +93,10 @@ def add_problem_responses(result, generator, request, public):
         for method, operation in operations.items():
             for status, (description, methods) in _RESPONSES.items():
                 methods = _methods_for(status, methods, operation)
-                if methods is not None and method not in methods:
+                if status == "400" and methods is not None and method not in methods:
+                    # Any address can be unreadable (QueryNulByteMiddleware).
+                    description = UNREADABLE_ADDRESS
+                elif methods is not None and method not in methods:
                     continue
                 operation.setdefault("responses", {}).setdefault(
                     status,
