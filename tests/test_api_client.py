@@ -270,6 +270,6 @@ def test_a_generated_client_runs_the_referral_lifecycle(generated):
     )
     assert final.status.value == "completed"
     download = operation("referrals.referrals_documents_download_retrieve").sync_detailed(
-        referral_id, str(uploaded.id), client=as_practitioner
+        referral_id, uploaded.id, client=as_practitioner
     )
     assert download.status_code == 200 and download.content == PDF

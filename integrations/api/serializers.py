@@ -74,9 +74,3 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "delivered_at",
         ]
         read_only_fields = fields
-
-
-class WebhookDeliveryPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True, read_only=True)
-    previous = serializers.URLField(allow_null=True, read_only=True)
-    results = WebhookDeliverySerializer(many=True, read_only=True)

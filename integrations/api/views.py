@@ -3,10 +3,13 @@ their delivery logs and replays), and the change-feed order of `/api/v1/referral
 
 from __future__ import annotations
 
+import uuid
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,6 +17,7 @@ from integrations import events, selectors, services
 from integrations.api import pagination, serializers
 from integrations.models import WebhookEndpoint
 from partnership.api.pagination import PagePagination
+from partnership.api.schema import uuid_path_parameter
 from partnership.api.scoping import UserScopedViewMixin
 from referrals.filters import referral_status_filter
 
@@ -94,8 +98,9 @@ class WebhookEndpointViewSet(
     def perform_destroy(self, instance):
         services.endpoint_delete(endpoint=instance, by=self.request.user)
 
-    @extend_schema(responses=serializers.WebhookDeliveryPageSerializer)
-    @action(detail=True, methods=["get"])
+    # A list like every other: paged by number, with its `count`.
+    @extend_schema(responses=serializers.WebhookDeliverySerializer(many=True))
+    @action(detail=True, methods=["get"], serializer_class=serializers.WebhookDeliverySerializer)
     def deliveries(self, request, public_id=None):
         """The endpoint's delivery log, newest first."""
         endpoint = self.get_object()
@@ -104,7 +109,11 @@ class WebhookEndpointViewSet(
             serializers.WebhookDeliverySerializer(page, many=True).data
         )
 
-    @extend_schema(request=None, responses={202: serializers.WebhookDeliverySerializer})
+    @extend_schema(
+        parameters=[uuid_path_parameter("delivery_id", "The delivery's `id`")],
+        request=None,
+        responses={202: serializers.WebhookDeliverySerializer},
+    )
     @action(
         detail=True,
         methods=["post"],
@@ -113,9 +122,12 @@ class WebhookEndpointViewSet(
     def replay(self, request, public_id=None, delivery_id=None):
         """Send a delivery again, signed afresh."""
         endpoint = self.get_object()
-        delivery = get_object_or_404(
-            selectors.deliveries_of(endpoint=endpoint), public_id=delivery_id
-        )
+        try:
+            # The route takes any 36 hex digits and dashes, which is not always a UUID.
+            wanted = uuid.UUID(delivery_id)
+        except ValueError as exc:
+            raise NotFound() from exc
+        delivery = get_object_or_404(selectors.deliveries_of(endpoint=endpoint), public_id=wanted)
         delivery = services.delivery_replay(delivery=delivery, by=request.user)
         return Response(
             serializers.WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED

@@ -337,6 +337,7 @@ class TestApi:
 
         referral_services.referral_send(referral=draft, by=draft.practitioner)
         log = client.get(f"/api/v1/webhooks/{created['id']}/deliveries/", **auth).json()
+        assert log["count"] == 1
         [delivery] = log["results"]
         assert delivery["event_type"] == "referral.sent"
         WebhookDelivery.objects.update(status="failed")
@@ -345,6 +346,10 @@ class TestApi:
         )
         assert replayed.status_code == 202
         assert replayed.json()["status"] == "pending"
+        not_a_uuid = client.post(
+            f"/api/v1/webhooks/{created['id']}/deliveries/{'-' * 36}/replay/", **auth
+        )
+        assert not_a_uuid.status_code == 404
 
         assert client.delete(f"/api/v1/webhooks/{created['id']}/", **auth).status_code == 204
         assert not WebhookDelivery.objects.exists()

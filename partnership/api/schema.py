@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import copy
 
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -37,6 +38,13 @@ PROBLEM_DESCRIPTION = (
 PROBLEM_REFERENCE = {"$ref": "#/components/schemas/Problem"}
 
 
+def uuid_path_parameter(name: str, description: str) -> OpenApiParameter:
+    """A path parameter naming an object by its UUID, typed as the object's `id` is, so a
+    generated client passes an id it has read without converting it. (The route's pattern
+    alone would make it a string.)"""
+    return OpenApiParameter(name, OpenApiTypes.UUID, OpenApiParameter.PATH, description=description)
+
+
 def problem_response(description: str) -> OpenApiResponse:
     """A problem response for `extend_schema`, for an error only some operations give."""
     return OpenApiResponse(response=PROBLEM_REFERENCE, description=description)
@@ -59,6 +67,8 @@ RATE_LIMIT_HEADERS = {
 }
 
 
+# What a 400 means for an operation that takes no body and no checked parameter.
+UNREADABLE_ADDRESS = "The address cannot be read: it holds a NUL character (`%00`)"
 # Query parameters that never make a request invalid: a bad page is a 404, a bad page size the
 # default size.
 _PAGINATION = {"page", "page_size"}
@@ -83,7 +93,10 @@ def add_problem_responses(result, generator, request, public):
         for method, operation in operations.items():
             for status, (description, methods) in _RESPONSES.items():
                 methods = _methods_for(status, methods, operation)
-                if methods is not None and method not in methods:
+                if status == "400" and methods is not None and method not in methods:
+                    # Any address can be unreadable (QueryNulByteMiddleware).
+                    description = UNREADABLE_ADDRESS
+                elif methods is not None and method not in methods:
                     continue
                 operation.setdefault("responses", {}).setdefault(
                     status,
@@ -342,3 +355,14 @@ def valid_nullable_references(result, generator, request, public):
     visit(schemas)
     schemas.update(copies)
     return result
+
+
+def doc_excludes() -> list[type]:
+    """Classes whose docstrings never describe a schema: drf-spectacular's own list, and the
+    input-bounding mixin, whose docstring is a note to this code's developers (without it,
+    every serializer with no docstring of its own is described by it)."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from partnership.api.serializers import CheckedTextMixin
+
+    return [*get_lib_doc_excludes(), CheckedTextMixin]

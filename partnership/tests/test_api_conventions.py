@@ -160,8 +160,10 @@ def test_the_schema_documents_400_for_filters_and_415_for_bodies():
 
     paths = openapi_document()["paths"]
     assert "400" in paths["/api/v1/pdus/"]["get"]["responses"]
-    # Only pagination: a bad page is a 404 and a bad page size the default, never a 400.
-    assert "400" not in paths["/api/v1/regions/"]["get"]["responses"]
+    # Only pagination: a bad page is a 404 and a bad page size the default, never a 400; but
+    # any address holding a NUL character is a 400.
+    unreadable = paths["/api/v1/regions/"]["get"]["responses"]["400"]["description"]
+    assert "NUL" in unreadable
     assert "415" in paths["/api/v1/referrals/"]["post"]["responses"]
 
 
@@ -190,3 +192,11 @@ def test_the_unread_filter_takes_true_or_false_and_refuses_anything_else(signed_
     refused = signed_in.get("/api/v1/notifications/?unread=yes")
     assert refused.status_code == 400
     assert refused.json()["errors"]["unread"] == ["Give true or false"]
+
+
+def test_an_address_holding_a_nul_is_a_documented_400_on_any_operation(signed_in):
+    from tests.fuzz.schema import assert_conforms
+
+    response = signed_in.get("/api/v1/regions/?q=%00")
+    assert response.status_code == 400
+    assert_conforms(response, method="GET", path="/api/v1/regions/")

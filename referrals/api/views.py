@@ -25,7 +25,7 @@ from rest_framework.settings import api_settings
 from partnership.api.changes import changes_list_response
 from partnership.api.conditional import ETAG, IF_MATCH, etag_of, require_current
 from partnership.api.exceptions import PROBLEM_CONTENT_TYPE, PayloadTooLarge
-from partnership.api.schema import problem_response
+from partnership.api.schema import problem_response, uuid_path_parameter
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.errors import NotPermitted
 from partnership.models import User
@@ -41,6 +41,7 @@ PRECONDITION = {
         "`If-Match` names a version that is no longer current: read it again"
     )
 }
+DOCUMENT_ID = uuid_path_parameter("document_id", "The risk document's `id`")
 # What a risk document can be, and so the types a download is served as.
 DOCUMENT_KINDS = (documents.PDF, documents.DOCX, documents.ODT, documents.JPEG, documents.PNG)
 
@@ -322,6 +323,7 @@ class ReferralViewSet(
 
     @extend_schema(
         summary="Download a risk document",
+        parameters=[DOCUMENT_ID],
         # Each type a risk document can be, and `application/octet-stream` for clients that
         # read any file as bytes whatever `Content-Type` says.
         responses={
@@ -349,7 +351,9 @@ class ReferralViewSet(
             raise NotFound() from exc  # the refusal is logged
         return documents.download_response(document, content)
 
-    @extend_schema(summary="Remove a risk document", responses={204: None})
+    @extend_schema(
+        summary="Remove a risk document", parameters=[DOCUMENT_ID], responses={204: None}
+    )
     @action(detail=True, methods=["delete"], url_path=r"documents/(?P<document_id>[0-9a-f-]{36})")
     def remove_document(self, request, public_id=None, document_id=None):
         """Remove a risk document."""
@@ -419,6 +423,7 @@ class ReferralViewSet(
 
     @extend_schema(
         summary="Acknowledge a concern",
+        parameters=[uuid_path_parameter("concern_id", "The concern's `id`")],
         request=None,
         responses={200: serializers.ConcernSerializer},
     )
