@@ -807,6 +807,26 @@ def _withhold_small(section: dict) -> dict:
     return {**section, "rows": rows, "chart": chart}
 
 
+# Figures one section repeats from another: (section, its column) showing the same figure
+# per row label as (section, its column). Each is withheld wherever the other withholds it,
+# or the one shows what the other's suppression protects.
+SAME_FIGURES = [(("unmet_need", 4), ("volumes", 1))]
+
+
+def _withhold_across(sections) -> list[dict]:
+    """The providers' version's sections with each repeated figure withheld where its
+    original is (`SAME_FIGURES`). None of them is charted where it is repeated."""
+    by_key = {section["key"]: section for section in sections}
+    for (key, column), (original_key, original_column) in SAME_FIGURES:
+        withheld = {row[0] for row in by_key[original_key]["rows"] if row[original_column] is None}
+        rows = [
+            [*row[:column], None, *row[column + 1 :]] if row[0] in withheld else list(row)
+            for row in by_key[key]["rows"]
+        ]
+        by_key[key] = {**by_key[key], "rows": rows}
+    return list(by_key.values())
+
+
 def partnership_report(
     region: Region,
     period_start: date,
@@ -838,7 +858,7 @@ def partnership_report(
         sharing_section(region, audience=audience),
     ]
     if audience == PROVIDERS:
-        sections = [_withhold_small(section) for section in sections]
+        sections = _withhold_across(_withhold_small(section) for section in sections)
     return {
         "region": {"code": region.code, "name": region.name},
         "period_start": period_start.isoformat(),

@@ -276,6 +276,28 @@ def test_the_providers_version_names_nobody_and_withholds_small_counts(seeded, p
     assert _row(_section(report, "funding"), "All agreements")[1:3] == [2, 200_000]
 
 
+def test_the_providers_version_gives_no_withheld_count_away_across_its_sections(seeded, period):
+    """Volumes withholds wellbeing's one referral and housing's eight with it; the unmet
+    need section shows the same referrals sent by category, and the equality section every
+    referral sent (a group's count over its share). Read together, they must leave at least
+    two categories' referrals unknown, or the one left is the whole less the others."""
+    report = partnership_report(seeded["region"], *period, audience=PROVIDERS)
+    volumes = {row[0]: row[1] for row in _section(report, "volumes")["rows"]}
+    assert volumes["Emotional wellbeing"] is None and volumes["Accommodation"] is None
+    known = {category: sent for category, sent in volumes.items() if sent is not None}
+    for row in _section(report, "unmet_need")["rows"]:
+        if row[4] is not None:
+            known[row[0]] = row[4]
+    whole = {
+        round(row[2] * 100 / row[3])
+        for row in _section(report, "equality")["rows"]
+        if row[2] and row[3]
+    }
+    assert whole == {9}
+    unknown = set(volumes) - set(known)
+    assert len(unknown) != 1, f"{unknown} is {whole.pop() - sum(known.values())}"
+
+
 def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(seeded, period):
     commissioner = seeded["commissioner"]
     reports = report_services.partnership_report_generate(
