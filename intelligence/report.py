@@ -310,10 +310,30 @@ def reasons_section(region: Region, start, end) -> dict:
     )
 
 
-def quality_section(region: Region, months: list[date]) -> dict:
+def quality_section(region: Region, months: list[date], *, audience: str) -> dict:
+    """Providers' ratings of the region's referrals. In the providers' version the ratings
+    are suppressed as one table with their total (the number rated, which the note and
+    each share would otherwise give away), and what was found missing as another: the two
+    are different counts, and suppressed as one column a withheld rating could be worked
+    out from the number rated less the others."""
     quality = figures.referral_quality(pdus=region.pdus.all(), months=months)
-    rows = [[label, count, share] for _, label, count, share in quality.by_rating]
-    rows += [[f"Missing: {label}", count, None] for label, count in quality.missing]
+    counts = [count for _, _, count, _ in quality.by_rating]
+    missing = [count for _, count in quality.missing]
+    rated, shares = quality.rated, [share for _, _, _, share in quality.by_rating]
+    if audience == PROVIDERS:
+        published = suppression.suppress([[count] for count in counts])
+        counts, rated = [row[0] for row in published.cells], published.grand_total
+        shares = [_percent(count, rated) if rated else None for count in counts]
+        if missing:
+            missing = [row[0] for row in suppression.suppress([[n] for n in missing]).cells]
+    rows = [
+        [label, count, share]
+        for (_, label, _, _), count, share in zip(quality.by_rating, counts, shares, strict=True)
+    ]
+    rows += [
+        [f"Missing: {label}", count, None]
+        for (label, _), count in zip(quality.missing, missing, strict=True)
+    ]
     return _section(
         "quality",
         "Referral quality as providers rated it",
@@ -324,7 +344,9 @@ def quality_section(region: Region, months: list[date]) -> dict:
         rows,
         _bars([(row[0], row[1]) for row in rows[: len(quality.by_rating)]]),
         counts=(1,),
-        note=f"{quality.rated} referrals rated.",
+        note="The number of referrals rated is withheld."
+        if rated is None
+        else f"{rated} referrals rated.",
     )
 
 
@@ -785,6 +807,26 @@ def _withhold_small(section: dict) -> dict:
     return {**section, "rows": rows, "chart": chart}
 
 
+# Figures one section repeats from another: (section, its column) showing the same figure
+# per row label as (section, its column). Each is withheld wherever the other withholds it,
+# or the one shows what the other's suppression protects.
+SAME_FIGURES = [(("unmet_need", 4), ("volumes", 1))]
+
+
+def _withhold_across(sections) -> list[dict]:
+    """The providers' version's sections with each repeated figure withheld where its
+    original is (`SAME_FIGURES`). None of them is charted where it is repeated."""
+    by_key = {section["key"]: section for section in sections}
+    for (key, column), (original_key, original_column) in SAME_FIGURES:
+        withheld = {row[0] for row in by_key[original_key]["rows"] if row[original_column] is None}
+        rows = [
+            [*row[:column], None, *row[column + 1 :]] if row[0] in withheld else list(row)
+            for row in by_key[key]["rows"]
+        ]
+        by_key[key] = {**by_key[key], "rows": rows}
+    return list(by_key.values())
+
+
 def partnership_report(
     region: Region,
     period_start: date,
@@ -806,7 +848,7 @@ def partnership_report(
         timeliness_section(region, start, end, today=today),
         outcomes_section(region, start, end),
         reasons_section(region, start, end),
-        quality_section(region, months),
+        quality_section(region, months, audience=audience),
         unmet_need_section(region, months),
         surveys_section(region, period_start, period_end),
         equality_section(region, start, end),
@@ -816,7 +858,7 @@ def partnership_report(
         sharing_section(region, audience=audience),
     ]
     if audience == PROVIDERS:
-        sections = [_withhold_small(section) for section in sections]
+        sections = _withhold_across(_withhold_small(section) for section in sections)
     return {
         "region": {"code": region.code, "name": region.name},
         "period_start": period_start.isoformat(),

@@ -298,12 +298,14 @@ def survey_invitations_send(*, survey: Survey) -> int:
 
 
 def survey_reminder_send(*, survey: Survey) -> int:
-    """Remind those who have not answered, once, in the survey's last days; the number
-    told."""
+    """Remind those who have not answered, once, in the survey's last days, and never on
+    the day they were invited (a short survey is in its last days from the start); the
+    number told."""
     today = timezone.localdate()
     if (
         survey.status != Survey.Status.OPEN
         or survey.invitations_sent_at is None
+        or timezone.localdate(survey.invitations_sent_at) >= today
         or (survey.closes_on - today).days > REMINDER_DAYS_BEFORE_CLOSING
     ):
         return 0

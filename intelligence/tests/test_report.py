@@ -276,6 +276,28 @@ def test_the_providers_version_names_nobody_and_withholds_small_counts(seeded, p
     assert _row(_section(report, "funding"), "All agreements")[1:3] == [2, 200_000]
 
 
+def test_the_providers_version_gives_no_withheld_count_away_across_its_sections(seeded, period):
+    """Volumes withholds wellbeing's one referral and housing's eight with it; the unmet
+    need section shows the same referrals sent by category, and the equality section every
+    referral sent (a group's count over its share). Read together, they must leave at least
+    two categories' referrals unknown, or the one left is the whole less the others."""
+    report = partnership_report(seeded["region"], *period, audience=PROVIDERS)
+    volumes = {row[0]: row[1] for row in _section(report, "volumes")["rows"]}
+    assert volumes["Emotional wellbeing"] is None and volumes["Accommodation"] is None
+    known = {category: sent for category, sent in volumes.items() if sent is not None}
+    for row in _section(report, "unmet_need")["rows"]:
+        if row[4] is not None:
+            known[row[0]] = row[4]
+    whole = {
+        round(row[2] * 100 / row[3])
+        for row in _section(report, "equality")["rows"]
+        if row[2] and row[3]
+    }
+    assert whole == {9}
+    unknown = set(volumes) - set(known)
+    assert len(unknown) != 1, f"{unknown} is {whole.pop() - sum(known.values())}"
+
+
 def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(seeded, period):
     commissioner = seeded["commissioner"]
     reports = report_services.partnership_report_generate(
@@ -556,3 +578,51 @@ def test_training_counts_staff_who_held_cases_in_a_past_period(seeded):
     )
     assert _row(first, "All providers")[1:3] == [len(expected), trained.distinct().count()]
     assert _row(first, service.organisation.name)[1:3] == [2, 1]
+
+
+def test_the_providers_quality_figures_give_no_withheld_count_away(period):
+    """Six referrals rated complete, two missing something, five unusable: the two are
+    withheld in the providers' version, and neither the number rated nor the other ratings'
+    shares of it may be published, or the two is the total less the rest."""
+    from intelligence import services as intelligence
+
+    region = Region.objects.get(code="L")
+    service = make_service("Rated housing")
+    admin = provider_admin_for(service)
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    for rating, missing, times in (
+        ("complete", [], 6),
+        ("missing", ["risk"], 2),
+        ("unusable", ["needs"], 5),
+    ):
+        for _ in range(times):
+            referral = referral_in(Status.ACCEPTED, practitioner=practitioner, service=service)
+            intelligence.quality_rate(
+                referral=referral, by=admin, decision="accept", rating=rating, missing=missing
+            )
+
+    commissioners = _section(partnership_report(region, *period, audience=COMMISSIONERS), "quality")
+    assert _row(commissioners, "Missing something")[1] == 2
+    assert "13 referrals rated" in commissioners["note"]
+
+    quality = _section(partnership_report(region, *period, audience=PROVIDERS), "quality")
+    ratings = quality["rows"][:3]
+    assert _row(quality, "Missing something")[1] is None
+    # The attack: the number rated, read from the note or from any published share,
+    # less the published counts.
+    totals = {int(word) for word in quality["note"].split() if word.isdigit()}
+    totals |= {
+        round(count * 100 / share)
+        for _, count, share in ratings
+        if count is not None and share not in (None, 0)
+    }
+    published = sum(count for _, count, _ in ratings if count is not None)
+    assert all(total - published != 2 for total in totals), quality
+    # Nor may what was found missing be: the unusable five named "needs", the two "risk".
+    missing = {row[0]: row[1] for row in quality["rows"][3:]}
+    assert missing["Missing: Risk of serious harm levels or summary"] is None
+    assert all(
+        bar["value"] is None
+        for bar in quality["chart"]["bars"]
+        if bar["label"] == "Missing something"
+    )

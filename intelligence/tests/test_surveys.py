@@ -278,11 +278,36 @@ def test_invitations_go_once_on_the_opening_day_and_one_reminder_to_those_yet_to
     survey_notifications_sweep()
     assert not Notification.objects.filter(kind="survey_reminder").exists()  # not yet due
 
-    Survey.objects.filter(pk=survey.pk).update(closes_on=_today() + timedelta(days=2))
+    Survey.objects.filter(pk=survey.pk).update(
+        closes_on=_today() + timedelta(days=2),
+        invitations_sent_at=timezone.now() - timedelta(days=7),
+    )
     survey_notifications_sweep()
     survey_notifications_sweep()
     reminded = Notification.objects.filter(kind="survey_reminder")
     assert list(reminded.values_list("recipient_id", flat=True)) == [waits.pk]
+
+
+def test_a_short_survey_is_not_reminded_in_the_run_that_invites_to_it(
+    commissioner, django_capture_on_commit_callbacks
+):
+    """Open for three days, it is in its reminder days from the start: the run that sends
+    its invitations sends no reminder with them; the next day's run sends the one."""
+    survey = _schedule(commissioner, opens_in=1, days=2)
+    (waits,) = _practitioners(1)
+    Survey.objects.filter(pk=survey.pk).update(opens_on=_today(), closes_on=_today() + timedelta(2))
+
+    assert survey_notifications_sweep() == {"invited": 1, "reminded": 0}
+    assert not Notification.objects.filter(kind="survey_reminder").exists()
+
+    # The next morning.
+    Survey.objects.filter(pk=survey.pk).update(
+        invitations_sent_at=timezone.now() - timedelta(days=1)
+    )
+    assert survey_notifications_sweep() == {"invited": 0, "reminded": 1}
+    assert list(
+        Notification.objects.filter(kind="survey_reminder").values_list("recipient", flat=True)
+    ) == [waits.pk]
 
 
 def test_a_survey_opening_today_queues_its_invitations_as_it_is_scheduled(

@@ -177,6 +177,34 @@ def test_withdrawing_or_deleting_a_draft_prompts(client, practitioner):
     assert initial["source"] == "draft_deleted"
 
 
+def test_a_referral_declined_as_outside_eligibility_prompts_as_ineligible(client, practitioner):
+    referral = referral_in(Status.SENT, practitioner=practitioner)
+    referral_services.referral_decline(
+        referral=referral, by=provider_admin_for(referral.service), reason="outside_eligibility"
+    )
+    client.force_login(practitioner)
+
+    detail = client.get(f"/referrals/{referral.public_id}/").content.decode()
+    assert f"/unmet-need/new/?referral={referral.public_id}" in detail
+    initial = client.get(NEW, {"referral": str(referral.public_id)}).context["form"].initial
+    assert (initial["reason"], initial["source"]) == ("ineligible", "declined")
+
+
+def test_a_withdrawn_referral_prefills_the_need_as_given_up(client, practitioner):
+    withdrawn = referral_in(Status.WITHDRAWN, practitioner=practitioner)
+    client.force_login(practitioner)
+
+    initial = client.get(NEW, {"referral": str(withdrawn.public_id)}).context["form"].initial
+    assert initial["source"] == "withdrawn"
+    assert initial["category"] == withdrawn.service.categories.get().pk
+    assert "reason" not in initial  # why nothing fitted is the practitioner's to say
+    response = client.post(
+        NEW, {**initial, "reason": "wait_too_long", "flags": initial.get("flags", [])}
+    )
+    assert response.status_code == 302
+    assert UnmetNeed.objects.get().source == "withdrawn"
+
+
 def test_prefilling_from_another_pdus_referral_is_a_404(client, practitioner):
     other = referral_in(
         Status.DECLINED, practitioner=UserFactory(pdu=Pdu.objects.get(name="Lambeth"))
