@@ -48,6 +48,26 @@ def report_pdf_open(report: PartnershipReport):
     return private_storage().open(f"{FOLDER}/{report.pdf_name}", "rb")
 
 
+def report_pdf_kept(report: PartnershipReport) -> bool:
+    """Whether the report's PDF of its latest figures is in the storage."""
+    return bool(report.pdf_name) and private_storage().exists(f"{FOLDER}/{report.pdf_name}")
+
+
+@transaction.atomic
+def report_pdf_ready(report: PartnershipReport) -> PartnershipReport:
+    """The report with its PDF kept, drawn now if it is not: generating a report keeps its
+    figures only (a PDF takes seconds to draw), so the first download after draws it. The
+    report's row is held while drawing, so downloads at once draw it once."""
+    locked = PartnershipReport.objects.select_for_update().get(pk=report.pk)
+    if not report_pdf_kept(locked):
+        _store_pdf(locked)
+    return locked
+
+
+def _delete_pdf(name: str) -> None:
+    transaction.on_commit(lambda: private_storage().delete(f"{FOLDER}/{name}"))
+
+
 def _store_pdf(report: PartnershipReport) -> None:
     old = report.pdf_name
     name = private_storage().save(
@@ -57,7 +77,7 @@ def _store_pdf(report: PartnershipReport) -> None:
     report.pdf_name = name.removeprefix(f"{FOLDER}/")
     report.save(update_fields=["pdf_name"])
     if old and old != report.pdf_name:
-        private_storage().delete(f"{FOLDER}/{old}")
+        _delete_pdf(old)
 
 
 def period_check(period_start: date, period_end: date, *, today: date | None = None) -> None:
@@ -78,9 +98,13 @@ def partnership_report_generate(
     period_start: date,
     period_end: date,
     by: User | None,
+    pdf: bool = False,
 ) -> list[PartnershipReport]:
-    """Generate (or generate again) the region's report for the period in both versions,
-    figures and PDF; `by` None is the monthly run. Returns the commissioners' version first."""
+    """Generate (or generate again) the region's report for the period in both versions;
+    `by` None is the monthly run. A PDF of earlier figures is removed, and the PDFs are
+    drawn now with `pdf` (the monthly run, in the worker), else at their first download
+    (`report_pdf_ready`), so a request never waits for both. Returns the commissioners'
+    version first."""
     if by is not None and not (
         rules.generates_partnership_reports(by)
         and selectors.partnership_report_generate_regions_for(user=by).filter(pk=region.pk).exists()
@@ -95,8 +119,12 @@ def partnership_report_generate(
         report.figures = partnership_report(region, period_start, period_end, audience=audience)
         report.generated_at = timezone.now()
         report.generated_by = by
-        report.save(update_fields=["figures", "generated_at", "generated_by"])
-        _store_pdf(report)
+        if report.pdf_name:
+            _delete_pdf(report.pdf_name)
+            report.pdf_name = ""
+        report.save(update_fields=["figures", "generated_at", "generated_by", "pdf_name"])
+        if pdf:
+            _store_pdf(report)
         reports.append(report)
     return reports
 
@@ -134,6 +162,7 @@ def partnership_report_monthly(*, region_id: int, today: date | None = None) -> 
         period_start=period_start,
         period_end=period_end,
         by=None,
+        pdf=True,
     )
     logger.info("Partnership report generated for region %s, %s", region_id, period_start)
     return True

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods
 
 from intelligence import report_services, rules, selectors
@@ -143,13 +144,19 @@ def report_detail(request: HttpRequest, public_id) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def report_pdf(request: HttpRequest, public_id) -> HttpResponse:
     report = _report_or_404(request, public_id)
+    name = (
+        f"partnership-report-{report.region.code}-{report.period_start:%Y-%m}-{report.audience}.pdf"
+    )
+    if request.method == "HEAD" and not report_services.report_pdf_kept(report):
+        # A HEAD is a read: it never draws the PDF, and says what a GET would send.
+        response = HttpResponse(content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+    report = report_services.report_pdf_ready(report)
     try:
         handle = report_services.report_pdf_open(report)
     except (FileNotFoundError, ValueError):
         raise Http404("The report's PDF is not there") from None
-    name = (
-        f"partnership-report-{report.region.code}-{report.period_start:%Y-%m}-{report.audience}.pdf"
-    )
     return FileResponse(handle, as_attachment=True, filename=name, content_type="application/pdf")
 
 

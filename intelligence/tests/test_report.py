@@ -298,19 +298,59 @@ def test_the_providers_version_gives_no_withheld_count_away_across_its_sections(
     assert len(unknown) != 1, f"{unknown} is {whole.pop() - sum(known.values())}"
 
 
-def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(seeded, period):
+def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(
+    seeded, period, django_capture_on_commit_callbacks
+):
     commissioner = seeded["commissioner"]
     reports = report_services.partnership_report_generate(
         region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
     )
     assert [r.audience for r in reports] == ["commissioners", "providers"]
-    with report_services.report_pdf_open(reports[0]) as handle:
+    # The figures are kept at once; each PDF is drawn when it is first wanted, and kept.
+    assert not any(report_services.report_pdf_kept(r) for r in reports)
+    drawn = report_services.report_pdf_ready(reports[0])
+    with report_services.report_pdf_open(drawn) as handle:
         assert handle.read(5) == b"%PDF-"
-    again = report_services.partnership_report_generate(
-        region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
-    )
+    assert report_services.report_pdf_ready(reports[0]).pdf_name == drawn.pdf_name
+    with django_capture_on_commit_callbacks(execute=True):
+        again = report_services.partnership_report_generate(
+            region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
+        )
     assert {r.pk for r in again} == {r.pk for r in reports}
     assert PartnershipReport.objects.count() == 2
+    # The PDF of the earlier figures is gone with them.
+    assert not any(report_services.report_pdf_kept(r) for r in again)
+    assert not report_services.private_storage().exists(
+        f"{report_services.FOLDER}/{drawn.pdf_name}"
+    )
+
+
+def test_the_pdf_is_drawn_by_its_first_download_and_never_by_a_head(
+    seeded, period, client, django_capture_on_commit_callbacks
+):
+    commissioner = seeded["commissioner"]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_services.partnership_report_generate(
+            region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
+        )[0]
+    client.force_login(commissioner)
+    url = f"/reports/{report.public_id}/pdf/"
+
+    head = client.head(url)
+    assert head.status_code == 200 and head["Content-Type"] == "application/pdf"
+    assert 'filename="partnership-report-' in head["Content-Disposition"]
+    report.refresh_from_db()
+    assert report.pdf_name == ""
+
+    response = client.get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    report.refresh_from_db()
+    assert report_services.report_pdf_kept(report)
+    drawn = report.pdf_name
+    assert client.get(url).status_code == 200
+    report.refresh_from_db()
+    assert report.pdf_name == drawn
 
 
 def test_the_monthly_run_makes_last_months_report_once_for_regions_with_commissioners(seeded):
@@ -322,6 +362,8 @@ def test_the_monthly_run_makes_last_months_report_once_for_regions_with_commissi
     )
     kept = PartnershipReport.objects.get(audience="commissioners")
     assert kept.generated_by is None
+    # The worker draws the monthly PDFs, so their first download waits for nothing.
+    assert all(report_services.report_pdf_kept(r) for r in PartnershipReport.objects.all())
     assert kept.period_start == add_months(month_start(today), -1)
 
 
