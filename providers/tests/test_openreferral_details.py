@@ -248,3 +248,21 @@ def test_the_feed_answers_304_to_a_client_that_has_the_document(client, housing)
         f"/openreferral/services/{housing.public_id}", HTTP_IF_NONE_MATCH=detail["ETag"]
     )
     assert changed.status_code == 200
+
+
+def test_a_change_to_a_services_organisation_is_a_new_version_by_date_too(client, housing):
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Service.objects.filter(pk=housing.pk).update(updated_at=an_hour_ago)
+    type(housing.organisation).objects.update(updated_at=an_hour_ago)
+    urls = ("/openreferral/services", f"/openreferral/services/{housing.public_id}")
+    first = {url: client.get(url) for url in urls}
+    organisation = housing.organisation
+    organisation.name = "Renamed Futures"
+    organisation.save()
+    for url in urls:
+        # Each service document carries its organisation's name: a client holding the
+        # earlier one, by its date, is given the new one rather than a 304.
+        response = client.get(url, HTTP_IF_MODIFIED_SINCE=first[url]["Last-Modified"])
+        assert response.status_code == 200, url
+        assert "Renamed Futures" in response.content.decode()
+        assert response["Last-Modified"] != first[url]["Last-Modified"]

@@ -199,9 +199,11 @@ def service_list(request: HttpRequest):
     if moment := _modified_after(request):
         services = services.filter(updated_at__gt=moment)
     document = _paginate(request, services, _services_rendered)
-    # Closing a service changes it too, so the latest change of any service counts.
+    # Closing a service changes it too, so the latest change of any service counts; and each
+    # service carries its organisation, so a change to any organisation does too.
     changed = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
-    return document, _latest(changed, _capacities_updated(document["contents"]))
+    organisations = Organisation.objects.aggregate(latest=Max("updated_at"))["latest"]
+    return document, _latest(changed, organisations, _capacities_updated(document["contents"]))
 
 
 @open_data
@@ -211,7 +213,9 @@ def service_detail(request: HttpRequest, public_id: str):
         raise Http404
     capacity = openreferral.capacities([service]).get(service.pk)
     document = openreferral.service_document(service, capacity)
-    return document, _latest(service.updated_at, _capacities_updated([document]))
+    return document, _latest(
+        service.updated_at, service.organisation.updated_at, _capacities_updated([document])
+    )
 
 
 @open_data
