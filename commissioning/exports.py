@@ -230,9 +230,11 @@ def _grant_document(grant: dict) -> str:
 def record_grants(*, round_ids: Iterable[int] | None = None) -> int:
     """Rewrite the stored grants of every round (or each of `round_ids`) to match the data:
     a grant for each awarded application of a grant round past consultation, rewritten where
-    its document changed, deleted where it is no longer awarded or published. Called once a
-    change is committed (`commissioning.receivers`); returns how many grants it wrote or
-    deleted.
+    its document changed, deleted where it is no longer awarded or published. A grant's
+    `dateModified` is when its data last changed, or, where what changed carries no date (a
+    recipient renamed, say), when it was rewritten: so the export's `Last-Modified` moves with
+    every change to it. Called once a change is committed (`commissioning.receivers`);
+    returns how many grants it wrote or deleted.
 
     Recordings take turns (a transaction lock), so one that read older data never writes
     after one that read newer: the last to write read the last committed change."""
@@ -244,18 +246,36 @@ def record_grants(*, round_ids: Iterable[int] | None = None) -> int:
         round_ids = list(round_ids)
         awarded = awarded.filter(lot__funding_round__in=round_ids)
         records = records.filter(application__lot__funding_round__in=round_ids)
-    stale = dict(records.values_list("application_id", "digest"))
+    stale = {
+        application_id: (digest, modified)
+        for application_id, digest, modified in records.values_list(
+            "application_id", "digest", "modified"
+        )
+    }
     changed = []
     for application in awarded:
         grant, changed_at = _grant(application)
+        digest, modified = stale.pop(application.pk, (None, None))
+        if modified and changed_at <= modified:
+            # Nothing dated changed since the grant was written: it keeps its date, unless
+            # something undated in it changed (a recipient's or funder's name, a PDU).
+            changed_at = modified
+            grant["dateModified"] = timestamp(modified)
         document = _grant_document(grant)
-        digest = hashlib.sha256(document.encode()).hexdigest()
-        if stale.pop(application.pk, None) != digest:
-            changed.append(
-                GrantRecord(
-                    application=application, modified=changed_at, digest=digest, document=document
-                )
+        if hashlib.sha256(document.encode()).hexdigest() == digest:
+            continue
+        if modified and changed_at == modified:
+            changed_at = max(timezone.now(), modified)
+            grant["dateModified"] = timestamp(changed_at)
+            document = _grant_document(grant)
+        changed.append(
+            GrantRecord(
+                application=application,
+                modified=changed_at,
+                digest=hashlib.sha256(document.encode()).hexdigest(),
+                document=document,
             )
+        )
     GrantRecord.objects.bulk_create(
         changed,
         batch_size=500,

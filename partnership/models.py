@@ -50,6 +50,8 @@ class ServiceCategory(models.Model):
     search_terms = models.TextField(
         blank=True, help_text="Other words people use for it, for directory search"
     )
+    # When it last changed: the Open Referral feed's taxonomy terms are dated by it.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

@@ -27,12 +27,17 @@ URL = "/api/v1/exports/360giving/"
 
 def built() -> bytes:
     """The package built from the data as the export built it on every request before grants
-    were stored, written as the export writes JSON."""
+    were stored, written as the export writes JSON; each grant's `dateModified` is when it was
+    last written, which is when its data last changed or later (a change with no date of its
+    own, such as a recipient's new name, is dated when it is written)."""
     grants, modified = [], []
     for application in exports._awarded(Mechanism.GRANT):
         grant, changed_at = exports._grant(application)
+        written = GrantRecord.objects.get(application=application).modified
+        assert written >= changed_at
+        grant["dateModified"] = exports.timestamp(written)
         grants.append(grant)
-        modified.append(changed_at)
+        modified.append(written)
     package = {"grants": grants, **exports._giving_head(modified)}
     return json.dumps(package, ensure_ascii=False, indent=2).encode()
 

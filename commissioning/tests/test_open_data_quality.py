@@ -216,6 +216,37 @@ def test_an_unchanged_grant_keeps_its_date_modified_and_a_change_moves_it(
         assert client.get("/api/v1/exports/360giving/", **condition).status_code == 200
 
 
+def test_a_change_with_no_date_of_its_own_still_moves_the_grants_dates(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        winner = awarded_round("grant")
+        backdate()  # before the commit, so an hour before the change below
+    first = client.get("/api/v1/exports/360giving/")
+    with django_capture_on_commit_callbacks(execute=True):
+        organisation = winner.organisation
+        organisation.name = "Renamed Futures"
+        organisation.save()
+    second = client.get("/api/v1/exports/360giving/")
+    before = {g["id"]: g for g in first.json()["grants"]}
+    after = {g["id"]: g for g in second.json()["grants"]}
+    grant_id = next(g for g in before if str(winner.public_id) in g)
+    assert after[grant_id]["recipientOrganization"][0]["name"] == "Renamed Futures"
+    # The recipient's name has no date in the data: the grant is dated when it was rewritten.
+    assert after[grant_id]["dateModified"] > before[grant_id]["dateModified"]
+    assert all(after[g] == before[g] for g in before if g != grant_id)
+    assert second.json()["modified"] == after[grant_id]["dateModified"]
+    assert second["Last-Modified"] != first["Last-Modified"]
+    # So a client holding the first download by its date is given the new one, not a 304.
+    changed = client.get(
+        "/api/v1/exports/360giving/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]
+    )
+    assert changed.status_code == 200
+    # Recording again changes nothing: the rewritten grant keeps its new date.
+    assert record_grants() == 0
+    assert client.get("/api/v1/exports/360giving/").content == second.content
+
+
 def test_reading_the_exports_writes_nothing(client, django_assert_num_queries):
     winner = awarded_round("contract")
     assert not ContractRelease.objects.exists()  # the commit that records it never came

@@ -231,15 +231,18 @@ def test_the_feed_answers_304_to_a_client_that_has_the_document(client, housing)
         f"/openreferral/services/{housing.public_id}",
         "/openreferral/organizations",
         f"/openreferral/organizations/{housing.organisation.public_id}",
+        "/openreferral/taxonomies",
+        f"/openreferral/taxonomies/{TAXONOMY_ID}",
         "/openreferral/taxonomy_terms",
+        f"/openreferral/taxonomy_terms/{taxonomy_term_id(ServiceCategory.objects.first())}",
     ):
         first, second = client.get(url), client.get(url)
         assert first.content == second.content, url
         assert first["ETag"] == second["ETag"]
         assert "Cookie" not in first.get("Vary", ""), url
         assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304, url
-        if first.has_header("Last-Modified"):
-            assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
+        assert first.has_header("Last-Modified"), url
+        assert client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"]).status_code == 304
     detail = client.get(f"/openreferral/services/{housing.public_id}")
     assert detail.has_header("Last-Modified")
     # A change is a new version.
@@ -248,3 +251,44 @@ def test_the_feed_answers_304_to_a_client_that_has_the_document(client, housing)
         f"/openreferral/services/{housing.public_id}", HTTP_IF_NONE_MATCH=detail["ETag"]
     )
     assert changed.status_code == 200
+
+
+def test_a_change_to_a_services_organisation_is_a_new_version_by_date_too(client, housing):
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Service.objects.filter(pk=housing.pk).update(updated_at=an_hour_ago)
+    type(housing.organisation).objects.update(updated_at=an_hour_ago)
+    urls = ("/openreferral/services", f"/openreferral/services/{housing.public_id}")
+    first = {url: client.get(url) for url in urls}
+    organisation = housing.organisation
+    organisation.name = "Renamed Futures"
+    organisation.save()
+    for url in urls:
+        # Each service document carries its organisation's name: a client holding the
+        # earlier one, by its date, is given the new one rather than a 304.
+        response = client.get(url, HTTP_IF_MODIFIED_SINCE=first[url]["Last-Modified"])
+        assert response.status_code == 200, url
+        assert "Renamed Futures" in response.content.decode()
+        assert response["Last-Modified"] != first[url]["Last-Modified"]
+
+
+def test_a_renamed_category_is_a_new_version_of_its_term_and_services_by_date_too(client, housing):
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    ServiceCategory.objects.update(updated_at=an_hour_ago)
+    Service.objects.update(updated_at=an_hour_ago)
+    type(housing.organisation).objects.update(updated_at=an_hour_ago)
+    category = housing.categories.first()
+    urls = (
+        f"/openreferral/taxonomy_terms/{taxonomy_term_id(category)}",
+        "/openreferral/taxonomy_terms",
+        f"/openreferral/services/{housing.public_id}",
+        f"/openreferral/organizations/{housing.organisation.public_id}",
+    )
+    first = {url: client.get(url) for url in urls}
+    category.name = "Housing and accommodation"
+    category.save()
+    for url in urls:
+        # Each carries the term's name: a client holding the earlier document, by its date,
+        # is given the new one rather than a 304.
+        response = client.get(url, HTTP_IF_MODIFIED_SINCE=first[url]["Last-Modified"])
+        assert response.status_code == 200, url
+        assert "Housing and accommodation" in response.content.decode(), url

@@ -199,9 +199,11 @@ def service_list(request: HttpRequest):
     if moment := _modified_after(request):
         services = services.filter(updated_at__gt=moment)
     document = _paginate(request, services, _services_rendered)
-    # Closing a service changes it too, so the latest change of any service counts.
+    # Closing a service changes it too, so the latest change of any service counts; and each
+    # service carries its organisation, so a change to any organisation does too.
     changed = Service.objects.aggregate(latest=Max("updated_at"))["latest"]
-    return document, _latest(changed, _capacities_updated(document["contents"]))
+    organisations = Organisation.objects.aggregate(latest=Max("updated_at"))["latest"]
+    return document, _latest(changed, organisations, _capacities_updated(document["contents"]))
 
 
 @open_data
@@ -211,7 +213,12 @@ def service_detail(request: HttpRequest, public_id: str):
         raise Http404
     capacity = openreferral.capacities([service]).get(service.pk)
     document = openreferral.service_document(service, capacity)
-    return document, _latest(service.updated_at, _capacities_updated([document]))
+    return document, _latest(
+        service.updated_at,
+        service.organisation.updated_at,
+        *(category.updated_at for category in service.categories.all()),
+        _capacities_updated([document]),
+    )
 
 
 @open_data
@@ -243,41 +250,53 @@ def organization_detail(request: HttpRequest, public_id: str):
     return document, _latest(
         organisation.updated_at,
         *(service.updated_at for service in organisation.open_services),
+        *(
+            category.updated_at
+            for service in organisation.open_services
+            for category in service.categories.all()
+        ),
         _capacities_updated(document["services"]),
     )
 
 
+def _terms_changed() -> datetime | None:
+    """When the taxonomy last changed: the latest change to any of its terms."""
+    return ServiceCategory.objects.aggregate(latest=Max("updated_at"))["latest"]
+
+
 @open_data
-def taxonomy_list(request: HttpRequest) -> dict:
+def taxonomy_list(request: HttpRequest):
     taxonomies = [openreferral.taxonomy()]
     if (text := _search(request)) and text.lower() not in openreferral.TAXONOMY_NAME:
         taxonomies = []
-    return openreferral.page(contents=taxonomies, total=len(taxonomies), number=1, per_page=1)
+    document = openreferral.page(contents=taxonomies, total=len(taxonomies), number=1, per_page=1)
+    return document, _terms_changed()
 
 
 @open_data
-def taxonomy_detail(request: HttpRequest, public_id: str) -> dict:
+def taxonomy_detail(request: HttpRequest, public_id: str):
     if _path_uuid(public_id) != openreferral.TAXONOMY_ID:
         raise Http404
-    return openreferral.taxonomy()
+    return openreferral.taxonomy(), _terms_changed()
 
 
 @open_data
-def taxonomy_term_list(request: HttpRequest) -> dict:
+def taxonomy_term_list(request: HttpRequest):
     terms = ServiceCategory.objects.order_by("name")
     if not _of_the_taxonomy(request):
         terms = terms.none()
     if text := _search(request):
         terms = terms.filter(name__icontains=text)
-    return _paginate(request, terms, lambda rows: [openreferral.taxonomy_term(c) for c in rows])
+    document = _paginate(request, terms, lambda rows: [openreferral.taxonomy_term(c) for c in rows])
+    return document, _terms_changed()
 
 
 @open_data
-def taxonomy_term_detail(request: HttpRequest, public_id: str) -> dict:
+def taxonomy_term_detail(request: HttpRequest, public_id: str):
     category = openreferral.category_for_term(_path_uuid(public_id))
     if category is None:
         raise Http404
-    return openreferral.taxonomy_term(category)
+    return openreferral.taxonomy_term(category), category.updated_at
 
 
 @open_data
