@@ -4,9 +4,12 @@ endpoints; sending a delivery and retrying it."""
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
 import logging
 import secrets
+import socket
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -184,8 +187,53 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# No proxies from the environment, no redirects.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+class _PinnedConnection:
+    """A connection to the address that was checked, not to whatever the name resolves to
+    by now; the name stays the `Host` header and, over TLS, the name the certificate is
+    checked against (`HTTPSConnection` wraps with `server_hostname=self.host`)."""
+
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+
+        def create_connection(where, *rest, **options):
+            return socket.create_connection((address, where[1]), *rest, **options)
+
+        self._create_connection = create_connection
+
+
+class _PinnedHTTPConnection(_PinnedConnection, http.client.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_PinnedHTTPConnection, address=self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_PinnedHTTPSConnection, address=self.address), req)
+
+
+def _opener_to(address: str | None) -> urllib.request.OpenerDirector:
+    """No proxies from the environment, no redirects, and a connection to `address` only
+    (by name when None: `WEBHOOKS_ALLOW_LOCAL`)."""
+    handlers = [urllib.request.ProxyHandler({}), _NoRedirects()]
+    if address is not None:
+        handlers += [_PinnedHTTPHandler(address), _PinnedHTTPSHandler(address)]
+    return urllib.request.build_opener(*handlers)
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -241,9 +289,11 @@ def delivery_attempt(*, delivery_id: int) -> bool:
         payload = events.with_person_reference(payload, delivery.change.referral)
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     code, error = None, ""
-    refusal = addresses.url_refusal(url)
-    if refusal:
-        error = refusal
+    try:
+        # Looked up once: the connection goes to the address checked here.
+        address = addresses.address_checked(url)
+    except addresses.AddressRefused as exc:
+        error = str(exc)
     else:
         request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
             url,
@@ -258,7 +308,8 @@ def delivery_attempt(*, delivery_id: int) -> bool:
             },
         )
         try:
-            with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            opener = _opener_to(address)
+            with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
                 code = response.status
         except urllib.error.HTTPError as exc:
             code, error = exc.code, f"HTTP {exc.code}"
