@@ -1,5 +1,5 @@
 """Service support's view of webhook endpoints and deliveries (read-only: an organisation's
-admin manages its own; the secret is never shown)."""
+admin or a PDU's practitioners manage their own; the secret is never shown)."""
 
 from django.contrib import admin
 
@@ -9,8 +9,16 @@ from partnership.admin import ReadOnlyAdmin
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ReadOnlyAdmin):
-    list_display = ["url", "organisation", "created_at"]
-    fields = ["organisation", "url", "event_types", "description", "created_by", "created_at"]
+    list_display = ["url", "organisation", "pdu", "created_at"]
+    fields = [
+        "organisation",
+        "pdu",
+        "url",
+        "event_types",
+        "description",
+        "created_by",
+        "created_at",
+    ]
     readonly_fields = fields
     hidden_fields = frozenset({"secret"})
 

@@ -32,7 +32,7 @@ EVENT_TYPES: dict[str, str] = {
 # A referral sent again after it was returned for information is its own event.
 INFORMATION_RETURNED = "referral.information_returned"
 
-# What an organisation's admin chooses from, as the pages and the API show it.
+# The events an endpoint may be told of, as the pages and the API show them.
 EVENT_TYPE_LABELS: dict[str, str] = {
     "referral.sent": "A referral is sent to us",
     "referral.information_returned": "A practitioner sends back a referral with the information we asked for",
@@ -52,6 +52,23 @@ EVENT_TYPE_LABELS: dict[str, str] = {
 # The same choices wherever an event type is named (the API schema names them once).
 EVENT_TYPE_CHOICES = sorted(EVENT_TYPE_LABELS)
 assert set(EVENT_TYPE_LABELS) == {*EVENT_TYPES.values(), INFORMATION_RETURNED}
+
+# What each side's system may choose from. A provider's case system: everything about the
+# referrals sent to it. A PDU's system: what the provider does with the PDU's referrals
+# (the practitioner's own actions it already knows of).
+PROVIDER_EVENT_TYPES: tuple[str, ...] = tuple(EVENT_TYPE_LABELS)
+PDU_EVENT_TYPES: tuple[str, ...] = (
+    "referral.accepted",
+    "referral.declined",
+    "referral.returned",
+    "referral.assigned",
+    "referral.started",
+    "session.recorded",
+    "session.corrected",
+    "concern.raised",
+    "end_of_service_report.sent",
+)
+assert set(PDU_EVENT_TYPES) <= set(EVENT_TYPE_LABELS)
 assert not RISK_EVENT_KINDS & set(EVENT_TYPES)
 
 

@@ -1,9 +1,10 @@
-"""The form an organisation's admin adds a webhook endpoint with."""
+"""The form a provider admin or a practitioner adds a webhook endpoint with."""
 
 from django import forms
 
 from integrations.addresses import url_refusal
 from integrations.events import EVENT_TYPE_LABELS
+from integrations.rules import PDU, Owner
 from partnership.forms import GovukFormMixin
 
 
@@ -31,6 +32,19 @@ class WebhookEndpointForm(GovukFormMixin, forms.Form):
         max_length=200,
         required=False,
     )
+
+    def __init__(self, *args, owner: Owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the events the user's side may choose.
+        self.fields["event_types"].choices = [
+            (event_type, EVENT_TYPE_LABELS[event_type]) for event_type in owner.event_types
+        ]
+        if owner is PDU:
+            self.fields[
+                "url"
+            ].help_text = (
+                "The HTTPS address of your PDU's case management system that receives the events"
+            )
 
     def clean_url(self) -> str:
         # Asked here too, so the page says everything wrong at once; the service asks again.

@@ -1,6 +1,6 @@
 """What case systems and probation systems sync from: the change feed of referrals, the
-webhook endpoints organisations register, and each delivery to them (or to the deployment's
-HMPPS domain-event receiver)."""
+webhook endpoints organisations and PDUs register, and each delivery to them (or to the
+deployment's HMPPS domain-event receiver)."""
 
 from __future__ import annotations
 
@@ -44,11 +44,23 @@ class ReferralChange(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """An HTTPS address of an organisation's case system, told of the events it chose."""
+    """An HTTPS address of a system told of the events it chose: a provider organisation's
+    case system, or a probation delivery unit's (one owner, never both)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     organisation = models.ForeignKey(
-        "providers.Organisation", on_delete=models.CASCADE, related_name="webhook_endpoints"
+        "providers.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+    )
+    pdu = models.ForeignKey(
+        "partnership.Pdu",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
     )
     url = models.URLField("URL", max_length=500)
     event_types = ArrayField(models.CharField(max_length=60))
@@ -62,6 +74,13 @@ class WebhookEndpoint(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="webhook_endpoint_one_owner",
+                condition=Q(organisation__isnull=False, pdu__isnull=True)
+                | Q(organisation__isnull=True, pdu__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.url

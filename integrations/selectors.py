@@ -1,5 +1,5 @@
 """Reads of integrations: the change feed as a user may see it, the referrals changed since
-a cursor, an organisation's endpoints and their delivery logs."""
+a cursor, the endpoints a user manages and their delivery logs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import datetime
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from integrations.models import ReferralChange, WebhookDelivery, WebhookEndpoint
-from integrations.rules import may_manage_webhooks
+from integrations.rules import endpoints_lookup
 from partnership.models import User
 from referrals.selectors import referral_list_visible_to
 
@@ -90,10 +90,12 @@ def referrals_changed_since(*, referrals: QuerySet, after: int) -> QuerySet:
 
 
 def endpoints_visible_to(*, user: User) -> QuerySet[WebhookEndpoint]:
-    """The endpoints of the user's organisation, for its admins; none for anyone else."""
-    if not may_manage_webhooks(user):
+    """The endpoints the user manages (`rules.endpoints_lookup`): their organisation's, for
+    its admins; their PDU's, for its practitioners; none for anyone else."""
+    lookup = endpoints_lookup(user)
+    if lookup is None:
         return WebhookEndpoint.objects.none()
-    return WebhookEndpoint.objects.filter(organisation_id=user.organisation_id)
+    return WebhookEndpoint.objects.filter(**lookup)
 
 
 def deliveries_of(*, endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:

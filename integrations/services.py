@@ -4,22 +4,32 @@ endpoints; sending a delivery and retrying it."""
 
 from __future__ import annotations
 
+import functools
+import http.client
 import json
 import logging
 import secrets
+import socket
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from integrations import addresses, events, rules, signing
 from integrations.models import ReferralChange, WebhookDelivery, WebhookEndpoint
 from partnership.models import User
-from referrals.selectors import referral_list_in_scope, referral_scope_of_organisation
+from referrals.selectors import (
+    ReferralScope,
+    referral_list_in_scope,
+    referral_scope_of_organisation,
+    referral_scope_of_pdu,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +40,9 @@ USER_AGENT = "probation-partnerships-webhooks/1"
 
 def change_record(*, event) -> ReferralChange | None:
     """Record a timeline entry for the feed, and a delivery for each endpoint that wants it
-    and whose organisation may see the referral, and for the HMPPS domain-event receiver;
-    all in the entry's transaction. Each delivery is sent once the transaction commits."""
+    and whose owner (the organisation, or the PDU) may see the referral, and for the HMPPS
+    domain-event receiver; all in the entry's transaction. Each delivery is sent once the
+    transaction commits."""
     event_type = events.event_type_for(kind=event.kind, from_status=event.from_status)
     if event_type is None:
         return None
@@ -40,10 +51,8 @@ def change_record(*, event) -> ReferralChange | None:
         referral=referral, event=event, event_type=event_type, occurred_at=event.at
     )
     deliveries = []
-    endpoints = WebhookEndpoint.objects.filter(
-        organisation_id=referral.organisation_id, event_types__contains=[event_type]
-    )
-    if endpoints and _organisation_sees(referral.organisation_id, referral.pk):
+    endpoints = _endpoints_told_of(referral, event_type)
+    if endpoints:
         payload = events.webhook_payload(change)
         deliveries += [
             WebhookDelivery(
@@ -70,11 +79,35 @@ def change_record(*, event) -> ReferralChange | None:
     return change
 
 
-def _organisation_sees(organisation_id: int, referral_id: int) -> bool:
-    """Whether the organisation's staff may see the referral now: the referrals app's own
-    scope, so an endpoint is never told of what its organisation could not read."""
-    scope = referral_scope_of_organisation(organisation_id=organisation_id)
-    return referral_list_in_scope(scope=scope).filter(pk=referral_id).exists()
+# The referrals each kind of endpoint owner may see: the referrals app's own scopes.
+_OWNER_SCOPES: dict[str, Callable[[int], ReferralScope]] = {
+    rules.ORGANISATION.field: lambda pk: referral_scope_of_organisation(organisation_id=pk),
+    rules.PDU.field: lambda pk: referral_scope_of_pdu(pdu_id=pk),
+}
+
+
+def _endpoints_told_of(referral, event_type: str) -> list[WebhookEndpoint]:
+    """The endpoints that want the event, of the referral's organisation and of its PDU,
+    whose owner may see the referral now: an endpoint is never told of what its owner's
+    people could not read."""
+    owners = Q()
+    for owner in rules.OWNERS:
+        # Never `column=None`: that would match every endpoint of the other side.
+        if owner.of(referral) is not None:
+            owners |= Q(**{owner.column: owner.of(referral)})
+    if not owners:
+        return []
+    endpoints = WebhookEndpoint.objects.filter(owners, event_types__contains=[event_type])
+    sees: dict[str, bool] = {}
+    told = []
+    for endpoint in endpoints:
+        owner = rules.owner_of(endpoint)
+        if owner.field not in sees:
+            scope = _OWNER_SCOPES[owner.field](owner.of(endpoint))
+            sees[owner.field] = referral_list_in_scope(scope=scope).filter(pk=referral.pk).exists()
+        if sees[owner.field]:
+            told.append(endpoint)
+    return told
 
 
 def _delivery_queue(delivery_id: int) -> None:
@@ -121,20 +154,21 @@ def change_positions_assign() -> int:
 def endpoint_create(
     *, by: User, url: str, event_types: list[str], description: str = ""
 ) -> WebhookEndpoint:
-    """Register an endpoint of the admin's organisation, with a new secret (the caller shows
-    it once)."""
-    rules.require_may_manage_webhooks(by)
+    """Register an endpoint of the user's own organisation (a provider admin) or PDU (a
+    practitioner), told of events that side may choose, with a new secret (the caller
+    shows it once)."""
+    owner = rules.require_may_manage_webhooks(by)
     errors: dict[str, list[str]] = {}
     refusal = addresses.url_refusal(url)
     if refusal:
         errors["url"] = [refusal]
-    unknown = set(event_types) - set(events.EVENT_TYPE_LABELS)
+    unknown = set(event_types) - set(owner.event_types)
     if not event_types or unknown:
         errors["event_types"] = ["Select the events to be told of"]
     if errors:
         raise ValidationError(errors)
     endpoint = WebhookEndpoint(
-        organisation_id=by.organisation_id,
+        **{owner.column: owner.of(by)},
         url=url,
         event_types=sorted(set(event_types)),
         description=description.strip(),
@@ -184,8 +218,53 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-# No proxies from the environment, no redirects.
-_opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+class _PinnedConnection:
+    """A connection to the address that was checked, not to whatever the name resolves to
+    by now; the name stays the `Host` header and, over TLS, the name the certificate is
+    checked against (`HTTPSConnection` wraps with `server_hostname=self.host`)."""
+
+    def __init__(self, *args, address: str, **kwargs):
+        super().__init__(*args, **kwargs)
+
+        def create_connection(where, *rest, **options):
+            return socket.create_connection((address, where[1]), *rest, **options)
+
+        self._create_connection = create_connection
+
+
+class _PinnedHTTPConnection(_PinnedConnection, http.client.HTTPConnection):
+    pass
+
+
+class _PinnedHTTPSConnection(_PinnedConnection, http.client.HTTPSConnection):
+    pass
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_PinnedHTTPConnection, address=self.address), req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, address: str):
+        super().__init__()
+        self.address = address
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_PinnedHTTPSConnection, address=self.address), req)
+
+
+def _opener_to(address: str | None) -> urllib.request.OpenerDirector:
+    """No proxies from the environment, no redirects, and a connection to `address` only
+    (by name when None: `WEBHOOKS_ALLOW_LOCAL`)."""
+    handlers = [urllib.request.ProxyHandler({}), _NoRedirects()]
+    if address is not None:
+        handlers += [_PinnedHTTPHandler(address), _PinnedHTTPSHandler(address)]
+    return urllib.request.build_opener(*handlers)
 
 
 def backoff_seconds(attempts: int) -> int:
@@ -241,9 +320,11 @@ def delivery_attempt(*, delivery_id: int) -> bool:
         payload = events.with_person_reference(payload, delivery.change.referral)
     body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
     code, error = None, ""
-    refusal = addresses.url_refusal(url)
-    if refusal:
-        error = refusal
+    try:
+        # Looked up once: the connection goes to the address checked here.
+        address = addresses.address_checked(url)
+    except addresses.AddressRefused as exc:
+        error = str(exc)
     else:
         request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
             url,
@@ -258,7 +339,8 @@ def delivery_attempt(*, delivery_id: int) -> bool:
             },
         )
         try:
-            with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
+            opener = _opener_to(address)
+            with opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
                 code = response.status
         except urllib.error.HTTPError as exc:
             code, error = exc.code, f"HTTP {exc.code}"

@@ -1,5 +1,7 @@
-"""The organisation admin's webhook pages: endpoints, adding one (its secret shown once),
-removing one, and an endpoint's delivery log with a replay for each delivery."""
+"""The webhook pages of a provider admin (their organisation's endpoints) and of a
+practitioner (their PDU's): endpoints, adding one (its secret shown once), removing one, and
+an endpoint's delivery log with a replay for each delivery. Who manages which is
+`rules.owner_for`; everyone else gets a 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,9 +17,12 @@ from partnership.forms import apply_validation_error
 NEW_SECRET_SESSION_KEY = "webhook_secret_just_created"
 
 
-def _admin_only(request: HttpRequest) -> None:
-    if not rules.may_manage_webhooks(request.user):
+def _owner(request: HttpRequest) -> rules.Owner:
+    """The kind of endpoint the user manages; a 404 for anyone who manages none."""
+    owner = rules.owner_for(request.user)
+    if owner is None:
         raise Http404("Not permitted")
+    return owner
 
 
 def _endpoint(request: HttpRequest, public_id):
@@ -27,20 +32,16 @@ def _endpoint(request: HttpRequest, public_id):
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def endpoint_list(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+    owner = _owner(request)
     endpoints = selectors.endpoints_visible_to(user=request.user)
-    return render(
-        request,
-        "integrations/list.html",
-        {"endpoints": endpoints, "labels": events.EVENT_TYPE_LABELS},
-    )
+    return render(request, "integrations/list.html", {"endpoints": endpoints, "owner": owner})
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def endpoint_add(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
-    form = WebhookEndpointForm(request.POST or None)
+    owner = _owner(request)
+    form = WebhookEndpointForm(request.POST or None, owner=owner)
     if request.method == "POST" and form.is_valid():
         try:
             endpoint = services.endpoint_create(by=request.user, **form.cleaned_data)
@@ -50,13 +51,13 @@ def endpoint_add(request: HttpRequest) -> HttpResponse:
             # Post/redirect/get: the secret is shown on the next page only, then gone.
             request.session[NEW_SECRET_SESSION_KEY] = endpoint.secret
             return redirect("integrations:endpoint", public_id=endpoint.public_id)
-    return render(request, "integrations/add.html", {"form": form})
+    return render(request, "integrations/add.html", {"form": form, "owner": owner})
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def endpoint_detail(request: HttpRequest, public_id) -> HttpResponse:
-    _admin_only(request)
+    owner = _owner(request)
     endpoint = _endpoint(request, public_id)
     new_secret = request.session.pop(NEW_SECRET_SESSION_KEY, None)
     deliveries = selectors.deliveries_of(endpoint=endpoint)[:50]
@@ -67,6 +68,7 @@ def endpoint_detail(request: HttpRequest, public_id) -> HttpResponse:
             "endpoint": endpoint,
             "deliveries": deliveries,
             "new_secret": new_secret,
+            "owner": owner,
             "event_labels": [events.EVENT_TYPE_LABELS[t] for t in endpoint.event_types],
         },
     )
@@ -75,19 +77,19 @@ def endpoint_detail(request: HttpRequest, public_id) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def endpoint_delete(request: HttpRequest, public_id) -> HttpResponse:
-    _admin_only(request)
+    owner = _owner(request)
     endpoint = _endpoint(request, public_id)
     if request.method == "POST":
         services.endpoint_delete(endpoint=endpoint, by=request.user)
         messages.success(request, f"Webhook to {endpoint.url} removed")
         return redirect("integrations:endpoints")
-    return render(request, "integrations/delete.html", {"endpoint": endpoint})
+    return render(request, "integrations/delete.html", {"endpoint": endpoint, "owner": owner})
 
 
 @login_required
 @require_POST
 def delivery_replay(request: HttpRequest, public_id, delivery_id) -> HttpResponse:
-    _admin_only(request)
+    _owner(request)
     endpoint = _endpoint(request, public_id)
     delivery = get_object_or_404(selectors.deliveries_of(endpoint=endpoint), public_id=delivery_id)
     services.delivery_replay(delivery=delivery, by=request.user)

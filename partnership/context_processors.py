@@ -5,7 +5,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from partnership import auth
-from partnership.navigation import navigation_for
+from partnership.navigation import account_navigation_for, navigation_for
 
 
 def portal(request: HttpRequest) -> dict:
@@ -17,6 +17,7 @@ def portal(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         context["navigation"] = navigation_for(user.role, request.path)
+        context["account_navigation"] = account_navigation_for(user.role, request.path)
     return context
 
 

@@ -72,10 +72,27 @@ NAVIGATION: dict[str, list[NavItem]] = {
 }
 
 
+# Settings some roles have beside "API tokens" and "Security" in the account navigation,
+# kept out of the service navigation so that stays short. (Provider admins find their
+# webhooks in the service navigation, beside their organisation's other pages.)
+ACCOUNT_NAVIGATION: dict[str, list[NavItem]] = {
+    Role.PRACTITIONER: [NavItem("Webhooks", "integrations:endpoints")],
+}
+
+
 def navigation_for(role: str, current_path: str) -> list[dict]:
     """The navigation items that exist for a role, with the current one marked."""
+    return _items(NAVIGATION.get(role, [HOME]), current_path)
+
+
+def account_navigation_for(role: str, current_path: str) -> list[dict]:
+    """The role's own entries of the account navigation, with the current one marked."""
+    return _items(ACCOUNT_NAVIGATION.get(role, []), current_path)
+
+
+def _items(entries: list[NavItem], current_path: str) -> list[dict]:
     items = []
-    for item in NAVIGATION.get(role, [HOME]):
+    for item in entries:
         try:
             href = reverse(item.url_name)
         except NoReverseMatch:

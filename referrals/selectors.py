@@ -57,7 +57,7 @@ def referral_scope_for(*, user: User) -> ReferralScope | None:
     included). Provider staff: referrals sent to their organisation's services (never
     drafts). Everyone else: none, since commissioners never see a person's identity."""
     if rules.is_pdu_practitioner(user):
-        return ReferralScope(column="pdu_id", value=user.pdu_id, drafts=True)
+        return referral_scope_of_pdu(pdu_id=user.pdu_id)
     if rules.is_organisation_staff(user):
         return referral_scope_of_organisation(organisation_id=user.organisation_id)
     return None
@@ -67,6 +67,12 @@ def referral_scope_of_organisation(*, organisation_id: int) -> ReferralScope:
     """What a provider organisation's staff, and so its case system, may see: referrals
     sent to its services, never drafts."""
     return ReferralScope(column="organisation_id", value=organisation_id, drafts=False)
+
+
+def referral_scope_of_pdu(*, pdu_id: int) -> ReferralScope:
+    """What a PDU's practitioners, and so its system, may see: the PDU's referrals, drafts
+    included."""
+    return ReferralScope(column="pdu_id", value=pdu_id, drafts=True)
 
 
 def referral_list_visible_to(*, user: User) -> QuerySet[Referral]:

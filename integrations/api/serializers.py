@@ -37,7 +37,12 @@ class ChangePageSerializer(serializers.Serializer):
 class WebhookEndpointSerializer(CheckedTextMixin, serializers.ModelSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     event_types = serializers.ListField(
-        child=serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES), allow_empty=False
+        child=serializers.ChoiceField(choices=events.EVENT_TYPE_CHOICES),
+        allow_empty=False,
+        help_text=(
+            "The events to be told of. A PDU's endpoint (a practitioner's) chooses from "
+            + ", ".join(f"`{event_type}`" for event_type in events.PDU_EVENT_TYPES)
+        ),
     )
 
     class Meta:

@@ -1,5 +1,5 @@
-"""`/api/v1/events/` (the change feed), `/api/v1/webhooks/` (an organisation's endpoints,
-their delivery logs and replays), and the change-feed order of `/api/v1/referrals/`."""
+"""`/api/v1/events/` (the change feed), `/api/v1/webhooks/` (an organisation's or a PDU's
+endpoints, their delivery logs and replays), and the change-feed order of `/api/v1/referrals/`."""
 
 from __future__ import annotations
 
@@ -64,9 +64,10 @@ class WebhookEndpointViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Your organisation's webhook endpoints (provider admins): each delivery is signed with
-    the endpoint's secret (`Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`)
-    and carries ids only; fetch what changed with your token."""
+    """Your organisation's webhook endpoints (provider admins), or your PDU's (practitioners:
+    told only of your PDU's referrals, of what providers do with them). Each delivery is
+    signed with the endpoint's secret (`Webhook-Signature: t=<unix>,v1=<hex HMAC-SHA256 of
+    "t.body">`) and carries ids only; fetch what changed with your token."""
 
     model = WebhookEndpoint
     lookup_field = "public_id"

@@ -96,8 +96,11 @@ def test_others_get_a_404(client, admin):
         client.force_login(user)
         assert client.get(f"/webhooks/{endpoint.public_id}/").status_code == 404
         assert client.post(f"/webhooks/{endpoint.public_id}/remove/").status_code == 404
-    for user in others[1:]:
+    for user in (others[1], others[3]):
         client.force_login(user)
         assert client.get("/webhooks/").status_code == 404
         assert client.get("/webhooks/add/").status_code == 404
+    # A practitioner has webhooks of their own (their PDU's), never the organisation's.
+    client.force_login(others[2])
+    assert str(endpoint.public_id) not in client.get("/webhooks/").content.decode()
     assert WebhookEndpoint.objects.exists()

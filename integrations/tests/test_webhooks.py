@@ -2,7 +2,9 @@
 data), retried after a failure, refused when replayed late, and only ever about referrals
 the endpoint's organisation may see; HMPPS domain events through the same deliveries."""
 
+import ipaddress
 import json
+import socket
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -207,6 +209,89 @@ def test_a_delivery_to_an_address_now_refused_is_not_sent(settings, draft):
         assert receiving.requests == []
     finally:
         receiving.close()
+
+
+class Rebinding:
+    """A name server under an attacker's control: a public address to the first lookup of a
+    name, a loopback one to every later lookup."""
+
+    def __init__(self):
+        self.lookups: list[str] = []
+
+    def getaddrinfo(self, host, port, *args, **kwargs):
+        try:
+            address = str(ipaddress.ip_address(host))  # an address is its own answer
+        except ValueError:
+            self.lookups.append(host)
+            address = "8.8.8.8" if len(self.lookups) == 1 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+
+class HelloCatcher:
+    """A TCP server that keeps the first bytes a client sends (a TLS ClientHello, which
+    names the server in clear) and hangs up."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        self.received = b""
+        self.thread = threading.Thread(target=self._catch, daemon=True)
+        self.thread.start()
+
+    def _catch(self):
+        connection, _ = self.server.accept()
+        with connection:
+            connection.settimeout(5)
+            self.received = connection.recv(4096)
+
+    def close(self):
+        self.thread.join(timeout=5)
+        self.server.close()
+
+
+def test_a_delivery_connects_to_the_address_it_checked_never_to_a_second_lookup(
+    settings, draft, monkeypatch
+):
+    """DNS rebinding: the check and the connection see one lookup's answer, so a name that
+    answers 8.8.8.8 to the check and 127.0.0.1 afterwards never reaches the loopback. The
+    name is still the one TLS asks the server's certificate for (SNI)."""
+    settings.WEBHOOKS_ALLOW_LOCAL = True  # added without a lookup
+    endpoint = services.endpoint_create(
+        by=provider_admin_for(draft.service),
+        url="https://hooks.example.org/events",
+        event_types=["referral.sent"],
+    )
+    referral_services.referral_send(referral=draft, by=draft.practitioner)
+    settings.WEBHOOKS_ALLOW_LOCAL = False
+
+    name_server = Rebinding()
+    monkeypatch.setattr(socket, "getaddrinfo", name_server.getaddrinfo)
+    catcher = HelloCatcher()
+    connected = []
+    real_create_connection = socket.create_connection
+
+    def create_connection(address, *args, **kwargs):
+        host, port = address
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            # A name: the real function would look it up again, as here.
+            host = socket.getaddrinfo(host, port)[0][4][0]
+        connected.append((host, port))
+        if host != "8.8.8.8":
+            raise OSError("reached an address that was never checked")
+        # Stands in for 8.8.8.8, to see what TLS says to it.
+        return real_create_connection(("127.0.0.1", catcher.port), timeout=5)
+
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    try:
+        with pytest.raises(services.DeliveryFailed):
+            services.delivery_attempt(delivery_id=endpoint.deliveries.get().pk)
+    finally:
+        catcher.close()
+    assert connected == [("8.8.8.8", 443)]
+    assert name_server.lookups == ["hooks.example.org"]
+    assert b"hooks.example.org" in catcher.received  # the ClientHello's server name
 
 
 class TestHmppsDomainEvents:

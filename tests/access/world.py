@@ -205,21 +205,22 @@ def _emailed_link(member) -> dict:
     }
 
 
-def _webhook_with_delivery(organisation, admin, referral):
-    """An endpoint of the organisation, with a failed delivery about one of its referrals."""
+def _webhook_with_delivery(admin, referral, *, event_type="referral.sent", **owner):
+    """An endpoint of the owner (`organisation=` or `pdu=`), with a failed delivery about
+    one of its referrals."""
     from integrations.models import ReferralChange, WebhookDelivery, WebhookEndpoint
 
     endpoint = WebhookEndpoint.objects.create(
-        organisation=organisation,
+        **owner,
         url="https://hooks.example.org/partnership",
-        event_types=["referral.sent"],
+        event_types=[event_type],
         secret="whsec_access_matrix",
         created_by=admin,
     )
     delivery = WebhookDelivery.objects.create(
         endpoint=endpoint,
         change=ReferralChange.objects.filter(referral=referral).first(),
-        event_type="referral.sent",
+        event_type=event_type,
         payload={},
         status=WebhookDelivery.Status.FAILED,
     )
@@ -357,8 +358,17 @@ def build_world() -> World:
 
     alert = raise_alert(service, region="L")
     other_alert = raise_alert(other_service, region="J")
-    endpoint, delivery = _webhook_with_delivery(ours, provider_admin, referral)
-    other_endpoint, other_delivery = _webhook_with_delivery(theirs, other_admin, other_referral)
+    endpoint, delivery = _webhook_with_delivery(provider_admin, referral, organisation=ours)
+    other_endpoint, other_delivery = _webhook_with_delivery(
+        other_admin, other_referral, organisation=theirs
+    )
+    # The PDUs' own systems: Manchester North's (ours) and Lambeth's.
+    pdu_endpoint, pdu_delivery = _webhook_with_delivery(
+        practitioner, referral, event_type="referral.accepted", pdu=practitioner.pdu
+    )
+    other_pdu_endpoint, other_pdu_delivery = _webhook_with_delivery(
+        other_practitioner, other_referral, event_type="referral.accepted", pdu=lambeth
+    )
 
     # Surveys open today: ours to practitioners and to provider staff in Greater Manchester,
     # theirs to practitioners in London.
@@ -494,12 +504,19 @@ def build_world() -> World:
                 for role in ("provider admin", "caseworker trained", "caseworker untrained")
             },
         },
-        "webhook endpoint": {"*": (ref(endpoint), ref(other_endpoint))},
+        "webhook endpoint": {
+            "*": (ref(endpoint), ref(other_endpoint)),
+            "practitioner": (ref(pdu_endpoint), ref(other_pdu_endpoint)),
+        },
         "webhook delivery": {
             "*": (
                 ref(endpoint, delivery_id=delivery.public_id),
                 ref(other_endpoint, delivery_id=other_delivery.public_id),
-            )
+            ),
+            "practitioner": (
+                ref(pdu_endpoint, delivery_id=pdu_delivery.public_id),
+                ref(other_pdu_endpoint, delivery_id=other_pdu_delivery.public_id),
+            ),
         },
     }
     unscoped = {

@@ -1,5 +1,6 @@
 """An organisation's admin adds a webhook in the browser, accessibly at 1280 and 320
-pixels: the errors, the secret shown once, the delivery log, and removing it."""
+pixels: the errors, the secret shown once, the delivery log, and removing it; a practitioner
+finds their PDU's webhooks in the account links and adds one."""
 
 import pytest
 from playwright.sync_api import expect
@@ -47,3 +48,26 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_and_removes_it(
     page.get_by_role("button", name="Remove webhook").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text("removed")
     expect(page.locator("body")).to_contain_text("Your organisation has no webhooks")
+
+
+def test_a_practitioner_finds_their_pdus_webhooks_in_the_account_links_and_adds_one(
+    sign_in, live_server, settings
+):
+    page = sign_in("practitioner@demo.example")
+    # Not in the service navigation, which stays short for practitioners.
+    expect(page.get_by_label("Menu").get_by_role("link", name="Webhooks")).to_have_count(0)
+    page.get_by_label("Account navigation").get_by_role("link", name="Webhooks").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
+    expect(page.locator("body")).to_contain_text("Your PDU has no webhooks")
+    accessible_at_both_widths(page)
+
+    page.get_by_role("link", name="Add a webhook").click()
+    expect(page.get_by_label("A referral is sent to us")).to_have_count(0)
+    accessible_at_both_widths(page)
+    settings.WEBHOOKS_ALLOW_LOCAL = True
+    page.get_by_label("URL").fill("http://localhost:9/pdu-hooks")
+    page.get_by_label("A referral is accepted").check()
+    page.get_by_label("A session is recorded").check()
+    page.get_by_role("button", name="Add webhook").click()
+    expect(page.locator(".govuk-panel")).to_contain_text("Copy its secret now")
+    expect(page.locator("body")).to_contain_text("A session is recorded")
