@@ -52,12 +52,6 @@ def owner_of(endpoint) -> Owner:
     return next(owner for owner in OWNERS if getattr(endpoint, owner.column) is not None)
 
 
-def may_manage_webhooks(user) -> bool:
-    """A provider admin (their organisation's endpoints) or a practitioner in a PDU (their
-    PDU's)."""
-    return owner_for(user) is not None
-
-
 def require_may_manage_webhooks(user) -> Owner:
     owner = owner_for(user)
     if owner is None:
