@@ -1209,3 +1209,17 @@ def test_every_figure_equals_the_database_counted_directly(every_figure, period)
         ("Signed the agreement in force", signed),
         ("Not signed", len(sharing["rows"]) - signed),
     ]
+
+
+def test_both_versions_give_the_same_equality_rates_completion_among_them(every_figure, period):
+    """The equality figures are suppressed once, as the equality page's are: the providers'
+    version withholds nothing more of them, and both give each group's completion rate."""
+    region = every_figure["region"]
+    commissioners = _section(
+        partnership_report(region, *period, audience=COMMISSIONERS), "equality"
+    )
+    providers = _section(partnership_report(region, *period, audience=PROVIDERS), "equality")
+    assert providers["rows"] == commissioners["rows"]
+    assert providers["columns"][6:8] == ["Completion rate", "Completion against all"]
+    female = next(row for row in providers["rows"] if row[:2] == ["Sex", "Female"])
+    assert female[6] == round(10 * 100 / 15, 1)  # 10 of the group's 15 accepted completed
