@@ -283,10 +283,13 @@ def reasons_section(region: Region, start, end) -> dict:
         referral__pdu__region=region, kind="return", at__gte=start, at__lt=end
     )
     returned = returns.count()
+    # Each referral returned in the period once, by its rating on return: however many
+    # times it was returned, it has the one rating.
     missing = Counter()
-    for items in (
+    for _, items in (
         returns.filter(referral__quality_rating__decision="return")
-        .values_list("referral__quality_rating__missing", flat=True)
+        .values_list("referral_id", "referral__quality_rating__missing")
+        .order_by()
         .distinct()
     ):
         missing.update(items or [])
@@ -410,7 +413,8 @@ def surveys_section(region: Region, period_start: date, period_end: date) -> dic
 
 def equality_section(region: Region, start, end) -> dict:
     """Each monitored characteristic's groups: their share of referrals sent in the period
-    and how they fare against the whole, suppressed."""
+    and their acceptance, completion and outcome rates against the whole's, suppressed and
+    worked out as the equality page's (`figures.equality_figures`)."""
     referrals = _region_referrals(region).filter(sent_at__gte=start, sent_at__lt=end)
     # Every characteristic's table suppressed together: their whole rows are one.
     joint = figures.equality_figures(referrals=referrals, with_services=False)
@@ -419,25 +423,18 @@ def equality_section(region: Region, start, end) -> dict:
     for characteristic in CHARACTERISTICS:
         table = joint.table(characteristic)
         for group in table.groups:
-            rows.append(
-                [
-                    table.label,
-                    group.label,
-                    group.referrals,
-                    group.share,
-                    group.rates.get("acceptance"),
-                    group.ratios.get("acceptance"),
-                    group.rates.get("outcome"),
-                    group.ratios.get("outcome"),
-                ]
-            )
+            # Each rate and its ratio to the whole's as the equality page gives them
+            # (`figures.RATES`: acceptance, completion, outcome), from published counts.
+            rates = [figure for _, rate, ratio in group.rate_rows for figure in (rate, ratio)]
+            rows.append([table.label, group.label, group.referrals, group.share, *rates])
             if characteristic == CHARACTERISTICS[0]:
                 chart.append((group.label, group.share))
     return _section(
         "equality",
         "Equality of access and outcome",
         "The equality monitoring of referrals sent from the region's PDUs in the period, by "
-        "group: counts from 1 to 4, and any that would give one away, are withheld "
+        "group: referrals, and acceptance, completion and outcome rates against the whole's. "
+        "Counts from 1 to 4, and any that would give one away, are withheld "
         "(intelligence.suppression); rates are worked out from published counts only. The "
         "chart shows each ethnic group's share of referrals.",
         [
@@ -445,10 +442,11 @@ def equality_section(region: Region, start, end) -> dict:
             "Group",
             "Referrals",
             "% of referrals",
-            "Acceptance rate",
-            "Acceptance against all",
-            "Outcome rate",
-            "Outcome against all",
+            *[
+                heading
+                for label in (figures.RATE_LABELS[rate] for rate in figures.RATES)
+                for heading in (label, f"{label.removesuffix(' rate')} against all")
+            ],
         ],
         rows,
         _bars(chart, unit="%"),
