@@ -389,7 +389,6 @@ class PartnershipReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     figures = models.JSONField(default=dict)
-    pdf_name = models.CharField(max_length=100, blank=True)
 
     class Meta:
         ordering = ["-period_start", "region__name", "audience"]

@@ -43,41 +43,34 @@ def report_pdf(report: PartnershipReport) -> bytes:
     return HTML(string=html).write_pdf()
 
 
+def report_pdf_name(report: PartnershipReport) -> str:
+    """Where the PDF of the report's figures is kept: named by the report and the moment
+    its figures were generated, so new figures are a new file and a read writes no row."""
+    return f"{FOLDER}/{report.public_id}-{report.generated_at:%Y%m%d%H%M%S%f}.pdf"
+
+
 def report_pdf_open(report: PartnershipReport):
     """The kept PDF, open for reading; FileNotFoundError when it is not there."""
-    return private_storage().open(f"{FOLDER}/{report.pdf_name}", "rb")
+    return private_storage().open(report_pdf_name(report), "rb")
 
 
 def report_pdf_kept(report: PartnershipReport) -> bool:
-    """Whether the report's PDF of its latest figures is in the storage."""
-    return bool(report.pdf_name) and private_storage().exists(f"{FOLDER}/{report.pdf_name}")
+    """Whether the PDF of the report's figures is in the storage."""
+    return private_storage().exists(report_pdf_name(report))
 
 
-@transaction.atomic
 def report_pdf_ready(report: PartnershipReport) -> PartnershipReport:
-    """The report with its PDF kept, drawn now if it is not: generating a report keeps its
+    """The report, its PDF kept: drawn now if it is not. Generating a report keeps its
     figures only (a PDF takes seconds to draw), so the first download after draws it. The
-    report's row is held while drawing, so downloads at once draw it once."""
-    locked = PartnershipReport.objects.select_for_update().get(pk=report.pk)
-    if not report_pdf_kept(locked):
-        _store_pdf(locked)
+    report's row is held while drawing, so downloads at once draw it once; the report is
+    read afresh, as its figures may have been generated again since."""
+    if report_pdf_kept(report):
+        return report
+    with transaction.atomic():
+        locked = PartnershipReport.objects.select_for_update().get(pk=report.pk)
+        if not report_pdf_kept(locked):
+            private_storage().save(report_pdf_name(locked), ContentFile(report_pdf(locked)))
     return locked
-
-
-def _delete_pdf(name: str) -> None:
-    transaction.on_commit(lambda: private_storage().delete(f"{FOLDER}/{name}"))
-
-
-def _store_pdf(report: PartnershipReport) -> None:
-    old = report.pdf_name
-    name = private_storage().save(
-        f"{FOLDER}/{report.public_id}-{timezone.now():%Y%m%d%H%M%S}.pdf",
-        ContentFile(report_pdf(report)),
-    )
-    report.pdf_name = name.removeprefix(f"{FOLDER}/")
-    report.save(update_fields=["pdf_name"])
-    if old and old != report.pdf_name:
-        _delete_pdf(old)
 
 
 def period_check(period_start: date, period_end: date, *, today: date | None = None) -> None:
@@ -116,15 +109,15 @@ def partnership_report_generate(
         report, _ = PartnershipReport.objects.select_for_update().get_or_create(
             region=region, period_start=period_start, period_end=period_end, audience=audience
         )
+        earlier = report_pdf_name(report)
         report.figures = partnership_report(region, period_start, period_end, audience=audience)
         report.generated_at = timezone.now()
         report.generated_by = by
-        if report.pdf_name:
-            _delete_pdf(report.pdf_name)
-            report.pdf_name = ""
-        report.save(update_fields=["figures", "generated_at", "generated_by", "pdf_name"])
+        report.save(update_fields=["figures", "generated_at", "generated_by"])
+        # The PDF of the earlier figures goes once the new ones are committed.
+        transaction.on_commit(lambda name=earlier: private_storage().delete(name))
         if pdf:
-            _store_pdf(report)
+            report_pdf_ready(report)
         reports.append(report)
     return reports
 

@@ -195,7 +195,7 @@ def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(
     drawn = report_services.report_pdf_ready(reports[0])
     with report_services.report_pdf_open(drawn) as handle:
         assert handle.read(5) == b"%PDF-"
-    assert report_services.report_pdf_ready(reports[0]).pdf_name == drawn.pdf_name
+    assert report_services.report_pdf_name(drawn) == report_services.report_pdf_name(reports[0])
     with django_capture_on_commit_callbacks(execute=True):
         again = report_services.partnership_report_generate(
             region=seeded["region"], period_start=period[0], period_end=period[1], by=commissioner
@@ -204,9 +204,7 @@ def test_generating_keeps_both_versions_with_their_pdfs_once_per_period(
     assert PartnershipReport.objects.count() == 2
     # The PDF of the earlier figures is gone with them.
     assert not any(report_services.report_pdf_kept(r) for r in again)
-    assert not report_services.private_storage().exists(
-        f"{report_services.FOLDER}/{drawn.pdf_name}"
-    )
+    assert not report_services.private_storage().exists(report_services.report_pdf_name(drawn))
 
 
 def test_the_pdf_is_drawn_by_its_first_download_and_never_by_a_head(
@@ -223,18 +221,15 @@ def test_the_pdf_is_drawn_by_its_first_download_and_never_by_a_head(
     head = client.head(url)
     assert head.status_code == 200 and head["Content-Type"] == "application/pdf"
     assert 'filename="partnership-report-' in head["Content-Disposition"]
-    report.refresh_from_db()
-    assert report.pdf_name == ""
+    assert not report_services.report_pdf_kept(report)
 
     response = client.get(url)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
-    report.refresh_from_db()
     assert report_services.report_pdf_kept(report)
-    drawn = report.pdf_name
-    assert client.get(url).status_code == 200
-    report.refresh_from_db()
-    assert report.pdf_name == drawn
+    assert client.head(url)["Content-Length"] == str(
+        report_services.private_storage().size(report_services.report_pdf_name(report))
+    )
 
 
 def test_the_monthly_run_makes_last_months_report_once_for_regions_with_commissioners(seeded):
