@@ -34,6 +34,11 @@ WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'app') \gexec
 ALTER ROLE :"owner" LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT;
 -- The app role may not make databases or roles, nor inherit anyone's rights.
 ALTER ROLE :"app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;
+-- No JIT compiling for either: Postgres compiles a statement whose estimated cost passes
+-- jit_above_cost, a second of compiling for statements that run in milliseconds here. Set
+-- on the roles, so it holds through a pooler that refuses startup options.
+ALTER ROLE :"owner" SET jit = off;
+ALTER ROLE :"app" SET jit = off;
 SELECT format('REVOKE %I FROM %I', :'owner', :'app')
 WHERE pg_has_role(:'app', :'owner', 'MEMBER') \gexec
 SELECT format('ALTER ROLE %I PASSWORD %L', :'owner', :'owner_password')

@@ -154,6 +154,15 @@ DATABASES["default"].setdefault("DISABLE_SERVER_SIDE_CURSORS", DATABASE_POOL_MOD
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
     "connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5)
 )
+# No JIT compiling: Postgres compiles a statement whose estimated cost passes
+# jit_above_cost, and the estimates of the portal's set-based statements (the demand
+# history's months by category and region, say) pass it while they run in milliseconds:
+# a second of compiling each time. The database roles have it off too (db_roles.sql); the
+# startup option covers any other role, and is left out where a transaction pooler, which
+# refuses startup options, stands between.
+DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
+if not DATABASE_JIT and DATABASE_POOL_MODE == "session":
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 # What a 503 asks clients to wait, in seconds, when the database or broker cannot be reached.
 SERVICE_UNAVAILABLE_RETRY_AFTER = env.int("SERVICE_UNAVAILABLE_RETRY_AFTER", default=30)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

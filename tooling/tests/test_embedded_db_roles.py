@@ -31,6 +31,9 @@ def test_db_roles_embedded_roles_sign_in_with_their_passwords_only(embedded):
         with psycopg2.connect(**connect_params(config)) as conn, conn.cursor() as cursor:
             cursor.execute("SELECT current_user, current_setting('listen_addresses')")
             assert cursor.fetchone() == (role, "")
+            # Set on the role itself, so it holds whatever the client sends at start-up.
+            cursor.execute("SELECT rolconfig FROM pg_roles WHERE rolname = current_user")
+            assert "jit=off" in cursor.fetchone()[0]
         for password in ("", "not-the-password"):
             with pytest.raises(psycopg2.OperationalError, match="password"):
                 psycopg2.connect(**connect_params({**config, "PASSWORD": password}))
