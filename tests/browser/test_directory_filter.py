@@ -2,6 +2,8 @@
 at 320px, opened and closed by its toggle, never covering the results nor running off the
 screen; beside the results on a big screen; shown and usable without JavaScript."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -28,6 +30,21 @@ def _sign_in(page, base_url: str, email: str = "practitioner@demo.example"):
     page.get_by_label("Password", exact=True).fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/sign-in/" not in url)
+
+
+def _apply_filters(page, filter_panel):
+    """Apply the filter and wait for its answer: the results read before the new page has
+    loaded would be the old page's, or none while the document is being replaced."""
+    filter_panel.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url(re.compile(r"[?&]category="))
+    page.wait_for_load_state("load")
+
+
+def _results_all_tagged(page, category: str):
+    items = page.get_by_test_id("results").locator("li")
+    expect(items.first).to_be_visible()
+    for item in items.all():
+        expect(item).to_contain_text(category)
 
 
 def _inside_viewport(page, locator) -> bool:
@@ -77,11 +94,10 @@ def test_at_320px_the_filter_is_hidden_until_shown_and_never_covers_the_results(
     # Opened again, the filter applies, and its answer comes back with the filter tucked away.
     page.get_by_role("button", name="Show filter").click()
     filter_panel.get_by_label("Category").select_option(label="Accommodation")
-    filter_panel.get_by_role("button", name="Apply filters").click()
+    _apply_filters(page, filter_panel)
     expect(page.get_by_test_id("result-count")).to_be_visible()
     expect(filter_panel).to_be_hidden()
-    for tags in page.get_by_test_id("results").locator("li").all():
-        expect(tags).to_contain_text("Accommodation")
+    _results_all_tagged(page, "Accommodation")
     assert not page.evaluate(PAGE_OVERFLOWS)
     assert_no_axe_violations(page)
 
@@ -136,9 +152,8 @@ def test_without_javascript_the_filter_is_shown_and_works_at_320px(browser, live
         assert _inside_viewport(page, filter_panel)
         assert not page.evaluate(PAGE_OVERFLOWS)
         filter_panel.get_by_label("Category").select_option(label="Mentoring")
-        filter_panel.get_by_role("button", name="Apply filters").click()
-        for item in page.get_by_test_id("results").locator("li").all():
-            expect(item).to_contain_text("Mentoring")
+        _apply_filters(page, filter_panel)
+        _results_all_tagged(page, "Mentoring")
         assert not page.evaluate(PAGE_OVERFLOWS)
     finally:
         context.close()
