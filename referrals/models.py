@@ -6,9 +6,11 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from partnership.history import track_changes
@@ -239,6 +241,18 @@ class Referral(models.Model):
                     "reference",
                 ],
                 name="referral_pdu_counts",
+            ),
+            # A work list's search by name (`selectors.referral_search_q`, first or last
+            # name starting with a word) within a provider's or a PDU's referrals: without
+            # them a search read every referral of a busy provider.
+            *(
+                models.Index(
+                    F(scope),
+                    OpClass(Upper(name), name="text_pattern_ops"),
+                    name=f"referral_{label}_{name}",
+                )
+                for scope, label in (("organisation", "provider"), ("pdu", "pdu"))
+                for name in ("first_name", "last_name")
             ),
             # A practitioner's own referrals, newest first (the "My referrals" tab).
             models.Index(

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.template import Context, engines
+from django.template import engines
 from django.utils import timezone
 
 from partnership.models import Role
@@ -86,6 +86,4 @@ def test_the_detail_pages_status_tag_is_the_same_tag():
     tag = _rendered(
         "{% load referral_lists %}{% referral_status_tag referral %}", referral=referral
     )
-    assert (
-        tag == '<strong class="govuk-tag govuk-tag--orange">Returned for information</strong>'
-    )
+    assert tag == '<strong class="govuk-tag govuk-tag--orange">Returned for information</strong>'
