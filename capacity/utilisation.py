@@ -28,15 +28,11 @@ from uuid import UUID
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
-    FilteredRelation,
-    OuterRef,
     QuerySet,
-    Subquery,
-    Sum,
 )
 from django.utils import timezone
 
-from commissioning.models import Agreement, AgreementService
+from commissioning.models import Agreement, AgreementService, Lot
 from partnership.models import Pdu, Region, ServiceCategory
 from partnership.months import (
     LONDON,
@@ -50,8 +46,6 @@ from providers.models import Organisation, Service
 from referrals.selectors import (
     referral_demand_by_month,
     referral_demand_by_service,
-    referral_demand_counts,
-    referral_demand_window,
 )
 
 # Agreements that fund a month: live ones, and ended ones for the months they ran.
@@ -405,6 +399,37 @@ def utilisation_for_service(
     return rows[0] if rows else None
 
 
+_AGREEMENT_SQL = """
+-- The month's demand on each service the agreements fund, as the referrals app counts it:
+-- counted once, not again for each agreement the planner joins it to.
+WITH demand AS MATERIALIZED (
+    {{demand}}
+)
+SELECT coalesce(sum(demand.sent), 0), coalesce(sum(demand.accepted), 0),
+       coalesce(sum(demand.active), 0), coalesce(sum(l.contracted_monthly_referrals), 0),
+       a.id, a.public_id, a.status, a.organisation_id, o.name, lot.title, a.starts_on, a.ends_on
+FROM {agreement} a
+JOIN {organisation} o ON o.id = a.organisation_id
+JOIN {lot} lot ON lot.id = a.lot_id
+LEFT JOIN {agreement_service} l ON l.agreement_id = a.id
+LEFT JOIN demand ON demand.service_id = l.service_id
+WHERE a.id IN ({{agreements}})
+GROUP BY a.id, o.id, lot.id
+ORDER BY o.name, lot.title, a.id
+"""
+
+
+@functools.cache
+def _agreement_sql() -> str:
+    """The statement with its tables' names, as their models give them."""
+    return _AGREEMENT_SQL.format(
+        agreement=Agreement._meta.db_table,
+        organisation=Organisation._meta.db_table,
+        lot=Lot._meta.db_table,
+        agreement_service=AgreementService._meta.db_table,
+    )
+
+
 def utilisation_by_agreement(
     period: date | str | None = None,
     *,
@@ -416,68 +441,34 @@ def utilisation_by_agreement(
 
     `agreements` narrows it; by default every agreement whose term overlaps the month,
     whatever its status. A service funded by two agreements counts in both.
+
+    As `utilisation_by_service`, the month's referrals are counted per service first (of
+    the agreements' services alone, through the date and status indexes), then summed over
+    each agreement's services: never every referral of a funded service read and filtered.
     """
     first = month_start(period)
     start, end = month_bounds(first)
-    contracted = (
-        AgreementService.objects.filter(agreement=OuterRef("pk"))
-        .values("agreement")
-        .annotate(total=Sum("contracted_monthly_referrals"))
-        .values("total")[:1]
-    )
-    rows = Agreement.objects.all()
-    if (ids := _ids_of(agreements)) is not None:
-        rows = rows.filter(pk__in=ids)
+    ids = _ids_of(agreements)
+    if ids is None:
+        chosen = Agreement.objects.filter(starts_on__lt=next_month(first), ends_on__gte=first)
+    elif isinstance(ids, list) and not ids:
+        return []
     else:
-        rows = rows.filter(starts_on__lt=next_month(first), ends_on__gte=first)
-    # Only the referrals the month can need are joined (referrals' own window on them).
-    funded = "funded_services__service__referrals"
-    rows = (
-        rows.annotate(
-            month_referrals=FilteredRelation(
-                funded, condition=referral_demand_window(start=start, path=funded)
-            )
-        )
-        .annotate(
-            contracted=Subquery(contracted),
-            **referral_demand_counts(start=start, end=end, path="month_referrals"),
-        )
-        .order_by("organisation__name", "lot__title", "pk")
-        .values(
-            "pk",
-            "public_id",
-            "status",
-            "organisation_id",
-            "organisation__name",
-            "lot__title",
-            "starts_on",
-            "ends_on",
-            "contracted",
-            "sent",
-            "accepted",
-            "active",
-        )
+        chosen = Agreement.objects.filter(pk__in=ids)
+    chosen = chosen.order_by().values("pk")  # a subquery's order is work for nothing
+    funded = AgreementService.objects.filter(agreement__in=chosen).values("service_id")
+    narrowing, params = _named(chosen, "agreements")
+    demand, demand_params = _named(
+        referral_demand_by_service(start=start, end=end, services=funded), "demand"
     )
+    params.update(demand_params)
     elapsed = month_elapsed(first, now=now)
-    return [
-        AgreementUtilisation(
-            period=first,
-            sent=row["sent"],
-            accepted=row["accepted"],
-            active=row["active"],
-            capacity=row["contracted"] or 0,
-            elapsed=elapsed,
-            agreement_id=row["pk"],
-            agreement_public_id=row["public_id"],
-            agreement_status=row["status"],
-            organisation_id=row["organisation_id"],
-            organisation_name=row["organisation__name"],
-            lot_title=row["lot__title"],
-            starts_on=row["starts_on"],
-            ends_on=row["ends_on"],
-        )
-        for row in rows
-    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_agreement_sql().format(demand=demand, agreements=narrowing), params)
+        rows = cursor.fetchall()
+    # Positional: the statement returns the fields in their order, but for the month and
+    # its share gone.
+    return [AgreementUtilisation(first, *row[:4], elapsed, *row[4:]) for row in rows]
 
 
 def capacity_indicators(

@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from django.template import engines
+from django.utils import timezone
 
 from capacity.models import Alert
 from capacity.tests.factories import raise_alert
+from capacity.views.alerts import _alert_rows
 from partnership.models import Role
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
@@ -166,3 +169,37 @@ def test_the_alert_page_offers_acknowledging_only_while_it_is_open(client, alert
     )
     page = client.get(f"/alerts/{manchester.public_id}/").content.decode()
     assert ">Acknowledge</button>" not in page
+
+
+# The list's rows are made in the view (`alert_list`), not by the template a row: the same
+# markup as the template's row and tag partial gave.
+TEMPLATE_ROW = (
+    '<a class="govuk-link" href="{% url \'capacity:alert\' alert.public_id %}">'
+    "{{ alert.get_rule_display }}: {{ alert.subject_name }}</a>|{{ alert.organisation.name }}|"
+    "<strong class=\"govuk-tag govuk-tag--{% if alert.status == 'resolved' %}grey"
+    "{% elif alert.severity == 'red' %}red{% else %}orange{% endif %}\">"
+    "{% if alert.status == 'resolved' %}Resolved{% else %}{{ alert.get_severity_display }}"
+    "{% endif %}</strong>|{{ alert.get_status_display }}"
+)
+MADE_ROW = (
+    '<a class="govuk-link" href="{{ alert.path }}">{{ alert.title }}</a>|'
+    "{{ alert.organisation_name }}|{{ alert.tag }}|{{ alert.status }}"
+)
+
+
+@pytest.mark.parametrize("status", Alert.Status.values)
+@pytest.mark.parametrize("severity", Alert.Severity.values)
+def test_the_lists_rows_are_what_the_template_wrote(status, severity):
+    alert = raise_alert(make_service("Women's <centre> & more"), severity=severity)
+    now = timezone.now()
+    Alert.objects.filter(pk=alert.pk).update(
+        status=status,
+        acknowledged_at=now,
+        resolved_at=now if status == Alert.Status.RESOLVED else None,
+    )
+    alert = Alert.objects.get(pk=alert.pk)
+    engine = engines["django"]
+    (row,) = _alert_rows([alert])
+    made = engine.from_string(MADE_ROW).render({"alert": row})
+    assert made == engine.from_string(TEMPLATE_ROW).render({"alert": alert})
+    assert "Women&#x27;s &lt;centre&gt; &amp; more" in made and row["period"] == alert.period

@@ -11,13 +11,18 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 
 from capacity import selectors, utilisation
 from commissioning.templatetags.funding import bar_width
 from partnership.models import ServiceCategory
 from partnership.months import month_start
 from partnership.spreadsheets import csv_writer
+from partnership.templatetags.figures import number
 from providers.models import Service
 
 MONTHS = 13  # this month and the twelve before it
@@ -114,6 +119,63 @@ def demand(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _whole_percent(percent: float | None, missing: str) -> str:
+    """A share as the tables write it: 149.6 → "150%" (as `floatformat:0|number`)."""
+    return missing if percent is None else f"{number(floatformat(percent, 0))}%"
+
+
+def _service_rows(rows: list[utilisation.ServiceUtilisation]) -> list[dict]:
+    """The services table's rows, each cell's text made here rather than by filters and a
+    `{% url %}` in the template a row."""
+    # The service page's path reversed once, each row's id put in its place.
+    before, _, after = reverse("providers:service", args=[0]).rpartition("0")
+    return [
+        {
+            "path": f"{before}{row.service_id}{after}",
+            "service_name": row.service_name,
+            "organisation_name": row.organisation_name,
+            "sent": number(row.sent),
+            "capacity": number(row.capacity),
+            "used": _whole_percent(row.percent, "No capacity"),
+            "forecast": "Too early to forecast"
+            if row.too_early_to_forecast
+            else _whole_percent(row.forecast_percent, "No capacity"),
+            "funded": row.funded,
+        }
+        for row in rows
+    ]
+
+
+# Each band's cell up to its figures: the heat colour, the band and its label.
+_HISTORY_CELL_OPENINGS = {
+    band: format_html(
+        '<td class="govuk-table__cell app-heat--{}" data-band="{}">{}',
+        utilisation.BAND_HEAT.get(band, "none"),
+        band,
+        label,
+    )
+    for band, label in utilisation.BAND_LABELS.items()
+}
+
+
+def history_cells(months: list[utilisation.ServiceMonth]) -> SafeString:
+    """One service's months in the history table, written out in Python rather than by a
+    template a cell: fifty services by thirteen months were most of the page's time. The
+    same markup as the template gave (`tests/test_demand_pages.py` compares them)."""
+    cells = []
+    for month in months:
+        opening = _HISTORY_CELL_OPENINGS[month.band]
+        if month.capacity is None:
+            cells.append(f"{opening}</td>")
+        else:
+            cells.append(
+                f'{opening}<span class="govuk-visually-hidden"> ({number(month.sent)} sent,'
+                f" capacity {number(month.capacity)})</span></td>"
+            )
+    # The openings are escaped; the rest is figures (digits and commas).
+    return mark_safe("".join(cells))  # noqa: S308
+
+
 @login_required
 def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
     """This month's services and agreements in one category, in the chosen regions."""
@@ -147,10 +209,12 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
         "capacity/demand_category.html",
         {
             "category": category,
-            "services": rows,
+            "services": _service_rows(rows),
             "page": page,
             "query": f"region={chosen}" if chosen else "",
-            "history": [(row, history.get(row.service_id, [])) for row in rows],
+            "history": [
+                (row.service_name, history_cells(history.get(row.service_id, []))) for row in rows
+            ],
             "history_months": months,
             "band_labels": [
                 (utilisation.BAND_HEAT.get(band, "none"), label)
