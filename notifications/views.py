@@ -4,15 +4,23 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
 
+LIST_SHOWN = 100
+
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.notification_list_for(user=request.user)[:100]
-    return render(request, "notifications/list.html", {"notifications": notifications})
+    notifications = selectors.notification_rows_for(user=request.user, limit=LIST_SHOWN)
+    # Every row has its own form: the token's hidden field is made once for them all.
+    return render(
+        request,
+        "notifications/list.html",
+        {"notifications": notifications, "csrf_field": csrf_input(request)},
+    )
 
 
 @login_required

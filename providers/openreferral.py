@@ -40,6 +40,9 @@ IDENTIFIER_TYPES = {
     "GB-NIC": "Charity Commission for Northern Ireland registration number",
 }
 SEX_WORDS = {Service.Sex.ANY: "people", Service.Sex.FEMALE: "women", Service.Sex.MALE: "men"}
+# Looked up once here rather than rebuilt from the choices for every service on a page.
+SETTING_WORDS = {value: label.lower() for value, label in Service.Setting.choices}
+LEGAL_FORM_NAMES = dict(Organisation.LegalForm.choices)
 
 
 def derived_id(kind: str, key: object) -> str:
@@ -79,18 +82,24 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def open_services() -> QuerySet[Service]:
-    """Services published as open data: every one not closed."""
+    """Services published as open data: every one not closed, with its organisation (all a
+    list's summaries show)."""
     return (
         Service.objects.exclude(status=Service.Status.CLOSED)
         .select_related("organisation")
-        .prefetch_related(
-            Prefetch("categories", queryset=ServiceCategory.objects.order_by("name")),
-            Prefetch("pdus", queryset=Pdu.objects.select_related("region").order_by("name")),
-            "locations",
-            "contacts",
-            "schedules",
-        )
         .order_by("name", "pk")
+    )
+
+
+def nested(services: QuerySet[Service]) -> QuerySet[Service]:
+    """`services` with what a full service document nests (areas, attributes, locations,
+    contacts, schedules), each read once for them all."""
+    return services.prefetch_related(
+        Prefetch("categories", queryset=ServiceCategory.objects.order_by("name")),
+        Prefetch("pdus", queryset=Pdu.objects.select_related("region").order_by("name")),
+        "locations",
+        "contacts",
+        "schedules",
     )
 
 
@@ -144,7 +153,9 @@ def organization_summary(organisation: Organisation) -> dict:
     if organisation.website:
         document["website"] = organisation.website
     if organisation.legal_form:
-        document["legal_status"] = organisation.get_legal_form_display()
+        document["legal_status"] = LEGAL_FORM_NAMES.get(
+            organisation.legal_form, organisation.legal_form
+        )
     return document
 
 
@@ -154,9 +165,7 @@ def _eligibility(service: Service) -> str:
         if service.maximum_age
         else f"aged {service.minimum_age} and over"
     )
-    settings = ", ".join(
-        dict(Service.Setting.choices)[s].lower() for s in service.delivery_settings
-    )
+    settings = ", ".join(SETTING_WORDS[s] for s in service.delivery_settings)
     return f"For {SEX_WORDS[service.eligible_sex]} on probation {ages}, in {settings} settings."
 
 

@@ -46,12 +46,14 @@ def pdu_quality_panel(context):
     """How providers rated the information in the user's PDU's referrals, lately."""
     user = context["request"].user
     pdus = selectors.quality_pdus_for(user=user)
-    if not pdus.exists():
+    # The PDU named in the heading, read once: none means no panel.
+    pdu = pdus.first()
+    if pdu is None:
         return {"quality": None}
     months = figures.unmet_need_months(months=QUALITY_MONTHS)
     return {
         "quality": figures.referral_quality(pdus=pdus, months=months),
-        "pdu": pdus.first(),
+        "pdu": pdu,
         "months": QUALITY_MONTHS,
     }
 

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -167,3 +168,63 @@ def test_the_demo_gives_every_queue_something_on_any_day(day):
         assert provider["training_expiring"]["count"]
         cases = selectors.caseworker_cases(user=caseworker, today=day)
         assert cases["count"] and cases["overdue_reports"]
+
+
+def _plain_queue(items, *fields, **named):
+    """What a queue was before its count came with its items: a count, then the first few."""
+    return {
+        "count": items.order_by().count(),
+        "items": list(items.select_related(None).values(*fields, **named)[: selectors.QUEUE_SHOWN]),
+    }
+
+
+def test_a_queue_longer_than_it_shows_counts_every_item(client):
+    """The count comes with the items (a window over every row before the limit): more
+    items than are shown still count in full, and the items are the plain query's."""
+    practitioner = UserFactory(role=Role.PRACTITIONER)
+    service = make_service()
+    for _ in range(selectors.QUEUE_SHOWN + 2):
+        referral_in(Status.DRAFT, practitioner=practitioner, service=service)
+    for _ in range(selectors.QUEUE_SHOWN + 1):
+        referral_in(Status.RETURNED, practitioner=practitioner, service=service)
+    attention = selectors.referrals_needing_attention(user=practitioner)
+
+    own = selectors.referral_list_visible_to(user=practitioner).filter(practitioner=practitioner)
+    newest = ("-updated_at", "-id")
+    assert attention["drafts"] == _plain_queue(
+        own.filter(status=Status.DRAFT).order_by(*newest),
+        "public_id",
+        "reference",
+        "updated_at",
+        service_name=F("service__name"),
+    )
+    assert attention["drafts"]["count"] == selectors.QUEUE_SHOWN + 2
+    assert attention["returned"]["count"] == selectors.QUEUE_SHOWN + 1
+    assert len(attention["returned"]["items"]) == selectors.QUEUE_SHOWN
+    assert attention["concerns"] == {"count": 0, "items": []}
+
+    client.force_login(practitioner)
+    page = client.get("/").content.decode()
+    assert f"Drafts to finish ({selectors.QUEUE_SHOWN + 2})" in page
+    assert f"See all {selectors.QUEUE_SHOWN + 2} drafts" in page
+
+
+def test_the_training_queue_counts_staff_not_their_records():
+    """The expiring-training queue is grouped by person: its count is of people, however
+    many records each has."""
+    service = make_service()
+    admin = provider_admin_for(service)
+    today = timezone.localdate()
+    for _ in range(selectors.QUEUE_SHOWN + 1):
+        member = UserFactory(role=Role.CASEWORKER, organisation=service.organisation)
+        for days in (5, 10):
+            TrainingRecord.objects.create(
+                staff_member=member,
+                kind="risk_awareness",
+                completed_on=today - timedelta(days=300),
+                expires_on=today + timedelta(days=days),
+            )
+    queue = selectors.provider_admin_work_queue(user=admin, today=today)["training_expiring"]
+    assert queue["count"] == selectors.QUEUE_SHOWN + 1
+    assert len(queue["items"]) == selectors.QUEUE_SHOWN
+    assert all(item["expires_on"] == today + timedelta(days=10) for item in queue["items"])

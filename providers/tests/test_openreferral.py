@@ -261,3 +261,24 @@ def test_the_pages_walk_the_whole_list_in_its_order(client, registry, path, para
     # Every search hit ranks the same here, so the pages are in name order all the same.
     assert walked == [str(row.public_id) for row in expected()][:10]
     assert len(walked) == len(set(walked))
+
+
+def test_a_list_page_summarises_each_service_as_its_document_does(client, registry):
+    """The list reads services without what only a full document nests: each summary is
+    still the document's own one-to-one fields, and no nested table is read for it."""
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/openreferral/services").json()
+    nested_tables = (
+        "providers_servicelocation",
+        "providers_servicecontact",
+        "providers_serviceschedule",
+        "providers_service_pdus",
+        "providers_service_categories",
+    )
+    assert not [q["sql"] for q in ctx if any(table in q["sql"] for table in nested_tables)]
+    for summary in page["contents"]:
+        document = client.get(f"/openreferral/services/{summary['id']}").json()
+        assert summary == {key: document[key] for key in summary}
+    charity = next(s for s in page["contents"] if s["id"] == str(registry["housing"].public_id))
+    assert charity["organization"]["legal_status"] == "Community interest company"
+    assert charity["eligibility_description"].startswith("For ")

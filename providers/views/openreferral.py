@@ -208,7 +208,11 @@ def service_list(request: HttpRequest):
 
 @open_data
 def service_detail(request: HttpRequest, public_id: str):
-    service = openreferral.open_services().filter(public_id=_path_uuid(public_id)).first()
+    service = (
+        openreferral.nested(openreferral.open_services())
+        .filter(public_id=_path_uuid(public_id))
+        .first()
+    )
     if service is None:
         raise Http404
     capacity = openreferral.capacities([service]).get(service.pk)
@@ -239,7 +243,11 @@ def organization_detail(request: HttpRequest, public_id: str):
     organisation = (
         openreferral.open_organisations()
         .prefetch_related(
-            Prefetch("services", queryset=openreferral.open_services(), to_attr="open_services")
+            Prefetch(
+                "services",
+                queryset=openreferral.nested(openreferral.open_services()),
+                to_attr="open_services",
+            )
         )
         .filter(public_id=_path_uuid(public_id))
         .first()
