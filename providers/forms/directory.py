@@ -2,7 +2,7 @@
 
 from django import forms
 
-from partnership.forms import GovukFormMixin
+from partnership.forms import GovukFormMixin, ReadyChoices
 from partnership.models import Pdu, Region, ServiceCategory
 from providers.models import Population, Service, SizeBand
 from providers.selectors import DirectoryFilters
@@ -13,8 +13,9 @@ ANY = ""
 def _pdu_choices() -> list:
     """PDUs grouped by region, for a select with optgroups."""
     groups: dict[str, list] = {}
-    for pdu in Pdu.objects.select_related("region").order_by("region__name", "name"):
-        groups.setdefault(pdu.region.name, []).append((str(pdu.pk), pdu.name))
+    pdus = Pdu.objects.order_by("region__name", "name").values_list("pk", "name", "region__name")
+    for pk, name, region in pdus:
+        groups.setdefault(region, []).append((str(pk), name))
     return [(ANY, "Any PDU"), *groups.items()]
 
 
@@ -62,15 +63,17 @@ class DirectorySearchForm(GovukFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [
-            (ANY, "Any category"),
-            *ServiceCategory.objects.order_by("name").values_list("slug", "name"),
-        ]
-        self.fields["pdu"].choices = _pdu_choices()
-        self.fields["region"].choices = [
-            (ANY, "Any region"),
-            *Region.objects.order_by("name").values_list("code", "name"),
-        ]
+        # Given as they are (ReadyChoices): Django would normalise each list twice a request.
+        self.fields["category"].choices = ReadyChoices(
+            [
+                (ANY, "Any category"),
+                *ServiceCategory.objects.order_by("name").values_list("slug", "name"),
+            ]
+        )
+        self.fields["pdu"].choices = ReadyChoices(_pdu_choices())
+        self.fields["region"].choices = ReadyChoices(
+            [(ANY, "Any region"), *Region.objects.order_by("name").values_list("code", "name")]
+        )
         self.fields["category"].error_messages["invalid_choice"] = "Choose a category from the list"
         self.fields["pdu"].error_messages["invalid_choice"] = "Choose a PDU from the list"
         self.fields["region"].error_messages["invalid_choice"] = "Choose a region from the list"

@@ -19,7 +19,7 @@ def practitioner_client(client):
 
 
 def result_names(response) -> list[str]:
-    return [s.name for s in response.context["page"].object_list]
+    return [row["name"] for row in response.context["page"].object_list]
 
 
 def test_housing_in_manchester_north_finds_accommodation_covering_it_and_nothing_else(

@@ -13,6 +13,7 @@ from providers.referral_fields import REFERRAL_FIELDS
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 AREA_FIELDS = ("pdu", "region")
+_ANY_ID = 987654321  # stands in for a service's id in its page's address
 
 
 def _search_data(request: HttpRequest) -> QueryDict:
@@ -32,13 +33,22 @@ def _page_size(request: HttpRequest) -> int:
         return PAGE_SIZE
 
 
+def _with_addresses(rows) -> list[dict]:
+    """The results, each with its service page's address: the address is looked up once and
+    each id put into it, not looked up again for every result."""
+    head, tail = reverse("providers:service", args=[_ANY_ID]).split(str(_ANY_ID))
+    return [{**row, "url": f"{head}{row['id']}{tail}"} for row in rows]
+
+
 @login_required
 def directory(request: HttpRequest) -> HttpResponse:
     data = _search_data(request)
     form = DirectorySearchForm(data)
     context = {"form": form, "page": None, "selected": []}
     if form.is_valid():
-        results = selectors.service_search(user=request.user, filters=form.filters())
+        results = selectors.service_directory_rows(
+            selectors.service_search(user=request.user, filters=form.filters())
+        )
         page = Paginator(results, _page_size(request)).get_page(request.GET.get("page"))
         without_page = data.copy()
         without_page.pop("page", None)
@@ -47,6 +57,7 @@ def directory(request: HttpRequest) -> HttpResponse:
             widen[field] = ""
         context.update(
             page=page,
+            results=_with_addresses(page.object_list),
             selected=form.selected(),
             query_string=without_page.urlencode(),
             any_area_query=widen.urlencode(),
