@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
-from django.urls import reverse
 
 from notifications.models import Notification
 from partnership import lists
+from partnership.links import ANY_ID, address_maker
 from partnership.models import CommissioningBody, Role, User
 
 
@@ -26,7 +26,7 @@ def notification_rows_for(*, user: User, limit: int) -> list[dict]:
     """The user's newest `limit` notifications as the list page shows them: plain values, each
     with `is_unread` and the address that marks it read (reversed once for the page, not once a
     row: the rows' objects and per-row tags were most of the page's time)."""
-    read_url = reverse("notification-read", kwargs={"pk": 0}).replace("/0/", "/{}/")
+    read_url = address_maker("notification-read", stand_in=ANY_ID)
     rows = list(
         notification_list_for(user=user).values(
             "pk", "created_at", "title", "body", "link", "read_at"
@@ -34,7 +34,7 @@ def notification_rows_for(*, user: User, limit: int) -> list[dict]:
     )
     for row in rows:
         row["is_unread"] = row["read_at"] is None
-        row["read_url"] = read_url.format(row["pk"])
+        row["read_url"] = read_url(row["pk"])
     return rows
 
 

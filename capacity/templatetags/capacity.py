@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from capacity import selectors, utilisation
 from capacity.rules import is_offered_alternatives
@@ -49,6 +51,26 @@ def capacity_states(services) -> dict:
     return {
         row.service_id: _state(row) for row in utilisation.utilisation_by_service(services=services)
     }
+
+
+@register.simple_tag
+def capacity_indicator(state: dict | None) -> SafeString | str:
+    """How busy the service is this month, as a tag, with its forecast when there is one:
+    written here, not by an included template, as the directory shows it on every result."""
+    if not state:
+        return ""
+    tag = format_html(
+        '<strong class="govuk-tag {}" data-testid="capacity-indicator">{}</strong>',
+        state["tag_class"],
+        state["label"],
+    )
+    if not state["forecast"]:
+        return tag
+    return format_html(
+        '{} <span class="govuk-body-s" data-testid="capacity-forecast">{}</span>',
+        tag,
+        state["forecast"],
+    )
 
 
 @register.simple_tag

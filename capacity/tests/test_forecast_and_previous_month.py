@@ -77,8 +77,7 @@ def test_the_directory_says_it_is_too_early_to_forecast():
 
     service = make_service("Housing support", monthly_capacity=10)
     template = Template(
-        "{% load capacity %}{% capacity_state service as state %}"
-        '{% include "providers/includes/capacity_indicator.html" %}'
+        "{% load capacity %}{% capacity_state service as state %}{% capacity_indicator state %}"
     )
     with time_machine.travel(datetime(2026, 3, 4, 2, 0, tzinfo=LONDON), tick=False):
         sent_referrals(service, 5)

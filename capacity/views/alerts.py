@@ -4,14 +4,12 @@ organisation's; either can acknowledge one to say it is being dealt with."""
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -24,6 +22,7 @@ from capacity.rules import alert_actions_for, has_alert_centre
 from partnership import lists
 from partnership.errors import StateConflict
 from partnership.forms import apply_validation_error
+from partnership.links import ANY_PUBLIC_ID, address_maker
 
 RECENT_DAYS = 30
 SHOW = {
@@ -52,12 +51,10 @@ def alert_tag(alert: Alert) -> SafeString:
 def _alert_rows(alerts) -> list[dict]:
     """The list's rows, each cell's text made here rather than by a `{% url %}`, an
     include and display lookups in the template a row."""
-    # The alert page's path reversed once, each row's id put in its place.
-    stand_in = UUID(int=0)
-    before, _, after = reverse("capacity:alert", args=[stand_in]).rpartition(str(stand_in))
+    address = address_maker("capacity:alert", stand_in=ANY_PUBLIC_ID)
     return [
         {
-            "path": f"{before}{alert.public_id}{after}",
+            "path": address(alert.public_id),
             "title": f"{RULES.get(alert.rule, alert.rule)}: {alert.subject_name}",
             "organisation_name": alert.organisation.name,
             "period": alert.period,

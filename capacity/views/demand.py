@@ -12,13 +12,13 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.defaultfilters import floatformat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from capacity import selectors, utilisation
 from commissioning.templatetags.funding import bar_width
+from partnership.links import ANY_ID, address_maker
 from partnership.models import ServiceCategory
 from partnership.months import month_start
 from partnership.spreadsheets import csv_writer
@@ -127,11 +127,10 @@ def _whole_percent(percent: float | None, missing: str) -> str:
 def _service_rows(rows: list[utilisation.ServiceUtilisation]) -> list[dict]:
     """The services table's rows, each cell's text made here rather than by filters and a
     `{% url %}` in the template a row."""
-    # The service page's path reversed once, each row's id put in its place.
-    before, _, after = reverse("providers:service", args=[0]).rpartition("0")
+    address = address_maker("providers:service", stand_in=ANY_ID)
     return [
         {
-            "path": f"{before}{row.service_id}{after}",
+            "path": address(row.service_id),
             "service_name": row.service_name,
             "organisation_name": row.organisation_name,
             "sent": number(row.sent),

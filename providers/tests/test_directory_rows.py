@@ -28,7 +28,7 @@ PLAIN = """{% load capacity %}{% capacity_states services as states %}
     <p class="govuk-body-s govuk-!-margin-bottom-1">
       {% for category in service.categories.all %}<strong class="govuk-tag govuk-tag--grey">{{ category.name }}</strong> {% endfor %}
       {% if service.status == "paused" %}<strong class="govuk-tag govuk-tag--yellow">Paused</strong>{% endif %}
-      {% include "providers/includes/capacity_indicator.html" with state=states|state_for:service.pk %}
+      {% with state=states|state_for:service.pk %}{% if state %}<strong class="govuk-tag {{ state.tag_class }}" data-testid="capacity-indicator">{{ state.label }}</strong>{% if state.forecast %} <span class="govuk-body-s" data-testid="capacity-forecast">{{ state.forecast }}</span>{% endif %}{% endif %}{% endwith %}
     </p>
     <p class="govuk-body-s govuk-!-margin-bottom-0">Current wait: {% if service.current_wait_days %}{{ service.current_wait_days }} day{{ service.current_wait_days|pluralize }}{% else %}no wait{% endif %}</p>
   </li>

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 
+from partnership.links import ANY_ID, address_maker
 from providers import selectors
 from providers.forms.directory import DirectorySearchForm
 from providers.referral_fields import REFERRAL_FIELDS
@@ -13,7 +14,6 @@ from providers.referral_fields import REFERRAL_FIELDS
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 AREA_FIELDS = ("pdu", "region")
-_ANY_ID = 987654321  # stands in for a service's id in its page's address
 
 
 def _search_data(request: HttpRequest) -> QueryDict:
@@ -36,8 +36,8 @@ def _page_size(request: HttpRequest) -> int:
 def _with_addresses(rows) -> list[dict]:
     """The results, each with its service page's address: the address is looked up once and
     each id put into it, not looked up again for every result."""
-    head, tail = reverse("providers:service", args=[_ANY_ID]).split(str(_ANY_ID))
-    return [{**row, "url": f"{head}{row['id']}{tail}"} for row in rows]
+    address = address_maker("providers:service", stand_in=ANY_ID)
+    return [{**row, "url": address(row["id"])} for row in rows]
 
 
 @login_required

@@ -1,11 +1,11 @@
 """Template tags of the referral work lists and the home pages' work queues."""
 
 from django import template
-from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
 
+from partnership.links import ANY_PUBLIC_ID, address_maker
 from partnership.lists import shown_count
 from partnership.templatetags.dates import date
 from referrals import rules, selectors
@@ -53,14 +53,6 @@ def _decision_due(referral, today) -> SafeString:
     return format_html("{}", _day(due))
 
 
-def _addresses(name: str):
-    """A route's address for any referral, reversed once: a reverse() a row was a fifth of
-    a list's rows' time. A public id is a UUID, so it appears in the address as written."""
-    marker = "00000000-0000-0000-0000-000000000000"
-    address = reverse(name, args=[marker])
-    return lambda public_id: address.replace(marker, str(public_id))
-
-
 def _row(referral, *, for_provider: bool, user, today, addresses) -> tuple:
     draft = referral.status == Status.DRAFT
     link = addresses["task-list" if draft else "detail"](referral.public_id)
@@ -101,7 +93,8 @@ def referral_table_rows(context, referrals, who: str) -> SafeString:
     for_provider = who == "provider"
     user, today = context["user"], context["today"]
     addresses = {
-        name: _addresses(f"referrals:{name}") for name in ("detail", "task-list", "draft-delete")
+        name: address_maker(f"referrals:{name}", stand_in=ANY_PUBLIC_ID)
+        for name in ("detail", "task-list", "draft-delete")
     }
     return format_html_join(
         "\n",
