@@ -292,15 +292,20 @@ LEFT JOIN (
 """
 
 
+def _tables() -> dict[str, str]:
+    """The statements' tables' names, as their models give them."""
+    return {
+        "service": Service._meta.db_table,
+        "organisation": Organisation._meta.db_table,
+        "agreement": Agreement._meta.db_table,
+        "agreement_service": AgreementService._meta.db_table,
+        "lot": Lot._meta.db_table,
+    }
+
+
 @functools.cache
 def _utilisation_sql() -> str:
-    """The statement with its tables' names, as their models give them."""
-    return _UTILISATION_SQL.format(
-        service=Service._meta.db_table,
-        organisation=Organisation._meta.db_table,
-        agreement=Agreement._meta.db_table,
-        agreement_service=AgreementService._meta.db_table,
-    )
+    return _UTILISATION_SQL.format(**_tables())
 
 
 @contextmanager
@@ -421,13 +426,7 @@ ORDER BY o.name, lot.title, a.id
 
 @functools.cache
 def _agreement_sql() -> str:
-    """The statement with its tables' names, as their models give them."""
-    return _AGREEMENT_SQL.format(
-        agreement=Agreement._meta.db_table,
-        organisation=Organisation._meta.db_table,
-        lot=Lot._meta.db_table,
-        agreement_service=AgreementService._meta.db_table,
-    )
+    return _AGREEMENT_SQL.format(**_tables())
 
 
 def utilisation_by_agreement(
