@@ -3,7 +3,7 @@ written in Python (`history_cells`), the services table's texts made in the view
 agreement's month counted in SQL (`utilisation_by_agreement`)."""
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.db.models import FilteredRelation, OuterRef, Subquery, Sum
@@ -129,7 +129,7 @@ def test_each_agreements_month_is_what_the_plain_count_gave():
     empty = funding_agreement(own, 2, by=commissioner)
     empty.funded_services.all().delete()  # funds nothing: no capacity, no demand
     now = timezone.now()
-    last_month = month_start() - timedelta(days=20)
+    last_month = timezone.make_aware(datetime.combine(month_start() - timedelta(days=20), time(12)))
     sent_referrals(shared, 4)
     sent_referrals(shared, 1, status="withdrawn")
     sent_referrals(own, 2, status="accepted", decided_at=now)

@@ -46,7 +46,7 @@ def test_an_admin_adds_a_service_that_the_directory_then_finds(client, admin):
     practitioner = UserFactory(role=Role.PRACTITIONER)
     client.force_login(practitioner)
     results = client.get("/services/", {"q": "debt"}).context["page"].object_list
-    assert [s.pk for s in results] == [service.pk]
+    assert [row["id"] for row in results] == [service.pk]
 
 
 @pytest.mark.parametrize(
