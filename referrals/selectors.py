@@ -21,7 +21,6 @@ from django.db.models import (
     UUIDField,
     Value,
     When,
-    Window,
 )
 from django.db.models.functions import Cast, Substr
 from django.utils import timezone
@@ -347,17 +346,12 @@ QUEUE_SHOWN = 5
 def _queue(items: QuerySet, *fields: str, **named) -> dict:
     """A queue's count and its first few items: only the values the home page shows (the
     rows' own objects, with every related row joined, took most of the page's time). The
-    count comes with the items, as a window over every matching row before the limit, so a
-    queue is one statement, not two; no items means a count of none."""
-    rows = list(
-        items.select_related(None).values(*fields, **named, queue_count=Window(Count("*")))[
-            :QUEUE_SHOWN
-        ]
-    )
-    count = rows[0]["queue_count"] if rows else 0
-    for row in rows:
-        del row["queue_count"]
-    return {"count": count, "items": rows}
+    count is a statement of its own: as a window over the items' statement it read every
+    matching row with the items' joins, 6 ms more on a large provider's home at full scale."""
+    return {
+        "count": items.order_by().count(),
+        "items": list(items.select_related(None).values(*fields, **named)[:QUEUE_SHOWN]),
+    }
 
 
 def referrals_needing_attention(*, user: User) -> dict:
