@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 from django import template
+from django.core.cache import cache
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -22,6 +24,7 @@ TAG_CLASSES = {
     utilisation.OVER: "govuk-tag--red",
 }
 ALTERNATIVES = 5
+ALTERNATIVES_SECONDS = 5 * 60
 
 
 def _state(row: utilisation.ServiceUtilisation) -> dict:
@@ -94,16 +97,28 @@ def capacity_state(service) -> dict | None:
 @register.inclusion_tag("capacity/_alternatives.html")
 def capacity_alternatives(service, user, state):
     """For a practitioner on an over-capacity service: services of the same kind covering
-    their PDU that have room this month."""
+    their PDU that have room this month. Kept for a few minutes for the service and PDU:
+    finding them weighs every such service's month (a couple of hundred at national scale),
+    and which have room changes far more slowly than an over-capacity service is viewed."""
     if not state or state["key"] != utilisation.OVER or not is_offered_alternatives(user):
         return {"alternatives": []}
+    key = f"capacity-alternatives:{service.pk}:{user.pdu_id}:{timezone.localdate():%Y-%m}"
+    return {
+        "alternatives": cache.get_or_set(
+            key, lambda: _alternatives(service, user.pdu_id), ALTERNATIVES_SECONDS
+        ),
+        "pdu": user.pdu,
+    }
+
+
+def _alternatives(service, pdu_id) -> list[dict]:
     from providers.models import Service
 
     candidates = (
         Service.objects.filter(
             status=Service.Status.ACTIVE,
             categories__in=service.categories.all(),
-            pdus=user.pdu_id,
+            pdus=pdu_id,
         )
         .exclude(pk=service.pk)
         .distinct()
@@ -114,7 +129,14 @@ def capacity_alternatives(service, user, state):
         if row.indicator == utilisation.HAS_ROOM
     ]
     rows.sort(key=lambda row: (row.percent or 0, row.service_name))
-    return {"alternatives": rows[:ALTERNATIVES], "pdu": user.pdu}
+    return [
+        {
+            "service_id": row.service_id,
+            "service_name": row.service_name,
+            "organisation_name": row.organisation_name,
+        }
+        for row in rows[:ALTERNATIVES]
+    ]
 
 
 FIGURE_LABELS = {

@@ -121,3 +121,26 @@ def test_the_drill_down_pages_its_services_in_the_tables_order(client, busy_and_
     assert "150%" in "".join(page for page, _ in pages)
     # The page's figures are read for its services alone, whatever their number.
     assert {count for _, count in pages} == {few}
+
+
+def test_services_with_room_are_found_once_and_kept_for_a_few_minutes(client, busy_and_quiet):
+    import time_machine
+    from django.utils import timezone
+
+    from capacity.templatetags.capacity import ALTERNATIVES_SECONDS
+
+    full, quiet, _ = busy_and_quiet
+    client.force_login(UserFactory(role=Role.PRACTITIONER))
+    path = f"/services/{full.pk}/"
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        assert "Women&#x27;s drop-in" in client.get(path).content.decode()
+        # The drop-in fills up: the page keeps what it found until the few minutes are up.
+        Service.objects.filter(pk=quiet.pk).update(monthly_capacity=1)
+        for _ in range(2):
+            referral_in(Status.SENT, service=quiet)
+        with CaptureQueriesContext(connection) as kept:
+            assert "Women&#x27;s drop-in" in client.get(path).content.decode()
+        # One utilisation statement (the service's own indicator), not a second for the others.
+        assert sum("funded.total" in q["sql"] for q in kept.captured_queries) == 1
+        clock.shift(ALTERNATIVES_SECONDS + 1)
+        assert 'data-testid="alternatives"' not in client.get(path).content.decode()

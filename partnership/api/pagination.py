@@ -1,12 +1,14 @@
 """Page-number pagination in DRF's envelope: `count`, `next`, `previous`, `results`.
 
 `next` is found by reading one row past the page; `count` is the list's length (a list,
-a queryset or anything else with `count()`); `page_size` is capped at 100.
+a queryset or anything else with `count()`), or what the rows themselves say when the list
+was read with `counted_in_rows`; `page_size` is capped at 100.
 """
 
 from collections import OrderedDict
 
 from django.core.paginator import InvalidPage
+from django.db.models import Count, QuerySet, Window
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -15,6 +17,17 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 # The largest OFFSET PostgreSQL takes (a bigint): no list is that long, and asking for a page
 # past it must not reach the database.
 MAX_OFFSET = 2**63 - 1
+
+# The column in which `counted_in_rows` puts the list's length.
+TOTAL = "list_total"
+
+
+def counted_in_rows(rows: QuerySet) -> QuerySet:
+    """A list of rows (a `values()` queryset) that carries its whole length in each row, so
+    the page and its count are one statement. Only for a list that the database reads in
+    full to order it anyway (a search ordered by rank): where an index gives the order, the
+    count would make it read every row rather than a page of them."""
+    return rows.annotate(**{TOTAL: Window(Count("*"))})
 
 
 class PagePagination(BasePagination):
@@ -49,7 +62,12 @@ class PagePagination(BasePagination):
         if not rows and self.page_number > 1:
             raise NotFound("That page does not exist.") from InvalidPage()
         self.has_next = len(rows) > self.page_size_value
-        self.count = _count(queryset, rows, offset, self.has_next)
+        if rows and isinstance(rows[0], dict) and TOTAL in rows[0]:
+            self.count = rows[0][TOTAL]
+            for row in rows:
+                del row[TOTAL]
+        else:
+            self.count = _count(queryset, rows, offset, self.has_next)
         return rows[: self.page_size_value]
 
     def get_next_link(self) -> str | None:

@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
+from partnership.api.pagination import counted_in_rows
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import Pdu, User
 from providers import rules, selectors, services
@@ -116,12 +117,15 @@ class ServiceViewSet(
         # Rows, not objects, and the filter set's fields rather than a filter set per request
         # (the filter set still describes the parameters in the schema).
         parameters = service_list_parameters(request.query_params)
-        services = selectors.service_search(
-            user=request.user, filters=directory_filters(parameters)
-        )
+        filters = directory_filters(parameters)
+        services = selectors.service_search(user=request.user, filters=filters)
         if parameters.get("status"):
             services = services.filter(status=parameters["status"])
-        page = self.paginate_queryset(selectors.service_rows(services))
+        rows = selectors.service_rows(services)
+        if filters.q.strip():
+            # Ranked: every match is read to order them, so counting them there is free.
+            rows = counted_in_rows(rows)
+        page = self.paginate_queryset(rows)
         return self.get_paginated_response(serializers.service_representations(page))
 
     def get_serializer_class(self):

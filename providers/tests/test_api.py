@@ -217,6 +217,35 @@ def test_list_query_counts_do_not_grow_with_page_size(client):
     )
 
 
+def test_a_search_is_counted_in_the_statement_that_reads_its_page(client):
+    for number in range(5):
+        make_service(f"Housing {number}", description="Housing after release.")
+    make_service("Jobs", slugs=("education-training-employment",), description="Work.")
+    headers = auth(UserFactory())
+    client.get("/api/v1/me/", **headers)  # the token's first use is recorded once
+
+    def page(url):
+        with CaptureQueriesContext(connection) as ctx:
+            body = client.get(url, **headers).json()
+        return body, [query["sql"] for query in ctx.captured_queries]
+
+    first, statements = page("/api/v1/services/?q=housing&page_size=2")
+    assert first["count"] == 5 and first["next"] and len(first["results"]) == 2
+    assert set(first["results"][0]) == set(
+        client.get(f"/api/v1/services/{first['results'][0]['id']}/", **headers).json()
+    )
+    assert not any(sql.startswith("SELECT COUNT(*)") for sql in statements)
+    names = [row["name"] for row in first["results"]]
+    for number in (2, 3):
+        later, _ = page(f"/api/v1/services/?q=housing&page_size=2&page={number}")
+        assert later["count"] == 5
+        names += [row["name"] for row in later["results"]]
+    assert sorted(names) == [f"Housing {number}" for number in range(5)]
+    # Unranked lists are read in their index's order a page at a time and counted apart.
+    _, statements = page("/api/v1/services/?page_size=2")
+    assert any(sql.startswith("SELECT COUNT(*)") for sql in statements)
+
+
 def test_service_support_registers_organisations_and_nobody_else_can(client):
     body = {
         "name": "Dale Recovery Collective",

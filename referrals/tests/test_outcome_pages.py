@@ -127,3 +127,31 @@ def test_the_service_page_shows_the_track_record_or_why_not(client):
     client.force_login(referral.practitioner)
     page = client.get(f"/services/{referral.service_id}/").content.decode()
     assert 'data-testid="track-record-suppressed"' in page and "has had 1 referral" in page
+
+
+def test_the_track_record_is_counted_once_and_kept_for_a_quarter_of_an_hour(client):
+    import time_machine
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referrals.templatetags.referral_figures import TRACK_RECORD_SECONDS
+
+    referral = referral_in(Status.SENT)
+    client.force_login(referral.practitioner)
+    path = f"/services/{referral.service_id}/"
+
+    def counted(page_queries) -> bool:
+        return any("referrals_session" in query["sql"] for query in page_queries)
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        with CaptureQueriesContext(connection) as first:
+            assert "has had 1 referral" in client.get(path).content.decode()
+        assert counted(first.captured_queries)
+        referral_in(Status.SENT, service=referral.service)
+        with CaptureQueriesContext(connection) as kept:
+            assert "has had 1 referral" in client.get(path).content.decode()
+        assert not counted(kept.captured_queries)
+        clock.shift(TRACK_RECORD_SECONDS + 1)
+        with CaptureQueriesContext(connection) as again:
+            assert "has had 2 referrals" in client.get(path).content.decode()
+        assert counted(again.captured_queries)
