@@ -5,7 +5,7 @@ scale; a count past the limit is shown as "more than" it, and the pages go as fa
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Window
 
 COUNT_LIMIT = 1000
 
@@ -36,3 +36,33 @@ def capped_page(queryset: QuerySet, *, count: int, per_page: int, number) -> Pag
     paginator = Paginator(queryset, per_page)
     paginator.count = min(count, COUNT_LIMIT)
     return paginator.get_page(number)
+
+
+# The largest OFFSET PostgreSQL takes: a page past it is past the end of any list.
+_MAX_OFFSET = 2**63 - 1
+
+
+def page_of_ids(queryset: QuerySet, *, per_page: int, number) -> Page:
+    """The page `number` of `queryset`'s ids, with `Paginator.get_page`'s rules (not a
+    number is the first page, past either end the last), counted in the statement that reads
+    the page (`COUNT(*) OVER ()`) rather than in one of its own.
+
+    Only for a list the database reads in full to order it anyway (ordered by what no index
+    gives, as services by their organisation's name): where an index gives the order, the
+    count would make it read every row rather than a page of them."""
+    try:
+        wanted = int(number)
+    except (TypeError, ValueError):
+        wanted = 1
+    ids = queryset.values_list("pk", flat=True)
+    offset = (wanted - 1) * per_page
+    rows = []
+    if 0 <= offset <= _MAX_OFFSET:
+        counted = queryset.annotate(in_all=Window(Count("*"))).values_list("pk", "in_all")
+        rows = list(counted[offset : offset + per_page])
+    if not rows and wanted != 1:
+        # Past either end: the last page, as `get_page` gives, counted apart.
+        return Paginator(ids, per_page).get_page(wanted)
+    paginator = Paginator(ids, per_page)
+    paginator.count = rows[0][1] if rows else 0
+    return Page([pk for pk, _ in rows], wanted, paginator)

@@ -7,7 +7,6 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -19,6 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from capacity import selectors, utilisation
 from commissioning.templatetags.funding import bar_width
 from partnership.links import ANY_ID, address_maker
+from partnership.lists import page_of_ids
 from partnership.models import ServiceCategory
 from partnership.months import month_start
 from partnership.spreadsheets import csv_writer
@@ -194,9 +194,8 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
         .exclude(status=Service.Status.CLOSED)
         .order_by("organisation__name", "name", "pk")
     )
-    page = Paginator(services.values_list("pk", flat=True), SERVICES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    # Ordered by organisation name, every match is read to sort them: counted there too.
+    page = page_of_ids(services, per_page=SERVICES_PER_PAGE, number=request.GET.get("page"))
     agreements = selectors.capacity_agreements_visible_to(user=request.user).filter(
         lot__category=category, lot__funding_round__regions__in=regions
     )
