@@ -2,6 +2,7 @@
 written in Python (`history_cells`), the services table's texts made in the view, and each
 agreement's month counted in SQL (`utilisation_by_agreement`)."""
 
+import uuid
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 
 from capacity import utilisation
 from capacity.tests.factories import funding_agreement, sent_referrals
-from capacity.views.demand import _service_rows, history_cells
+from capacity.views.demand import _agreement_rows, _service_rows, history_cells
 from commissioning.models import Agreement, AgreementService
 from partnership.models import Role
 from partnership.months import month_bounds, month_start
@@ -41,6 +42,18 @@ SERVICE_ROW = engines["django"].from_string(
 MADE_ROW = engines["django"].from_string(
     "{{ row.path }}|{{ row.service_name }}|{{ row.organisation_name }}|{{ row.sent }}|"
     "{{ row.capacity }}|{{ row.used }}|{{ row.forecast }}"
+)
+
+AGREEMENT_ROW = engines["django"].from_string(
+    "{% load figures %}"
+    "{% url 'commissioning:agreement' row.agreement_public_id %}|{{ row.organisation_name }}: "
+    "{{ row.lot_title }}|{{ row.sent|number }}|{{ row.capacity|number }}|"
+    "{% if row.percent is not None %}{{ row.percent|floatformat:0|number }}%"
+    "{% else %}No capacity{% endif %}"
+)
+MADE_AGREEMENT_ROW = engines["django"].from_string(
+    "{{ row.path }}|{{ row.organisation_name }}: {{ row.lot_title }}|{{ row.sent }}|"
+    "{{ row.capacity }}|{{ row.used }}"
 )
 
 
@@ -84,6 +97,31 @@ def test_the_services_tables_texts_are_what_its_filters_wrote():
     assert made == [SERVICE_ROW.render({"row": row}) for row in rows]
     assert "Women&#x27;s &lt;centre&gt;|Hope &amp; Co|1,496|1,000|150%|299%" in made[0]
     assert made[1].endswith("|167%|333%") and made[2].endswith("|13%|25%")
+
+
+def test_the_agreements_tables_texts_are_what_its_filters_wrote():
+    row = utilisation.AgreementUtilisation(
+        period=date(2026, 3, 1),
+        sent=1_496,
+        accepted=0,
+        active=0,
+        capacity=1_000,
+        elapsed=0.5,
+        agreement_id=7,
+        agreement_public_id=uuid.UUID("0b8a2f4e-3c1d-4e5f-8a9b-0c1d2e3f4a5b"),
+        agreement_status="live",
+        organisation_id=1,
+        organisation_name="Hope & Co",
+        lot_title="Women's <lot>",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2027, 1, 1),
+    )
+    rows = [row, replace(row, sent=5, capacity=3), replace(row, sent=1, capacity=8)]
+    rows.append(replace(row, capacity=0))
+    made = [MADE_AGREEMENT_ROW.render({"row": made}) for made in _agreement_rows(rows)]
+    assert made == [AGREEMENT_ROW.render({"row": row}) for row in rows]
+    assert "|Hope &amp; Co: Women&#x27;s &lt;lot&gt;|1,496|1,000|150%" in made[0]
+    assert made[2].endswith("|13%") and made[3].endswith("|No capacity")
 
 
 def _plain_utilisation_by_agreement(agreements) -> list[tuple]:
