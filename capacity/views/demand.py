@@ -26,7 +26,7 @@ from partnership.templatetags.figures import number
 from providers.models import Service
 
 MONTHS = 13  # this month and the twelve before it
-SERVICES_PER_PAGE = 50
+SERVICES_PER_PAGE = 25  # as the directory and the API lists
 CHART_SCALE_PERCENT = 200  # a bar fills its row at twice capacity
 
 
