@@ -9,6 +9,10 @@ from django.db.models import Count, QuerySet, Window
 
 COUNT_LIMIT = 1000
 
+# The largest OFFSET PostgreSQL takes (a bigint): no list is that long, and asking for a page
+# past it must not reach the database.
+MAX_OFFSET = 2**63 - 1
+
 
 def capped_count(queryset: QuerySet) -> int:
     """How many rows `queryset` has, counted to `COUNT_LIMIT + 1` at most."""
@@ -38,10 +42,6 @@ def capped_page(queryset: QuerySet, *, count: int, per_page: int, number) -> Pag
     return paginator.get_page(number)
 
 
-# The largest OFFSET PostgreSQL takes: a page past it is past the end of any list.
-_MAX_OFFSET = 2**63 - 1
-
-
 def page_of_ids(queryset: QuerySet, *, per_page: int, number) -> Page:
     """The page `number` of `queryset`'s ids, with `Paginator.get_page`'s rules (not a
     number is the first page, past either end the last), counted in the statement that reads
@@ -57,7 +57,7 @@ def page_of_ids(queryset: QuerySet, *, per_page: int, number) -> Page:
     ids = queryset.values_list("pk", flat=True)
     offset = (wanted - 1) * per_page
     rows = []
-    if 0 <= offset <= _MAX_OFFSET:
+    if 0 <= offset <= MAX_OFFSET:
         counted = queryset.annotate(in_all=Window(Count("*"))).values_list("pk", "in_all")
         rows = list(counted[offset : offset + per_page])
     if not rows and wanted != 1:

@@ -14,9 +14,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-# The largest OFFSET PostgreSQL takes (a bigint): no list is that long, and asking for a page
-# past it must not reach the database.
-MAX_OFFSET = 2**63 - 1
+from partnership.lists import MAX_OFFSET
 
 # The column in which `counted_in_rows` puts the list's length.
 TOTAL = "list_total"
