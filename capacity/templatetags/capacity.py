@@ -8,6 +8,7 @@ from datetime import date
 
 from django import template
 from django.core.cache import cache
+from django.db.models import F
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -97,21 +98,32 @@ def capacity_state(service) -> dict | None:
 @register.inclusion_tag("capacity/_alternatives.html")
 def capacity_alternatives(service, user, state):
     """For a practitioner on an over-capacity service: services of the same kind covering
-    their PDU that have room this month. Kept for a few minutes for the service and PDU:
-    finding them weighs every such service's month (a couple of hundred at national scale),
-    and which have room changes far more slowly than an over-capacity service is viewed."""
+    their PDU that have room this month. Which have room is kept for a few minutes for the
+    service and PDU: finding them weighs every such service's month (a couple of hundred at
+    national scale), and it changes far more slowly than an over-capacity service is viewed.
+    What is shown of them is read on every view, through the directory's rule, so a service
+    closed or renamed since is never listed as it was."""
     if not state or state["key"] != utilisation.OVER or not is_offered_alternatives(user):
         return {"alternatives": []}
+    from providers.models import Service
+    from providers.selectors import service_list_visible_to
+
     key = f"capacity-alternatives:{service.pk}:{user.pdu_id}:{timezone.localdate():%Y-%m}"
-    return {
-        "alternatives": cache.get_or_set(
-            key, lambda: _alternatives(service, user.pdu_id), ALTERNATIVES_SECONDS
-        ),
-        "pdu": user.pdu,
+    ids = cache.get_or_set(key, lambda: _with_room(service, user.pdu_id), ALTERNATIVES_SECONDS)
+    shown = {
+        row["service_id"]: row
+        for row in service_list_visible_to(user=user)
+        .filter(pk__in=ids, status=Service.Status.ACTIVE)
+        .values(
+            service_id=F("pk"), service_name=F("name"), organisation_name=F("organisation__name")
+        )
     }
+    return {"alternatives": [shown[pk] for pk in ids if pk in shown], "pdu": user.pdu}
 
 
-def _alternatives(service, pdu_id) -> list[dict]:
+def _with_room(service, pdu_id) -> list[int]:
+    """The ids of the services with most room this month of `service`'s kind covering the
+    PDU, most room first."""
     from providers.models import Service
 
     candidates = (
@@ -129,14 +141,7 @@ def _alternatives(service, pdu_id) -> list[dict]:
         if row.indicator == utilisation.HAS_ROOM
     ]
     rows.sort(key=lambda row: (row.percent or 0, row.service_name))
-    return [
-        {
-            "service_id": row.service_id,
-            "service_name": row.service_name,
-            "organisation_name": row.organisation_name,
-        }
-        for row in rows[:ALTERNATIVES]
-    ]
+    return [row.service_id for row in rows[:ALTERNATIVES]]
 
 
 FIGURE_LABELS = {

@@ -142,5 +142,10 @@ def test_services_with_room_are_found_once_and_kept_for_a_few_minutes(client, bu
             assert "Women&#x27;s drop-in" in client.get(path).content.decode()
         # One utilisation statement (the service's own indicator), not a second for the others.
         assert sum("funded.total" in q["sql"] for q in kept.captured_queries) == 1
+        # Closed in the meantime: never listed, though which had room is still kept.
+        Service.objects.filter(pk=quiet.pk).update(status=Service.Status.CLOSED)
+        assert 'data-testid="alternatives"' not in client.get(path).content.decode()
+        Service.objects.filter(pk=quiet.pk).update(status=Service.Status.ACTIVE)
+        assert "Women&#x27;s drop-in" in client.get(path).content.decode()
         clock.shift(ALTERNATIVES_SECONDS + 1)
         assert 'data-testid="alternatives"' not in client.get(path).content.decode()
