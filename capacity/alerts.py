@@ -873,7 +873,10 @@ def monitor_run(
             summary.agreements_checked = done
             if done % progress_every == 0 or done == len(plan.agreement_ids):
                 progress(f"Checked {done} of {len(plan.agreement_ids)} agreements… {summary}")
-        # The demand view's past months, counted once here rather than on every read.
+        # The demand view's past months and this month's capacity, counted once here
+        # rather than on every read.
         summary.demand_cells_kept = keep_demand_months(today=today)
-        progress(f"Kept {summary.demand_cells_kept} cells of demand for the months before this")
+        progress(
+            f"Kept {summary.demand_cells_kept} cells of demand, this month's and the year's before"
+        )
     return summary

@@ -140,12 +140,17 @@ class Alert(models.Model):
 
 
 class DemandMonth(models.Model):
-    """A past month's demand against capacity for one category and region, as
+    """A month's demand against capacity for one category and region, as
     `utilisation.utilisation_history` counts it, kept by the monitoring run
     (`utilisation.keep_demand_months`): the demand view then reads the twelve months before
-    this one from a few hundred rows instead of counting their referrals again. Only this
-    month is counted on every read. Every category and region of a kept month has a row,
-    zeros included, written together."""
+    this one from a few hundred rows instead of counting their referrals again. Every
+    category and region of a kept month has a row, zeros included, written together.
+
+    The month the run was in is kept too, `in_progress`: of it only the capacity is read
+    (shared among every service covering the region, the part of the count that grows with
+    the number of services); its referrals are counted on every read. A change to a
+    service's or an agreement's capacity drops it (`receivers.kept_capacity_drop`), so that
+    the next read counts capacity afresh until the next run keeps it again."""
 
     month = models.DateField(help_text="The first day of the month")
     category = models.ForeignKey(
@@ -156,6 +161,10 @@ class DemandMonth(models.Model):
     accepted = models.PositiveIntegerField()
     capacity = models.FloatField()
     kept_at = models.DateTimeField(help_text="When the monitoring run counted it")
+    in_progress = models.BooleanField(
+        default=False,
+        help_text="The month had not ended when it was kept: only its capacity is read",
+    )
 
     class Meta:
         constraints = [

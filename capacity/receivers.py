@@ -1,4 +1,5 @@
-"""What capacity does when referrals announces a change in demand (`referrals.signals`)."""
+"""What capacity does when referrals announces a change in demand (`referrals.signals`), and
+when a service's or an agreement's capacity changes."""
 
 from __future__ import annotations
 
@@ -33,3 +34,16 @@ def _recompute_send(pending_task: PendingTask) -> None:
             pending_task.args[0],
             type(exc).__name__,
         )
+
+
+def kept_capacity_drop(sender, **kwargs) -> None:
+    """A service or an agreement changed (its capacity, status, PDUs, categories, dates or
+    lines): the capacity the monitoring run kept for this month may no longer hold, so it
+    is dropped, in the change's own transaction, and counted on each read until the next
+    run keeps it again (`utilisation.keep_demand_months`). A run counting while the change
+    commits may keep the figure from before it, until the run after."""
+    from capacity.models import DemandMonth
+
+    if kwargs.get("raw") or kwargs.get("action", "").startswith("pre_"):
+        return  # loading fixtures; or a change to PDUs or categories about to be made
+    DemandMonth.objects.filter(in_progress=True).delete()

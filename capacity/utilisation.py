@@ -508,7 +508,7 @@ contracted AS (
     JOIN {agreement_service} line ON line.agreement_id = a.id
     GROUP BY m.month, line.service_id
 ),
-capacity AS (
+counted_capacity AS (
     SELECT m.month, sc.servicecategory_id AS category_id, share.region_id,
            sum(coalesce(c.referrals, s.monthly_capacity) * share.share) AS capacity
     FROM months m
@@ -521,6 +521,8 @@ capacity AS (
     LEFT JOIN contracted c ON c.month = m.month AND c.service_id = s.id
     GROUP BY 1, 2, 3
 ),
+-- Counted as above, or (for a month whose capacity was kept) nothing, filled in afterwards.
+capacity AS ({{capacity}}),
 -- Demand placed by category and by the referring PDU's region, from the referrals app's
 -- counts by month, service and PDU.
 sent AS (
@@ -585,7 +587,9 @@ def utilisation_history(
     `months=13` for this month and the twelve before it.
 
     Past months come from what the monitoring run kept (`keep_demand_months`) while it is
-    fresh; the rest, this month always, are counted now, a run of months in one query.
+    fresh; the rest, this month always, are counted now, a run of months in one query. This
+    month's capacity is read from what the run kept while that is fresh, and counted
+    with its referrals otherwise.
 
     Capacity in a past month uses the agreements that funded it then, but each service's
     current PDUs, categories and status (the portal keeps no history of those).
@@ -597,15 +601,25 @@ def utilisation_history(
     region_ids = _id_list(regions)
     category_ids = _id_list(categories)
     kept = _kept_months(wanted, region_ids, category_ids)
+    this_month = month_start()
+    capacity = (
+        _kept_capacity(this_month, region_ids, category_ids) if this_month in wanted else None
+    )
     cells: list[DemandCell] = []
     run: list[date] = []  # consecutive months not kept, counted together
     for month in [*wanted, None]:
         if month is not None and month not in kept:
             run.append(month)
             continue
-        if run:
+        if run and run[-1] == this_month and capacity is not None:
+            if len(run) > 1:
+                cells += _counted_history(run[0], run[-2], region_ids, category_ids)
+            cells += _counted_history(
+                this_month, this_month, region_ids, category_ids, capacity=capacity
+            )
+        elif run:
             cells += _counted_history(run[0], run[-1], region_ids, category_ids)
-            run = []
+        run = []
         if month is not None:
             cells += kept[month]
     return cells
@@ -614,16 +628,10 @@ def utilisation_history(
 def _kept_months(wanted: list[date], region_ids, category_ids) -> dict[date, list[DemandCell]]:
     """The cells of the wanted months the monitoring run kept, fresh and before this month,
     by month, in the order the counting statement gives them."""
-    from capacity.models import DemandMonth
 
-    fresh_since = timezone.now() - timedelta(minutes=settings.CAPACITY_DEMAND_KEPT_MINUTES)
-    rows = DemandMonth.objects.filter(
-        month__in=[month for month in wanted if month < month_start()], kept_at__gte=fresh_since
+    rows = _fresh_cells(region_ids, category_ids).filter(
+        month__in=[month for month in wanted if month < month_start()], in_progress=False
     )
-    if region_ids is not None:
-        rows = rows.filter(region__in=region_ids)
-    if category_ids is not None:
-        rows = rows.filter(category__in=category_ids)
     kept: dict[date, list[DemandCell]] = {}
     for row in rows.order_by("month", "category__name", "region__name").values_list(
         "month", "category_id", "category__name", "region_id", "region__name",
@@ -633,18 +641,45 @@ def _kept_months(wanted: list[date], region_ids, category_ids) -> dict[date, lis
     return kept
 
 
+def _kept_capacity(month: date, region_ids, category_ids) -> dict[tuple[int, int], float] | None:
+    """This month's capacity by category and region as the monitoring run kept it, if it
+    did and it is fresh; else None, and it is counted."""
+    rows = _fresh_cells(region_ids, category_ids).filter(month=month, in_progress=True)
+    capacity = {
+        (category_id, region_id): value
+        for category_id, region_id, value in rows.values_list(
+            "category_id", "region_id", "capacity"
+        )
+    }
+    return capacity or None
+
+
+def _fresh_cells(region_ids, category_ids) -> QuerySet:
+    """What the monitoring run kept at most `CAPACITY_DEMAND_KEPT_MINUTES` ago, in the
+    regions and categories asked for."""
+    from capacity.models import DemandMonth
+
+    fresh_since = timezone.now() - timedelta(minutes=settings.CAPACITY_DEMAND_KEPT_MINUTES)
+    rows = DemandMonth.objects.filter(kept_at__gte=fresh_since)
+    if region_ids is not None:
+        rows = rows.filter(region__in=region_ids)
+    if category_ids is not None:
+        rows = rows.filter(category__in=category_ids)
+    return rows
+
+
 # pg_advisory_xact_lock(int4, int4) key, beside the alert run's keys (capacity.alerts).
 DEMAND_KEEP_LOCK = (0x0CAD, 0)
 
 
 def keep_demand_months(*, today: date | None = None, months: int = 12) -> int:
-    """Count the `months` months before this one for every category and region, and keep
-    them (`DemandMonth`) in place of what was kept before; returns how many cells. The
-    monitoring run calls it, so what the demand view reads is never older than a run."""
+    """Count the `months` months before this one and this one for every category and
+    region, and keep them (`DemandMonth`, this one `in_progress`) in place of what was kept
+    before; returns how many cells. The monitoring run calls it, so what the demand view
+    reads is never older than a run."""
     from capacity.models import DemandMonth
 
     this_month = month_start(today)
-    first, last = add_months(this_month, -months), add_months(this_month, -1)
     kept_at = timezone.now()
     cells = [
         DemandMonth(
@@ -655,8 +690,9 @@ def keep_demand_months(*, today: date | None = None, months: int = 12) -> int:
             accepted=cell.accepted,
             capacity=cell.capacity,
             kept_at=kept_at,
+            in_progress=cell.month == this_month,
         )
-        for cell in _counted_history(first, last, None, None)
+        for cell in _counted_history(add_months(this_month, -months), this_month, None, None)
     ]
     with transaction.atomic():
         # One keep at a time (the monitoring run's and a demo load's may meet): the second
@@ -668,8 +704,25 @@ def keep_demand_months(*, today: date | None = None, months: int = 12) -> int:
     return len(cells)
 
 
-def _counted_history(first: date, last: date, region_ids, category_ids) -> list[DemandCell]:
-    """The months from `first` to `last`, counted from the referrals in one query."""
+# In place of counting capacity, when it was kept: no rows, filled in from what was kept.
+_NO_CAPACITY = (
+    "SELECT NULL::date AS month, NULL::bigint AS category_id, NULL::bigint AS region_id, "
+    "NULL::numeric AS capacity WHERE false"
+)
+
+
+def _counted_history(
+    first: date,
+    last: date,
+    region_ids,
+    category_ids,
+    *,
+    capacity: dict[tuple[int, int], float] | None = None,
+) -> list[DemandCell]:
+    """The months from `first` to `last`, counted from the referrals in one query; with
+    `capacity` (by category and region, for a single month), their referrals only."""
+    if capacity is not None and first != last:
+        raise ValueError("Kept capacity is for one month")
     start, end = month_bounds(first)[0], month_bounds(last)[1]
     # A region's demand is its PDUs' referrals: counted from those alone (the PDU and date
     # indexes hold all it needs), never the whole country's then filtered.
@@ -703,7 +756,14 @@ def _counted_history(first: date, last: date, region_ids, category_ids) -> list[
         "categories": category_ids or [],
     }
     with connection.cursor() as cursor:
-        cursor.execute(_history_sql().format(sent=sent, accepted=accepted), params)
+        cursor.execute(
+            _history_sql().format(
+                sent=sent,
+                accepted=accepted,
+                capacity=_NO_CAPACITY if capacity is not None else "SELECT * FROM counted_capacity",
+            ),
+            params,
+        )
         rows = cursor.fetchall()
     return [
         DemandCell(
@@ -714,9 +774,13 @@ def _counted_history(first: date, last: date, region_ids, category_ids) -> list[
             region_name=region_name,
             sent=sent,
             accepted=accepted,
-            capacity=round(float(capacity), 1),
+            capacity=(
+                round(float(counted), 1)
+                if capacity is None
+                else capacity.get((category_id, region_id), 0.0)
+            ),
         )
-        for month, category_id, category_name, region_id, region_name, sent, accepted, capacity in rows
+        for month, category_id, category_name, region_id, region_name, sent, accepted, counted in rows
     ]
 
 

@@ -264,9 +264,10 @@ def test_the_utilisation_pass_takes_the_same_queries_however_many_referrals(peop
 
     assert len(rows) == 4 and sum(row.sent for row in rows) == 4 * referrals
     # Early in a month the previous complete month is read as well, for under-use; the
-    # history reads what the monitoring run kept, then counts the months it did not keep.
+    # history reads what the monitoring run kept (the past months, this month's capacity),
+    # then counts the months it did not keep.
     early = alerts.judging_previous_month(month_elapsed())
-    assert (len(by_service), len(by_agreement), len(history), len(plan)) == (1, 1, 2, 4 + early)
+    assert (len(by_service), len(by_agreement), len(history), len(plan)) == (1, 1, 3, 4 + early)
 
 
 # The rules, as pure functions -------------------------------------------------------------

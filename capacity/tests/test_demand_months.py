@@ -1,6 +1,6 @@
 """The demand view's past months, kept by the monitoring run (`DemandMonth`): read back as
-they would be counted, this month always counted now, and counted again when what was kept
-is stale or missing."""
+they would be counted, this month's referrals always counted now (its capacity kept until a
+service or agreement changes), and counted again when what was kept is stale or missing."""
 
 from __future__ import annotations
 
@@ -58,7 +58,13 @@ def test_kept_months_read_as_they_are_counted(demand):
     kept = utilisation.keep_demand_months()
 
     categories, regions = ServiceCategory.objects.count(), Region.objects.count()
-    assert kept == DemandMonth.objects.count() == 12 * categories * regions
+    assert kept == DemandMonth.objects.count() == 13 * categories * regions
+    assert (
+        DemandMonth.objects.filter(in_progress=True)
+        .get(category__slug="accommodation", region__code="L")
+        .month
+        == month_start()
+    )
     assert utilisation.utilisation_history(MONTHS) == counted
     assert utilisation.utilisation_history(MONTHS, regions=scoped[0]) == counted_scoped
     assert utilisation.utilisation_history(MONTHS, categories=scoped[1]) == counted_category
@@ -80,16 +86,74 @@ def test_past_months_are_read_from_what_was_kept_and_this_month_is_counted(deman
         by_month[cell.month] = by_month.get(cell.month, 0) + cell.sent
     assert by_month[last_month] == 900 * ServiceCategory.objects.count() * Region.objects.count()
     assert by_month[month_start()] == 3 + 1 + 3 + 2
-    # What was kept, then this month alone counted.
-    assert len(queries) == 2
-    assert "generate_series" in queries[1]["sql"]
+    # What was kept (the past months, this month's capacity), then this month's referrals.
+    assert len(queries) == 3
+    assert "generate_series" in queries[2]["sql"]
+    assert "counted_capacity" not in queries[2]["sql"].split("capacity AS (")[-1].split(")")[0]
+
+
+def _cells_of(month, cells):
+    return {(cell.category_id, cell.region_id): cell for cell in cells if cell.month == month}
+
+
+def test_this_months_capacity_is_read_from_what_was_kept_and_its_referrals_counted(demand):
+    counted = utilisation.utilisation_history(MONTHS)
+    utilisation.keep_demand_months()
+    accommodation = ServiceCategory.objects.get(slug="accommodation")
+    manchester = Region.objects.get(code="L")
+    DemandMonth.objects.filter(in_progress=True, category=accommodation, region=manchester).update(
+        capacity=77.5, sent=900
+    )
+    sent_referrals(demand["local"], 2)  # this month, after the run
+
+    this_month = _cells_of(month_start(), utilisation.utilisation_history(MONTHS))
+    before = _cells_of(month_start(), counted)
+
+    cell = this_month[(accommodation.pk, manchester.pk)]
+    assert cell.capacity == 77.5
+    assert cell.sent == before[(accommodation.pk, manchester.pk)].sent + 2
+    assert before[(accommodation.pk, manchester.pk)].capacity != 77.5
+    others = [key for key in this_month if key != (accommodation.pk, manchester.pk)]
+    assert [this_month[key].capacity for key in others] == [before[key].capacity for key in others]
+
+
+def _capacity_changed(demand):
+    from providers.services import service_update
+
+    service = demand["spanning"]  # not funded: its own capacity counts
+    admin = UserFactory(role=Role.PROVIDER_ADMIN, organisation=service.organisation)
+    service_update(service=service, by=admin, data={"monthly_capacity": 40})
+
+
+def _covers_another_pdu(demand):
+    demand["local"].pdus.add(Pdu.objects.filter(region__code="A").first())
+
+
+def _agreement_let(demand):
+    funding_agreement(demand["spanning"], 5, by=UserFactory(role=Role.COMMISSIONER))
+
+
+@pytest.mark.parametrize("change", [_capacity_changed, _covers_another_pdu, _agreement_let])
+def test_a_change_to_what_capacity_is_counted_from_drops_this_months_kept_capacity(demand, change):
+    utilisation.keep_demand_months()
+    kept = _cells_of(month_start(), utilisation.utilisation_history(MONTHS))
+
+    with transaction.atomic():
+        change(demand)
+
+    assert not DemandMonth.objects.filter(in_progress=True).exists()
+    assert DemandMonth.objects.filter(in_progress=False).count() > 0
+    after = utilisation.utilisation_history(MONTHS)
+    assert _cells_of(month_start(), after) != kept
+    utilisation.keep_demand_months()
+    assert utilisation.utilisation_history(MONTHS) == after
 
 
 def test_a_stale_keep_is_counted_again(demand, settings):
     counted = utilisation.utilisation_history(MONTHS)
     utilisation.keep_demand_months()
     stale = timezone.now() - timedelta(minutes=settings.CAPACITY_DEMAND_KEPT_MINUTES + 1)
-    DemandMonth.objects.update(sent=900, kept_at=stale)
+    DemandMonth.objects.update(sent=900, capacity=999, kept_at=stale)
 
     assert utilisation.utilisation_history(MONTHS) == counted
 
@@ -99,7 +163,8 @@ def test_a_month_not_yet_kept_is_counted(demand):
     counted = utilisation.utilisation_history(MONTHS)
     utilisation.keep_demand_months(today=add_months(month_start(), -1))
     last_month = add_months(month_start(), -1)
-    assert not DemandMonth.objects.filter(month=last_month).exists()
+    # Kept while it was in progress: its capacity then, never its referrals as a month's.
+    assert not DemandMonth.objects.filter(month=last_month, in_progress=False).exists()
     DemandMonth.objects.update(sent=0)  # so that a kept month read shows
 
     cells = utilisation.utilisation_history(MONTHS)
@@ -162,7 +227,7 @@ def test_two_keeps_at_once_wait_for_each_other_rather_than_clash(committed_db):
     for thread in threads:
         thread.join(timeout=60)
 
-    cells = 12 * ServiceCategory.objects.count() * Region.objects.count()
+    cells = 13 * ServiceCategory.objects.count() * Region.objects.count()
     assert waited, "the second keep did not wait for the first"
     assert outcomes == {"first": cells, "second": cells}
     assert DemandMonth.objects.count() == cells

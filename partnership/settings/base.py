@@ -556,9 +556,10 @@ CAPACITY_FORECAST_AFTER_FRACTION = env.float("CAPACITY_FORECAST_AFTER_FRACTION",
 CAPACITY_UNDER_USED_PERCENT = env.int("CAPACITY_UNDER_USED_PERCENT", default=50)
 CAPACITY_UNDER_USED_AFTER_FRACTION = env.float("CAPACITY_UNDER_USED_AFTER_FRACTION", default=1 / 3)
 CAPACITY_LONG_WAIT_DAYS = env.int("CAPACITY_LONG_WAIT_DAYS", default=28)
-# The months before this one that the monitoring run keeps counted for the demand view
-# (capacity.models.DemandMonth) are read from what it kept only while the count is this many
-# minutes old at most; older, they are counted again (the run is every 15 minutes).
+# The months before this one, and this month's capacity, that the monitoring run keeps
+# counted for the demand view (capacity.models.DemandMonth) are read from what it kept only
+# while the count is this many minutes old at most; older, they are counted again (the run
+# is every 15 minutes).
 CAPACITY_DEMAND_KEPT_MINUTES = env.int("CAPACITY_DEMAND_KEPT_MINUTES", default=60)
 AGREEMENT_BREAK_CLAUSE_WARNING_DAYS = env.int("AGREEMENT_BREAK_CLAUSE_WARNING_DAYS", default=90)
 AGREEMENT_END_WARNING_MONTHS = env.int("AGREEMENT_END_WARNING_MONTHS", default=6)
