@@ -39,6 +39,12 @@ ALTER ROLE :"app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPA
 -- on the roles, so it holds through a pooler that refuses startup options.
 ALTER ROLE :"owner" SET jit = off;
 ALTER ROLE :"app" SET jit = off;
+-- An index read costs the planner little more than a sequential one, as on SSDs with the
+-- working set in memory (DATABASE_RANDOM_PAGE_COST in the settings, the same value): at
+-- Postgres's default of 4, for spinning disks, it read every service to find a PDU's few
+-- hundred.
+ALTER ROLE :"owner" SET random_page_cost = 1.1;
+ALTER ROLE :"app" SET random_page_cost = 1.1;
 SELECT format('REVOKE %I FROM %I', :'owner', :'app')
 WHERE pg_has_role(:'app', :'owner', 'MEMBER') \gexec
 SELECT format('ALTER ROLE %I PASSWORD %L', :'owner', :'owner_password')

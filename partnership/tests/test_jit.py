@@ -1,6 +1,7 @@
 """The portal's sessions never JIT-compile a statement: Postgres compiles one whose estimated
 cost passes jit_above_cost, and the estimates of the portal's set-based statements pass it
-while they run in milliseconds, a second of compiling each time."""
+while they run in milliseconds, a second of compiling each time. And they plan for storage
+where an index read costs little more than a sequential one (`random_page_cost`)."""
 
 import pytest
 from django.db import connection
@@ -29,11 +30,18 @@ def test_the_portals_connection_has_jit_off(db):
     assert "JIT" not in plan
 
 
+def test_the_portals_connection_plans_index_reads_as_cheap(db, settings):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert float(cursor.fetchone()[0]) == settings.DATABASE_RANDOM_PAGE_COST == 1.1
+
+
 @pytest.mark.parametrize(
     ("environment", "option"),
     [
-        ({}, "-c jit=off"),
-        ({"DATABASE_JIT": "true"}, None),
+        ({}, "-c jit=off -c random_page_cost=1.1"),
+        ({"DATABASE_JIT": "true"}, "-c random_page_cost=1.1"),
+        ({"DATABASE_RANDOM_PAGE_COST": "2"}, "-c jit=off -c random_page_cost=2.0"),
         # PgBouncer refuses startup options; the roles carry the setting (db_roles.sql).
         ({"DATABASE_POOL_MODE": "transaction"}, None),
     ],

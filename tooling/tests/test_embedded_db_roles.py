@@ -33,7 +33,8 @@ def test_db_roles_embedded_roles_sign_in_with_their_passwords_only(embedded):
             assert cursor.fetchone() == (role, "")
             # Set on the role itself, so it holds whatever the client sends at start-up.
             cursor.execute("SELECT rolconfig FROM pg_roles WHERE rolname = current_user")
-            assert "jit=off" in cursor.fetchone()[0]
+            config_set = cursor.fetchone()[0]
+            assert "jit=off" in config_set and "random_page_cost=1.1" in config_set
         for password in ("", "not-the-password"):
             with pytest.raises(psycopg2.OperationalError, match="password"):
                 psycopg2.connect(**connect_params({**config, "PASSWORD": password}))
