@@ -1,5 +1,7 @@
 """GOV.UK form rendering and the shared forms (sign in, API tokens)."""
 
+import html
+
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
@@ -8,7 +10,6 @@ from django.forms.renderers import TemplatesSetting
 from django.forms.utils import flatatt
 from django.http import Http404
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from partnership.errors import DomainError, InvalidInput, NotPermitted
@@ -279,6 +280,7 @@ class GovukSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         final["name"] = name
         chosen = set(self.format_value(value))
+        escape = html.escape
         marked: list[str] = []  # a single select marks its first match only, as Django's
 
         def option(option_value, label) -> str:
@@ -287,13 +289,15 @@ class GovukSelect(forms.Select):
             if selected:
                 marked.append(text)
             flag = " selected" if selected else ""
-            return f'<option value="{escape(text)}"{flag}>{escape(label)}</option>'
+            # The standard library's escape, as Django's own does, without its lazy-string
+            # wrapper: a call per option of a thousand.
+            return f'<option value="{escape(text)}"{flag}>{escape(str(label))}</option>'
 
         parts = []
         for option_value, label in self.choices:
             if isinstance(label, (list, tuple)):
                 inner = "".join(option(value, text) for value, text in label)
-                parts.append(f'<optgroup label="{escape(option_value)}">{inner}</optgroup>')
+                parts.append(f'<optgroup label="{escape(str(option_value))}">{inner}</optgroup>')
             else:
                 parts.append(option(option_value, label))
         # Every value, label and attribute above is escaped.

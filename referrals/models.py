@@ -244,11 +244,15 @@ class Referral(models.Model):
             ),
             # A work list's search by name (`selectors.referral_search_q`, first or last
             # name starting with a word) within a provider's or a PDU's referrals: without
-            # them a search read every referral of a busy provider.
+            # them a search read every referral of a busy provider. The status within the
+            # index narrows each tab's matches there: without it, the planner ANDed the
+            # matches with every open referral in the country (the one-open-referral
+            # constraint's index), a cost growing with the country's referrals.
             *(
                 models.Index(
                     F(scope),
                     OpClass(Upper(name), name="text_pattern_ops"),
+                    F("status"),
                     name=f"referral_{label}_{name}",
                 )
                 for scope, label in (("organisation", "provider"), ("pdu", "pdu"))
