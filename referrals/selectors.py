@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -176,21 +177,44 @@ class ReferralRows:
 
 
 @functools.cache
-def _rows_statement(column: str, drafts: bool, in_status: bool) -> PreparedStatement:
-    """The page statement for a scope's column, with or without drafts and a status.
+def _rows_statement(
+    column: str, drafts: bool, in_status: bool, one: bool = False
+) -> PreparedStatement:
+    """The page statement for a scope's column, with or without drafts and a status, or
+    for `one` referral by its public id.
 
     Names come from the model and the scope, and the draft exclusion is written in so that
     the provider's partial index applies; every other value is a parameter."""
     conditions = (
-        f"AND (r.status <> '{Status.DRAFT}' OR r.anonymised_at IS NULL) "
-        if drafts
-        else f"AND r.status <> '{Status.DRAFT}' "
-    ) + ("AND r.status = %s" if in_status else "")
+        (
+            f"AND (r.status <> '{Status.DRAFT}' OR r.anonymised_at IS NULL) "
+            if drafts
+            else f"AND r.status <> '{Status.DRAFT}' "
+        )
+        + ("AND r.status = %s " if in_status else "")
+        + ("AND r.public_id = %s" if one else "")
+    )
     return PreparedStatement(
         _ROWS_SQL.format(
             columns=_ROWS_COLUMNS, column=column, conditions=conditions, **_RELATED_TABLES
         )
     )
+
+
+def referral_row_visible_to(*, user: User, public_id) -> dict | None:
+    """One referral `referral_scope_for` lets the user see, as the list's rows hold it (see
+    `ReferralRows`), or None: the API's detail in one prepared statement, where the
+    queryset's six joins took longer to plan than to run."""
+    scope = referral_scope_for(user=user)
+    try:
+        public_id = uuid.UUID(str(public_id))
+    except ValueError:  # no referral has an id that is not one
+        return None
+    if scope is None:
+        return None
+    statement = _rows_statement(scope.column, scope.drafts, False, one=True)
+    found = statement.fetchone([scope.value, str(public_id), 1, 0])
+    return None if found is None else dict(zip(_ROW_NAMES, found, strict=True))
 
 
 def referral_rows_visible_to(*, user: User, status: str | None = None) -> ReferralRows:

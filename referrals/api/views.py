@@ -9,10 +9,8 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -68,15 +66,8 @@ class ReferralViewSet(
         return api_settings.DEFAULT_FILTER_BACKENDS if self.action == "list" else []
 
     def scoped_queryset(self, user):
-        # The desired outcomes' ids come in the same query, in their usual order.
-        outcome_ids = ArraySubquery(
-            Referral.desired_outcomes.through.objects.filter(referral=OuterRef("pk"))
-            .order_by("desiredoutcome__category", "desiredoutcome__position")
-            .values("desiredoutcome_id")
-        )
-        return selectors.referral_list_visible_to(user=user).annotate(
-            desired_outcome_ids=outcome_ids
-        )
+        # What a change acts on; what is answered is read afresh as a row (`_representation`).
+        return selectors.referral_list_visible_to(user=user)
 
     @extend_schema(
         parameters=[
@@ -107,11 +98,16 @@ class ReferralViewSet(
             [serializers.referral_representation(row) for row in page]
         )
 
-    def _representation(self, referral: Referral) -> dict:
-        referral = self.scoped_queryset(self.request.user).get(pk=referral.pk)
-        return serializers.ReferralSerializer(referral).data
+    def _representation(self, referral: Referral | str) -> dict:
+        """The referral (or the one with this public id) as the user may now see it, read
+        afresh through the list's scope (`selectors.referral_row_visible_to`)."""
+        public_id = referral if isinstance(referral, str) else referral.public_id
+        row = selectors.referral_row_visible_to(user=self.request.user, public_id=public_id)
+        if row is None:
+            raise NotFound
+        return serializers.referral_representation(row)
 
-    def _out(self, referral: Referral, code: int = status.HTTP_200_OK) -> Response:
+    def _out(self, referral: Referral | str, code: int = status.HTTP_200_OK) -> Response:
         data = self._representation(referral)
         return Response(data, status=code, headers={"ETag": etag_of(data)})
 
@@ -130,7 +126,7 @@ class ReferralViewSet(
     )
     def retrieve(self, request, public_id=None):
         """A referral you may see, with its `ETag` (send it as `If-Match` when you change it)."""
-        return self._out(self.get_object())
+        return self._out(public_id)
 
     @extend_schema(
         summary="Start a draft referral",
