@@ -15,9 +15,12 @@ import itertools
 import json
 import os
 import random
+import time
 from pathlib import Path
 
 from locust import FastHttpUser, between, events, task
+
+from tooling.load.figures import PAST_START_SECONDS, past_start
 
 ACCOUNTS = json.loads(Path(os.environ["LOAD_ACCOUNTS"]).read_text(encoding="utf-8"))
 RECORD_PATH = os.environ["LOAD_RECORD"]
@@ -64,6 +67,9 @@ RISK = {
 # What the runner checks against the database afterwards.
 sent: list[dict] = []
 accepted: list[str] = []
+# Each request's start, journey, time (ms) and whether it failed: the figures past the
+# start (`tooling.load.figures`).
+timings: list[tuple[float, str, float, bool]] = []
 
 
 def _figures(entry) -> dict:
@@ -87,10 +93,18 @@ def write_record(environment, **kwargs):
         "overall": {**_figures(stats.total), "name": "all journeys"},
         "failures": [error.to_dict() for error in stats.errors.values()],
         "exceptions": sum(e["count"] for e in environment.runner.exceptions.values()),
+        "past_start": past_start(timings, PAST_START_SECONDS),
         "sent": sent,
         "accepted": accepted,
     }
     Path(RECORD_PATH).write_text(json.dumps(record), encoding="utf-8")
+
+
+@events.request.add_listener
+def time_request(name, response_time, exception=None, **kwargs):
+    timings.append(
+        (time.monotonic() - response_time / 1000, name, response_time, exception is not None)
+    )
 
 
 def _headers(token: str) -> dict[str, str]:

@@ -95,6 +95,10 @@ class LoadResult:
     problems: list[str] = field(default_factory=list)
     ramp: list[dict] = field(default_factory=list)
     capacity: dict | None = None
+    # The same figures for the requests begun once the start's burst had passed
+    # (`tooling.load.figures`): the journeys, then all of them.
+    past_start: list[Figures] = field(default_factory=list)
+    past_start_seconds: float = 0.0
 
     @property
     def errors(self) -> int:
@@ -499,12 +503,23 @@ def run(options: LoadOptions, say: Callable[[str], None]) -> LoadResult:
             **referrals,
             ramp=steps,
             capacity=ramp_capacity(steps),
+            **_past_start(record),
         )
         result.problems = problems(result, options)
         if result.errors:
             say(failures(record, workdir, servers))
     say(report(result, options))
     return result
+
+
+def _past_start(record: dict) -> dict:
+    past = record.get("past_start")
+    if not past:
+        return {}
+    return {
+        "past_start": [Figures(**figures) for figures in [*past["journeys"], past["overall"]]],
+        "past_start_seconds": past["seconds"],
+    }
 
 
 def _ramp(options: LoadOptions, say, *, port: int, accounts: dict, workdir: Path) -> list[dict]:
@@ -581,6 +596,17 @@ def report(result: LoadResult, options: LoadOptions) -> str:
             f"{figures.name:<24}{figures.requests:>9}{figures.errors:>8}"
             f"{figures.requests_per_second:>8.1f}{ms(figures.p50_ms):>8}{ms(figures.p95_ms):>8}"
         )
+    if result.past_start:
+        lines += [
+            "",
+            f"past the start (requests begun {result.past_start_seconds:g} s or more after the "
+            "first, once every user has arrived and sent a first referral at the same moment):",
+        ]
+        for figures in result.past_start:
+            lines.append(
+                f"{figures.name:<24}{figures.requests:>9}{figures.errors:>8}"
+                f"{figures.requests_per_second:>8.1f}{ms(figures.p50_ms):>8}{ms(figures.p95_ms):>8}"
+            )
     lines += [
         "",
         f"errors: {result.errors} ({result.overall.errors} failed requests, "

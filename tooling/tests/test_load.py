@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from partnership.models import ApiToken
 from referrals.models import Referral, Status
 from referrals.tests.factories import referral_in
-from tooling.load import runner
+from tooling.load import figures, runner
 from tooling.load.command import Command as LoadCommand
 from tooling.load.runner import check_referrals, database_url, redis_urls
 
@@ -59,6 +59,42 @@ def test_the_load_command_prints_its_figures_and_keeps_every_referral(committed_
     for expected in ("all journeys", "req/s", "p50 ms", "p95 ms", "lost: 0", "result: passed"):
         assert expected in printed
     assert figures["ramp"] == [] and figures["capacity"] is None
+    # The same figures for what came after the start's burst: fewer requests, as printed.
+    past = {journey["name"]: journey for journey in figures["past_start"]}
+    assert figures["past_start_seconds"] == 2.0
+    assert past["all journeys"]["requests"] < overall["requests"]
+    assert "past the start" in printed
+
+
+def test_the_figures_past_the_start_leave_out_what_began_in_its_first_seconds():
+    timings = [
+        # The start: every practitioner sends at once, each waiting on the others.
+        *[(100.0 + index / 100, "send referral", 300.0 + index, False) for index in range(10)],
+        (101.9, "search directory", 500.0, True),
+        # Past it.
+        *[(102.0 + index, "send referral", 20.0 + index, False) for index in range(20)],
+        (103.0, "search directory", 10.0, False),
+        (104.0, "search directory", 12.0, True),
+    ]
+
+    past = figures.past_start(timings, 2.0)
+
+    journeys = {journey["name"]: journey for journey in past["journeys"]}
+    assert journeys["send referral"]["requests"] == 20
+    assert journeys["send referral"]["p50_ms"] == 29.0  # the 10th of 20 to 39
+    assert journeys["send referral"]["p95_ms"] == 38.0  # the 19th
+    assert journeys["search directory"] == {
+        "name": "search directory",
+        "requests": 2,
+        "errors": 1,
+        "requests_per_second": journeys["search directory"]["requests_per_second"],
+        "p50_ms": 10.0,
+        "p95_ms": 12.0,
+    }
+    assert past["overall"]["requests"] == 22 and past["overall"]["errors"] == 1
+    # Over the 20 s from the end of the start to the last answer.
+    assert past["overall"]["requests_per_second"] == round(22 / (121.039 - 100.0 - 2.0), 1)
+    assert figures.past_start([], 2.0)["overall"]["requests"] == 0
 
 
 def test_the_ramp_runs_each_number_of_users_until_p95_passes_200_ms(tmp_path):
