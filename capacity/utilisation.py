@@ -628,7 +628,6 @@ def utilisation_history(
 def _kept_months(wanted: list[date], region_ids, category_ids) -> dict[date, list[DemandCell]]:
     """The cells of the wanted months the monitoring run kept, fresh and before this month,
     by month, in the order the counting statement gives them."""
-
     rows = _fresh_cells(region_ids, category_ids).filter(
         month__in=[month for month in wanted if month < month_start()], in_progress=False
     )
