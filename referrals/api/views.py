@@ -9,8 +9,10 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import OuterRef
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -66,8 +68,18 @@ class ReferralViewSet(
         return api_settings.DEFAULT_FILTER_BACKENDS if self.action == "list" else []
 
     def scoped_queryset(self, user):
-        # What a change acts on; what is answered is read afresh as a row (`_representation`).
-        return selectors.referral_list_visible_to(user=user)
+        referrals = selectors.referral_list_visible_to(user=user)
+        if self.action != "list":
+            # What a change acts on; its answer is read afresh as a row (`_representation`).
+            return referrals
+        # The change feed's pages are objects: the desired outcomes' ids come in the same
+        # query, in their usual order.
+        outcome_ids = ArraySubquery(
+            Referral.desired_outcomes.through.objects.filter(referral=OuterRef("pk"))
+            .order_by("desiredoutcome__category", "desiredoutcome__position")
+            .values("desiredoutcome_id")
+        )
+        return referrals.annotate(desired_outcome_ids=outcome_ids)
 
     @extend_schema(
         parameters=[
