@@ -7,6 +7,15 @@ from partnership.models import Role
 from partnership.tests.factories import UserFactory
 
 
+@pytest.fixture(autouse=True)
+def _cache_emptied():
+    """Each test starts with an empty cache: what one test kept (reference data, counts)
+    was read from rows its rollback removed."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

@@ -52,7 +52,7 @@ class ServiceFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset):
         """Everything goes through the directory's own search, scoped to the user."""
-        filters = directory_filters(self.form.cleaned_data)
+        filters = directory_filters(_row_keys(self.form.cleaned_data))
         # Reads search everything the user may see; writes only what they may edit.
         base = None if self.request.method in SAFE_METHODS else queryset
         results = selectors.service_search(user=self.request.user, filters=filters, base=base)
@@ -62,14 +62,15 @@ class ServiceFilter(django_filters.FilterSet):
 
 
 def directory_filters(data: dict) -> selectors.DirectoryFilters:
-    """The directory's filters from the API's cleaned parameters: the API shows paused and
-    closed services too (closed only ever the user's own organisation's)."""
+    """The directory's filters from the API's cleaned parameters (a category, PDU or region
+    by its key): the API shows paused and closed services too (closed only ever the user's
+    own organisation's)."""
     age = data.get("age")
     return selectors.DirectoryFilters(
         q=data.get("q") or "",
-        category=data["category"].slug if data.get("category") else "",
-        pdu=data["pdu"].pk if data.get("pdu") else None,
-        region=data["region"].code if data.get("region") else "",
+        category=data.get("category") or "",
+        pdu=data.get("pdu"),
+        region=data.get("region") or "",
         sex=data.get("sex") or "",
         age=int(age) if age is not None else None,
         setting=data.get("setting") or "",
@@ -80,21 +81,51 @@ def directory_filters(data: dict) -> selectors.DirectoryFilters:
     )
 
 
-def service_list_parameters(query_params) -> dict:
+# The parameters that name a row, each by the key the directory filters by.
+_ROW_KEYS = {"category": "slug", "pdu": "pk", "region": "code"}
+_PDU_ID_MAX = 2**31 - 1  # a PositiveIntegerField
+
+
+def service_list_parameters(query_params, *, look_up: bool) -> dict:
     """The service list's parameters, each cleaned by the filter set's own field (so the
     schema, the choices and the errors are the filter set's) without building a filter set
-    per request. Only the parameters given are cleaned (a PDU or category is looked up)."""
+    per request. Only the parameters given are cleaned.
+
+    A category, PDU or region comes back as its key. With `look_up`, each is looked up, and
+    one that does not exist is the filter set's error; without, a well-formed key is taken
+    as given: a list that finds a service covering a PDU or in a category has shown that it
+    exists, so the list looks them up only when it finds nothing
+    (`providers.api.views.ServiceViewSet.list`)."""
     cleaned, errors = {}, {}
     for name, filter_ in ServiceFilter.base_filters.items():
         if name not in query_params:
             continue
+        value = query_params.get(name)
+        if not look_up and _well_formed_key(name, value):
+            cleaned[name] = int(value) if name == "pdu" else value
+            continue
         try:
-            cleaned[name] = filter_.field.clean(query_params.get(name))
+            cleaned[name] = _row_key(name, filter_.field.clean(value))
         except DjangoValidationError as exc:
             errors[name] = exc.messages
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _well_formed_key(name: str, value: str) -> bool:
+    if name == "pdu":
+        return value.isascii() and value.isdigit() and 0 < int(value) <= _PDU_ID_MAX
+    return name in _ROW_KEYS and value != ""
+
+
+def _row_key(name: str, value):
+    """A cleaned parameter, a category, PDU or region given by its key."""
+    return getattr(value, _ROW_KEYS[name]) if name in _ROW_KEYS and value else value
+
+
+def _row_keys(cleaned: dict) -> dict:
+    return {name: _row_key(name, value) for name, value in cleaned.items()}
 
 
 class OrganisationFilter(django_filters.FilterSet):

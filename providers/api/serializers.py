@@ -2,7 +2,8 @@
 
 from dataclasses import dataclass, field
 
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -165,9 +166,33 @@ class CategoryOptions:
     outcomes: list[dict] = field(default_factory=list)
 
 
+# Categories, their levels and their outcomes are reference data: they change when an admin
+# or the reference loader edits them, and each such save forgets what was kept (providers/apps.py).
+# The timeout bounds what a save made while the cache was unreachable leaves behind.
+CATEGORY_OPTIONS_KEY = "providers:category-options"
+CATEGORY_OPTIONS_SECONDS = 300
+
+
 def category_options() -> dict[int, CategoryOptions]:
-    """Every category's complexity levels and desired outcomes, by category id: read once
-    for a whole response, as rows (three small statements)."""
+    """Every category's complexity levels and desired outcomes, by category id, as the
+    API writes them: kept in the cache, read from the database when it has none."""
+    options = cache.get(CATEGORY_OPTIONS_KEY)
+    if options is None:
+        options = _category_options_read()
+        cache.set(CATEGORY_OPTIONS_KEY, options, CATEGORY_OPTIONS_SECONDS)
+    return options
+
+
+def category_options_forget(**kwargs) -> None:
+    """A category, level or outcome changed: forget the kept options now, for the rest of
+    this transaction, and again once it commits, so that a read that raced the change does
+    not keep what it replaced."""
+    cache.delete(CATEGORY_OPTIONS_KEY)
+    transaction.on_commit(lambda: cache.delete(CATEGORY_OPTIONS_KEY))
+
+
+def _category_options_read() -> dict[int, CategoryOptions]:
+    """The options from the database, as rows (three small statements)."""
     categories = {row["id"]: row for row in ServiceCategory.objects.values("id", "slug", "name")}
     options = {pk: CategoryOptions(slug=row["slug"]) for pk, row in categories.items()}
     level_names = dict(ComplexityLevel.Level.choices)

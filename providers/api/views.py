@@ -6,12 +6,14 @@ through the API's exception handler (`partnership.api.exceptions.as_api_exceptio
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from partnership.api.pagination import counted_in_rows
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import Pdu, User
+from partnership.prepared import statements_prepared
 from providers import rules, selectors, services
 from providers.api import serializers
 from providers.filters import (
@@ -116,7 +118,7 @@ class ServiceViewSet(
     def list(self, request, *args, **kwargs):
         # Rows, not objects, and the filter set's fields rather than a filter set per request
         # (the filter set still describes the parameters in the schema).
-        parameters = service_list_parameters(request.query_params)
+        parameters = service_list_parameters(request.query_params, look_up=False)
         filters = directory_filters(parameters)
         services = selectors.service_search(user=request.user, filters=filters)
         if parameters.get("status"):
@@ -125,7 +127,16 @@ class ServiceViewSet(
         if filters.q.strip():
             # Ranked: every match is read to order them, so counting them there is free.
             rows = counted_in_rows(rows)
-        page = self.paginate_queryset(rows)
+        # Nothing found: an unknown category, PDU or region is a 400, not an empty list.
+        try:
+            # A search's statement takes longer to plan than to run.
+            with statements_prepared():
+                page = self.paginate_queryset(rows)
+        except NotFound:
+            service_list_parameters(request.query_params, look_up=True)
+            raise
+        if not page:
+            service_list_parameters(request.query_params, look_up=True)
         return self.get_paginated_response(serializers.service_representations(page))
 
     def get_serializer_class(self):

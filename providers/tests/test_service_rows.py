@@ -5,10 +5,11 @@ order, with the filter set's errors."""
 import json
 
 import pytest
+from django.core.cache import cache
 from django.db.models import Prefetch
 from rest_framework.test import APIRequestFactory
 
-from partnership.models import Pdu, Role
+from partnership.models import Pdu, Role, ServiceCategory
 from partnership.tests.factories import UserFactory, issue_token
 from providers import selectors
 from providers.api.serializers import ServiceSerializer
@@ -95,7 +96,15 @@ def test_a_pdu_filter_is_the_serializers_answer(client, directory):
     [
         ({"category": "gardening"}, "category"),
         ({"pdu": "999999"}, "pdu"),
+        ({"pdu": "0"}, "pdu"),
+        ({"pdu": "-3"}, "pdu"),
+        ({"pdu": "abc"}, "pdu"),
+        ({"pdu": "²"}, "pdu"),
+        ({"pdu": "9" * 30}, "pdu"),
         ({"region": "ZZ"}, "region"),
+        ({"category": "gardening", "q": "support"}, "category"),
+        ({"category": "gardening", "page": "2"}, "category"),
+        ({"region": "ZZ", "page": "abc"}, "region"),
         ({"age": "old"}, "age"),
         ({"status": "asleep"}, "status"),
         ({"sex": "x"}, "sex"),
@@ -108,3 +117,58 @@ def test_a_bad_filter_is_the_filter_sets_400(client, directory, params, field):
     form = ServiceFilter(params, queryset=Service.objects.none()).form
     assert not form.is_valid()
     assert errors[field] == form.errors[field]
+
+
+def test_a_known_pdu_that_no_service_covers_is_an_empty_list(client, directory):
+    """The unknown are refused only when a list finds nothing; a PDU that exists but that
+    no service covers is an empty list, not an error."""
+    uncovered = Pdu.objects.exclude(services__isnull=False).first()
+    response = client.get(
+        "/api/v1/services/", {"pdu": uncovered.pk, "category": "mentoring"}, **auth(UserFactory())
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 0
+
+
+def test_the_list_reads_no_category_pdu_or_region_when_it_finds_services(
+    client, directory, django_assert_num_queries
+):
+    """Services found covering a PDU, in a category and region prove that they exist: the
+    list does not look them up as well. Two statements: the token and the list (the
+    category options are kept in the cache)."""
+    headers = auth(UserFactory())
+    params = {"pdu": Pdu.objects.get(name="Bolton").pk, "category": "accommodation", "region": "L"}
+    first = client.get("/api/v1/services/", params, **headers).json()
+    assert first["count"] == 2
+    with django_assert_num_queries(2):
+        assert client.get("/api/v1/services/", params, **headers).json() == first
+
+
+def _rename_category(category):
+    category.name = "Somewhere to live"
+    category.save()
+
+
+def _reword_outcome(category):
+    outcome = category.desired_outcomes.first()
+    outcome.description = "Settled in a home of their own"
+    outcome.save()
+
+
+def _drop_level(category):
+    category.complexity_levels.first().delete()
+
+
+@pytest.mark.parametrize("change", [_rename_category, _reword_outcome, _drop_level])
+def test_the_next_list_shows_a_changed_category(client, directory, change):
+    """The categories' levels and outcomes are kept between responses; a change to any of
+    them is in the very next one."""
+    user = UserFactory(role=Role.PRACTITIONER)
+    headers = auth(user)
+    params = {"category": "accommodation", "page_size": 100}
+    before = client.get("/api/v1/services/", params, **headers).json()["results"]
+    change(ServiceCategory.objects.get(slug="accommodation"))
+    after = client.get("/api/v1/services/", params, **headers).json()["results"]
+    assert after != before
+    cache.clear()  # the serializer reads the options afresh
+    assert after == _generic(user, params)
