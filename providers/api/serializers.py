@@ -1,5 +1,6 @@
 """Input and output serializers of organisations and services."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -138,21 +139,23 @@ class ServiceSerializer(CheckedModelSerializer):
     def get_organisation(self, service: Service) -> dict:
         return {"id": service.organisation_id, "name": service.organisation.name}
 
-    def _options(self) -> dict:
+    def _options(self, service: Service) -> dict:
         """Every category's levels and outcomes, read once for the whole response."""
         root = self.parent if isinstance(self.parent, serializers.ListSerializer) else self
-        if not hasattr(root, "_category_options"):
-            root._category_options = category_options()
-        return root._category_options
+        ids = [category.pk for category in service.categories.all()]
+        held = getattr(root, "_category_options", {})
+        if not held or any(pk not in held for pk in ids):
+            root._category_options = held = category_options(ids)
+        return held
 
     @extend_schema_field(ServiceOptionSerializer(many=True))
     def get_complexity_levels(self, service: Service) -> list[dict]:
-        options = self._options()
+        options = self._options(service)
         return [level for c in service.categories.all() for level in options[c.pk].levels]
 
     @extend_schema_field(ServiceOptionSerializer(many=True))
     def get_desired_outcomes(self, service: Service) -> list[dict]:
-        options = self._options()
+        options = self._options(service)
         return [outcome for c in service.categories.all() for outcome in options[c.pk].outcomes]
 
 
@@ -173,11 +176,12 @@ CATEGORY_OPTIONS_KEY = "providers:category-options"
 CATEGORY_OPTIONS_SECONDS = 300
 
 
-def category_options() -> dict[int, CategoryOptions]:
+def category_options(ids: Iterable[int] = ()) -> dict[int, CategoryOptions]:
     """Every category's complexity levels and desired outcomes, by category id, as the
-    API writes them: kept in the cache, read from the database when it has none."""
+    API writes them: kept in the cache, and read from the database when it has none or
+    lacks one of the `ids` asked for (a category added as they were kept)."""
     options = cache.get(CATEGORY_OPTIONS_KEY)
-    if options is None:
+    if options is None or any(pk not in options for pk in ids):
         options = _category_options_read()
         cache.set(CATEGORY_OPTIONS_KEY, options, CATEGORY_OPTIONS_SECONDS)
     return options
@@ -229,7 +233,7 @@ def service_representations(rows: list[dict]) -> list[dict]:
     `ServiceSerializer`'s output (tested)."""
     if not rows:
         return []
-    options = category_options()
+    options = category_options(pk for row in rows for pk in row["category_ids"])
     zone = timezone.get_current_timezone()
     return [_service_representation(row, options, zone) for row in rows]
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIRequestFactory
 from partnership.models import Pdu, Role, ServiceCategory
 from partnership.tests.factories import UserFactory, issue_token
 from providers import selectors
-from providers.api.serializers import ServiceSerializer
+from providers.api.serializers import CATEGORY_OPTIONS_KEY, ServiceSerializer
 from providers.filters import ServiceFilter
 from providers.models import Service
 from providers.tests.factories import OrganisationFactory, make_service
@@ -172,3 +172,26 @@ def test_the_next_list_shows_a_changed_category(client, directory, change):
     assert after != before
     cache.clear()  # the serializer reads the options afresh
     assert after == _generic(user, params)
+
+
+def test_a_category_newer_than_the_kept_options_is_read_afresh(client, directory):
+    """Options kept just before a category was added (a read that raced its save) lack it:
+    a service in it is still answered, with the category's levels and outcomes."""
+    headers = auth(UserFactory(role=Role.PRACTITIONER))
+    client.get("/api/v1/services/", **headers)
+    kept = cache.get(CATEGORY_OPTIONS_KEY)
+    category = ServiceCategory.objects.create(slug="gardening", name="Gardening", description="")
+    category.desired_outcomes.create(description="Grows their own food", position=1)
+    make_service("Allotments", slugs=("gardening",))
+    for path in ("/api/v1/services/?category=gardening", "/api/v1/services/?q=allotments"):
+        cache.set(CATEGORY_OPTIONS_KEY, kept)  # as if a read racing the save had kept them
+        response = client.get(path, **headers)
+        assert response.status_code == 200
+        [service] = response.json()["results"]
+        assert [outcome["name"] for outcome in service["desired_outcomes"]] == [
+            "Grows their own food"
+        ]
+    cache.set(CATEGORY_OPTIONS_KEY, kept)
+    detail = client.get(f"/api/v1/services/{service['id']}/", **headers)
+    assert detail.status_code == 200
+    assert detail.json()["desired_outcomes"] == service["desired_outcomes"]
