@@ -108,6 +108,8 @@ def service_list_parameters(query_params, *, look_up: bool) -> dict:
             cleaned[name] = _row_key(name, filter_.field.clean(value))
         except DjangoValidationError as exc:
             errors[name] = exc.messages
+    if errors and not look_up:
+        return service_list_parameters(query_params, look_up=True)  # every error at once
     if errors:
         raise ValidationError(errors)
     return cleaned

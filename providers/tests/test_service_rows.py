@@ -119,6 +119,15 @@ def test_a_bad_filter_is_the_filter_sets_400(client, directory, params, field):
     assert errors[field] == form.errors[field]
 
 
+def test_every_bad_filter_is_named_at_once(client, directory):
+    params = {"pdu": "999999", "category": "gardening", "age": "old"}
+    response = client.get("/api/v1/services/", params, **auth(UserFactory()))
+    assert response.status_code == 400
+    form = ServiceFilter(params, queryset=Service.objects.none()).form
+    assert not form.is_valid()
+    assert response.json()["errors"] == form.errors
+
+
 def test_a_known_pdu_that_no_service_covers_is_an_empty_list(client, directory):
     """The unknown are refused only when a list finds nothing; a PDU that exists but that
     no service covers is an empty list, not an error."""
