@@ -5,16 +5,14 @@ transaction mode."""
 import os
 import subprocess
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from partnership import prepared
-from partnership.models import Role, User
-from partnership.prepared import PreparedStatement, statements_prepared
+from partnership.models import Role
+from partnership.prepared import PreparedStatement
 from partnership.tests.factories import UserFactory, issue_token
 from providers.tests.factories import make_service
 from referrals.models import Status
@@ -204,121 +202,3 @@ def test_an_unknown_pool_mode_is_refused():
     completed = settings_in_subprocess("settings.DEBUG", DATABASE_POOL_MODE="statement")
     assert completed.returncode != 0
     assert "DATABASE_POOL_MODE is session or transaction" in completed.stderr
-
-
-# The ORM's statements, prepared within `statements_prepared` ----------------------------
-
-
-@contextmanager
-def sent():
-    """What reaches the database within it (inside `statements_prepared`, which wraps
-    the statements sent before it): the first word of each statement."""
-    words: list[str] = []
-
-    def record(execute, sql, params, many, context):
-        words.append(sql.split()[0].upper())
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(record):
-        yield words
-
-
-def _user_named(pk: int) -> list[str]:
-    return list(User.objects.filter(pk=pk).values_list("email", flat=True))
-
-
-@pytest.mark.django_db(transaction=True)
-def test_what_the_orm_sends_within_it_is_prepared_once_then_only_executed():
-    user = UserFactory()
-    with statements_prepared(), sent() as first:
-        assert _user_named(user.pk) == [user.email]
-    with statements_prepared(), sent() as again:
-        assert _user_named(user.pk) == [user.email]
-    with sent() as outside:
-        assert _user_named(user.pk) == [user.email]
-    assert first == ["PREPARE", "EXECUTE"]
-    assert again == ["EXECUTE"]
-    assert outside == ["SELECT"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_connection_keeps_only_its_most_recently_used_statements(monkeypatch):
-    monkeypatch.setattr(prepared, "KEPT_PER_CONNECTION", 2)
-    connection.close()  # a new session, with nothing prepared
-    texts = ["SELECT %s::int + 1", "SELECT %s::int + 2", "SELECT %s::int + 3"]
-    names = [PreparedStatement(sql).name for sql in texts]
-
-    def add(sql: str, number: int) -> int:
-        with statements_prepared(), connection.cursor() as cursor:
-            cursor.execute(sql, [number])
-            return cursor.fetchone()[0]
-
-    assert [add(sql, number) for number, sql in enumerate(texts)] == [1, 3, 5]
-    assert prepared_names() == {names[1], names[2]}
-    with statements_prepared(), sent() as again, connection.cursor() as cursor:
-        cursor.execute(texts[0], [5])
-        assert cursor.fetchone() == (6,)
-    assert again == ["PREPARE", "DEALLOCATE", "EXECUTE"]
-    assert prepared_names() == {names[0], names[2]}
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_statement_postgres_cannot_prepare_is_sent_as_it_is_from_then_on():
-    sql = "SELECT %s IS NULL"  # nothing says what type the value is
-    with statements_prepared():
-        with connection.cursor() as cursor:
-            cursor.execute(sql, ["hello"])
-            assert cursor.fetchone() == (False,)
-        with sent() as again, connection.cursor() as cursor:
-            cursor.execute(sql, [None])
-            assert cursor.fetchone() == (True,)
-    assert again == ["SELECT"]
-
-
-def test_inside_a_transaction_what_the_orm_sends_is_not_prepared():
-    user = UserFactory()
-    with statements_prepared(), sent() as words:
-        assert _user_named(user.pk) == [user.email]
-    assert words == ["SELECT"]
-
-
-@pytest.mark.django_db(transaction=True)
-def test_the_service_search_answers_the_same_prepared_and_not(client, settings):
-    """The directory's API runs its page prepared; searches and filters answer what they
-    answer sent as they are, and an unknown filter is still refused."""
-    practitioner = UserFactory(role=Role.PRACTITIONER)
-    for name, slug in (
-        ("Housing first", "accommodation"),
-        ("Housing advice", "accommodation"),
-        ("Mentoring", "mentoring"),
-    ):
-        make_service(name, slugs=(slug,), pdus=("Bolton",))
-    _, raw = issue_token(practitioner)
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-    paths = [
-        "/api/v1/services/?q=housing&category=accommodation&page_size=1",
-        "/api/v1/services/?q=housing&category=accommodation&page_size=1&page=2",
-        "/api/v1/services/?category=accommodation",
-        "/api/v1/services/?q=housing&category=gardening",
-    ]
-
-    def answers() -> list:
-        return [
-            (answer.status_code, answer.json())
-            for answer in (client.get(path, **auth) for path in paths)
-        ]
-
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    prepared_answers = answers()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_prepared_statements "
-            "WHERE statement LIKE '%%providers_service%%' AND generic_plans + custom_plans > 0"
-        )
-        assert cursor.fetchone()[0] >= 3
-    settings.DATABASE_PREPARED_STATEMENTS = False
-    plain_answers = answers()
-    assert plain_answers == prepared_answers
-    assert [status for status, _ in plain_answers] == [200, 200, 200, 400]
-    assert [body.get("count") for _, body in plain_answers[:3]] == [2, 2, 2]

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 from partnership.api.pagination import counted_in_rows
 from partnership.api.scoping import UserScopedViewMixin
 from partnership.models import Pdu, User
-from partnership.prepared import statements_prepared
 from providers import rules, selectors, services
 from providers.api import serializers
 from providers.filters import (
@@ -129,9 +128,7 @@ class ServiceViewSet(
             rows = counted_in_rows(rows)
         # Nothing found: an unknown category, PDU or region is a 400, not an empty list.
         try:
-            # A search's statement takes longer to plan than to run.
-            with statements_prepared():
-                page = self.paginate_queryset(rows)
+            page = self.paginate_queryset(rows)
         except NotFound:
             service_list_parameters(request.query_params, look_up=True)
             raise
