@@ -117,7 +117,9 @@ def service_list_parameters(query_params, *, look_up: bool) -> dict:
 
 def _well_formed_key(name: str, value: str) -> bool:
     if name == "pdu":
-        return value.isascii() and value.isdigit() and 0 < int(value) <= _PDU_ID_MAX
+        # Ten digits at most: Python refuses to read a number of more than 4,300.
+        digits = value.isascii() and value.isdigit() and len(value) <= len(str(_PDU_ID_MAX))
+        return digits and 0 < int(value) <= _PDU_ID_MAX
     return name in _ROW_KEYS and value != ""
 
 

@@ -101,6 +101,7 @@ def test_a_pdu_filter_is_the_serializers_answer(client, directory):
         ({"pdu": "abc"}, "pdu"),
         ({"pdu": "²"}, "pdu"),
         ({"pdu": "9" * 30}, "pdu"),
+        ({"pdu": "1" * 5000}, "pdu"),
         ({"region": "ZZ"}, "region"),
         ({"category": "gardening", "q": "support"}, "category"),
         ({"category": "gardening", "page": "2"}, "category"),
