@@ -171,8 +171,9 @@ class CategoryOptions:
 
 # Categories, their levels and their outcomes are reference data: they change when an admin
 # or the reference loader edits them, and each such save forgets what was kept (providers/apps.py).
-# The timeout bounds what a save made while the cache was unreachable leaves behind.
-CATEGORY_OPTIONS_KEY = "providers:category-options"
+# The timeout bounds what a save made while the cache was unreachable leaves behind. The key
+# names the shape of what is kept: change it with `CategoryOptions`.
+CATEGORY_OPTIONS_KEY = "providers:category-options:1"
 CATEGORY_OPTIONS_SECONDS = 300
 
 
