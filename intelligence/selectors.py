@@ -59,11 +59,12 @@ def equality_services_for(*, user: User, region: Region) -> QuerySet[Service]:
     ).order_by("name")
 
 
-def quality_pdus_for(*, user: User) -> QuerySet[Pdu]:
-    """The PDUs whose referral quality a user sees: a practitioner's own."""
+def quality_pdu_for(*, user: User) -> Pdu | None:
+    """The PDU whose referral quality a user sees: a practitioner's own (read with the
+    signed-in user, `partnership.backends.EmailBackend.get_user`)."""
     if rules.sees_pdu_quality(user):
-        return Pdu.objects.filter(pk=user.pdu_id)
-    return Pdu.objects.none()
+        return user.pdu
+    return None
 
 
 # Surveys --------------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ scale; a count past the limit is shown as "more than" it, and the pages go as fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Count, QuerySet, Window
 
 COUNT_LIMIT = 1000
@@ -17,6 +21,28 @@ MAX_OFFSET = 2**63 - 1
 def capped_count(queryset: QuerySet) -> int:
     """How many rows `queryset` has, counted to `COUNT_LIMIT + 1` at most."""
     return queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
+
+
+def capped_counts(querysets: Mapping[str, QuerySet]) -> dict[str, int]:
+    """`capped_count` of each queryset, all in one statement: a work list's tabs are
+    counted on every page, and a statement for each was a round trip for each."""
+    if not querysets:
+        return {}
+    parts, params = [], []
+    for queryset in querysets.values():
+        capped = queryset.order_by().values("pk")[: COUNT_LIMIT + 1]
+        try:
+            sql, part_params = capped.query.get_compiler(using=capped.db).as_sql()
+        except EmptyResultSet:  # `.none()`, or a filter nothing can match
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")
+        params.extend(part_params)
+    using = next(iter(querysets.values())).db
+    with connections[using].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        counts = cursor.fetchone()
+    return dict(zip(querysets, counts, strict=True))
 
 
 def shown_count(count: int) -> str:

@@ -792,7 +792,7 @@ def referral_work_list_counts(
     scoped = referral_list_visible_to(user=user).filter(filters.q()).order_by().values("id")
     wanted = {tab: _tab_q(tab, user) for tab in tabs}
     wanted["overdue"] = decision_overdue_q()
-    return {key: lists.capped_count(scoped.filter(q)) for key, q in wanted.items()}
+    return lists.capped_counts({key: scoped.filter(q) for key, q in wanted.items()})
 
 
 def referral_service_options(*, user: User) -> list[tuple[int, str]]:

@@ -45,14 +45,12 @@ def unmet_need_prompt(context, referral=None, category=None, pdu=None, wording="
 def pdu_quality_panel(context):
     """How providers rated the information in the user's PDU's referrals, lately."""
     user = context["request"].user
-    pdus = selectors.quality_pdus_for(user=user)
-    # The PDU named in the heading, read once: none means no panel.
-    pdu = pdus.first()
+    pdu = selectors.quality_pdu_for(user=user)
     if pdu is None:
         return {"quality": None}
     months = figures.unmet_need_months(months=QUALITY_MONTHS)
     return {
-        "quality": figures.referral_quality(pdus=pdus, months=months),
+        "quality": figures.referral_quality(pdus=[pdu], months=months),
         "pdu": pdu,
         "months": QUALITY_MONTHS,
     }

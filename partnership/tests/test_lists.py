@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from partnership import lists
 from partnership.lists import page_of_ids
 from partnership.models import Pdu
 
@@ -38,3 +39,23 @@ def test_a_page_within_the_list_is_one_statement(pdus):
 def test_an_empty_list_is_one_empty_first_page():
     page = page_of_ids(Pdu.objects.none(), per_page=3, number=1)
     assert list(page) == [] and page.number == 1 and page.paginator.count == 0
+
+
+def test_counts_together_are_each_capped_count_in_one_statement(pdus, monkeypatch):
+    monkeypatch.setattr(lists, "COUNT_LIMIT", 4)
+    querysets = {
+        "all": Pdu.objects.all(),
+        "few": Pdu.objects.filter(pk__in=list(pdus.values_list("pk", flat=True)[:2])),
+        "named": Pdu.objects.filter(name__startswith="Manchester"),
+        "none": Pdu.objects.none(),
+        "nothing": Pdu.objects.filter(pk__in=[]),
+    }
+    expected = {key: lists.capped_count(queryset) for key, queryset in querysets.items()}
+
+    with CaptureQueriesContext(connection) as queries:
+        counts = lists.capped_counts(querysets)
+
+    assert counts == expected
+    assert counts["all"] == 5 and counts["few"] == 2 and counts["none"] == 0
+    assert len(queries) == 1
+    assert lists.capped_counts({}) == {}

@@ -111,6 +111,18 @@ def _client() -> Client:
     return Client(SERVER_NAME="localhost")
 
 
+# The backend a sign-in through the sign-in page records in the session: it reads each
+# request's user.
+SIGNED_IN_BACKEND = "partnership.backends.EmailBackend"
+
+
+def _signed_in(user) -> Client:
+    """A client with `user` signed in, as the sign-in page leaves them."""
+    client = _client()
+    client.force_login(user, backend=SIGNED_IN_BACKEND)
+    return client
+
+
 def _get(client: Client, path: str, **headers) -> Any:
     response = client.get(path, **headers)
     if response.status_code != 200:
@@ -346,8 +358,7 @@ def recompute(subjects, settings: Settings) -> dict:
 
 
 def practitioner_pages(subjects, settings: Settings) -> dict:
-    client = _client()
-    client.force_login(subjects.practitioner)
+    client = _signed_in(subjects.practitioner)
     pages = {
         "home": "/",
         "referral": f"/referrals/{subjects.practitioner_referral}/",
@@ -492,8 +503,7 @@ def pages(subjects, settings: Settings) -> dict:
 
     def client_for(user) -> Client:
         if user.pk not in clients:
-            clients[user.pk] = _client()
-            clients[user.pk].force_login(user)
+            clients[user.pk] = _signed_in(user)
         return clients[user.pk]
 
     result = {}
