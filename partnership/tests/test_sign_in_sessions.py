@@ -189,9 +189,7 @@ def test_an_expired_session_opening_the_sign_in_page_sees_it_with_the_reason(cli
         (Role.COMMISSIONER, ("partnership_commissioningbody",)),
     ],
 )
-def test_each_request_reads_the_user_with_what_their_pages_name_beside_them(
-    client, role, names
-):
+def test_each_request_reads_the_user_with_what_their_pages_name_beside_them(client, role, names):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
