@@ -45,29 +45,21 @@ def alert_open_count(*, user: User) -> int:
     return lists.capped_count(alert_list_visible_to(user=user).filter(status=Alert.Status.OPEN))
 
 
-def capacity_services_visible_to(
-    *, user: User, regions: QuerySet[Region] | None = None
-) -> QuerySet[Service]:
+def capacity_services_visible_to(*, user: User) -> QuerySet[Service]:
     """Services whose capacity figures a user may see: commissioners, those covering a PDU
     in their body's regions; provider admins, their own organisation's; service support, all.
-    Practitioners see only the directory's indicator, not the figures.
-
-    With `regions`, only those covering a PDU in one of them: for a commissioner, tested in
-    the same EXISTS as their own rule (a second over the services' PDUs cost a tenth of the
-    demand drill-down at full scale)."""
-    covering = Service.pdus.through.objects.filter(service_id=OuterRef("pk"))
-    if regions is not None:
-        covering = covering.filter(pdu__region__in=regions)
+    Practitioners see only the directory's indicator, not the figures."""
     if is_regional_commissioner(user):
-        covering = covering.filter(pdu__region__commissioning_bodies=user.commissioning_body_id)
+        covering = Service.pdus.through.objects.filter(
+            service_id=OuterRef("pk"),
+            pdu__region__commissioning_bodies=user.commissioning_body_id,
+        )
         return Service.objects.filter(Exists(covering))
     if is_organisation_admin(user):
-        services = Service.objects.filter(organisation_id=user.organisation_id)
-    elif sees_every_figure(user):
-        services = Service.objects.all()
-    else:
-        return Service.objects.none()
-    return services if regions is None else services.filter(Exists(covering))
+        return Service.objects.filter(organisation_id=user.organisation_id)
+    if sees_every_figure(user):
+        return Service.objects.all()
+    return Service.objects.none()
 
 
 def capacity_agreements_visible_to(*, user: User) -> QuerySet[Agreement]:

@@ -530,23 +530,6 @@ def test_capacity_figures_are_scoped_like_alerts(people):
     assert not selectors.capacity_agreements_visible_to(user=people["caseworker"]).exists()
 
 
-def test_capacity_figures_narrowed_to_regions_stay_within_each_users_own(people):
-    service, commissioner, admin = people["service"], people["commissioner"], people["admin"]
-    elsewhere = people["elsewhere"]
-    theirs = make_service("Someone else's")
-    own = commissioner.commissioning_body.regions.all()
-    other = elsewhere.commissioning_body.regions.all()
-    visible = selectors.capacity_services_visible_to
-
-    assert set(visible(user=commissioner, regions=own)) == {service, theirs}
-    assert not visible(user=commissioner, regions=other).exists()
-    # Naming another body's regions shows nothing of theirs.
-    assert not visible(user=elsewhere, regions=own).exists()
-    assert set(visible(user=admin, regions=own)) == {service}
-    assert not visible(user=admin, regions=other).exists()
-    assert not visible(user=people["practitioner"], regions=own).exists()
-
-
 # Locks ------------------------------------------------------------------------------------
 
 

@@ -201,9 +201,12 @@ def demand_category(request: HttpRequest, slug: str) -> HttpResponse:
     in_category = Service.categories.through.objects.filter(
         service_id=OuterRef("pk"), servicecategory_id=category.pk
     )
+    in_regions = Service.pdus.through.objects.filter(
+        service_id=OuterRef("pk"), pdu__region__in=regions
+    )
     services = (
-        selectors.capacity_services_visible_to(user=request.user, regions=regions)
-        .filter(Exists(in_category))
+        selectors.capacity_services_visible_to(user=request.user)
+        .filter(Exists(in_category), Exists(in_regions))
         .exclude(status=Service.Status.CLOSED)
         .order_by("organisation__name", "name", "pk")
     )
