@@ -60,8 +60,8 @@ def equality_services_for(*, user: User, region: Region) -> QuerySet[Service]:
 
 
 def quality_pdu_for(*, user: User) -> Pdu | None:
-    """The PDU whose referral quality a user sees: a practitioner's own (read with the
-    signed-in user, `partnership.backends.EmailBackend.get_user`)."""
+    """The PDU whose referral quality a user sees: a practitioner's own (the user's PDU,
+    read once however often a page names it)."""
     if rules.sees_pdu_quality(user):
         return user.pdu
     return None

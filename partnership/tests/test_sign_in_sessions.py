@@ -181,36 +181,6 @@ def test_an_expired_session_opening_the_sign_in_page_sees_it_with_the_reason(cli
     assert "had not used the portal for 30 minutes" in response.content.decode()
 
 
-@pytest.mark.parametrize(
-    ("role", "names"),
-    [
-        (Role.PRACTITIONER, ("partnership_pdu", "partnership_region")),
-        (Role.PROVIDER_ADMIN, ("providers_organisation",)),
-        (Role.COMMISSIONER, ("partnership_commissioningbody",)),
-    ],
-)
-def test_each_request_reads_the_user_with_what_their_pages_name_beside_them(client, role, names):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    user = UserFactory(role=role)
-    sign_in(client, user)
-    client.get("/")
-
-    with CaptureQueriesContext(connection) as queries:
-        page = client.get("/").content.decode()
-
-    context = user.pdu or user.organisation or user.commissioning_body
-    assert context.name in page
-    # A related row read on its own has this shape: by its id, from its table alone.
-    alone = [
-        q["sql"]
-        for q in queries
-        if any(f'FROM "{name}" WHERE "{name}"."id" = ' in q["sql"] for name in names)
-    ]
-    assert alone == []
-
-
 def test_the_benchmark_signs_in_as_the_sign_in_page_does(client):
     from django.contrib.auth import BACKEND_SESSION_KEY
 
