@@ -23,23 +23,26 @@ def capped_count(queryset: QuerySet) -> int:
     return queryset.order_by().values("pk")[: COUNT_LIMIT + 1].count()
 
 
-def capped_counts(querysets: Mapping[str, QuerySet]) -> dict[str, int]:
-    """`capped_count` of each queryset, all in one statement: a work list's tabs are
-    counted on every page, and a statement for each was a round trip for each."""
+def capped_counts(querysets: Mapping[str, QuerySet], *, capped: bool = True) -> dict[str, int]:
+    """`capped_count` of each queryset (or, not `capped`, its whole count), all in one
+    statement: a work list's tabs and a home page's queues are counted on every visit, and
+    a statement for each was a round trip for each."""
     if not querysets:
         return {}
     parts, params = [], []
     for queryset in querysets.values():
-        capped = queryset.order_by().values("pk")[: COUNT_LIMIT + 1]
+        rows = queryset.order_by().values("pk")
+        if capped:
+            rows = rows[: COUNT_LIMIT + 1]
         try:
-            sql, part_params = capped.query.get_compiler(using=capped.db).as_sql()
+            sql, part_params = rows.query.get_compiler(using=rows.db).as_sql()
         except EmptyResultSet:  # `.none()`, or a filter nothing can match
             parts.append("0")
             continue
         # The ORM's own statement, its values passed apart as parameters.
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped)")  # noqa: S608
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS counted)")  # noqa: S608
         params.extend(part_params)
-    using = next(iter(querysets.values())).db
+    using = next(iter(querysets.values())).db  # one database: the portal's
     with connections[using].cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         counts = cursor.fetchone()

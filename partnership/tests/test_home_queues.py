@@ -6,7 +6,9 @@ from datetime import date, timedelta
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.html import escape
 
@@ -179,15 +181,18 @@ def _plain_queue(items, *fields, **named):
 
 
 def test_a_queue_longer_than_it_shows_counts_every_item(client):
-    """The count comes with the items (a window over every row before the limit): more
-    items than are shown still count in full, and the items are the plain query's."""
+    """The queues' counts come in one statement, beside a statement for each queue's
+    items: more items than are shown still count in full, and the items are the plain
+    query's."""
     practitioner = UserFactory(role=Role.PRACTITIONER)
     service = make_service()
     for _ in range(selectors.QUEUE_SHOWN + 2):
         referral_in(Status.DRAFT, practitioner=practitioner, service=service)
     for _ in range(selectors.QUEUE_SHOWN + 1):
         referral_in(Status.RETURNED, practitioner=practitioner, service=service)
-    attention = selectors.referrals_needing_attention(user=practitioner)
+    with CaptureQueriesContext(connection) as queries:
+        attention = selectors.referrals_needing_attention(user=practitioner)
+    assert len(queries) == 1 + len(attention)
 
     own = selectors.referral_list_visible_to(user=practitioner).filter(practitioner=practitioner)
     newest = ("-updated_at", "-id")

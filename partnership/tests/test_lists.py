@@ -59,3 +59,6 @@ def test_counts_together_are_each_capped_count_in_one_statement(pdus, monkeypatc
     assert counts["all"] == 5 and counts["few"] == 2 and counts["none"] == 0
     assert len(queries) == 1
     assert lists.capped_counts({}) == {}
+    whole = lists.capped_counts(querysets, capped=False)
+    assert whole["all"] == Pdu.objects.count() > 5
+    assert whole["few"] == 2 and whole["none"] == 0 and whole["nothing"] == 0
