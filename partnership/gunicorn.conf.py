@@ -47,17 +47,7 @@ forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 
 
 def post_worker_init(worker):
-    """Once a worker has loaded the portal: import what the first request would otherwise
-    wait for, then move everything loaded so far out of the collector's sight.
+    """Once a worker has loaded the portal (`partnership.warm.settle_after_start`)."""
+    from partnership.warm import settle_after_start
 
-    Sending a referral queues a task, and kombu imports its Redis transport on first use
-    (some 75 ms for the first request of each worker). And the cyclic collector's full
-    collections walk every object alive, the tens of thousands that Django, DRF and the
-    portal leave after start-up among them, adding 200-260 ms to whichever request sets one
-    off; `gc.freeze()` keeps those objects out of every later collection."""
-    import gc
-
-    import kombu.transport.redis  # noqa: F401 - imported for its side effect, now
-
-    gc.collect()
-    gc.freeze()
+    settle_after_start()

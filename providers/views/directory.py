@@ -46,10 +46,12 @@ def directory(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(data)
     context = {"form": form, "page": None, "selected": []}
     if form.is_valid():
-        results = selectors.service_directory_rows(
-            selectors.service_search(user=request.user, filters=form.filters())
-        )
-        page = Paginator(results, _page_size(request)).get_page(request.GET.get("page"))
+        services = selectors.service_search(user=request.user, filters=form.filters())
+        paginator = Paginator(selectors.service_directory_rows(services), _page_size(request))
+        # Counted from the services alone: the rows' own count joined every organisation
+        # for its names (2 ms of a PDU's 4 at full scale), and the same services either way.
+        paginator.count = services.count()
+        page = paginator.get_page(request.GET.get("page"))
         without_page = data.copy()
         without_page.pop("page", None)
         widen = data.copy()

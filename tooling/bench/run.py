@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
+from partnership.warm import settle_after_start
 from tooling.bench import database, dataset, scenarios
 from tooling.bench.progress import Progress
 
@@ -234,6 +235,8 @@ def run(
     # Pages are served as in production: from collected, hashed static files.
     call_command("collectstatic", "--no-input", verbosity=0)
     subjects = choose_subjects()
+    # In-process, the pages are timed as a web worker serves them, settled after start-up.
+    settle_after_start()
     env = {
         "DATABASE_URL": database.url_for(name),
         "DJANGO_SETTINGS_MODULE": "partnership.settings.base",
