@@ -105,3 +105,28 @@ def test_the_rows_are_the_services_in_their_order(practitioner, directory):
     for row, service in zip(rows, services, strict=True):
         assert row["organisation_name"] == service.organisation.name
         assert row["category_names"] == [category.name for category in service.categories.all()]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"pdu": "", "include_paused": "on"},
+        {"q": "homes", "pdu": "", "include_paused": "on"},
+        {"pdu": "", "population": "women"},
+        {"pdu": "", "size_band": "micro"},
+        {"q": "nothing-matches-this", "pdu": ""},
+    ],
+)
+def test_the_total_is_how_many_services_match(client, practitioner, directory, params):
+    client.force_login(practitioner)
+    data = {"pdu": str(practitioner.pdu_id), **params}
+    form = DirectorySearchForm(data)
+    assert form.is_valid(), form.errors
+    expected = len(list(selectors.service_search(user=practitioner, filters=form.filters())))
+
+    response = client.get("/services/", params)
+
+    assert response.context["page"].paginator.count == expected
+    shown = re.search(r'data-testid="result-count">\s*(\d+) service', response.content.decode())
+    assert int(shown[1]) == expected
