@@ -149,3 +149,32 @@ def test_services_with_room_are_found_once_and_kept_for_a_few_minutes(client, bu
         assert "Women&#x27;s drop-in" in client.get(path).content.decode()
         clock.shift(ALTERNATIVES_SECONDS + 1)
         assert 'data-testid="alternatives"' not in client.get(path).content.decode()
+
+
+def test_the_drill_down_lists_the_chosen_regions_services_or_all_the_commissioners(
+    client, busy_and_quiet
+):
+    from partnership.models import Region
+    from partnership.tests.factories import CommissioningBodyFactory
+
+    body = CommissioningBodyFactory(regions=Region.objects.filter(code__in=["L", "J"]))
+    client.force_login(UserFactory(role=Role.COMMISSIONER, commissioning_body=body))
+
+    def names(query: str) -> set[str]:
+        page = client.get(f"/demand/womens-services/{query}").content.decode()
+        return set(_drill_names(page)) if 'data-testid="category-services"' in page else set()
+
+    manchester = {escape("Women's centre"), escape("Women's drop-in")}
+    london = {escape("Lambeth women's hub")}
+    assert names("") == manchester | london
+    assert names("?region=L") == manchester
+    assert names("?region=J") == london
+    # Another body's commissioner sees none of them, and no region of this body's.
+    client.force_login(
+        UserFactory(
+            role=Role.COMMISSIONER,
+            commissioning_body=CommissioningBodyFactory(regions=Region.objects.filter(code="A")),
+        )
+    )
+    assert names("") == set()
+    assert client.get("/demand/womens-services/?region=L").status_code == 404
