@@ -181,16 +181,6 @@ def test_an_expired_session_opening_the_sign_in_page_sees_it_with_the_reason(cli
     assert "had not used the portal for 30 minutes" in response.content.decode()
 
 
-def test_the_benchmark_signs_in_as_the_sign_in_page_does(client):
-    from django.contrib.auth import BACKEND_SESSION_KEY
-
-    from tooling.bench.scenarios import SIGNED_IN_BACKEND
-
-    sign_in(client, UserFactory())
-
-    assert client.session[BACKEND_SESSION_KEY] == SIGNED_IN_BACKEND
-
-
 def test_a_deactivated_users_session_gives_no_user(client):
     user = UserFactory()
     sign_in(client, user)

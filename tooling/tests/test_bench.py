@@ -193,3 +193,21 @@ def test_the_dataset_loads_without_history_and_leaves_the_triggers_as_they_were(
     assert _enabled_triggers() == triggers
     recorded = referral_in(Status.SENT)
     assert history.objects.filter(pgh_obj_id=recorded.pk).exists()
+
+
+@pytest.mark.django_db
+def test_the_benchmark_signs_in_as_the_sign_in_page_does(client):
+    """Its clients' sessions name the backend a sign-in through the page names, so each
+    request reads its user as in production."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY
+
+    from partnership.tests.factories import PASSWORD, UserFactory
+
+    user = UserFactory()
+    response = client.post("/sign-in/", {"username": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+
+    assert client.session[BACKEND_SESSION_KEY] == scenarios.SIGNED_IN_BACKEND
+    assert scenarios._signed_in(user).session[BACKEND_SESSION_KEY] == scenarios.SIGNED_IN_BACKEND
+    assert settings.SESSION_COOKIE_NAME in client.cookies
